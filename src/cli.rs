@@ -1,0 +1,242 @@
+//! Command line: `costscope` opens the TUI on the cache; subcommands do the rest.
+
+use crate::config::{Config, ConfigError, Keymap, Paths, Theme};
+use crate::demo::{self, DemoParams};
+use crate::store::{Store, StoreError};
+use crate::tui::{self, App, State};
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "costscope",
+    version,
+    about = "Explore and optimize an AWS organization's costs from a local cache"
+)]
+pub struct Cli {
+    /// Cache file to use (default: the platform data directory; env COSTSCOPE_CACHE)
+    #[arg(long, global = true, value_name = "PATH")]
+    pub cache: Option<PathBuf>,
+
+    /// Theme: default, light, high-contrast, or a file in the config's themes/ directory
+    #[arg(long, global = true, value_name = "NAME")]
+    pub theme: Option<String>,
+
+    /// Pretend today is this date (for reproducible screens and tests)
+    #[arg(
+        long,
+        global = true,
+        value_name = "YYYY-MM-DD",
+        env = "COSTSCOPE_TODAY",
+        hide = true
+    )]
+    pub today: Option<NaiveDate>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Open the TUI on a synthetic demo organization (in its own cache file)
+    Demo {
+        /// Number of accounts
+        #[arg(long, default_value_t = demo::DEFAULT_ACCOUNTS)]
+        accounts: usize,
+        /// Seed: the same seed gives the same organization and costs
+        #[arg(long, default_value_t = demo::DEFAULT_SEED)]
+        seed: u64,
+        /// Generate the demo cache and exit without opening the TUI
+        #[arg(long)]
+        no_tui: bool,
+    },
+    /// Check the cache file's integrity
+    Check,
+    /// Show where costscope keeps its config, cache and logs
+    Paths,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Theme(#[from] crate::config::theme::ThemeError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("terminal error: {0}")]
+    Terminal(#[from] std::io::Error),
+    #[error("cannot find a home directory for the default cache location; pass --cache PATH")]
+    NoHome,
+    #[error(
+        "the cache {path} has problems:\n{problems}\nMove it aside and rebuild it (see README)."
+    )]
+    Integrity { path: PathBuf, problems: String },
+}
+
+/// Everything the TUI needs from the user's files.
+struct Settings {
+    config: Config,
+    keymap: Keymap,
+    theme: Theme,
+    themes_dir: Option<PathBuf>,
+    warning: Option<String>,
+}
+
+fn load_settings(paths: Option<&Paths>, theme_flag: Option<&str>) -> Result<Settings, AppError> {
+    let known = tui::action::bindable_names();
+    let mut keymap = Keymap::defaults(&known)?;
+    let (config, mut warning) = match paths {
+        Some(p) => Config::load(&p.config_file())?,
+        None => (Config::default(), None),
+    };
+    if let Some(p) = paths {
+        let file = p.keymap_file();
+        match std::fs::read_to_string(&file) {
+            Ok(text) => keymap.apply_user_file(&file, &text)?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                warning = Some(format!(
+                    "could not read {} ({e}); using default keys",
+                    file.display()
+                ))
+            }
+        }
+    }
+    let themes_dir = paths.map(Paths::themes_dir);
+    let theme = Theme::load(theme_flag.unwrap_or(&config.theme), themes_dir.as_deref())?;
+    Ok(Settings {
+        config,
+        keymap,
+        theme,
+        themes_dir,
+        warning,
+    })
+}
+
+fn init_logging(paths: Option<&Paths>) {
+    let Some(paths) = paths else { return };
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    let _ = std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&paths.log_dir);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(paths.log_file());
+    if let Ok(file) = file {
+        let _ = tracing_subscriber::fmt()
+            .with_writer(std::sync::Mutex::new(file))
+            .with_ansi(false)
+            .try_init();
+    }
+}
+
+pub fn run(cli: Cli) -> Result<(), AppError> {
+    let paths = Paths::discover();
+    init_logging(paths.as_ref());
+    let today = cli
+        .today
+        .unwrap_or_else(|| chrono::Local::now().date_naive());
+    match cli.command {
+        Some(Command::Paths) => {
+            print_paths(paths.as_ref(), cli.cache.as_deref());
+            Ok(())
+        }
+        Some(Command::Check) => {
+            let path = real_cache_path(&cli.cache, paths.as_ref())?;
+            let store = Store::open(&path)?;
+            let problems = store.integrity_check()?;
+            if problems == ["ok"] {
+                println!("{}: ok", path.display());
+                Ok(())
+            } else {
+                Err(AppError::Integrity {
+                    path,
+                    problems: problems.join("\n"),
+                })
+            }
+        }
+        Some(Command::Demo {
+            accounts,
+            seed,
+            no_tui,
+        }) => {
+            let settings = load_settings(paths.as_ref(), cli.theme.as_deref())?;
+            let path = match (&cli.cache, &paths) {
+                (Some(p), _) => p.clone(),
+                (None, Some(p)) => p.demo_cache_file(),
+                (None, None) => return Err(AppError::NoHome),
+            };
+            let params = DemoParams {
+                seed,
+                accounts,
+                today,
+            };
+            let (store, stats) = demo::prepare_cache(&path, params, |done, total| {
+                if total >= 100 && done % (total / 10) == 0 {
+                    eprintln!("  generating accounts {done}/{total}");
+                }
+            })?;
+            if let Some(stats) = stats {
+                eprintln!(
+                    "demo organization: {accounts} accounts, {} daily rows in {:.1}s ({:.0} rows/s) -> {}",
+                    stats.rows,
+                    stats.elapsed.as_secs_f64(),
+                    stats.rows_per_second(),
+                    path.display()
+                );
+            }
+            if no_tui {
+                return Ok(());
+            }
+            open_tui(store, settings, today)
+        }
+        None => {
+            let settings = load_settings(paths.as_ref(), cli.theme.as_deref())?;
+            let path = real_cache_path(&cli.cache, paths.as_ref())?;
+            let store = Store::open(&path)?;
+            open_tui(store, settings, today)
+        }
+    }
+}
+
+fn real_cache_path(flag: &Option<PathBuf>, paths: Option<&Paths>) -> Result<PathBuf, AppError> {
+    if let Some(p) = flag {
+        return Ok(p.clone());
+    }
+    if let Some(p) = std::env::var_os("COSTSCOPE_CACHE").filter(|p| !p.is_empty()) {
+        return Ok(PathBuf::from(p));
+    }
+    paths.map(Paths::cache_file).ok_or(AppError::NoHome)
+}
+
+fn print_paths(paths: Option<&Paths>, cache: Option<&Path>) {
+    let Some(p) = paths else {
+        println!("no home directory found: pass --cache PATH");
+        return;
+    };
+    let cache = cache.map_or_else(|| p.cache_file(), Path::to_path_buf);
+    println!("config:     {}", p.config_file().display());
+    println!("keymap:     {}", p.keymap_file().display());
+    println!("themes:     {}", p.themes_dir().display());
+    println!("cache:      {}", cache.display());
+    println!("demo cache: {}", p.demo_cache_file().display());
+    println!("log:        {}", p.log_file().display());
+}
+
+fn open_tui(store: Store, settings: Settings, today: NaiveDate) -> Result<(), AppError> {
+    let mut state = State::new(&settings.config, settings.theme, settings.keymap, today);
+    if let Some(w) = settings.warning {
+        state.message = Some((tui::state::Severity::Warning, w));
+    }
+    let mut app = App::new(store, state, settings.themes_dir)?;
+    // ratatui::init installs a panic hook that restores the terminal before the report.
+    let mut terminal = ratatui::init();
+    let result = app.run(&mut terminal);
+    ratatui::restore();
+    Ok(result?)
+}

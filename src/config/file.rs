@@ -1,0 +1,164 @@
+//! `config.toml`: every key optional, unknown keys and bad values rejected with the file,
+//! line and key named.
+
+use super::ConfigError;
+use crate::domain::{Granularity, Metric, RangePreset};
+use serde::Deserialize;
+use std::path::Path;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum RangeName {
+    #[serde(rename = "mtd")]
+    MonthToDate,
+    #[serde(rename = "last-month")]
+    LastMonth,
+    #[serde(rename = "30d")]
+    Last30Days,
+    #[serde(rename = "90d")]
+    Last90Days,
+    #[serde(rename = "13m")]
+    Last13Months,
+}
+
+impl RangeName {
+    pub fn preset(self) -> RangePreset {
+        match self {
+            RangeName::MonthToDate => RangePreset::MonthToDate,
+            RangeName::LastMonth => RangePreset::LastMonth,
+            RangeName::Last30Days => RangePreset::Last30Days,
+            RangeName::Last90Days => RangePreset::Last90Days,
+            RangeName::Last13Months => RangePreset::Last13Months,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum MetricName {
+    Unblended,
+    Amortized,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum GranularityName {
+    Daily,
+    Monthly,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    theme: Option<String>,
+    metric: Option<MetricName>,
+    range: Option<RangeName>,
+    granularity: Option<GranularityName>,
+    group_by_ou: Option<bool>,
+}
+
+/// The settings, with defaults filled in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub theme: String,
+    pub metric: Metric,
+    pub range: RangePreset,
+    pub granularity: Granularity,
+    pub group_by_ou: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            theme: "default".to_string(),
+            metric: Metric::Unblended,
+            range: RangePreset::MonthToDate,
+            granularity: Granularity::Daily,
+            group_by_ou: false,
+        }
+    }
+}
+
+impl Config {
+    /// Parses the text of `file`.
+    pub fn parse(file: &Path, text: &str) -> Result<Config, ConfigError> {
+        let raw: RawConfig =
+            toml::from_str(text).map_err(|e| ConfigError::from_toml(file, text, &e))?;
+        let defaults = Config::default();
+        Ok(Config {
+            theme: raw.theme.unwrap_or(defaults.theme),
+            metric: match raw.metric {
+                Some(MetricName::Amortized) => Metric::Amortized,
+                Some(MetricName::Unblended) => Metric::Unblended,
+                None => defaults.metric,
+            },
+            range: raw.range.map_or(defaults.range, RangeName::preset),
+            granularity: match raw.granularity {
+                Some(GranularityName::Monthly) => Granularity::Monthly,
+                Some(GranularityName::Daily) => Granularity::Daily,
+                None => defaults.granularity,
+            },
+            group_by_ou: raw.group_by_ou.unwrap_or(defaults.group_by_ou),
+        })
+    }
+
+    /// Loads `file` if it exists. A missing file gives the defaults; an unreadable one
+    /// gives the defaults and a warning; a malformed one is an error.
+    pub fn load(file: &Path) -> Result<(Config, Option<String>), ConfigError> {
+        match super::paths::read_optional(file) {
+            Ok(Some(text)) => Config::parse(file, &text).map(|c| (c, None)),
+            Ok(None) => Ok((Config::default(), None)),
+            Err(e) => Ok((
+                Config::default(),
+                Some(format!(
+                    "could not read {} ({e}); using defaults",
+                    file.display()
+                )),
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(Path::new("/home/u/.config/costscope/config.toml"), text)
+    }
+
+    #[test]
+    fn every_key_is_optional() {
+        assert_eq!(parse("").unwrap(), Config::default());
+        let c = parse("metric = \"amortized\"\nrange = \"90d\"\n").unwrap();
+        assert_eq!(c.metric, Metric::Amortized);
+        assert_eq!(c.range, RangePreset::Last90Days);
+    }
+
+    #[test]
+    fn unknown_key_names_file_line_and_key() {
+        let err = parse("theme = \"light\"\n\ncolour = \"red\"\n").unwrap_err();
+        assert_eq!(err.line, 3);
+        assert_eq!(err.key.as_deref(), Some("colour"));
+        let shown = err.to_string();
+        assert!(
+            shown.starts_with("/home/u/.config/costscope/config.toml:3: key `colour`"),
+            "{shown}"
+        );
+        assert!(shown.contains("unknown field"), "{shown}");
+    }
+
+    #[test]
+    fn bad_value_names_its_key() {
+        let err = parse("# settings\nmetric = \"blended\"\n").unwrap_err();
+        assert_eq!((err.line, err.key.as_deref()), (2, Some("metric")));
+        let err = parse("group_by_ou = \"yes\"\n").unwrap_err();
+        assert_eq!((err.line, err.key.as_deref()), (1, Some("group_by_ou")));
+    }
+
+    #[test]
+    fn missing_file_gives_defaults() {
+        let (c, warning) = Config::load(Path::new("/nonexistent/costscope/config.toml")).unwrap();
+        assert_eq!(c, Config::default());
+        assert_eq!(warning, None);
+    }
+}

@@ -1,0 +1,410 @@
+//! A deterministic synthetic AWS organization for `costscope demo` and the benchmarks.
+//!
+//! Everything derives from the seed: the org tree, accounts, which services each account
+//! uses, and every daily amount (a hash of seed, account, service and day, so the data
+//! does not depend on the order it is generated in).
+
+mod catalog;
+mod random;
+
+use crate::domain::{Account, AccountStatus, Month, OrgUnit, Organization};
+use crate::store::{CacheKind, CostRecord, MonthStatus, Store, StoreError, StoreResult};
+use catalog::{ServiceProfile, SERVICES, TEAMS};
+use chrono::{Datelike, Duration, NaiveDate, Weekday};
+use random::{unit_noise, SplitMix64};
+use std::time::{Duration as StdDuration, Instant};
+
+pub const DEFAULT_ACCOUNTS: usize = 24;
+pub const DEFAULT_SEED: u64 = 42;
+/// The service that first appears in the last two months.
+pub const NEW_SERVICE: &str = "Amazon Bedrock";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DemoParams {
+    pub seed: u64,
+    pub accounts: usize,
+    /// Data runs through the day before `today` (today is still being billed).
+    pub today: NaiveDate,
+}
+
+impl DemoParams {
+    fn fingerprint(&self) -> String {
+        format!(
+            "seed={};accounts={};today={}",
+            self.seed, self.accounts, self.today
+        )
+    }
+
+    /// The months generated: 13 full months and the current month to date.
+    pub fn months(&self) -> impl Iterator<Item = Month> {
+        let current = Month::of(self.today);
+        (-13..=0).map(move |offset| current.offset(offset))
+    }
+
+    fn last_data_day(&self) -> NaiveDate {
+        self.today - Duration::days(1)
+    }
+
+    /// A month's bill is final once the next month is five days old.
+    fn is_final(&self, month: Month) -> bool {
+        let current = Month::of(self.today);
+        month < current.offset(-1) || (month == current.offset(-1) && self.today.day() > 5)
+    }
+}
+
+/// What one demo account spends and when.
+#[derive(Debug, Clone)]
+struct AccountPlan {
+    account: Account,
+    /// Dollars per day at the start of the data, before growth.
+    base_daily: f64,
+    monthly_growth: f64,
+    weekend_factor: f64,
+    services: Vec<(usize, f64)>,
+    first_day: NaiveDate,
+    last_day: NaiveDate,
+    has_savings_plan: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct DemoOrganization {
+    pub params: DemoParams,
+    pub org: Organization,
+    plans: Vec<AccountPlan>,
+    spikes: Vec<(usize, usize, NaiveDate, f64)>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct GenerateStats {
+    pub rows: u64,
+    pub elapsed: StdDuration,
+}
+
+impl GenerateStats {
+    pub fn rows_per_second(&self) -> f64 {
+        self.rows as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+}
+
+fn unit(id: &str, parent: Option<&str>, name: &str) -> OrgUnit {
+    OrgUnit {
+        id: id.to_string(),
+        parent_id: parent.map(str::to_string),
+        name: name.to_string(),
+    }
+}
+
+impl DemoOrganization {
+    pub fn new(params: DemoParams) -> DemoOrganization {
+        let mut rng = SplitMix64::new(params.seed);
+        let units = vec![
+            unit("r-demo", None, "Root"),
+            unit("ou-core", Some("r-demo"), "Core"),
+            unit("ou-security", Some("ou-core"), "Security"),
+            unit("ou-infra", Some("ou-core"), "Infrastructure"),
+            unit("ou-workloads", Some("r-demo"), "Workloads"),
+            unit("ou-prod", Some("ou-workloads"), "Production"),
+            unit("ou-staging", Some("ou-workloads"), "Staging"),
+            unit("ou-dev", Some("ou-workloads"), "Development"),
+            unit("ou-sandbox", Some("r-demo"), "Sandbox"),
+            unit("ou-suspended", Some("r-demo"), "Suspended"),
+        ];
+        let data_start = params
+            .months()
+            .next()
+            .map_or(params.today, Month::first_day);
+        let data_end = params.last_data_day();
+        let count = params.accounts.max(1);
+        let mut plans = Vec::with_capacity(count);
+        for index in 0..count {
+            let (name, ou, base_daily) = account_role(index, &mut rng);
+            let id = format!("{:012}", 100_000_000_000 + rng.below(899_999_999_999));
+            let weekend_factor = match ou {
+                "ou-prod" => 0.92,
+                "ou-staging" | "ou-dev" | "ou-sandbox" => 0.62,
+                _ => 0.97,
+            };
+            let services = pick_services(&mut rng, ou);
+            plans.push(AccountPlan {
+                account: Account {
+                    id,
+                    email: format!("aws+{name}@example.com"),
+                    name,
+                    status: AccountStatus::Active,
+                    ou_id: ou.to_string(),
+                    joined: Some(data_start - Duration::days(400 + rng.below(900) as i64)),
+                },
+                base_daily,
+                monthly_growth: 0.005 + rng.next_f64() * 0.035,
+                weekend_factor,
+                services,
+                first_day: data_start,
+                last_day: data_end,
+                has_savings_plan: ou == "ou-prod",
+            });
+        }
+        // The newest account joined mid-year; a sandbox account was closed four months ago.
+        if count > 2 {
+            let newest = &mut plans[count - 1];
+            let joined = params.today - Duration::days(190);
+            newest.first_day = joined;
+            newest.account.joined = Some(joined);
+            newest.account.name = "genai-prod".to_string();
+            newest.account.email = "aws+genai-prod@example.com".to_string();
+            newest.account.ou_id = "ou-prod".to_string();
+        }
+        if let Some(closed) = plans.iter_mut().find(|p| p.account.ou_id == "ou-sandbox") {
+            closed.account.status = AccountStatus::Suspended;
+            closed.account.ou_id = "ou-suspended".to_string();
+            closed.last_day = Month::of(params.today).offset(-4).first_day() + Duration::days(9);
+        }
+        let spikes = spikes(&plans, &params);
+        DemoOrganization {
+            params,
+            org: Organization {
+                units,
+                accounts: plans.iter().map(|p| p.account.clone()).collect(),
+            },
+            plans,
+            spikes,
+        }
+    }
+
+    /// Writes the organization and every month into `store`, one transaction per month.
+    pub fn write(
+        &self,
+        store: &mut Store,
+        progress: impl FnMut(usize, usize),
+    ) -> StoreResult<GenerateStats> {
+        let started = Instant::now();
+        store.clear_costs()?;
+        store.replace_org(&self.org)?;
+        let account_keys = self
+            .plans
+            .iter()
+            .map(|p| store.ensure_account(&p.account.id))
+            .collect::<StoreResult<Vec<_>>>()?;
+        let service_keys = SERVICES
+            .iter()
+            .map(|s| store.ensure_service(s.name))
+            .collect::<StoreResult<Vec<_>>>()?;
+        let fetched_at = format!("{}T06:00:00Z", self.params.today);
+        let months: Vec<MonthStatus> = self
+            .params
+            .months()
+            .map(|month| MonthStatus {
+                month,
+                fetched_at: fetched_at.clone(),
+                is_final: self.params.is_final(month),
+                source: "demo".to_string(),
+            })
+            .collect();
+        // All months in one transaction, in storage-key order: the cache is either the
+        // whole demo or what it was before.
+        let records = self.records(&account_keys, &service_keys, progress);
+        let rows = store.replace_months(&months, records)?;
+        store.set_meta("kind", "demo")?;
+        store.set_meta("demo_params", &self.params.fingerprint())?;
+        Ok(GenerateStats {
+            rows,
+            elapsed: started.elapsed(),
+        })
+    }
+
+    /// Every cost row, in storage-key order (account, service, day). `progress` hears
+    /// of each account as its rows start.
+    fn records<'a>(
+        &'a self,
+        account_keys: &'a [i64],
+        service_keys: &'a [i64],
+        mut progress: impl FnMut(usize, usize) + 'a,
+    ) -> impl Iterator<Item = CostRecord> + 'a {
+        let new_service_start = Month::of(self.params.today).offset(-1).first_day();
+        let total = self.plans.len();
+        self.plans.iter().enumerate().flat_map(move |(ai, plan)| {
+            progress(ai, total);
+            let first = plan.first_day;
+            let last = plan.last_day;
+            plan.services.iter().flat_map(move |&(si, weight)| {
+                let profile = &SERVICES[si];
+                let start = if profile.name == NEW_SERVICE {
+                    first.max(new_service_start)
+                } else {
+                    first
+                };
+                let days = (last - start).num_days() + 1;
+                (0..days.max(0)).map(move |offset| {
+                    let day = start + Duration::days(offset);
+                    self.record(
+                        ai,
+                        plan,
+                        si,
+                        profile,
+                        weight,
+                        day,
+                        account_keys,
+                        service_keys,
+                    )
+                })
+            })
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn record(
+        &self,
+        ai: usize,
+        plan: &AccountPlan,
+        si: usize,
+        profile: &ServiceProfile,
+        weight: f64,
+        day: NaiveDate,
+        account_keys: &[i64],
+        service_keys: &[i64],
+    ) -> CostRecord {
+        let elapsed_months = (day - plan.first_day).num_days() as f64 / 30.4;
+        let growth = (1.0 + plan.monthly_growth).powf(elapsed_months);
+        let weekend = matches!(day.weekday(), Weekday::Sat | Weekday::Sun);
+        let seasonal = if weekend && profile.follows_load {
+            plan.weekend_factor
+        } else {
+            1.0
+        };
+        let noise = 0.92 + 0.16 * unit_noise(self.params.seed, ai as u64, si as u64, day);
+        let spike = self
+            .spikes
+            .iter()
+            .find(|&&(a, s, d, _)| a == ai && s == si && d == day)
+            .map_or(1.0, |&(_, _, _, factor)| factor);
+        let dollars = plan.base_daily * weight * growth * seasonal * noise * spike;
+        let amortized = dollars_to_nanos(dollars);
+        // With a savings plan, unblended cost carries the month's commitment fee on the
+        // first day; amortized cost spreads it over every day.
+        let unblended = if plan.has_savings_plan && profile.covered_by_commitments {
+            let daily_share = dollars * 0.15;
+            if day.day() == 1 {
+                let days = Month::of(day).days() as f64;
+                dollars_to_nanos(dollars - daily_share + daily_share * days)
+            } else {
+                dollars_to_nanos(dollars - daily_share)
+            }
+        } else {
+            amortized
+        };
+        CostRecord {
+            account: account_keys[ai],
+            service: service_keys[si],
+            day,
+            unblended,
+            amortized,
+        }
+    }
+}
+
+/// Rounds generated dollars to the ten-millionth of a dollar, like Cost Explorer's strings.
+fn dollars_to_nanos(dollars: f64) -> i64 {
+    ((dollars * 1e7).round() as i64) * 100
+}
+
+fn account_role(index: usize, rng: &mut SplitMix64) -> (String, &'static str, f64) {
+    let fixed: [(&str, &str, f64); 5] = [
+        ("management", "r-demo", 60.0),
+        ("security-audit", "ou-security", 140.0),
+        ("log-archive", "ou-security", 210.0),
+        ("network-hub", "ou-infra", 520.0),
+        ("shared-services", "ou-infra", 380.0),
+    ];
+    if let Some(&(name, ou, base)) = fixed.get(index) {
+        return (name.to_string(), ou, base * (0.9 + rng.next_f64() * 0.2));
+    }
+    let slot = index - fixed.len();
+    if slot % 8 == 7 {
+        let who = TEAMS[(slot / 8) % TEAMS.len()];
+        return (
+            format!("sandbox-{who}"),
+            "ou-sandbox",
+            8.0 + rng.next_f64() * 40.0,
+        );
+    }
+    let team_slot = slot - slot / 8;
+    let team = TEAMS[(team_slot / 3) % TEAMS.len()];
+    let round = team_slot / (3 * TEAMS.len());
+    let suffix = if round == 0 {
+        String::new()
+    } else {
+        format!("-{}", round + 1)
+    };
+    let (env, ou, base) = match team_slot % 3 {
+        0 => ("prod", "ou-prod", 400.0 + rng.next_f64() * 2600.0),
+        1 => ("staging", "ou-staging", 90.0 + rng.next_f64() * 300.0),
+        _ => ("dev", "ou-dev", 30.0 + rng.next_f64() * 170.0),
+    };
+    (format!("{team}{suffix}-{env}"), ou, base)
+}
+
+/// Which services an account uses and each one's share of its spend.
+fn pick_services(rng: &mut SplitMix64, ou: &str) -> Vec<(usize, f64)> {
+    let extra_chance = match ou {
+        "ou-prod" => 0.55,
+        "ou-staging" | "ou-dev" => 0.35,
+        _ => 0.2,
+    };
+    let mut picked: Vec<(usize, f64)> = Vec::new();
+    for (i, service) in SERVICES.iter().enumerate() {
+        let wanted = service.everywhere || rng.next_f64() < extra_chance;
+        let allowed = service.name != NEW_SERVICE || ou == "ou-prod";
+        if wanted && allowed {
+            picked.push((i, service.weight * (0.4 + rng.next_f64() * 1.2)));
+        }
+    }
+    let total: f64 = picked.iter().map(|(_, w)| w).sum();
+    for (_, w) in &mut picked {
+        *w /= total;
+    }
+    picked
+}
+
+/// Two one-day spikes: a data-transfer burst and a runaway query.
+fn spikes(plans: &[AccountPlan], params: &DemoParams) -> Vec<(usize, usize, NaiveDate, f64)> {
+    let service_index = |name: &str| SERVICES.iter().position(|s| s.name == name);
+    let mut out = Vec::new();
+    for (days_ago, service, factor) in [
+        (41, "AWS Data Transfer", 14.0),
+        (103, "Amazon Athena", 25.0),
+    ] {
+        let Some(si) = service_index(service) else {
+            continue;
+        };
+        let day = params.today - Duration::days(days_ago);
+        if let Some(ai) = plans.iter().position(|p| {
+            p.services.iter().any(|&(s, _)| s == si)
+                && p.first_day <= day
+                && p.last_day >= day
+                && p.base_daily > 300.0
+        }) {
+            out.push((ai, si, day, factor));
+        }
+    }
+    out
+}
+
+/// Opens (or creates) the demo cache at `path` and fills it, unless it already holds
+/// exactly these parameters. Refuses to touch a cache that holds real data.
+pub fn prepare_cache(
+    path: &std::path::Path,
+    params: DemoParams,
+    progress: impl FnMut(usize, usize),
+) -> StoreResult<(Store, Option<GenerateStats>)> {
+    let mut store = Store::open(path)?;
+    match store.kind()? {
+        Some(CacheKind::Aws) => return Err(StoreError::NotDemo(path.to_path_buf())),
+        Some(CacheKind::Demo)
+            if store.meta("demo_params")?.as_deref() == Some(&params.fingerprint()) =>
+        {
+            return Ok((store, None));
+        }
+        _ => {}
+    }
+    let stats = DemoOrganization::new(params).write(&mut store, progress)?;
+    Ok((store, Some(stats)))
+}

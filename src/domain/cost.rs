@@ -1,0 +1,141 @@
+//! Cost metrics, granularity and series helpers.
+
+use super::{Money, Month};
+use chrono::NaiveDate;
+
+/// Cost Explorer metrics the cache keeps for every daily row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Metric {
+    Unblended,
+    Amortized,
+}
+
+impl Metric {
+    pub fn label(self) -> &'static str {
+        match self {
+            Metric::Unblended => "Unblended",
+            Metric::Amortized => "Amortized",
+        }
+    }
+
+    pub fn toggled(self) -> Metric {
+        match self {
+            Metric::Unblended => Metric::Amortized,
+            Metric::Amortized => Metric::Unblended,
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Metric> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "unblended" | "unblendedcost" => Some(Metric::Unblended),
+            "amortized" | "amortizedcost" => Some(Metric::Amortized),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Granularity {
+    Daily,
+    Monthly,
+}
+
+impl Granularity {
+    pub fn toggled(self) -> Granularity {
+        match self {
+            Granularity::Daily => Granularity::Monthly,
+            Granularity::Monthly => Granularity::Daily,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Granularity::Daily => "Daily",
+            Granularity::Monthly => "Monthly",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DailyPoint {
+    pub day: NaiveDate,
+    pub amount: Money,
+}
+
+/// Sums daily points into one point per month (dated the first of the month).
+pub fn monthly_totals(points: &[DailyPoint]) -> Vec<DailyPoint> {
+    let mut out: Vec<DailyPoint> = Vec::new();
+    for p in points {
+        let first = Month::of(p.day).first_day();
+        match out.last_mut() {
+            Some(last) if last.day == first => last.amount += p.amount,
+            _ => out.push(DailyPoint {
+                day: first,
+                amount: p.amount,
+            }),
+        }
+    }
+    out
+}
+
+/// Relative change from `previous` to `current`; `None` when there is nothing to compare
+/// with (no previous spend).
+pub fn change_ratio(current: Money, previous: Money) -> Option<f64> {
+    if previous == Money::ZERO {
+        return None;
+    }
+    let delta = (current - previous).as_f64_for_display();
+    Some(delta / previous.as_f64_for_display().abs())
+}
+
+/// End-of-month forecast: spend so far plus the mean of the last (up to) seven days with
+/// data, times the days left in the month. Seven days cancel the weekly cycle.
+pub fn forecast_month_end(
+    month_to_date: Money,
+    recent_days: &[DailyPoint],
+    days_left: i64,
+) -> Option<Money> {
+    let window: Vec<&DailyPoint> = recent_days.iter().rev().take(7).collect();
+    if window.is_empty() {
+        return None;
+    }
+    let recent: Money = window.iter().map(|p| p.amount).sum();
+    Some(month_to_date + recent.scale(days_left.max(0), window.len() as i64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(y: i32, m: u32, d: u32, dollars: i64) -> DailyPoint {
+        DailyPoint {
+            day: NaiveDate::from_ymd_opt(y, m, d).unwrap(),
+            amount: Money::from_dollars(dollars),
+        }
+    }
+
+    #[test]
+    fn monthly_totals_group_consecutive_days() {
+        let pts = [p(2026, 1, 30, 1), p(2026, 1, 31, 2), p(2026, 2, 1, 5)];
+        let m = monthly_totals(&pts);
+        assert_eq!(m.len(), 2);
+        assert_eq!(m[0].amount, Money::from_dollars(3));
+        assert_eq!(m[1].day, NaiveDate::from_ymd_opt(2026, 2, 1).unwrap());
+    }
+
+    #[test]
+    fn forecast_extends_the_last_week() {
+        let days: Vec<DailyPoint> = (1..=10).map(|d| p(2026, 11, d, d as i64)).collect();
+        // Last seven days are 4..=10: mean 7. Twenty days left.
+        let f = forecast_month_end(Money::from_dollars(55), &days, 20).unwrap();
+        assert_eq!(f, Money::from_dollars(55 + 7 * 20));
+        assert_eq!(forecast_month_end(Money::ZERO, &[], 5), None);
+    }
+
+    #[test]
+    fn change_ratio_is_unknown_without_a_base() {
+        assert_eq!(change_ratio(Money::from_dollars(5), Money::ZERO), None);
+        let r = change_ratio(Money::from_dollars(150), Money::from_dollars(100)).unwrap();
+        assert!((r - 0.5).abs() < 1e-9);
+    }
+}

@@ -1,0 +1,11 @@
+//! Pure types and logic: no SDK, no UI, no async.
+
+pub mod cost;
+pub mod money;
+pub mod org;
+pub mod period;
+
+pub use cost::{change_ratio, DailyPoint, Granularity, Metric};
+pub use money::Money;
+pub use org::{Account, AccountStatus, OrgUnit, Organization};
+pub use period::{DateRange, Month, RangePreset};

@@ -1,0 +1,8 @@
+//! costscope: a terminal cost explorer for AWS organizations over a local SQLite cache.
+
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod domain;
+pub mod store;
+pub mod tui;

@@ -1,0 +1,297 @@
+//! View queries. Whole months are read from monthly rollups and loose days from daily
+//! rollups, so a query touches at most a few thousand rows at 500 accounts.
+
+use super::{day_from_key, day_key, AccountKey, CacheKind, ServiceKey, Store, StoreResult};
+use crate::domain::{
+    Account, AccountStatus, DailyPoint, DateRange, Metric, Money, Month, OrgUnit, Organization,
+};
+use chrono::NaiveDate;
+use rusqlite::{params_from_iter, OptionalExtension};
+use std::collections::HashMap;
+
+/// Which rows a grouped total is over, and what it groups by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Every account, one total each.
+    Accounts,
+    /// Every service, one total each.
+    Services,
+    /// One account's services.
+    ServicesOfAccount(AccountKey),
+    /// One service's accounts.
+    AccountsOfService(ServiceKey),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonthInfo {
+    pub month: Month,
+    pub fetched_at: String,
+    pub is_final: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CacheSummary {
+    pub kind: Option<CacheKind>,
+    pub months: Vec<MonthInfo>,
+    /// The last day that has cost data.
+    pub data_as_of: Option<NaiveDate>,
+}
+
+impl CacheSummary {
+    /// Whether every month that `range` touches is in the cache: only then is a total
+    /// over it known (missing data is unknown, not $0).
+    pub fn covers(&self, range: DateRange) -> bool {
+        !range.is_empty()
+            && range
+                .months()
+                .all(|m| self.months.iter().any(|i| i.month == m))
+    }
+}
+
+fn column(metric: Metric) -> &'static str {
+    match metric {
+        Metric::Unblended => "unblended",
+        Metric::Amortized => "amortized",
+    }
+}
+
+/// SQL for the whole-month part and the loose-day part of a grouped total. `{m}` is the
+/// metric column; ?1 and ?2 bound the months or days; ?3 is the scope's key, if any.
+fn scope_sql(scope: Scope) -> (&'static str, &'static str) {
+    match scope {
+        Scope::Accounts => (
+            "SELECT account, SUM({m}) FROM cost_monthly_account
+             WHERE month BETWEEN ?1 AND ?2 GROUP BY account",
+            "SELECT d.account, SUM(d.{m}) FROM accounts a
+             CROSS JOIN cost_daily_account d ON d.account = a.key AND d.day BETWEEN ?1 AND ?2
+             GROUP BY d.account",
+        ),
+        Scope::Services => (
+            "SELECT service, SUM({m}) FROM cost_monthly_service
+             WHERE month BETWEEN ?1 AND ?2 GROUP BY service",
+            "SELECT d.service, SUM(d.{m}) FROM services s
+             CROSS JOIN cost_daily_service d ON d.service = s.key AND d.day BETWEEN ?1 AND ?2
+             GROUP BY d.service",
+        ),
+        Scope::ServicesOfAccount(_) => (
+            "SELECT service, SUM({m}) FROM cost_monthly
+             WHERE account = ?3 AND month BETWEEN ?1 AND ?2 GROUP BY service",
+            "SELECT d.service, SUM(d.{m}) FROM services s
+             CROSS JOIN cost_daily d ON d.account = ?3 AND d.service = s.key
+                AND d.day BETWEEN ?1 AND ?2
+             GROUP BY d.service",
+        ),
+        Scope::AccountsOfService(_) => (
+            "SELECT m.account, SUM(m.{m}) FROM accounts a
+             CROSS JOIN cost_monthly m ON m.account = a.key AND m.service = ?3
+                AND m.month BETWEEN ?1 AND ?2
+             GROUP BY m.account",
+            "SELECT d.account, SUM(d.{m}) FROM accounts a
+             CROSS JOIN cost_daily d ON d.account = a.key AND d.service = ?3
+                AND d.day BETWEEN ?1 AND ?2
+             GROUP BY d.account",
+        ),
+    }
+}
+
+impl Store {
+    pub fn summary(&self) -> StoreResult<CacheSummary> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT month, fetched_at, is_final FROM months ORDER BY month")
+            .map_err(|e| self.sql_err(e))?;
+        let months = stmt
+            .query_map([], |r| {
+                Ok(MonthInfo {
+                    month: Month::from_index(r.get(0)?),
+                    fetched_at: r.get(1)?,
+                    is_final: r.get(2)?,
+                })
+            })
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| self.sql_err(e))?;
+        let data_as_of: Option<i64> = self
+            .conn
+            .query_row("SELECT max(day) FROM cost_daily_org", [], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.sql_err(e))?
+            .flatten();
+        Ok(CacheSummary {
+            kind: self.kind()?,
+            months,
+            data_as_of: data_as_of.map(day_from_key),
+        })
+    }
+
+    /// Units and accounts, each account with its storage key.
+    pub fn organization(&self) -> StoreResult<(Organization, Vec<AccountKey>)> {
+        let units = {
+            let mut stmt = self
+                .conn
+                .prepare_cached("SELECT id, parent_id, name FROM org_units ORDER BY name")
+                .map_err(|e| self.sql_err(e))?;
+            stmt.query_map([], |r| {
+                Ok(OrgUnit {
+                    id: r.get(0)?,
+                    parent_id: r.get(1)?,
+                    name: r.get(2)?,
+                })
+            })
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| self.sql_err(e))?
+        };
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT key, id, name, email, status, ou_id, joined FROM accounts ORDER BY key",
+            )
+            .map_err(|e| self.sql_err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                let joined: Option<String> = r.get(6)?;
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    Account {
+                        id: r.get(1)?,
+                        name: r.get(2)?,
+                        email: r.get(3)?,
+                        status: AccountStatus::parse(&r.get::<_, String>(4)?),
+                        ou_id: r.get::<_, Option<String>>(5)?.unwrap_or_default(),
+                        joined: joined.and_then(|j| j.parse().ok()),
+                    },
+                ))
+            })
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| self.sql_err(e))?;
+        let (keys, accounts) = rows.into_iter().unzip();
+        Ok((Organization { units, accounts }, keys))
+    }
+
+    pub fn services(&self) -> StoreResult<Vec<(ServiceKey, String)>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT key, name FROM services ORDER BY name")
+            .map_err(|e| self.sql_err(e))?;
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| self.sql_err(e))
+    }
+
+    /// Totals over `range` grouped as `scope` says, keyed by account or service key.
+    pub fn totals(
+        &self,
+        scope: Scope,
+        range: DateRange,
+        metric: Metric,
+    ) -> StoreResult<HashMap<i64, Money>> {
+        let (monthly_sql, daily_sql) = scope_sql(scope);
+        let m = column(metric);
+        let scope_key = match scope {
+            Scope::ServicesOfAccount(k) | Scope::AccountsOfService(k) => Some(k),
+            Scope::Accounts | Scope::Services => None,
+        };
+        let split = range.split_by_months();
+        let mut out: HashMap<i64, Money> = HashMap::new();
+        if let Some((first, last)) = split.months {
+            let bounds = [i64::from(first.index()), i64::from(last.index())];
+            self.sum_into(&monthly_sql.replace("{m}", m), bounds, scope_key, &mut out)?;
+        }
+        for days in [split.head, split.tail].into_iter().flatten() {
+            let bounds = [day_key(days.start), day_key(days.end)];
+            self.sum_into(&daily_sql.replace("{m}", m), bounds, scope_key, &mut out)?;
+        }
+        Ok(out)
+    }
+
+    fn sum_into(
+        &self,
+        sql: &str,
+        bounds: [i64; 2],
+        scope_key: Option<i64>,
+        out: &mut HashMap<i64, Money>,
+    ) -> StoreResult<()> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.sql_err(e))?;
+        let params = bounds.into_iter().chain(scope_key);
+        let mut rows = stmt
+            .query(params_from_iter(params))
+            .map_err(|e| self.sql_err(e))?;
+        while let Some(row) = rows.next().map_err(|e| self.sql_err(e))? {
+            let key: i64 = row.get(0).map_err(|e| self.sql_err(e))?;
+            let nanos: i64 = row.get(1).map_err(|e| self.sql_err(e))?;
+            *out.entry(key).or_default() += Money::from_nanos(nanos);
+        }
+        Ok(())
+    }
+
+    /// Daily amounts over `range` for the org, one account, one service, or one service
+    /// in one account. Days without a row are left out.
+    pub fn daily_series(
+        &self,
+        account: Option<AccountKey>,
+        service: Option<ServiceKey>,
+        range: DateRange,
+        metric: Metric,
+    ) -> StoreResult<Vec<DailyPoint>> {
+        let m = column(metric);
+        let (sql, keys): (String, Vec<i64>) = match (account, service) {
+            (None, None) => (
+                format!("SELECT day, {m} FROM cost_daily_org WHERE day BETWEEN ?1 AND ?2"),
+                vec![],
+            ),
+            (Some(a), None) => (
+                format!(
+                    "SELECT day, {m} FROM cost_daily_account
+                     WHERE account = ?3 AND day BETWEEN ?1 AND ?2 ORDER BY day"
+                ),
+                vec![a],
+            ),
+            (None, Some(s)) => (
+                format!(
+                    "SELECT day, {m} FROM cost_daily_service
+                     WHERE service = ?3 AND day BETWEEN ?1 AND ?2 ORDER BY day"
+                ),
+                vec![s],
+            ),
+            (Some(a), Some(s)) => (
+                format!(
+                    "SELECT day, {m} FROM cost_daily
+                     WHERE account = ?3 AND service = ?4 AND day BETWEEN ?1 AND ?2
+                     ORDER BY day"
+                ),
+                vec![a, s],
+            ),
+        };
+        let mut stmt = self
+            .conn
+            .prepare_cached(&sql)
+            .map_err(|e| self.sql_err(e))?;
+        let params = [day_key(range.start), day_key(range.end)]
+            .into_iter()
+            .chain(keys);
+        stmt.query_map(params_from_iter(params), |r| {
+            Ok(DailyPoint {
+                day: day_from_key(r.get(0)?),
+                amount: Money::from_nanos(r.get(1)?),
+            })
+        })
+        .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| self.sql_err(e))
+    }
+
+    /// The sum of raw daily rows for a month, straight from `cost_daily`: used to check
+    /// that rollups reconcile with what was written.
+    pub fn raw_month_total(&self, month: Month, metric: Metric) -> StoreResult<Money> {
+        let sql = format!(
+            "SELECT coalesce(SUM({}), 0) FROM cost_daily WHERE day BETWEEN ?1 AND ?2",
+            column(metric)
+        );
+        self.conn
+            .query_row(
+                &sql,
+                [day_key(month.first_day()), day_key(month.last_day())],
+                |r| r.get(0),
+            )
+            .map(Money::from_nanos)
+            .map_err(|e| self.sql_err(e))
+    }
+}

@@ -1,0 +1,108 @@
+//! Versioned, transactional migrations keyed on `PRAGMA user_version`.
+//!
+//! Fact rows are keyed so that every view query is an index range: `cost_daily` is
+//! clustered by (account, service, day); the rollup tables are maintained in the same
+//! transaction that writes a month, so views never sum raw daily rows org-wide.
+
+/// `PRAGMA application_id` of a costscope cache: "CoSt".
+pub const APPLICATION_ID: i64 = 0x436f_5374;
+
+pub const MIGRATIONS: &[&str] = &[
+    // 1: organization, daily costs and their rollups.
+    "
+    CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    ) WITHOUT ROWID;
+
+    CREATE TABLE org_units (
+        id        TEXT PRIMARY KEY,
+        parent_id TEXT REFERENCES org_units(id),
+        name      TEXT NOT NULL
+    );
+
+    CREATE TABLE accounts (
+        key    INTEGER PRIMARY KEY,
+        id     TEXT NOT NULL UNIQUE,
+        name   TEXT NOT NULL,
+        email  TEXT NOT NULL DEFAULT '',
+        status TEXT NOT NULL DEFAULT 'ACTIVE',
+        ou_id  TEXT,
+        joined TEXT
+    );
+
+    CREATE TABLE services (
+        key  INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE
+    );
+
+    -- One row per cached month: when it was fetched and whether the bill is final.
+    CREATE TABLE months (
+        month      INTEGER PRIMARY KEY,
+        fetched_at TEXT NOT NULL,
+        is_final   INTEGER NOT NULL,
+        source     TEXT NOT NULL
+    );
+
+    -- Amounts are integer nano-dollars; days are days since 1970-01-01.
+    CREATE TABLE cost_daily (
+        account   INTEGER NOT NULL,
+        service   INTEGER NOT NULL,
+        day       INTEGER NOT NULL,
+        unblended INTEGER NOT NULL,
+        amortized INTEGER NOT NULL,
+        PRIMARY KEY (account, service, day)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE cost_monthly (
+        account   INTEGER NOT NULL,
+        service   INTEGER NOT NULL,
+        month     INTEGER NOT NULL,
+        unblended INTEGER NOT NULL,
+        amortized INTEGER NOT NULL,
+        PRIMARY KEY (account, service, month)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE cost_daily_account (
+        account   INTEGER NOT NULL,
+        day       INTEGER NOT NULL,
+        unblended INTEGER NOT NULL,
+        amortized INTEGER NOT NULL,
+        PRIMARY KEY (account, day)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE cost_monthly_account (
+        month     INTEGER NOT NULL,
+        account   INTEGER NOT NULL,
+        unblended INTEGER NOT NULL,
+        amortized INTEGER NOT NULL,
+        PRIMARY KEY (month, account)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE cost_daily_service (
+        service   INTEGER NOT NULL,
+        day       INTEGER NOT NULL,
+        unblended INTEGER NOT NULL,
+        amortized INTEGER NOT NULL,
+        PRIMARY KEY (service, day)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE cost_monthly_service (
+        month     INTEGER NOT NULL,
+        service   INTEGER NOT NULL,
+        unblended INTEGER NOT NULL,
+        amortized INTEGER NOT NULL,
+        PRIMARY KEY (month, service)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE cost_daily_org (
+        day       INTEGER PRIMARY KEY,
+        unblended INTEGER NOT NULL,
+        amortized INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    ",
+];
+
+pub fn latest_version() -> i64 {
+    MIGRATIONS.len() as i64
+}

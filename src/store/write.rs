@@ -1,0 +1,346 @@
+//! Writes. Each unit of work (the organization, one month of costs) is one transaction:
+//! an interrupted write leaves the previous data complete.
+
+use super::{day_key, AccountKey, ServiceKey, Store, StoreResult};
+use crate::domain::{Month, Organization};
+use chrono::NaiveDate;
+use rusqlite::{params, Transaction};
+use std::collections::HashMap;
+
+/// One day of one service in one account, both metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CostRecord {
+    pub account: AccountKey,
+    pub service: ServiceKey,
+    pub day: NaiveDate,
+    pub unblended: i64,
+    pub amortized: i64,
+}
+
+/// Per-metric sums kept while a month is written.
+#[derive(Default, Clone, Copy)]
+struct Pair(i64, i64);
+
+impl Pair {
+    fn add(&mut self, record: &CostRecord) {
+        self.0 += record.unblended;
+        self.1 += record.amortized;
+    }
+}
+
+/// Sums kept while months are written; hashed while adding, sorted when written so the
+/// rollup tables are filled in key order.
+#[derive(Default)]
+struct Rollups {
+    account_service_month: HashMap<(AccountKey, ServiceKey, i64), Pair>,
+    account_day: HashMap<(AccountKey, i64), Pair>,
+    service_day: HashMap<(ServiceKey, i64), Pair>,
+    org_day: HashMap<i64, Pair>,
+    month_account: HashMap<(i64, AccountKey), Pair>,
+    month_service: HashMap<(i64, ServiceKey), Pair>,
+}
+
+impl Rollups {
+    fn add(&mut self, r: &CostRecord, day: i64, month: i64) {
+        let (a, s) = (r.account, r.service);
+        self.account_service_month
+            .entry((a, s, month))
+            .or_default()
+            .add(r);
+        self.account_day.entry((a, day)).or_default().add(r);
+        self.service_day.entry((s, day)).or_default().add(r);
+        self.org_day.entry(day).or_default().add(r);
+        self.month_account.entry((month, a)).or_default().add(r);
+        self.month_service.entry((month, s)).or_default().add(r);
+    }
+}
+
+fn sorted<K: Ord + Copy>(map: &HashMap<K, Pair>) -> Vec<(K, Pair)> {
+    let mut rows: Vec<(K, Pair)> = map.iter().map(|(k, p)| (*k, *p)).collect();
+    rows.sort_unstable_by_key(|(k, _)| *k);
+    rows
+}
+
+/// How a month being written is to be recorded in `months`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonthStatus {
+    pub month: Month,
+    pub fetched_at: String,
+    pub is_final: bool,
+    pub source: String,
+}
+
+impl Store {
+    /// Replaces the organization (units and accounts) in one transaction. Account keys
+    /// stay stable, so cost rows keep pointing at the right account.
+    pub fn replace_org(&mut self, org: &Organization) -> StoreResult<()> {
+        let path = self.path.clone();
+        let classify = |e| super::error::classify(&path, e);
+        let tx = self.conn.transaction().map_err(classify)?;
+        tx.execute("UPDATE accounts SET ou_id = NULL", [])
+            .map_err(classify)?;
+        tx.execute("DELETE FROM org_units", []).map_err(classify)?;
+        {
+            // Parents before children, so the foreign key holds at every insert.
+            let mut insert_unit = tx
+                .prepare("INSERT INTO org_units (id, parent_id, name) VALUES (?1, ?2, ?3)")
+                .map_err(classify)?;
+            let mut pending: Vec<_> = org.units.iter().collect();
+            let mut inserted: Vec<&str> = Vec::new();
+            while !pending.is_empty() {
+                let before = pending.len();
+                let mut rest = Vec::new();
+                for unit in pending {
+                    let parent_ready = unit
+                        .parent_id
+                        .as_deref()
+                        .is_none_or(|p| inserted.contains(&p));
+                    if parent_ready {
+                        insert_unit
+                            .execute(params![unit.id, unit.parent_id, unit.name])
+                            .map_err(classify)?;
+                        inserted.push(&unit.id);
+                    } else {
+                        rest.push(unit);
+                    }
+                }
+                if rest.len() == before {
+                    // Orphans (parent unknown): keep them, attached to nothing.
+                    for unit in &rest {
+                        insert_unit
+                            .execute(params![unit.id, Option::<String>::None, unit.name])
+                            .map_err(classify)?;
+                    }
+                    break;
+                }
+                pending = rest;
+            }
+            let mut upsert_account = tx
+                .prepare(
+                    "INSERT INTO accounts (id, name, email, status, ou_id, joined)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                     ON CONFLICT (id) DO UPDATE SET name = excluded.name,
+                        email = excluded.email, status = excluded.status,
+                        ou_id = excluded.ou_id, joined = excluded.joined",
+                )
+                .map_err(classify)?;
+            for a in &org.accounts {
+                let ou = inserted.contains(&a.ou_id.as_str()).then_some(&a.ou_id);
+                upsert_account
+                    .execute(params![
+                        a.id,
+                        a.name,
+                        a.email,
+                        a.status.as_str(),
+                        ou,
+                        a.joined.map(|d| d.to_string())
+                    ])
+                    .map_err(classify)?;
+            }
+        }
+        tx.commit().map_err(classify)
+    }
+
+    /// The key of the account with this AWS id, adding a bare row if it is unknown
+    /// (Cost Explorer can name accounts that have left the organization).
+    pub fn ensure_account(&self, account_id: &str) -> StoreResult<AccountKey> {
+        self.conn
+            .query_row(
+                "INSERT INTO accounts (id, name) VALUES (?1, ?1)
+                 ON CONFLICT (id) DO UPDATE SET id = excluded.id RETURNING key",
+                [account_id],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.sql_err(e))
+    }
+
+    pub fn ensure_service(&self, name: &str) -> StoreResult<ServiceKey> {
+        self.conn
+            .query_row(
+                "INSERT INTO services (name) VALUES (?1)
+                 ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING key",
+                [name],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.sql_err(e))
+    }
+
+    /// Replaces every cost row of `month` with `records`, and its rollups, in one
+    /// transaction. Returns the number of daily rows written.
+    pub fn replace_month<I>(&mut self, status: MonthStatus, records: I) -> StoreResult<u64>
+    where
+        I: IntoIterator<Item = CostRecord>,
+    {
+        self.replace_months(&[status], records)
+    }
+
+    /// Replaces several whole months in one transaction: all of them or none. Records
+    /// arriving in (account, service, day) order are appended, which is the fast path
+    /// for bulk loads.
+    pub fn replace_months<I>(&mut self, months: &[MonthStatus], records: I) -> StoreResult<u64>
+    where
+        I: IntoIterator<Item = CostRecord>,
+    {
+        let path = self.path.clone();
+        let classify = |e| super::error::classify(&path, e);
+        let tx = self.conn.transaction().map_err(classify)?;
+        for status in months {
+            delete_month(&tx, status.month).map_err(classify)?;
+        }
+        let mut rollups = Rollups::default();
+        let mut written = 0u64;
+        {
+            let mut insert = tx
+                .prepare(
+                    "INSERT INTO cost_daily (account, service, day, unblended, amortized)
+                     VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT DO UPDATE SET unblended = unblended + excluded.unblended,
+                        amortized = amortized + excluded.amortized",
+                )
+                .map_err(classify)?;
+            for record in records {
+                let month = Month::of(record.day);
+                if !months.iter().any(|s| s.month == month) {
+                    // Dropping the transaction rolls every month back.
+                    return Err(super::StoreError::OutsideMonths {
+                        path: path.clone(),
+                        day: record.day,
+                    });
+                }
+                let day = day_key(record.day);
+                insert
+                    .execute(params![
+                        record.account,
+                        record.service,
+                        day,
+                        record.unblended,
+                        record.amortized
+                    ])
+                    .map_err(classify)?;
+                rollups.add(&record, day, i64::from(month.index()));
+                written += 1;
+            }
+        }
+        write_rollups(&tx, &rollups).map_err(classify)?;
+        for s in months {
+            tx.execute(
+                "INSERT INTO months (month, fetched_at, is_final, source)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (month) DO UPDATE SET fetched_at = excluded.fetched_at,
+                    is_final = excluded.is_final, source = excluded.source",
+                params![s.month.index(), s.fetched_at, s.is_final, s.source],
+            )
+            .map_err(classify)?;
+        }
+        tx.commit().map_err(classify)?;
+        Ok(written)
+    }
+
+    /// Removes every cost row, rollup and month (the organization stays). Used when demo
+    /// data is regenerated.
+    pub fn clear_costs(&mut self) -> StoreResult<()> {
+        self.conn
+            .execute_batch(
+                "BEGIN;
+                 DELETE FROM cost_daily; DELETE FROM cost_monthly;
+                 DELETE FROM cost_daily_account; DELETE FROM cost_monthly_account;
+                 DELETE FROM cost_daily_service; DELETE FROM cost_monthly_service;
+                 DELETE FROM cost_daily_org; DELETE FROM months;
+                 COMMIT;",
+            )
+            .map_err(|e| self.sql_err(e))
+    }
+}
+
+fn delete_month(tx: &Transaction<'_>, month: Month) -> rusqlite::Result<()> {
+    let (first, last) = (day_key(month.first_day()), day_key(month.last_day()));
+    // The monthly rollup lists every (account, service) pair the month has rows for, so
+    // each delete is an index range instead of a scan of all daily rows.
+    tx.execute(
+        "DELETE FROM cost_daily WHERE (account, service, day) IN (
+            SELECT d.account, d.service, d.day
+            FROM cost_monthly m
+            JOIN cost_daily d ON d.account = m.account AND d.service = m.service
+                AND d.day BETWEEN ?2 AND ?3
+            WHERE m.month = ?1)",
+        params![month.index(), first, last],
+    )?;
+    tx.execute("DELETE FROM cost_monthly WHERE month = ?1", [month.index()])?;
+    tx.execute(
+        "DELETE FROM cost_monthly_account WHERE month = ?1",
+        [month.index()],
+    )?;
+    tx.execute(
+        "DELETE FROM cost_monthly_service WHERE month = ?1",
+        [month.index()],
+    )?;
+    for table in ["cost_daily_account", "cost_daily_service", "cost_daily_org"] {
+        tx.execute(
+            &format!("DELETE FROM {table} WHERE day BETWEEN ?1 AND ?2"),
+            params![first, last],
+        )?;
+    }
+    Ok(())
+}
+
+fn write_rollups(tx: &Transaction<'_>, r: &Rollups) -> rusqlite::Result<()> {
+    insert_sums(
+        tx,
+        "INSERT INTO cost_monthly (account, service, month, unblended, amortized)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        sorted(&r.account_service_month)
+            .into_iter()
+            .map(|((a, s, m), p)| ([a, s, m], p)),
+    )?;
+    insert_sums(
+        tx,
+        "INSERT INTO cost_daily_account (account, day, unblended, amortized)
+         VALUES (?1, ?2, ?3, ?4)",
+        sorted(&r.account_day)
+            .into_iter()
+            .map(|((a, d), p)| ([a, d], p)),
+    )?;
+    insert_sums(
+        tx,
+        "INSERT INTO cost_daily_service (service, day, unblended, amortized)
+         VALUES (?1, ?2, ?3, ?4)",
+        sorted(&r.service_day)
+            .into_iter()
+            .map(|((s, d), p)| ([s, d], p)),
+    )?;
+    insert_sums(
+        tx,
+        "INSERT INTO cost_daily_org (day, unblended, amortized) VALUES (?1, ?2, ?3)",
+        sorted(&r.org_day).into_iter().map(|(d, p)| ([d], p)),
+    )?;
+    insert_sums(
+        tx,
+        "INSERT INTO cost_monthly_account (month, account, unblended, amortized)
+         VALUES (?1, ?2, ?3, ?4)",
+        sorted(&r.month_account)
+            .into_iter()
+            .map(|((m, a), p)| ([m, a], p)),
+    )?;
+    insert_sums(
+        tx,
+        "INSERT INTO cost_monthly_service (month, service, unblended, amortized)
+         VALUES (?1, ?2, ?3, ?4)",
+        sorted(&r.month_service)
+            .into_iter()
+            .map(|((m, s), p)| ([m, s], p)),
+    )
+}
+
+/// Inserts rows of `N` integer keys followed by the two metric sums.
+fn insert_sums<const N: usize>(
+    tx: &Transaction<'_>,
+    sql: &str,
+    rows: impl Iterator<Item = ([i64; N], Pair)>,
+) -> rusqlite::Result<()> {
+    let mut stmt = tx.prepare(sql)?;
+    for (keys, p) in rows {
+        let values = keys.iter().copied().chain([p.0, p.1]);
+        stmt.execute(rusqlite::params_from_iter(values))?;
+    }
+    Ok(())
+}

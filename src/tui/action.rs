@@ -1,0 +1,108 @@
+//! Everything that can happen to the app, and what the app asks the runtime to do.
+
+use super::model::ViewData;
+use crate::config::Theme;
+use crate::domain::RangePreset;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    // Bindable: each has a name in the keymap.
+    Quit,
+    Help,
+    Filter,
+    Command,
+    Reload,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    Enter,
+    Back,
+    FocusLeft,
+    FocusRight,
+    Overview,
+    Accounts,
+    Services,
+    NextView,
+    PrevMonth,
+    NextMonth,
+    Range(RangePreset),
+    ToggleGranularity,
+    ToggleMetric,
+    SortNext,
+    SortPrev,
+    SortInvert,
+    ToggleGrouping,
+    // Text input while the filter or command line is open.
+    InputChar(char),
+    InputBackspace,
+    InputSubmit,
+    InputCancel,
+    /// Runs a `:` command line directly.
+    RunCommand(String),
+    Resize(u16, u16),
+    // Results of effects.
+    Loaded(Box<ViewData>),
+    ThemeLoaded(Box<Theme>),
+    Failed(String),
+}
+
+/// Names of bindable actions, as the keymap file spells them.
+pub const BINDABLE: &[(&str, Action)] = &[
+    ("quit", Action::Quit),
+    ("help", Action::Help),
+    ("filter", Action::Filter),
+    ("command", Action::Command),
+    ("reload", Action::Reload),
+    ("up", Action::Up),
+    ("down", Action::Down),
+    ("page_up", Action::PageUp),
+    ("page_down", Action::PageDown),
+    ("top", Action::Top),
+    ("bottom", Action::Bottom),
+    ("enter", Action::Enter),
+    ("back", Action::Back),
+    ("focus_left", Action::FocusLeft),
+    ("focus_right", Action::FocusRight),
+    ("overview", Action::Overview),
+    ("accounts", Action::Accounts),
+    ("services", Action::Services),
+    ("next_view", Action::NextView),
+    ("prev_month", Action::PrevMonth),
+    ("next_month", Action::NextMonth),
+    ("range_mtd", Action::Range(RangePreset::MonthToDate)),
+    ("range_last_month", Action::Range(RangePreset::LastMonth)),
+    ("range_30d", Action::Range(RangePreset::Last30Days)),
+    ("range_90d", Action::Range(RangePreset::Last90Days)),
+    ("range_13m", Action::Range(RangePreset::Last13Months)),
+    ("toggle_granularity", Action::ToggleGranularity),
+    ("toggle_metric", Action::ToggleMetric),
+    ("sort_next", Action::SortNext),
+    ("sort_prev", Action::SortPrev),
+    ("sort_invert", Action::SortInvert),
+    ("toggle_grouping", Action::ToggleGrouping),
+];
+
+pub fn bindable_names() -> Vec<&'static str> {
+    BINDABLE.iter().map(|(n, _)| *n).collect()
+}
+
+pub fn bindable(name: &str) -> Option<Action> {
+    BINDABLE
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, a)| a.clone())
+}
+
+/// Work for the runtime. Update never does I/O itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Read the data of the top view from the cache.
+    Load,
+    /// Re-read the cache summary and organization, then the view.
+    Reload,
+    LoadTheme(String),
+    Quit,
+}

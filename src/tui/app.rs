@@ -1,0 +1,198 @@
+//! The runtime around `update`: runs effects against the cache, maps keys to actions,
+//! and drives a real terminal.
+
+use super::action::{bindable, Action, Effect};
+use super::load::load;
+use super::state::{Catalog, Mode, Severity, State};
+use super::update::update;
+use super::view::render;
+use crate::config::keymap::Key;
+use crate::config::{KeyChord, Theme};
+use crate::store::{Store, StoreResult};
+use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use ratatui::{backend::Backend, Terminal};
+use std::path::PathBuf;
+
+pub struct App {
+    pub state: State,
+    store: Store,
+    themes_dir: Option<PathBuf>,
+}
+
+impl App {
+    pub fn new(store: Store, mut state: State, themes_dir: Option<PathBuf>) -> StoreResult<App> {
+        state.cache_label = display_path(store.path());
+        let mut app = App {
+            state,
+            store,
+            themes_dir,
+        };
+        app.reload()?;
+        Ok(app)
+    }
+
+    fn reload(&mut self) -> StoreResult<()> {
+        self.state.summary = self.store.summary()?;
+        let (org, keys) = self.store.organization()?;
+        self.state.catalog = Catalog::new(org, keys, self.store.services()?);
+        self.load_view()
+    }
+
+    fn load_view(&mut self) -> StoreResult<()> {
+        let data = if self.state.summary.months.is_empty() {
+            super::model::ViewData::Empty
+        } else {
+            load(&self.store, &self.state)?
+        };
+        update(&mut self.state, Action::Loaded(Box::new(data)));
+        Ok(())
+    }
+
+    /// Applies one action and runs the effects it asks for. Cache errors are shown in
+    /// the message line; the app keeps running on what it has.
+    pub fn dispatch(&mut self, action: Action) {
+        let mut queue = update(&mut self.state, action);
+        while let Some(effect) = queue.pop() {
+            let result = match effect {
+                Effect::Load => self.load_view(),
+                Effect::Reload => self.reload().map(|_| {
+                    self.state.message = Some((Severity::Info, "reloaded from the cache".into()));
+                }),
+                Effect::LoadTheme(name) => {
+                    let next = match Theme::load(&name, self.themes_dir.as_deref()) {
+                        Ok(theme) => Action::ThemeLoaded(Box::new(theme)),
+                        Err(e) => Action::Failed(e.to_string()),
+                    };
+                    queue.extend(update(&mut self.state, next));
+                    Ok(())
+                }
+                Effect::Quit => Ok(()),
+            };
+            if let Err(e) = result {
+                update(&mut self.state, Action::Failed(e.to_string()));
+            }
+        }
+    }
+
+    /// Maps a key to an action: text input while the filter or command line is open,
+    /// otherwise through the keymap.
+    pub fn action_for_key(&self, key: KeyEvent) -> Option<Action> {
+        if key.kind == KeyEventKind::Release {
+            return None;
+        }
+        if matches!(self.state.mode, Mode::Filter | Mode::Command(_)) {
+            return match key.code {
+                KeyCode::Enter => Some(Action::InputSubmit),
+                KeyCode::Esc => Some(Action::InputCancel),
+                KeyCode::Backspace => Some(Action::InputBackspace),
+                KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                    Some(Action::InputCancel)
+                }
+                KeyCode::Char(c) => Some(Action::InputChar(c)),
+                _ => None,
+            };
+        }
+        let chord = chord_of(key)?;
+        self.state.keymap.action_for(&chord).and_then(bindable)
+    }
+
+    pub fn render_to<B: Backend>(&self, terminal: &mut Terminal<B>) -> std::io::Result<()>
+    where
+        std::io::Error: From<B::Error>,
+    {
+        terminal.draw(|frame| render(frame, &self.state))?;
+        Ok(())
+    }
+
+    /// The interactive loop: wait for input, apply every queued event, draw once.
+    pub fn run<B: Backend>(&mut self, terminal: &mut Terminal<B>) -> std::io::Result<()>
+    where
+        std::io::Error: From<B::Error>,
+    {
+        let size = terminal.size()?;
+        self.dispatch(Action::Resize(size.width, size.height));
+        self.render_to(terminal)?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()?;
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        // Terminal input blocks, so it gets its own thread; the app only awaits messages.
+        std::thread::spawn(move || {
+            while let Ok(event) = ratatui::crossterm::event::read() {
+                if tx.send(event).is_err() {
+                    break;
+                }
+            }
+        });
+        runtime.block_on(async {
+            while let Some(event) = rx.recv().await {
+                let mut dirty = self.handle_event(event);
+                while let Ok(more) = rx.try_recv() {
+                    dirty |= self.handle_event(more);
+                }
+                if self.state.should_quit {
+                    break;
+                }
+                if dirty {
+                    self.render_to(terminal)?;
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// Returns whether the screen needs redrawing.
+    fn handle_event(&mut self, event: Event) -> bool {
+        match event {
+            Event::Key(key) => match self.action_for_key(key) {
+                Some(action) => {
+                    self.dispatch(action);
+                    true
+                }
+                None => false,
+            },
+            Event::Resize(w, h) => {
+                self.dispatch(Action::Resize(w, h));
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+pub fn chord_of(key: KeyEvent) -> Option<KeyChord> {
+    let k = match key.code {
+        KeyCode::Char(c) => Key::Char(c),
+        KeyCode::Enter => Key::Enter,
+        KeyCode::Esc => Key::Esc,
+        KeyCode::Tab => Key::Tab,
+        KeyCode::BackTab => Key::BackTab,
+        KeyCode::Backspace => Key::Backspace,
+        KeyCode::Up => Key::Up,
+        KeyCode::Down => Key::Down,
+        KeyCode::Left => Key::Left,
+        KeyCode::Right => Key::Right,
+        KeyCode::PageUp => Key::PageUp,
+        KeyCode::PageDown => Key::PageDown,
+        KeyCode::Home => Key::Home,
+        KeyCode::End => Key::End,
+        KeyCode::F(n) => Key::F(n),
+        _ => return None,
+    };
+    Some(KeyChord {
+        key: k,
+        ctrl: key.modifiers.contains(KeyModifiers::CONTROL),
+        alt: key.modifiers.contains(KeyModifiers::ALT),
+    })
+}
+
+/// The cache path with the home directory shown as `~`.
+fn display_path(path: &std::path::Path) -> String {
+    let text = path.display().to_string();
+    match std::env::var("HOME") {
+        Ok(home) if !home.is_empty() && text.starts_with(&home) => {
+            format!("~{}", &text[home.len()..])
+        }
+        _ => text,
+    }
+}

@@ -1,0 +1,294 @@
+//! Reads what the top view shows from the cache. Every query here hits rollup tables or
+//! one index range, so a load fits in a frame even at 500 accounts.
+
+use super::model::{Headline, OverviewData, RowKey, TableData, TableRow, ViewData};
+use super::state::{State, ViewKind};
+use crate::domain::cost::{forecast_month_end, monthly_totals};
+use crate::domain::{DailyPoint, DateRange, Granularity, Money, Month, RangePreset};
+use crate::store::{Scope, Store, StoreResult};
+use chrono::Duration;
+use std::collections::HashMap;
+
+const TOP_ROWS: usize = 10;
+
+pub fn load(store: &Store, state: &State) -> StoreResult<ViewData> {
+    let view = state.top();
+    match view.kind {
+        ViewKind::Overview => load_overview(store, state).map(ViewData::Overview),
+        ViewKind::Series { account, service } => {
+            load_series(store, state, account, service).map(ViewData::Table)
+        }
+        kind => load_table(store, state, kind).map(ViewData::Table),
+    }
+}
+
+/// Current and previous totals for a scope; the previous ones only when the cache holds
+/// the whole previous period (otherwise the comparison is unknown, not zero).
+struct Compared {
+    current: Option<HashMap<i64, Money>>,
+    previous: Option<HashMap<i64, Money>>,
+}
+
+fn compared(store: &Store, state: &State, scope: Scope) -> StoreResult<Compared> {
+    let (range, previous) = (state.range(), state.previous_range());
+    let current = if state.summary.covers(range) {
+        Some(store.totals(scope, range, state.metric)?)
+    } else {
+        None
+    };
+    let previous = if state.summary.covers(previous) {
+        Some(store.totals(scope, previous, state.metric)?)
+    } else {
+        None
+    };
+    Ok(Compared { current, previous })
+}
+
+impl Compared {
+    fn total(&self) -> Option<Money> {
+        self.current.as_ref().map(|m| m.values().copied().sum())
+    }
+
+    fn previous_total(&self) -> Option<Money> {
+        self.previous.as_ref().map(|m| m.values().copied().sum())
+    }
+
+    fn row(
+        &self,
+        key: i64,
+        row_key: RowKey,
+        name: String,
+        detail: String,
+        group: String,
+    ) -> TableRow {
+        let amount = self
+            .current
+            .as_ref()
+            .map(|m| m.get(&key).copied().unwrap_or_default());
+        let total = self.total().unwrap_or_default();
+        let share = match amount {
+            Some(a) if total > Money::ZERO => a.as_f64_for_display() / total.as_f64_for_display(),
+            _ => 0.0,
+        };
+        TableRow {
+            key: row_key,
+            name,
+            detail,
+            amount,
+            previous: self
+                .previous
+                .as_ref()
+                .map(|m| m.get(&key).copied().unwrap_or_default()),
+            share,
+            group,
+            depth: 0,
+        }
+    }
+
+    fn has_spend(&self, key: i64) -> bool {
+        let nonzero = |m: &Option<HashMap<i64, Money>>| {
+            m.as_ref()
+                .and_then(|m| m.get(&key))
+                .is_some_and(|a| *a != Money::ZERO)
+        };
+        nonzero(&self.current) || nonzero(&self.previous)
+    }
+}
+
+fn account_rows(state: &State, c: &Compared, only_with_spend: bool) -> Vec<TableRow> {
+    let catalog = &state.catalog;
+    let mut keys: Vec<i64> = catalog.account_keys().collect();
+    keys.sort_unstable();
+    keys.into_iter()
+        .filter(|k| !only_with_spend || c.has_spend(*k))
+        .map(|k| {
+            let (id, group) = catalog
+                .account(k)
+                .map(|a| (a.id.clone(), catalog.org.ou_path(&a.ou_id)))
+                .unwrap_or_default();
+            c.row(k, RowKey::Account(k), catalog.account_name(k), id, group)
+        })
+        .collect()
+}
+
+fn service_rows(state: &State, c: &Compared) -> Vec<TableRow> {
+    state
+        .catalog
+        .services
+        .iter()
+        .filter(|(k, _)| c.has_spend(*k))
+        .map(|(k, name)| {
+            c.row(
+                *k,
+                RowKey::Service(*k),
+                name.clone(),
+                String::new(),
+                String::new(),
+            )
+        })
+        .collect()
+}
+
+fn load_table(store: &Store, state: &State, kind: ViewKind) -> StoreResult<TableData> {
+    let (scope, chart_account, chart_service) = match kind {
+        ViewKind::Services => (Scope::Services, None, None),
+        ViewKind::AccountServices(a) => (Scope::ServicesOfAccount(a), Some(a), None),
+        ViewKind::ServiceAccounts(s) => (Scope::AccountsOfService(s), None, Some(s)),
+        _ => (Scope::Accounts, None, None),
+    };
+    let c = compared(store, state, scope)?;
+    let rows = match kind {
+        ViewKind::Services | ViewKind::AccountServices(_) => service_rows(state, &c),
+        ViewKind::ServiceAccounts(_) => account_rows(state, &c, true),
+        _ => account_rows(state, &c, false),
+    };
+    let chart = match kind {
+        ViewKind::AccountServices(_) | ViewKind::ServiceAccounts(_) => {
+            chart_series(store, state, chart_account, chart_service)?
+        }
+        _ => Vec::new(),
+    };
+    Ok(TableData {
+        rows,
+        total: c.total(),
+        previous_total: c.previous_total(),
+        chart,
+    })
+}
+
+/// The series over the selected range with every day present (a day without rows costs
+/// $0 when its month is cached), summed by month for monthly granularity.
+fn chart_series(
+    store: &Store,
+    state: &State,
+    account: Option<i64>,
+    service: Option<i64>,
+) -> StoreResult<Vec<DailyPoint>> {
+    let range = state.range();
+    let daily = filled_series(store, state, account, service, range)?;
+    Ok(match state.granularity {
+        Granularity::Daily => daily,
+        Granularity::Monthly => monthly_totals(&daily),
+    })
+}
+
+fn filled_series(
+    store: &Store,
+    state: &State,
+    account: Option<i64>,
+    service: Option<i64>,
+    range: DateRange,
+) -> StoreResult<Vec<DailyPoint>> {
+    let Some(as_of) = state.summary.data_as_of else {
+        return Ok(Vec::new());
+    };
+    let shown = DateRange::new(range.start, range.end.min(as_of));
+    if !state.summary.covers(shown) {
+        return Ok(Vec::new());
+    }
+    let points: HashMap<_, _> = store
+        .daily_series(account, service, shown, state.metric)?
+        .into_iter()
+        .map(|p| (p.day, p.amount))
+        .collect();
+    Ok(shown
+        .iter_days()
+        .map(|day| DailyPoint {
+            day,
+            amount: points.get(&day).copied().unwrap_or_default(),
+        })
+        .collect())
+}
+
+fn load_series(
+    store: &Store,
+    state: &State,
+    account: Option<i64>,
+    service: Option<i64>,
+) -> StoreResult<TableData> {
+    let chart = chart_series(store, state, account, service)?;
+    let total: Money = chart.iter().map(|p| p.amount).sum();
+    let monthly = state.granularity == Granularity::Monthly;
+    let mut rows = Vec::with_capacity(chart.len());
+    let mut before: Option<Money> = None;
+    for p in &chart {
+        let (name, detail) = if monthly {
+            (Month::of(p.day).label(), String::new())
+        } else {
+            (p.day.to_string(), p.day.format("%a").to_string())
+        };
+        rows.push(TableRow {
+            key: RowKey::Day(p.day),
+            name,
+            detail,
+            amount: Some(p.amount),
+            previous: before,
+            share: if total > Money::ZERO {
+                p.amount.as_f64_for_display() / total.as_f64_for_display()
+            } else {
+                0.0
+            },
+            group: String::new(),
+            depth: 0,
+        });
+        before = Some(p.amount);
+    }
+    Ok(TableData {
+        rows,
+        total: (!chart.is_empty()).then_some(total),
+        previous_total: None,
+        chart,
+    })
+}
+
+fn org_total(store: &Store, state: &State, range: DateRange) -> StoreResult<Option<Money>> {
+    if !state.summary.covers(range) {
+        return Ok(None);
+    }
+    let points = store.daily_series(None, None, range, state.metric)?;
+    Ok(Some(points.iter().map(|p| p.amount).sum()))
+}
+
+fn load_overview(store: &Store, state: &State) -> StoreResult<OverviewData> {
+    let today = state.today;
+    let mtd_range = RangePreset::MonthToDate.resolve(today);
+    let month_to_date = org_total(store, state, mtd_range)?;
+    let last_month = org_total(store, state, RangePreset::LastMonth.resolve(today))?;
+    let same_period = org_total(store, state, RangePreset::MonthToDate.previous(today))?;
+    let forecast = match (month_to_date, state.summary.data_as_of) {
+        (Some(mtd), Some(as_of)) => {
+            let recent = store.daily_series(
+                None,
+                None,
+                DateRange::new(as_of - Duration::days(6), as_of),
+                state.metric,
+            )?;
+            let last_counted = as_of
+                .min(Month::of(today).last_day())
+                .max(mtd_range.start - Duration::days(1));
+            let days_left = (Month::of(today).last_day() - last_counted).num_days();
+            forecast_month_end(mtd, &recent, days_left)
+        }
+        _ => None,
+    };
+    let accounts = compared(store, state, Scope::Accounts)?;
+    let services = compared(store, state, Scope::Services)?;
+    let top = |mut rows: Vec<TableRow>| {
+        rows.sort_by(|a, b| b.amount.cmp(&a.amount).then_with(|| a.name.cmp(&b.name)));
+        rows.truncate(TOP_ROWS);
+        rows
+    };
+    Ok(OverviewData {
+        headline: Headline {
+            month_to_date,
+            last_month,
+            same_period_last_month: same_period,
+            forecast,
+        },
+        chart: chart_series(store, state, None, None)?,
+        total: accounts.total(),
+        previous_total: accounts.previous_total(),
+        top_accounts: top(account_rows(state, &accounts, true)),
+        top_services: top(service_rows(state, &services)),
+    })
+}

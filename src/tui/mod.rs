@@ -1,0 +1,15 @@
+//! The terminal UI: state + pure update, a loader that reads the cache, pure rendering,
+//! and the loop that ties them to a terminal.
+
+pub mod action;
+pub mod app;
+pub mod load;
+pub mod model;
+pub mod state;
+pub mod table;
+pub mod update;
+pub mod view;
+
+pub use action::{Action, Effect};
+pub use app::App;
+pub use state::State;

@@ -1,0 +1,227 @@
+//! The app state: a view stack over one shared time range, metric and granularity.
+
+use super::model::ViewData;
+use crate::config::{Config, Keymap, Theme};
+use crate::domain::{DateRange, Granularity, Metric, Organization, RangePreset};
+use crate::store::{AccountKey, CacheSummary, ServiceKey};
+use chrono::NaiveDate;
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ViewKind {
+    Overview,
+    Accounts,
+    Services,
+    AccountServices(AccountKey),
+    ServiceAccounts(ServiceKey),
+    Series {
+        account: Option<AccountKey>,
+        service: Option<ServiceKey>,
+    },
+}
+
+/// Which table of the overview has the cursor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OverviewFocus {
+    #[default]
+    Accounts,
+    Services,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sort {
+    pub column: usize,
+    pub descending: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ViewState {
+    pub kind: ViewKind,
+    pub selected: usize,
+    pub sort: Sort,
+    pub filter: String,
+    pub focus: OverviewFocus,
+}
+
+impl ViewState {
+    pub fn new(kind: ViewKind) -> ViewState {
+        let sort = match kind {
+            // Days read best in calendar order; everything else by cost, biggest first.
+            ViewKind::Series { .. } => Sort {
+                column: 0,
+                descending: false,
+            },
+            _ => Sort {
+                column: super::table::COST_COLUMN,
+                descending: true,
+            },
+        };
+        ViewState {
+            kind,
+            selected: 0,
+            sort,
+            filter: String::new(),
+            focus: OverviewFocus::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    Normal,
+    Filter,
+    Command(String),
+    Help { scroll: u16 },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+/// Names of the organization's accounts and services, loaded once per reload.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Catalog {
+    pub org: Organization,
+    /// Account key → index into `org.accounts`.
+    pub account_index: HashMap<AccountKey, usize>,
+    pub services: Vec<(ServiceKey, String)>,
+}
+
+impl Catalog {
+    pub fn new(
+        org: Organization,
+        keys: Vec<AccountKey>,
+        services: Vec<(ServiceKey, String)>,
+    ) -> Self {
+        let account_index = keys.into_iter().enumerate().map(|(i, k)| (k, i)).collect();
+        Catalog {
+            org,
+            account_index,
+            services,
+        }
+    }
+
+    pub fn account(&self, key: AccountKey) -> Option<&crate::domain::Account> {
+        self.account_index
+            .get(&key)
+            .and_then(|&i| self.org.accounts.get(i))
+    }
+
+    pub fn account_name(&self, key: AccountKey) -> String {
+        self.account(key)
+            .map_or_else(|| format!("account #{key}"), |a| a.name.clone())
+    }
+
+    pub fn service_name(&self, key: ServiceKey) -> String {
+        self.services
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map_or_else(|| format!("service #{key}"), |(_, n)| n.clone())
+    }
+
+    pub fn account_keys(&self) -> impl Iterator<Item = AccountKey> + '_ {
+        self.account_index.keys().copied()
+    }
+}
+
+pub struct State {
+    /// Never empty: the bottom is a top-level view.
+    pub stack: Vec<ViewState>,
+    pub range: RangePreset,
+    pub metric: Metric,
+    pub granularity: Granularity,
+    pub group_by_ou: bool,
+    pub mode: Mode,
+    pub today: NaiveDate,
+    pub theme: Theme,
+    pub keymap: Keymap,
+    pub message: Option<(Severity, String)>,
+    pub data: ViewData,
+    pub catalog: Catalog,
+    pub summary: CacheSummary,
+    pub cache_label: String,
+    pub size: (u16, u16),
+    pub should_quit: bool,
+}
+
+impl State {
+    pub fn new(config: &Config, theme: Theme, keymap: Keymap, today: NaiveDate) -> State {
+        State {
+            stack: vec![ViewState::new(ViewKind::Overview)],
+            range: config.range,
+            metric: config.metric,
+            granularity: config.granularity,
+            group_by_ou: config.group_by_ou,
+            mode: Mode::Normal,
+            today,
+            theme,
+            keymap,
+            message: None,
+            data: ViewData::Empty,
+            catalog: Catalog::default(),
+            summary: CacheSummary {
+                kind: None,
+                months: Vec::new(),
+                data_as_of: None,
+            },
+            cache_label: String::new(),
+            size: (80, 24),
+            should_quit: false,
+        }
+    }
+
+    pub fn top(&self) -> &ViewState {
+        // The stack is never empty (pop keeps the last view), so this cannot fail.
+        &self.stack[self.stack.len() - 1]
+    }
+
+    pub fn top_mut(&mut self) -> &mut ViewState {
+        let last = self.stack.len() - 1;
+        &mut self.stack[last]
+    }
+
+    pub fn range(&self) -> DateRange {
+        self.range.resolve(self.today)
+    }
+
+    pub fn previous_range(&self) -> DateRange {
+        self.range.previous(self.today)
+    }
+
+    pub fn is_demo(&self) -> bool {
+        self.summary.kind == Some(crate::store::CacheKind::Demo)
+    }
+
+    /// "Accounts › payments-prod › Amazon Simple Storage Service".
+    pub fn breadcrumbs(&self) -> Vec<String> {
+        let mut crumbs = Vec::new();
+        let mut parent: Option<ViewKind> = None;
+        for view in &self.stack {
+            crumbs.push(match view.kind {
+                ViewKind::Overview => "Overview".to_string(),
+                ViewKind::Accounts => "Accounts".to_string(),
+                ViewKind::Services => "Services".to_string(),
+                ViewKind::AccountServices(a) => self.catalog.account_name(a),
+                ViewKind::ServiceAccounts(s) => self.catalog.service_name(s),
+                // The last crumb names what was chosen in the view before.
+                ViewKind::Series { account, service } => match (parent, account, service) {
+                    (Some(ViewKind::ServiceAccounts(_)), Some(a), _) => {
+                        self.catalog.account_name(a)
+                    }
+                    (_, _, Some(s)) => self.catalog.service_name(s),
+                    (_, Some(a), None) => self.catalog.account_name(a),
+                    (_, None, None) => "Organization".to_string(),
+                },
+            });
+            parent = Some(view.kind);
+        }
+        crumbs
+    }
+
+    pub fn page_size(&self) -> usize {
+        usize::from(self.size.1.saturating_sub(12)).max(1)
+    }
+}

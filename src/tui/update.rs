@@ -1,0 +1,368 @@
+//! `update(state, action) -> effects`: every state change, and no I/O.
+
+use super::action::{Action, Effect};
+use super::model::{RowKey, TableRow, ViewData};
+use super::state::{Mode, OverviewFocus, Severity, State, ViewKind, ViewState};
+use super::table::{visible_rows, COLUMNS};
+use crate::domain::{Metric, Month, RangePreset};
+
+pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Resize(w, h) => {
+            state.size = (w, h);
+            return vec![];
+        }
+        Action::Loaded(data) => {
+            state.data = *data;
+            clamp_selection(state);
+            return vec![];
+        }
+        Action::ThemeLoaded(theme) => {
+            state.message = Some((Severity::Info, format!("theme: {}", theme.name)));
+            state.theme = *theme;
+            return vec![];
+        }
+        Action::Failed(message) => {
+            state.message = Some((Severity::Error, message));
+            return vec![];
+        }
+        Action::RunCommand(line) => return run_command(state, &line),
+        _ => {}
+    }
+    match state.mode.clone() {
+        Mode::Help { scroll } => update_help(state, action, scroll),
+        Mode::Filter => update_filter(state, action),
+        Mode::Command(input) => update_command_line(state, action, input),
+        Mode::Normal => update_normal(state, action),
+    }
+}
+
+fn update_help(state: &mut State, action: Action, scroll: u16) -> Vec<Effect> {
+    state.mode = match action {
+        Action::Down => Mode::Help {
+            scroll: scroll.saturating_add(1),
+        },
+        Action::Up => Mode::Help {
+            scroll: scroll.saturating_sub(1),
+        },
+        Action::PageDown => Mode::Help {
+            scroll: scroll.saturating_add(10),
+        },
+        Action::PageUp => Mode::Help {
+            scroll: scroll.saturating_sub(10),
+        },
+        Action::Help | Action::Back | Action::Quit | Action::InputCancel => Mode::Normal,
+        _ => Mode::Help { scroll },
+    };
+    vec![]
+}
+
+fn update_filter(state: &mut State, action: Action) -> Vec<Effect> {
+    let view = state.top_mut();
+    match action {
+        Action::InputChar(c) => view.filter.push(c),
+        Action::InputBackspace => {
+            view.filter.pop();
+        }
+        Action::InputSubmit => state.mode = Mode::Normal,
+        Action::InputCancel => {
+            view.filter.clear();
+            state.mode = Mode::Normal;
+        }
+        _ => return vec![],
+    }
+    state.top_mut().selected = 0;
+    vec![]
+}
+
+fn update_command_line(state: &mut State, action: Action, mut input: String) -> Vec<Effect> {
+    match action {
+        Action::InputChar(c) => {
+            input.push(c);
+            state.mode = Mode::Command(input);
+        }
+        Action::InputBackspace => {
+            if input.pop().is_none() {
+                state.mode = Mode::Normal;
+            } else {
+                state.mode = Mode::Command(input);
+            }
+        }
+        Action::InputSubmit => {
+            state.mode = Mode::Normal;
+            return run_command(state, &input);
+        }
+        Action::InputCancel => state.mode = Mode::Normal,
+        _ => {}
+    }
+    vec![]
+}
+
+fn update_normal(state: &mut State, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Quit => {
+            state.should_quit = true;
+            return vec![Effect::Quit];
+        }
+        Action::Help => state.mode = Mode::Help { scroll: 0 },
+        Action::Filter => state.mode = Mode::Filter,
+        Action::Command => state.mode = Mode::Command(String::new()),
+        Action::Reload => return vec![Effect::Reload],
+        Action::Up => move_selection(state, -1),
+        Action::Down => move_selection(state, 1),
+        Action::PageUp => move_selection(state, -(state.page_size() as i64)),
+        Action::PageDown => move_selection(state, state.page_size() as i64),
+        Action::Top => move_selection(state, i64::MIN / 2),
+        Action::Bottom => move_selection(state, i64::MAX / 2),
+        Action::Enter => return drill_down(state),
+        Action::Back => return back(state),
+        Action::FocusLeft | Action::FocusRight => {
+            let view = state.top_mut();
+            if view.kind == ViewKind::Overview {
+                view.focus = if action == Action::FocusLeft {
+                    OverviewFocus::Accounts
+                } else {
+                    OverviewFocus::Services
+                };
+                view.selected = 0;
+            }
+        }
+        Action::Overview => return open_root(state, ViewKind::Overview),
+        Action::Accounts => return open_root(state, ViewKind::Accounts),
+        Action::Services => return open_root(state, ViewKind::Services),
+        Action::NextView => {
+            let next = match state.stack[0].kind {
+                ViewKind::Overview => ViewKind::Accounts,
+                ViewKind::Accounts => ViewKind::Services,
+                _ => ViewKind::Overview,
+            };
+            return open_root(state, next);
+        }
+        Action::PrevMonth => return step_month(state, -1),
+        Action::NextMonth => return step_month(state, 1),
+        Action::Range(preset) => {
+            state.range = preset;
+            return vec![Effect::Load];
+        }
+        Action::ToggleGranularity => {
+            state.granularity = state.granularity.toggled();
+            return vec![Effect::Load];
+        }
+        Action::ToggleMetric => {
+            state.metric = state.metric.toggled();
+            return vec![Effect::Load];
+        }
+        Action::SortNext | Action::SortPrev => {
+            let n = COLUMNS.len();
+            let step = if action == Action::SortNext { 1 } else { n - 1 };
+            let sort = &mut state.top_mut().sort;
+            sort.column = (sort.column + step) % n;
+            // Names read A→Z; amounts biggest first.
+            sort.descending = sort.column >= super::table::COST_COLUMN;
+        }
+        Action::SortInvert => {
+            let sort = &mut state.top_mut().sort;
+            sort.descending = !sort.descending;
+        }
+        Action::ToggleGrouping => {
+            state.group_by_ou = !state.group_by_ou;
+            state.top_mut().selected = 0;
+        }
+        _ => {}
+    }
+    vec![]
+}
+
+/// The rows of the table that has the cursor, as shown.
+pub fn current_rows(state: &State) -> Vec<TableRow> {
+    let view = state.top();
+    match (&state.data, view.kind) {
+        (ViewData::Overview(o), _) => match view.focus {
+            OverviewFocus::Accounts => o.top_accounts.clone(),
+            OverviewFocus::Services => o.top_services.clone(),
+        },
+        (ViewData::Table(t), kind) => {
+            let grouped = state.group_by_ou && kind == ViewKind::Accounts;
+            visible_rows(&t.rows, &view.filter, view.sort, grouped)
+        }
+        (ViewData::Empty, _) => Vec::new(),
+    }
+}
+
+fn move_selection(state: &mut State, delta: i64) {
+    let count = current_rows(state).len() as i64;
+    let view = state.top_mut();
+    view.selected = (view.selected as i64 + delta).clamp(0, (count - 1).max(0)) as usize;
+}
+
+fn clamp_selection(state: &mut State) {
+    move_selection(state, 0);
+}
+
+fn drill_down(state: &mut State) -> Vec<Effect> {
+    let view = state.top();
+    let Some(row) = current_rows(state).into_iter().nth(view.selected) else {
+        return vec![];
+    };
+    let next = match (view.kind, row.key) {
+        (ViewKind::Overview | ViewKind::Accounts, RowKey::Account(a)) => {
+            ViewKind::AccountServices(a)
+        }
+        (ViewKind::Overview | ViewKind::Services, RowKey::Service(s)) => {
+            ViewKind::ServiceAccounts(s)
+        }
+        (ViewKind::AccountServices(a), RowKey::Service(s)) => ViewKind::Series {
+            account: Some(a),
+            service: Some(s),
+        },
+        (ViewKind::ServiceAccounts(s), RowKey::Account(a)) => ViewKind::Series {
+            account: Some(a),
+            service: Some(s),
+        },
+        _ => return vec![],
+    };
+    state.stack.push(ViewState::new(next));
+    vec![Effect::Load]
+}
+
+fn back(state: &mut State) -> Vec<Effect> {
+    let view = state.top_mut();
+    if !view.filter.is_empty() {
+        view.filter.clear();
+        view.selected = 0;
+        return vec![];
+    }
+    if state.stack.len() > 1 {
+        state.stack.pop();
+        return vec![Effect::Load];
+    }
+    vec![]
+}
+
+fn open_root(state: &mut State, kind: ViewKind) -> Vec<Effect> {
+    state.stack = vec![ViewState::new(kind)];
+    vec![Effect::Load]
+}
+
+/// `[` and `]`: whole calendar months, from the first cached month to the current one.
+fn step_month(state: &mut State, delta: i32) -> Vec<Effect> {
+    let current = Month::of(state.today);
+    let earliest = state.summary.months.first().map_or(current, |m| m.month);
+    let target = state.range.anchor_month(state.today).offset(delta);
+    let target = target.clamp(earliest.min(current), current);
+    state.range = RangePreset::Month(target);
+    vec![Effect::Load]
+}
+
+fn run_command(state: &mut State, line: &str) -> Vec<Effect> {
+    let line = line.trim().trim_start_matches(':');
+    let (verb, arg) = match line.split_once(char::is_whitespace) {
+        Some((v, a)) => (v, a.trim()),
+        None => (line, ""),
+    };
+    let error = |state: &mut State, text: String| {
+        state.message = Some((Severity::Error, text));
+        vec![]
+    };
+    match (verb.to_ascii_lowercase().as_str(), arg.is_empty()) {
+        ("", _) => vec![],
+        ("q" | "q!" | "quit" | "exit", _) => {
+            state.should_quit = true;
+            vec![Effect::Quit]
+        }
+        ("help" | "h", _) => {
+            state.mode = Mode::Help { scroll: 0 };
+            vec![]
+        }
+        ("overview" | "ov" | "o", _) => open_root(state, ViewKind::Overview),
+        ("accounts" | "account" | "acc" | "a", true) => open_root(state, ViewKind::Accounts),
+        ("services" | "service" | "svc" | "s", true) => open_root(state, ViewKind::Services),
+        ("account" | "acc" | "a", false) => match find_account(state, arg) {
+            Ok(key) => {
+                state.stack = vec![
+                    ViewState::new(ViewKind::Accounts),
+                    ViewState::new(ViewKind::AccountServices(key)),
+                ];
+                vec![Effect::Load]
+            }
+            Err(text) => error(state, text),
+        },
+        ("service" | "svc" | "s", false) => match find_service(state, arg) {
+            Ok(key) => {
+                state.stack = vec![
+                    ViewState::new(ViewKind::Services),
+                    ViewState::new(ViewKind::ServiceAccounts(key)),
+                ];
+                vec![Effect::Load]
+            }
+            Err(text) => error(state, text),
+        },
+        ("theme", false) => vec![Effect::LoadTheme(arg.to_string())],
+        ("theme", true) => error(state, "usage: :theme <name>, e.g. :theme light".to_string()),
+        ("range", _) => match RangePreset::parse(arg) {
+            Some(preset) => {
+                state.range = preset;
+                vec![Effect::Load]
+            }
+            None => error(
+                state,
+                format!("unknown range {arg:?}: use mtd, last-month, 30d, 90d, 13m or YYYY-MM"),
+            ),
+        },
+        ("metric", _) => match Metric::parse(arg) {
+            Some(metric) => {
+                state.metric = metric;
+                vec![Effect::Load]
+            }
+            None => error(state, format!("unknown metric {arg:?}: use unblended or amortized")),
+        },
+        (other, _) => error(
+            state,
+            format!("unknown command :{other} (try :overview, :accounts, :services, :account <id|name>, :service <name>, :range, :metric, :theme, :q)"),
+        ),
+    }
+}
+
+/// Exact id, then exact name, then a unique substring of the name.
+fn find_account(state: &State, query: &str) -> Result<i64, String> {
+    let accounts: Vec<(i64, &crate::domain::Account)> = state
+        .catalog
+        .account_keys()
+        .filter_map(|k| state.catalog.account(k).map(|a| (k, a)))
+        .collect();
+    let candidates: Vec<(i64, String)> =
+        accounts.iter().map(|(k, a)| (*k, a.name.clone())).collect();
+    if let Some((k, _)) = accounts.iter().find(|(_, a)| a.id == query) {
+        return Ok(*k);
+    }
+    find_by_name(&candidates, query, "account")
+}
+
+fn find_service(state: &State, query: &str) -> Result<i64, String> {
+    find_by_name(&state.catalog.services, query, "service")
+}
+
+fn find_by_name(candidates: &[(i64, String)], query: &str, what: &str) -> Result<i64, String> {
+    let q = query.to_lowercase();
+    if let Some((k, _)) = candidates.iter().find(|(_, n)| n.to_lowercase() == q) {
+        return Ok(*k);
+    }
+    let mut matches: Vec<&(i64, String)> = candidates
+        .iter()
+        .filter(|(_, n)| n.to_lowercase().contains(&q))
+        .collect();
+    matches.sort_by(|a, b| a.1.cmp(&b.1));
+    match matches.as_slice() {
+        [(k, _)] => Ok(*k),
+        [] => Err(format!("no {what} matches {query:?}")),
+        many => Err(format!(
+            "{} {what}s match {query:?}: {}",
+            many.len(),
+            many.iter()
+                .take(4)
+                .map(|(_, n)| n.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
