@@ -1,0 +1,235 @@
+//! Headless: send actions to the real app on a real demo cache; check state and data.
+
+mod common;
+
+use costscope::domain::{Metric, Money, Month, RangePreset};
+use costscope::tui::action::Action;
+use costscope::tui::model::{RowKey, ViewData};
+use costscope::tui::state::{Mode, ViewKind};
+use costscope::tui::update::{current_rows, update};
+use costscope::tui::{App, Effect};
+
+fn app() -> App {
+    common::demo_app("app_flow")
+}
+
+fn send(app: &mut App, actions: &[Action]) {
+    for a in actions {
+        app.dispatch(a.clone());
+    }
+}
+
+fn type_text(app: &mut App, text: &str) {
+    for c in text.chars() {
+        app.dispatch(Action::InputChar(c));
+    }
+}
+
+fn table_total(app: &App) -> Option<Money> {
+    match &app.state.data {
+        ViewData::Table(t) => t.total,
+        ViewData::Overview(o) => o.total,
+        ViewData::Empty => None,
+    }
+}
+
+#[test]
+fn drill_from_org_to_one_service_of_one_account_and_back() {
+    let mut app = app();
+    assert_eq!(app.state.top().kind, ViewKind::Overview);
+    let org_total = table_total(&app).unwrap();
+
+    send(&mut app, &[Action::Accounts, Action::Down, Action::Enter]);
+    let ViewKind::AccountServices(account) = app.state.top().kind else { panic!("{:?}", app.state.top().kind) };
+    let account_total = table_total(&app).unwrap();
+    assert!(account_total < org_total && account_total > Money::ZERO);
+
+    let first_service = current_rows(&app.state)[0].clone();
+    send(&mut app, &[Action::Enter]);
+    let ViewKind::Series { account: Some(a), service: Some(s) } = app.state.top().kind else { panic!() };
+    assert_eq!(a, account);
+    assert_eq!(RowKey::Service(s), first_service.key);
+    // The daily series adds up to the row we came from, to the nano-dollar.
+    assert_eq!(table_total(&app), first_service.amount);
+    let crumbs = app.state.breadcrumbs();
+    assert_eq!(crumbs.len(), 3);
+    assert_eq!(crumbs[0], "Accounts");
+    assert_eq!(crumbs[2], first_service.name);
+    assert!(current_rows(&app.state).iter().all(|r| matches!(r.key, RowKey::Day(_))));
+
+    send(&mut app, &[Action::Back, Action::Back]);
+    assert_eq!(app.state.top().kind, ViewKind::Accounts);
+    assert_eq!(table_total(&app), Some(org_total));
+    send(&mut app, &[Action::Back]);
+    assert_eq!(app.state.stack.len(), 1, "Esc at the root stays put");
+}
+
+#[test]
+fn drill_the_other_way_service_then_account() {
+    let mut app = app();
+    send(&mut app, &[Action::Services, Action::Enter]);
+    let ViewKind::ServiceAccounts(service) = app.state.top().kind else { panic!() };
+    let row = current_rows(&app.state)[0].clone();
+    send(&mut app, &[Action::Enter]);
+    assert!(matches!(app.state.top().kind, ViewKind::Series { service: Some(s), .. } if s == service));
+    assert_eq!(table_total(&app), row.amount);
+    assert_eq!(app.state.breadcrumbs().last(), Some(&row.name));
+}
+
+#[test]
+fn overview_drills_into_the_focused_top_table() {
+    let mut app = app();
+    send(&mut app, &[Action::FocusRight, Action::Enter]);
+    assert!(matches!(app.state.top().kind, ViewKind::ServiceAccounts(_)));
+    send(&mut app, &[Action::Back, Action::FocusLeft, Action::Enter]);
+    assert!(matches!(app.state.top().kind, ViewKind::AccountServices(_)));
+}
+
+#[test]
+fn every_table_follows_range_and_metric() {
+    let mut app = app();
+    send(&mut app, &[Action::Accounts]);
+    let mtd = table_total(&app).unwrap();
+    send(&mut app, &[Action::Range(RangePreset::LastMonth)]);
+    let last_month = table_total(&app).unwrap();
+    assert!(last_month > mtd);
+    send(&mut app, &[Action::ToggleMetric]);
+    assert_eq!(app.state.metric, Metric::Amortized);
+    let amortized = table_total(&app).unwrap();
+    assert_ne!(amortized, last_month);
+
+    send(&mut app, &[Action::PrevMonth]);
+    assert_eq!(app.state.range, RangePreset::Month(Month::of(common::today()).offset(-2)));
+    send(&mut app, &[Action::NextMonth, Action::NextMonth]);
+    assert_eq!(app.state.range, RangePreset::Month(Month::of(common::today())));
+    send(&mut app, &[Action::NextMonth]);
+    assert_eq!(app.state.range, RangePreset::Month(Month::of(common::today())), "no months past today");
+    for _ in 0..20 {
+        send(&mut app, &[Action::PrevMonth]);
+    }
+    assert_eq!(app.state.range, RangePreset::Month(Month::of(common::today()).offset(-13)), "not before the first cached month");
+
+    // Previous period before the cache: unknown, not zero.
+    let rows = current_rows(&app.state);
+    assert!(rows.iter().all(|r| r.previous.is_none()));
+}
+
+#[test]
+fn monthly_granularity_turns_the_series_into_months() {
+    let mut app = app();
+    send(&mut app, &[Action::Range(RangePreset::Last13Months), Action::Services, Action::Enter, Action::Enter]);
+    let daily_total = table_total(&app);
+    assert_eq!(current_rows(&app.state).len(), 396, "Oct 2025 to Oct 2026");
+    send(&mut app, &[Action::ToggleGranularity]);
+    assert_eq!(current_rows(&app.state).len(), 13);
+    assert_eq!(table_total(&app), daily_total);
+}
+
+#[test]
+fn filter_narrows_rows_live_and_esc_clears_it() {
+    let mut app = app();
+    send(&mut app, &[Action::Accounts, Action::Filter]);
+    assert_eq!(app.state.mode, Mode::Filter);
+    let all = current_rows(&app.state).len();
+    type_text(&mut app, "PROD");
+    let prod = current_rows(&app.state);
+    assert!(!prod.is_empty() && prod.len() < all);
+    assert!(prod.iter().all(|r| r.name.contains("prod")));
+    send(&mut app, &[Action::InputSubmit]);
+    assert_eq!(app.state.mode, Mode::Normal);
+    assert_eq!(current_rows(&app.state).len(), prod.len(), "the filter stays after enter");
+    send(&mut app, &[Action::Back]);
+    assert_eq!(current_rows(&app.state).len(), all, "esc clears the filter first");
+    assert_eq!(app.state.top().kind, ViewKind::Accounts);
+}
+
+#[test]
+fn sort_by_any_column_and_invert() {
+    let mut app = app();
+    send(&mut app, &[Action::Accounts]);
+    let by_cost: Vec<Option<Money>> = current_rows(&app.state).iter().map(|r| r.amount).collect();
+    assert!(by_cost.windows(2).all(|w| w[0] >= w[1]));
+    send(&mut app, &[Action::SortPrev, Action::SortPrev]);
+    assert_eq!(app.state.top().sort.column, 0);
+    let names: Vec<String> = current_rows(&app.state).iter().map(|r| r.name.to_lowercase()).collect();
+    assert!(names.windows(2).all(|w| w[0] <= w[1]), "{names:?}");
+    send(&mut app, &[Action::SortInvert]);
+    let names: Vec<String> = current_rows(&app.state).iter().map(|r| r.name.to_lowercase()).collect();
+    assert!(names.windows(2).all(|w| w[0] >= w[1]));
+}
+
+#[test]
+fn grouping_by_ou_adds_unit_headers() {
+    let mut app = app();
+    send(&mut app, &[Action::Accounts, Action::ToggleGrouping]);
+    let rows = current_rows(&app.state);
+    let headers: Vec<&str> = rows.iter().filter(|r| r.key == RowKey::Unit).map(|r| r.name.as_str()).collect();
+    assert!(headers.contains(&"Root / Workloads / Production"), "{headers:?}");
+    send(&mut app, &[Action::Enter]);
+    assert_eq!(app.state.top().kind, ViewKind::Accounts, "enter on a header does not drill");
+}
+
+#[test]
+fn command_mode_opens_views_by_name_and_reports_errors() {
+    let mut app = app();
+    send(&mut app, &[Action::Command]);
+    type_text(&mut app, "account payments-prod");
+    send(&mut app, &[Action::InputSubmit]);
+    assert!(matches!(app.state.top().kind, ViewKind::AccountServices(_)));
+    assert_eq!(app.state.breadcrumbs(), ["Accounts", "payments-prod"]);
+
+    send(&mut app, &[Action::RunCommand("service simple storage".into())]);
+    assert_eq!(app.state.breadcrumbs(), ["Services", "Amazon Simple Storage Service"]);
+
+    send(&mut app, &[Action::RunCommand("svc".into())]);
+    assert_eq!(app.state.top().kind, ViewKind::Services);
+    send(&mut app, &[Action::RunCommand("overview".into())]);
+    assert_eq!(app.state.top().kind, ViewKind::Overview);
+
+    send(&mut app, &[Action::RunCommand("account no-such-team".into())]);
+    let (_, text) = app.state.message.clone().unwrap();
+    assert!(text.contains("no account matches"), "{text}");
+    send(&mut app, &[Action::RunCommand("bogus".into())]);
+    assert!(app.state.message.clone().unwrap().1.contains("unknown command"));
+
+    send(&mut app, &[Action::RunCommand("range 90d".into())]);
+    assert_eq!(app.state.range, RangePreset::Last90Days);
+}
+
+#[test]
+fn theme_command_switches_theme_or_explains() {
+    let mut app = app();
+    let dark = app.state.theme.clone();
+    send(&mut app, &[Action::RunCommand("theme light".into())]);
+    assert_eq!(app.state.theme.name, "light");
+    assert_ne!(app.state.theme, dark);
+    send(&mut app, &[Action::RunCommand("theme neon".into())]);
+    assert_eq!(app.state.theme.name, "light");
+    assert!(app.state.message.clone().unwrap().1.contains("unknown theme"));
+}
+
+#[test]
+fn help_takes_all_keys_until_closed_and_quit_is_an_effect() {
+    let mut app = app();
+    send(&mut app, &[Action::Help, Action::Accounts]);
+    assert!(matches!(app.state.mode, Mode::Help { .. }));
+    assert_eq!(app.state.top().kind, ViewKind::Overview, "help swallowed the key");
+    send(&mut app, &[Action::Back]);
+    assert_eq!(app.state.mode, Mode::Normal);
+    assert_eq!(update(&mut app.state, Action::Quit), vec![Effect::Quit]);
+    assert!(app.state.should_quit);
+}
+
+#[test]
+fn overview_headline_is_consistent() {
+    let app = app();
+    let ViewData::Overview(o) = &app.state.data else { panic!() };
+    let h = &o.headline;
+    let mtd = h.month_to_date.unwrap();
+    assert_eq!(o.total, Some(mtd), "month to date is the default range");
+    assert!(h.forecast.unwrap() > mtd);
+    assert!(h.last_month.unwrap() > h.same_period_last_month.unwrap());
+    assert_eq!(o.top_accounts.len(), 10);
+    assert!(o.top_accounts.windows(2).all(|w| w[0].amount >= w[1].amount));
+    assert_eq!(o.chart.len(), 19, "one bar per day with data");
+}

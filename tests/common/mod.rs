@@ -1,0 +1,46 @@
+//! Shared fixtures: a demo cache generated once per test binary, fixed "today".
+#![allow(dead_code)]
+
+use chrono::NaiveDate;
+use costscope::demo::{self, DemoParams};
+use costscope::store::Store;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+pub fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 20).unwrap()
+}
+
+pub fn params(accounts: usize) -> DemoParams {
+    DemoParams {
+        seed: demo::DEFAULT_SEED,
+        accounts,
+        today: today(),
+    }
+}
+
+/// A demo cache with the default parameters, generated once per test binary and then
+/// only read.
+pub fn demo_cache(binary: &str) -> PathBuf {
+    static PATH: OnceLock<PathBuf> = OnceLock::new();
+    PATH.get_or_init(|| {
+        let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{binary}-demo.sqlite"));
+        demo::prepare_cache(&path, params(demo::DEFAULT_ACCOUNTS), |_, _| {}).unwrap();
+        path
+    })
+    .clone()
+}
+
+pub fn open_demo(binary: &str) -> Store {
+    Store::open(&demo_cache(binary)).unwrap()
+}
+
+/// The app on the demo cache, as `costscope demo` starts it, without a terminal.
+pub fn demo_app(binary: &str) -> costscope::tui::App {
+    use costscope::config::{Config, Keymap, Theme};
+    let keymap = Keymap::defaults(&costscope::tui::action::bindable_names()).unwrap();
+    let state = costscope::tui::State::new(&Config::default(), Theme::default_theme(), keymap, today());
+    let mut app = costscope::tui::App::new(open_demo(binary), state, None).unwrap();
+    app.state.cache_label = "demo.sqlite".to_string();
+    app
+}
