@@ -96,19 +96,14 @@ impl App {
         self.state.keymap.action_for(&chord).and_then(bindable)
     }
 
-    pub fn render_to<B: Backend>(&self, terminal: &mut Terminal<B>) -> std::io::Result<()>
-    where
-        std::io::Error: From<B::Error>,
-    {
+    /// Draws the current state on any backend (a real terminal, or a test buffer).
+    pub fn render_to<B: Backend>(&self, terminal: &mut Terminal<B>) -> Result<(), B::Error> {
         terminal.draw(|frame| render(frame, &self.state))?;
         Ok(())
     }
 
     /// The interactive loop: wait for input, apply every queued event, draw once.
-    pub fn run<B: Backend>(&mut self, terminal: &mut Terminal<B>) -> std::io::Result<()>
-    where
-        std::io::Error: From<B::Error>,
-    {
+    pub fn run(&mut self, terminal: &mut ratatui::DefaultTerminal) -> std::io::Result<()> {
         let size = terminal.size()?;
         self.dispatch(Action::Resize(size.width, size.height));
         self.render_to(terminal)?;

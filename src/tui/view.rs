@@ -224,11 +224,11 @@ fn render_overview(frame: &mut Frame, area: Rect, state: &State, data: &Overview
         cells[0],
     );
     frame.render_widget(
-        stat("Same days last month", h.same_period_last_month, None),
+        stat("Last month to date", h.same_period_last_month, None),
         cells[1],
     );
     frame.render_widget(stat("Last month", h.last_month, None), cells[2]);
-    frame.render_widget(stat("Forecast (month end)", h.forecast, None), cells[3]);
+    frame.render_widget(stat("Month-end forecast", h.forecast, None), cells[3]);
 
     let title = format!(
         " {} spend · total {} ",
@@ -261,63 +261,39 @@ fn render_overview(frame: &mut Frame, area: Rect, state: &State, data: &Overview
     );
 }
 
-fn render_top_table(
-    frame: &mut Frame,
-    area: Rect,
-    title: &str,
-    rows: &[TableRow],
-    selected: Option<usize>,
-    theme: &Theme,
-) {
-    let header = Row::new(["Name", "Cost", "Share", "Δ"]).style(
-        Style::default()
-            .fg(theme.header)
-            .add_modifier(Modifier::BOLD),
-    );
+fn render_top_table(frame: &mut Frame, area: Rect, title: &str, rows: &[TableRow], selected: Option<usize>, theme: &Theme) {
+    // The share bar only when there is room for names too.
+    let with_share = area.width >= 48;
+    let mut header = vec!["Name", "Cost"];
+    if with_share {
+        header.push("Share");
+    }
+    header.push("Δ");
+    let header = Row::new(header).style(Style::default().fg(theme.header).add_modifier(Modifier::BOLD));
     let body: Vec<Row> = rows
         .iter()
         .map(|r| {
-            Row::new(vec![
+            let mut cells = vec![
                 Cell::from(r.name.clone()),
-                Cell::from(
-                    Line::from(
-                        r.amount
-                            .map_or_else(|| "—".to_string(), Money::format_compact),
-                    )
-                    .alignment(Alignment::Right),
-                ),
-                Cell::from(Span::styled(
-                    share_bar(r.share, 3),
-                    Style::default().fg(theme.share_bar),
-                )),
-                Cell::from(
-                    Line::from(change_span(r.amount, r.previous, theme))
-                        .alignment(Alignment::Right),
-                ),
-            ])
+                Cell::from(Line::from(r.amount.map_or_else(|| "—".to_string(), Money::format_compact)).alignment(Alignment::Right)),
+            ];
+            if with_share {
+                cells.push(Cell::from(Span::styled(share_bar(r.share, 3), Style::default().fg(theme.share_bar))));
+            }
+            cells.push(Cell::from(Line::from(change_span(r.amount, r.previous, theme)).alignment(Alignment::Right)));
+            Row::new(cells)
         })
         .collect();
-    let border = if selected.is_some() {
-        theme.accent
-    } else {
-        theme.border
-    };
-    let table = Table::new(
-        body,
-        [
-            Constraint::Fill(1),
-            Constraint::Length(9),
-            Constraint::Length(8),
-            Constraint::Length(7),
-        ],
-    )
-    .header(header)
-    .block(block(title.to_string(), theme).border_style(Style::default().fg(border)))
-    .row_highlight_style(
-        Style::default()
-            .fg(theme.selection_fg)
-            .bg(theme.selection_bg),
-    );
+    let mut widths = vec![Constraint::Fill(1), Constraint::Length(8)];
+    if with_share {
+        widths.push(Constraint::Length(8));
+    }
+    widths.push(Constraint::Length(7));
+    let border = if selected.is_some() { theme.accent } else { theme.border };
+    let table = Table::new(body, widths)
+        .header(header)
+        .block(block(title.to_string(), theme).border_style(Style::default().fg(border)))
+        .row_highlight_style(Style::default().fg(theme.selection_fg).bg(theme.selection_bg));
     let mut table_state = TableState::default().with_selected(selected);
     frame.render_stateful_widget(table, area, &mut table_state);
 }
@@ -577,7 +553,7 @@ fn render_empty(frame: &mut Frame, area: Rect, state: &State) {
         )),
         Line::from(""),
         Line::from("Try the built-in demo organization:  costscope demo"),
-        Line::from("(Syncing a real organization from AWS arrives with `costscope sync`.)"),
+        Line::from("Loading a real organization from AWS (costscope sync) is not built yet."),
     ];
     frame.render_widget(
         Paragraph::new(text)

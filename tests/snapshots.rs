@@ -1,0 +1,126 @@
+//! Every view rendered at a fixed size from the fixed demo (seed 42, today 2026-11-20).
+
+mod common;
+
+use costscope::domain::RangePreset;
+use costscope::tui::action::Action;
+use costscope::tui::App;
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+
+fn screen(app: &App, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    app.render_to(&mut terminal).unwrap();
+    terminal.backend().to_string()
+}
+
+fn app_after(actions: &[Action]) -> App {
+    let mut app = common::demo_app("snapshots");
+    app.dispatch(Action::Resize(100, 30));
+    for a in actions {
+        app.dispatch(a.clone());
+    }
+    app
+}
+
+fn snap(name: &str, actions: &[Action]) {
+    let app = app_after(actions);
+    insta::assert_snapshot!(name, screen(&app, 100, 30));
+}
+
+#[test]
+fn overview() {
+    snap("overview", &[]);
+}
+
+#[test]
+fn overview_at_80x24() {
+    let app = app_after(&[]);
+    insta::assert_snapshot!("overview_80x24", screen(&app, 80, 24));
+}
+
+#[test]
+fn overview_last_13_months_monthly() {
+    snap("overview_13m_monthly", &[Action::Range(RangePreset::Last13Months), Action::ToggleGranularity]);
+}
+
+#[test]
+fn overview_last_90_days_line_chart() {
+    snap("overview_90d", &[Action::Range(RangePreset::Last90Days)]);
+}
+
+#[test]
+fn accounts() {
+    snap("accounts", &[Action::Accounts]);
+}
+
+#[test]
+fn accounts_at_80x24() {
+    let app = app_after(&[Action::Accounts]);
+    insta::assert_snapshot!("accounts_80x24", screen(&app, 80, 24));
+}
+
+#[test]
+fn accounts_grouped_by_ou() {
+    snap("accounts_grouped", &[Action::Accounts, Action::ToggleGrouping]);
+}
+
+#[test]
+fn accounts_filtered() {
+    let mut actions = vec![Action::Accounts, Action::Filter];
+    actions.extend("stag".chars().map(Action::InputChar));
+    snap("accounts_filter_typing", &actions);
+}
+
+#[test]
+fn account_services() {
+    snap("account_services", &[Action::Accounts, Action::Enter]);
+}
+
+#[test]
+fn account_service_daily_series() {
+    snap("account_service_series", &[Action::Accounts, Action::Enter, Action::Enter]);
+}
+
+#[test]
+fn services() {
+    snap("services", &[Action::Services]);
+}
+
+#[test]
+fn service_accounts_last_month_amortized() {
+    snap(
+        "service_accounts_last_month_amortized",
+        &[Action::Range(RangePreset::LastMonth), Action::ToggleMetric, Action::Services, Action::Enter],
+    );
+}
+
+#[test]
+fn command_line() {
+    let mut actions = vec![Action::Command];
+    actions.extend("account pay".chars().map(Action::InputChar));
+    snap("command_line", &actions);
+}
+
+#[test]
+fn help() {
+    snap("help", &[Action::Help]);
+}
+
+#[test]
+fn too_small() {
+    let app = app_after(&[]);
+    insta::assert_snapshot!("too_small", screen(&app, 60, 20));
+}
+
+#[test]
+fn empty_cache() {
+    use costscope::config::{Config, Keymap, Theme};
+    let dir = tempfile::tempdir().unwrap();
+    let store = costscope::store::Store::open(&dir.path().join("empty.sqlite")).unwrap();
+    let keymap = Keymap::defaults(&costscope::tui::action::bindable_names()).unwrap();
+    let state = costscope::tui::State::new(&Config::default(), Theme::default_theme(), keymap, common::today());
+    let mut app = App::new(store, state, None).unwrap();
+    app.state.cache_label = "cache.sqlite".to_string();
+    insta::assert_snapshot!("empty_cache", screen(&app, 100, 30));
+}
