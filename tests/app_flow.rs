@@ -40,13 +40,21 @@ fn drill_from_org_to_one_service_of_one_account_and_back() {
     let org_total = table_total(&app).unwrap();
 
     send(&mut app, &[Action::Accounts, Action::Down, Action::Enter]);
-    let ViewKind::AccountServices(account) = app.state.top().kind else { panic!("{:?}", app.state.top().kind) };
+    let ViewKind::AccountServices(account) = app.state.top().kind else {
+        panic!("{:?}", app.state.top().kind)
+    };
     let account_total = table_total(&app).unwrap();
     assert!(account_total < org_total && account_total > Money::ZERO);
 
     let first_service = current_rows(&app.state)[0].clone();
     send(&mut app, &[Action::Enter]);
-    let ViewKind::Series { account: Some(a), service: Some(s) } = app.state.top().kind else { panic!() };
+    let ViewKind::Series {
+        account: Some(a),
+        service: Some(s),
+    } = app.state.top().kind
+    else {
+        panic!()
+    };
     assert_eq!(a, account);
     assert_eq!(RowKey::Service(s), first_service.key);
     // The daily series adds up to the row we came from, to the nano-dollar.
@@ -55,7 +63,9 @@ fn drill_from_org_to_one_service_of_one_account_and_back() {
     assert_eq!(crumbs.len(), 3);
     assert_eq!(crumbs[0], "Accounts");
     assert_eq!(crumbs[2], first_service.name);
-    assert!(current_rows(&app.state).iter().all(|r| matches!(r.key, RowKey::Day(_))));
+    assert!(current_rows(&app.state)
+        .iter()
+        .all(|r| matches!(r.key, RowKey::Day(_))));
 
     send(&mut app, &[Action::Back, Action::Back]);
     assert_eq!(app.state.top().kind, ViewKind::Accounts);
@@ -68,10 +78,14 @@ fn drill_from_org_to_one_service_of_one_account_and_back() {
 fn drill_the_other_way_service_then_account() {
     let mut app = app();
     send(&mut app, &[Action::Services, Action::Enter]);
-    let ViewKind::ServiceAccounts(service) = app.state.top().kind else { panic!() };
+    let ViewKind::ServiceAccounts(service) = app.state.top().kind else {
+        panic!()
+    };
     let row = current_rows(&app.state)[0].clone();
     send(&mut app, &[Action::Enter]);
-    assert!(matches!(app.state.top().kind, ViewKind::Series { service: Some(s), .. } if s == service));
+    assert!(
+        matches!(app.state.top().kind, ViewKind::Series { service: Some(s), .. } if s == service)
+    );
     assert_eq!(table_total(&app), row.amount);
     assert_eq!(app.state.breadcrumbs().last(), Some(&row.name));
 }
@@ -99,15 +113,29 @@ fn every_table_follows_range_and_metric() {
     assert_ne!(amortized, last_month);
 
     send(&mut app, &[Action::PrevMonth]);
-    assert_eq!(app.state.range, RangePreset::Month(Month::of(common::today()).offset(-2)));
+    assert_eq!(
+        app.state.range,
+        RangePreset::Month(Month::of(common::today()).offset(-2))
+    );
     send(&mut app, &[Action::NextMonth, Action::NextMonth]);
-    assert_eq!(app.state.range, RangePreset::Month(Month::of(common::today())));
+    assert_eq!(
+        app.state.range,
+        RangePreset::Month(Month::of(common::today()))
+    );
     send(&mut app, &[Action::NextMonth]);
-    assert_eq!(app.state.range, RangePreset::Month(Month::of(common::today())), "no months past today");
+    assert_eq!(
+        app.state.range,
+        RangePreset::Month(Month::of(common::today())),
+        "no months past today"
+    );
     for _ in 0..20 {
         send(&mut app, &[Action::PrevMonth]);
     }
-    assert_eq!(app.state.range, RangePreset::Month(Month::of(common::today()).offset(-13)), "not before the first cached month");
+    assert_eq!(
+        app.state.range,
+        RangePreset::Month(Month::of(common::today()).offset(-13)),
+        "not before the first cached month"
+    );
 
     // Previous period before the cache: unknown, not zero.
     let rows = current_rows(&app.state);
@@ -117,7 +145,15 @@ fn every_table_follows_range_and_metric() {
 #[test]
 fn monthly_granularity_turns_the_series_into_months() {
     let mut app = app();
-    send(&mut app, &[Action::Range(RangePreset::Last13Months), Action::Services, Action::Enter, Action::Enter]);
+    send(
+        &mut app,
+        &[
+            Action::Range(RangePreset::Last13Months),
+            Action::Services,
+            Action::Enter,
+            Action::Enter,
+        ],
+    );
     let daily_total = table_total(&app);
     assert_eq!(current_rows(&app.state).len(), 396, "Oct 2025 to Oct 2026");
     send(&mut app, &[Action::ToggleGranularity]);
@@ -137,9 +173,17 @@ fn filter_narrows_rows_live_and_esc_clears_it() {
     assert!(prod.iter().all(|r| r.name.contains("prod")));
     send(&mut app, &[Action::InputSubmit]);
     assert_eq!(app.state.mode, Mode::Normal);
-    assert_eq!(current_rows(&app.state).len(), prod.len(), "the filter stays after enter");
+    assert_eq!(
+        current_rows(&app.state).len(),
+        prod.len(),
+        "the filter stays after enter"
+    );
     send(&mut app, &[Action::Back]);
-    assert_eq!(current_rows(&app.state).len(), all, "esc clears the filter first");
+    assert_eq!(
+        current_rows(&app.state).len(),
+        all,
+        "esc clears the filter first"
+    );
     assert_eq!(app.state.top().kind, ViewKind::Accounts);
 }
 
@@ -151,10 +195,16 @@ fn sort_by_any_column_and_invert() {
     assert!(by_cost.windows(2).all(|w| w[0] >= w[1]));
     send(&mut app, &[Action::SortPrev, Action::SortPrev]);
     assert_eq!(app.state.top().sort.column, 0);
-    let names: Vec<String> = current_rows(&app.state).iter().map(|r| r.name.to_lowercase()).collect();
+    let names: Vec<String> = current_rows(&app.state)
+        .iter()
+        .map(|r| r.name.to_lowercase())
+        .collect();
     assert!(names.windows(2).all(|w| w[0] <= w[1]), "{names:?}");
     send(&mut app, &[Action::SortInvert]);
-    let names: Vec<String> = current_rows(&app.state).iter().map(|r| r.name.to_lowercase()).collect();
+    let names: Vec<String> = current_rows(&app.state)
+        .iter()
+        .map(|r| r.name.to_lowercase())
+        .collect();
     assert!(names.windows(2).all(|w| w[0] >= w[1]));
 }
 
@@ -163,10 +213,21 @@ fn grouping_by_ou_adds_unit_headers() {
     let mut app = app();
     send(&mut app, &[Action::Accounts, Action::ToggleGrouping]);
     let rows = current_rows(&app.state);
-    let headers: Vec<&str> = rows.iter().filter(|r| r.key == RowKey::Unit).map(|r| r.name.as_str()).collect();
-    assert!(headers.contains(&"Root / Workloads / Production"), "{headers:?}");
+    let headers: Vec<&str> = rows
+        .iter()
+        .filter(|r| r.key == RowKey::Unit)
+        .map(|r| r.name.as_str())
+        .collect();
+    assert!(
+        headers.contains(&"Root / Workloads / Production"),
+        "{headers:?}"
+    );
     send(&mut app, &[Action::Enter]);
-    assert_eq!(app.state.top().kind, ViewKind::Accounts, "enter on a header does not drill");
+    assert_eq!(
+        app.state.top().kind,
+        ViewKind::Accounts,
+        "enter on a header does not drill"
+    );
 }
 
 #[test]
@@ -178,19 +239,34 @@ fn command_mode_opens_views_by_name_and_reports_errors() {
     assert!(matches!(app.state.top().kind, ViewKind::AccountServices(_)));
     assert_eq!(app.state.breadcrumbs(), ["Accounts", "payments-prod"]);
 
-    send(&mut app, &[Action::RunCommand("service simple storage".into())]);
-    assert_eq!(app.state.breadcrumbs(), ["Services", "Amazon Simple Storage Service"]);
+    send(
+        &mut app,
+        &[Action::RunCommand("service simple storage".into())],
+    );
+    assert_eq!(
+        app.state.breadcrumbs(),
+        ["Services", "Amazon Simple Storage Service"]
+    );
 
     send(&mut app, &[Action::RunCommand("svc".into())]);
     assert_eq!(app.state.top().kind, ViewKind::Services);
     send(&mut app, &[Action::RunCommand("overview".into())]);
     assert_eq!(app.state.top().kind, ViewKind::Overview);
 
-    send(&mut app, &[Action::RunCommand("account no-such-team".into())]);
+    send(
+        &mut app,
+        &[Action::RunCommand("account no-such-team".into())],
+    );
     let (_, text) = app.state.message.clone().unwrap();
     assert!(text.contains("no account matches"), "{text}");
     send(&mut app, &[Action::RunCommand("bogus".into())]);
-    assert!(app.state.message.clone().unwrap().1.contains("unknown command"));
+    assert!(app
+        .state
+        .message
+        .clone()
+        .unwrap()
+        .1
+        .contains("unknown command"));
 
     send(&mut app, &[Action::RunCommand("range 90d".into())]);
     assert_eq!(app.state.range, RangePreset::Last90Days);
@@ -205,7 +281,13 @@ fn theme_command_switches_theme_or_explains() {
     assert_ne!(app.state.theme, dark);
     send(&mut app, &[Action::RunCommand("theme neon".into())]);
     assert_eq!(app.state.theme.name, "light");
-    assert!(app.state.message.clone().unwrap().1.contains("unknown theme"));
+    assert!(app
+        .state
+        .message
+        .clone()
+        .unwrap()
+        .1
+        .contains("unknown theme"));
 }
 
 #[test]
@@ -213,7 +295,11 @@ fn help_takes_all_keys_until_closed_and_quit_is_an_effect() {
     let mut app = app();
     send(&mut app, &[Action::Help, Action::Accounts]);
     assert!(matches!(app.state.mode, Mode::Help { .. }));
-    assert_eq!(app.state.top().kind, ViewKind::Overview, "help swallowed the key");
+    assert_eq!(
+        app.state.top().kind,
+        ViewKind::Overview,
+        "help swallowed the key"
+    );
     send(&mut app, &[Action::Back]);
     assert_eq!(app.state.mode, Mode::Normal);
     assert_eq!(update(&mut app.state, Action::Quit), vec![Effect::Quit]);
@@ -223,13 +309,18 @@ fn help_takes_all_keys_until_closed_and_quit_is_an_effect() {
 #[test]
 fn overview_headline_is_consistent() {
     let app = app();
-    let ViewData::Overview(o) = &app.state.data else { panic!() };
+    let ViewData::Overview(o) = &app.state.data else {
+        panic!()
+    };
     let h = &o.headline;
     let mtd = h.month_to_date.unwrap();
     assert_eq!(o.total, Some(mtd), "month to date is the default range");
     assert!(h.forecast.unwrap() > mtd);
     assert!(h.last_month.unwrap() > h.same_period_last_month.unwrap());
     assert_eq!(o.top_accounts.len(), 10);
-    assert!(o.top_accounts.windows(2).all(|w| w[0].amount >= w[1].amount));
+    assert!(o
+        .top_accounts
+        .windows(2)
+        .all(|w| w[0].amount >= w[1].amount));
     assert_eq!(o.chart.len(), 19, "one bar per day with data");
 }

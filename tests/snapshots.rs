@@ -41,7 +41,13 @@ fn overview_at_80x24() {
 
 #[test]
 fn overview_last_13_months_monthly() {
-    snap("overview_13m_monthly", &[Action::Range(RangePreset::Last13Months), Action::ToggleGranularity]);
+    snap(
+        "overview_13m_monthly",
+        &[
+            Action::Range(RangePreset::Last13Months),
+            Action::ToggleGranularity,
+        ],
+    );
 }
 
 #[test]
@@ -62,7 +68,10 @@ fn accounts_at_80x24() {
 
 #[test]
 fn accounts_grouped_by_ou() {
-    snap("accounts_grouped", &[Action::Accounts, Action::ToggleGrouping]);
+    snap(
+        "accounts_grouped",
+        &[Action::Accounts, Action::ToggleGrouping],
+    );
 }
 
 #[test]
@@ -79,7 +88,10 @@ fn account_services() {
 
 #[test]
 fn account_service_daily_series() {
-    snap("account_service_series", &[Action::Accounts, Action::Enter, Action::Enter]);
+    snap(
+        "account_service_series",
+        &[Action::Accounts, Action::Enter, Action::Enter],
+    );
 }
 
 #[test]
@@ -91,7 +103,12 @@ fn services() {
 fn service_accounts_last_month_amortized() {
     snap(
         "service_accounts_last_month_amortized",
-        &[Action::Range(RangePreset::LastMonth), Action::ToggleMetric, Action::Services, Action::Enter],
+        &[
+            Action::Range(RangePreset::LastMonth),
+            Action::ToggleMetric,
+            Action::Services,
+            Action::Enter,
+        ],
     );
 }
 
@@ -119,7 +136,12 @@ fn empty_cache() {
     let dir = tempfile::tempdir().unwrap();
     let store = costscope::store::Store::open(&dir.path().join("empty.sqlite")).unwrap();
     let keymap = Keymap::defaults(&costscope::tui::action::bindable_names()).unwrap();
-    let state = costscope::tui::State::new(&Config::default(), Theme::default_theme(), keymap, common::today());
+    let state = costscope::tui::State::new(
+        &Config::default(),
+        Theme::default_theme(),
+        keymap,
+        common::today(),
+    );
     let mut app = App::new(store, state, None).unwrap();
     app.state.cache_label = "cache.sqlite".to_string();
     insta::assert_snapshot!("empty_cache", screen(&app, 100, 30));

@@ -4,7 +4,9 @@
 mod common;
 
 use chrono::{Duration, NaiveDate};
-use costscope::domain::{Account, AccountStatus, DateRange, Metric, Money, Month, OrgUnit, Organization};
+use costscope::domain::{
+    Account, AccountStatus, DateRange, Metric, Money, Month, OrgUnit, Organization,
+};
 use costscope::store::{CostRecord, MonthStatus, Scope, Store, StoreError};
 use std::collections::HashMap;
 use std::os::unix::fs::PermissionsExt;
@@ -24,15 +26,35 @@ fn nov() -> Month {
 
 /// Amounts with many decimals, as Cost Explorer returns them.
 fn amounts() -> Vec<&'static str> {
-    vec!["0.0000000123", "12.3456789", "0.333333333", "1999.99", "0.005", "7.1", "0.0049999999"]
+    vec![
+        "0.0000000123",
+        "12.3456789",
+        "0.333333333",
+        "1999.99",
+        "0.005",
+        "7.1",
+        "0.0049999999",
+    ]
 }
 
 fn org() -> Organization {
     Organization {
         units: vec![
-            OrgUnit { id: "r-1".into(), parent_id: None, name: "Root".into() },
-            OrgUnit { id: "ou-2".into(), parent_id: Some("ou-1".into()), name: "Child".into() },
-            OrgUnit { id: "ou-1".into(), parent_id: Some("r-1".into()), name: "Parent".into() },
+            OrgUnit {
+                id: "r-1".into(),
+                parent_id: None,
+                name: "Root".into(),
+            },
+            OrgUnit {
+                id: "ou-2".into(),
+                parent_id: Some("ou-1".into()),
+                name: "Child".into(),
+            },
+            OrgUnit {
+                id: "ou-1".into(),
+                parent_id: Some("r-1".into()),
+                name: "Parent".into(),
+            },
         ],
         accounts: vec![Account {
             id: "111111111111".into(),
@@ -49,8 +71,12 @@ fn org() -> Organization {
 fn month_totals_equal_the_sum_of_inserted_amounts_to_the_cent() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(&dir.path().join("c.sqlite")).unwrap();
-    let accounts: Vec<i64> = (0..3).map(|i| store.ensure_account(&format!("00000000000{i}")).unwrap()).collect();
-    let services: Vec<i64> = (0..4).map(|i| store.ensure_service(&format!("Service {i}")).unwrap()).collect();
+    let accounts: Vec<i64> = (0..3)
+        .map(|i| store.ensure_account(&format!("00000000000{i}")).unwrap())
+        .collect();
+    let services: Vec<i64> = (0..4)
+        .map(|i| store.ensure_service(&format!("Service {i}")).unwrap())
+        .collect();
     let texts = amounts();
     let mut expected = Money::ZERO;
     let mut records = Vec::new();
@@ -59,22 +85,51 @@ fn month_totals_equal_the_sum_of_inserted_amounts_to_the_cent() {
             for (si, &s) in services.iter().enumerate() {
                 let amount: Money = texts[(i + ai + si) % texts.len()].parse().unwrap();
                 expected += amount;
-                records.push(CostRecord { account: a, service: s, day, unblended: amount.nanos(), amortized: amount.nanos() * 2 });
+                records.push(CostRecord {
+                    account: a,
+                    service: s,
+                    day,
+                    unblended: amount.nanos(),
+                    amortized: amount.nanos() * 2,
+                });
             }
         }
     }
     store.replace_month(status(nov()), records).unwrap();
 
     // Every path to the month total agrees exactly: raw rows, monthly rollups, daily rollups.
-    assert_eq!(store.raw_month_total(nov(), Metric::Unblended).unwrap(), expected);
-    let by_account: Money = store.totals(Scope::Accounts, nov().range(), Metric::Unblended).unwrap().values().copied().sum();
-    let by_service: Money = store.totals(Scope::Services, nov().range(), Metric::Unblended).unwrap().values().copied().sum();
-    let org_daily: Money = store.daily_series(None, None, nov().range(), Metric::Unblended).unwrap().iter().map(|p| p.amount).sum();
+    assert_eq!(
+        store.raw_month_total(nov(), Metric::Unblended).unwrap(),
+        expected
+    );
+    let by_account: Money = store
+        .totals(Scope::Accounts, nov().range(), Metric::Unblended)
+        .unwrap()
+        .values()
+        .copied()
+        .sum();
+    let by_service: Money = store
+        .totals(Scope::Services, nov().range(), Metric::Unblended)
+        .unwrap()
+        .values()
+        .copied()
+        .sum();
+    let org_daily: Money = store
+        .daily_series(None, None, nov().range(), Metric::Unblended)
+        .unwrap()
+        .iter()
+        .map(|p| p.amount)
+        .sum();
     assert_eq!(by_account, expected);
     assert_eq!(by_service, expected);
     assert_eq!(org_daily, expected);
     assert_eq!(by_account.cents(), expected.cents());
-    let amortized: Money = store.totals(Scope::Accounts, nov().range(), Metric::Amortized).unwrap().values().copied().sum();
+    let amortized: Money = store
+        .totals(Scope::Accounts, nov().range(), Metric::Amortized)
+        .unwrap()
+        .values()
+        .copied()
+        .sum();
     assert_eq!(amortized.nanos(), expected.nanos() * 2);
 }
 
@@ -87,19 +142,36 @@ fn grouped_totals_match_brute_force_for_ranges_that_cut_months() {
     let end = NaiveDate::from_ymd_opt(2026, 3, 4).unwrap();
     let range = DateRange::new(start, end);
     let account = keys[5];
-    let service = services.iter().find(|(_, n)| n == "Amazon Simple Storage Service").unwrap().0;
+    let service = services
+        .iter()
+        .find(|(_, n)| n == "Amazon Simple Storage Service")
+        .unwrap()
+        .0;
 
-    let by_service = store.totals(Scope::ServicesOfAccount(account), range, Metric::Amortized).unwrap();
-    let series = store.daily_series(Some(account), Some(service), range, Metric::Amortized).unwrap();
+    let by_service = store
+        .totals(Scope::ServicesOfAccount(account), range, Metric::Amortized)
+        .unwrap();
+    let series = store
+        .daily_series(Some(account), Some(service), range, Metric::Amortized)
+        .unwrap();
     let brute: Money = series.iter().map(|p| p.amount).sum();
     assert_eq!(series.len() as i64, range.days());
     assert_eq!(by_service[&service], brute);
 
-    let by_account = store.totals(Scope::AccountsOfService(service), range, Metric::Amortized).unwrap();
+    let by_account = store
+        .totals(Scope::AccountsOfService(service), range, Metric::Amortized)
+        .unwrap();
     assert_eq!(by_account[&account], brute);
 
-    let account_series: Money = store.daily_series(Some(account), None, range, Metric::Amortized).unwrap().iter().map(|p| p.amount).sum();
-    let all_accounts = store.totals(Scope::Accounts, range, Metric::Amortized).unwrap();
+    let account_series: Money = store
+        .daily_series(Some(account), None, range, Metric::Amortized)
+        .unwrap()
+        .iter()
+        .map(|p| p.amount)
+        .sum();
+    let all_accounts = store
+        .totals(Scope::Accounts, range, Metric::Amortized)
+        .unwrap();
     assert_eq!(all_accounts[&account], account_series);
     assert_eq!(by_service.values().copied().sum::<Money>(), account_series);
 }
@@ -111,17 +183,40 @@ fn rewriting_a_month_replaces_it_and_a_failed_write_keeps_the_old_data() {
     let a = store.ensure_account("123456789012").unwrap();
     let s = store.ensure_service("AWS Lambda").unwrap();
     let day = nov().first_day();
-    let rec = |d: NaiveDate, dollars: i64| CostRecord { account: a, service: s, day: d, unblended: dollars * 1_000_000_000, amortized: 0 };
-    store.replace_month(status(nov()), vec![rec(day, 5), rec(day + Duration::days(1), 7)]).unwrap();
-    store.replace_month(status(nov()), vec![rec(day, 3)]).unwrap();
-    assert_eq!(store.raw_month_total(nov(), Metric::Unblended).unwrap(), Money::from_dollars(3));
+    let rec = |d: NaiveDate, dollars: i64| CostRecord {
+        account: a,
+        service: s,
+        day: d,
+        unblended: dollars * 1_000_000_000,
+        amortized: 0,
+    };
+    store
+        .replace_month(
+            status(nov()),
+            vec![rec(day, 5), rec(day + Duration::days(1), 7)],
+        )
+        .unwrap();
+    store
+        .replace_month(status(nov()), vec![rec(day, 3)])
+        .unwrap();
+    assert_eq!(
+        store.raw_month_total(nov(), Metric::Unblended).unwrap(),
+        Money::from_dollars(3)
+    );
 
     // A row from another month fails the whole write; the month stays as it was.
     let stray = rec(day - Duration::days(1), 100);
-    let err = store.replace_month(status(nov()), vec![rec(day, 50), stray]).unwrap_err();
+    let err = store
+        .replace_month(status(nov()), vec![rec(day, 50), stray])
+        .unwrap_err();
     assert!(matches!(err, StoreError::OutsideMonths { .. }), "{err}");
-    assert_eq!(store.raw_month_total(nov(), Metric::Unblended).unwrap(), Money::from_dollars(3));
-    let totals = store.totals(Scope::Accounts, nov().range(), Metric::Unblended).unwrap();
+    assert_eq!(
+        store.raw_month_total(nov(), Metric::Unblended).unwrap(),
+        Money::from_dollars(3)
+    );
+    let totals = store
+        .totals(Scope::Accounts, nov().range(), Metric::Unblended)
+        .unwrap();
     assert_eq!(totals[&a], Money::from_dollars(3));
     assert_eq!(store.integrity_check().unwrap(), ["ok"]);
 }
@@ -160,8 +255,14 @@ fn a_file_that_is_not_sqlite_is_refused_and_left_untouched() {
     let err = Store::open(&path).err().unwrap();
     assert!(matches!(err, StoreError::NotSqlite { .. }));
     let message = err.to_string();
-    assert!(message.contains("not an SQLite database") && message.contains("mv "), "{message}");
-    assert_eq!(std::fs::read_to_string(&path).unwrap(), "these are my notes, not a database\n");
+    assert!(
+        message.contains("not an SQLite database") && message.contains("mv "),
+        "{message}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        "these are my notes, not a database\n"
+    );
 }
 
 #[test]
@@ -169,12 +270,15 @@ fn another_applications_database_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("other.sqlite");
     let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.execute_batch("CREATE TABLE recipes (name TEXT); INSERT INTO recipes VALUES ('soup');").unwrap();
+    conn.execute_batch("CREATE TABLE recipes (name TEXT); INSERT INTO recipes VALUES ('soup');")
+        .unwrap();
     drop(conn);
     let err = Store::open(&path).err().unwrap();
     assert!(matches!(err, StoreError::ForeignDatabase { .. }), "{err}");
     let conn = rusqlite::Connection::open(&path).unwrap();
-    let n: i64 = conn.query_row("SELECT count(*) FROM recipes", [], |r| r.get(0)).unwrap();
+    let n: i64 = conn
+        .query_row("SELECT count(*) FROM recipes", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(n, 1);
 }
 
@@ -187,7 +291,10 @@ fn a_cache_from_a_newer_costscope_is_refused() {
     conn.execute_batch("PRAGMA user_version = 99").unwrap();
     drop(conn);
     let err = Store::open(&path).err().unwrap();
-    assert!(matches!(err, StoreError::NewerSchema { found: 99, .. }), "{err}");
+    assert!(
+        matches!(err, StoreError::NewerSchema { found: 99, .. }),
+        "{err}"
+    );
     assert!(err.to_string().contains("newer costscope"));
 }
 
@@ -202,11 +309,20 @@ fn a_corrupt_cache_is_detected_with_a_way_forward() {
         let recs: Vec<CostRecord> = nov()
             .range()
             .iter_days()
-            .map(|day| CostRecord { account: a, service: s, day, unblended: 1, amortized: 1 })
+            .map(|day| CostRecord {
+                account: a,
+                service: s,
+                day,
+                unblended: 1,
+                amortized: 1,
+            })
             .collect();
         store.replace_month(status(nov()), recs).unwrap();
         // Fold the WAL into the main file so the damage below hits real pages.
-        rusqlite::Connection::open(&path).unwrap().execute_batch("PRAGMA wal_checkpoint(TRUNCATE)").unwrap();
+        rusqlite::Connection::open(&path)
+            .unwrap()
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+            .unwrap();
     }
     let mut bytes = std::fs::read(&path).unwrap();
     let keep = 100; // the header stays valid, the page contents do not
@@ -216,8 +332,14 @@ fn a_corrupt_cache_is_detected_with_a_way_forward() {
     std::fs::write(&path, &bytes).unwrap();
     let err = match Store::open(&path) {
         Err(e) => e,
-        Ok(store) => store.summary().err().expect("reading a corrupt cache must fail"),
+        Ok(store) => store
+            .summary()
+            .err()
+            .expect("reading a corrupt cache must fail"),
     };
     assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
-    assert!(err.to_string().contains("corrupt") && err.to_string().contains("mv "), "{err}");
+    assert!(
+        err.to_string().contains("corrupt") && err.to_string().contains("mv "),
+        "{err}"
+    );
 }

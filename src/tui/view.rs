@@ -261,7 +261,14 @@ fn render_overview(frame: &mut Frame, area: Rect, state: &State, data: &Overview
     );
 }
 
-fn render_top_table(frame: &mut Frame, area: Rect, title: &str, rows: &[TableRow], selected: Option<usize>, theme: &Theme) {
+fn render_top_table(
+    frame: &mut Frame,
+    area: Rect,
+    title: &str,
+    rows: &[TableRow],
+    selected: Option<usize>,
+    theme: &Theme,
+) {
     // The share bar only when there is room for names too.
     let with_share = area.width >= 48;
     let mut header = vec!["Name", "Cost"];
@@ -269,18 +276,33 @@ fn render_top_table(frame: &mut Frame, area: Rect, title: &str, rows: &[TableRow
         header.push("Share");
     }
     header.push("Δ");
-    let header = Row::new(header).style(Style::default().fg(theme.header).add_modifier(Modifier::BOLD));
+    let header = Row::new(header).style(
+        Style::default()
+            .fg(theme.header)
+            .add_modifier(Modifier::BOLD),
+    );
     let body: Vec<Row> = rows
         .iter()
         .map(|r| {
             let mut cells = vec![
                 Cell::from(r.name.clone()),
-                Cell::from(Line::from(r.amount.map_or_else(|| "—".to_string(), Money::format_compact)).alignment(Alignment::Right)),
+                Cell::from(
+                    Line::from(
+                        r.amount
+                            .map_or_else(|| "—".to_string(), Money::format_compact),
+                    )
+                    .alignment(Alignment::Right),
+                ),
             ];
             if with_share {
-                cells.push(Cell::from(Span::styled(share_bar(r.share, 3), Style::default().fg(theme.share_bar))));
+                cells.push(Cell::from(Span::styled(
+                    share_bar(r.share, 3),
+                    Style::default().fg(theme.share_bar),
+                )));
             }
-            cells.push(Cell::from(Line::from(change_span(r.amount, r.previous, theme)).alignment(Alignment::Right)));
+            cells.push(Cell::from(
+                Line::from(change_span(r.amount, r.previous, theme)).alignment(Alignment::Right),
+            ));
             Row::new(cells)
         })
         .collect();
@@ -289,11 +311,19 @@ fn render_top_table(frame: &mut Frame, area: Rect, title: &str, rows: &[TableRow
         widths.push(Constraint::Length(8));
     }
     widths.push(Constraint::Length(7));
-    let border = if selected.is_some() { theme.accent } else { theme.border };
+    let border = if selected.is_some() {
+        theme.accent
+    } else {
+        theme.border
+    };
     let table = Table::new(body, widths)
         .header(header)
         .block(block(title.to_string(), theme).border_style(Style::default().fg(border)))
-        .row_highlight_style(Style::default().fg(theme.selection_fg).bg(theme.selection_bg));
+        .row_highlight_style(
+            Style::default()
+                .fg(theme.selection_fg)
+                .bg(theme.selection_bg),
+        );
     let mut table_state = TableState::default().with_selected(selected);
     frame.render_stateful_widget(table, area, &mut table_state);
 }

@@ -39,7 +39,8 @@ pub fn open_demo(binary: &str) -> Store {
 pub fn demo_app(binary: &str) -> costscope::tui::App {
     use costscope::config::{Config, Keymap, Theme};
     let keymap = Keymap::defaults(&costscope::tui::action::bindable_names()).unwrap();
-    let state = costscope::tui::State::new(&Config::default(), Theme::default_theme(), keymap, today());
+    let state =
+        costscope::tui::State::new(&Config::default(), Theme::default_theme(), keymap, today());
     let mut app = costscope::tui::App::new(open_demo(binary), state, None).unwrap();
     app.state.cache_label = "demo.sqlite".to_string();
     app

@@ -1,0 +1,157 @@
+//! End to end: the real binary in a real terminal (tmux). Opens the demo, drills down two
+//! levels, comes back, quits, and checks what the screen showed and that the terminal
+//! was restored.
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .args(["-L", &self.socket, "-f", "/dev/null"])
+            .args(args)
+            .output()
+            .expect("tmux runs")
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "e2e"]).stdout).into_owned()
+    }
+
+    fn send(&self, keys: &[&str]) {
+        for key in keys {
+            self.run(&["send-keys", "-t", "e2e", key]);
+            // A lone Esc followed at once by a key reads as Alt+key in any terminal.
+            std::thread::sleep(Duration::from_millis(150));
+        }
+    }
+
+    fn wait_for(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let screen = self.screen();
+            if ok(&screen) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn pane(&self, format: &str) -> String {
+        let out = self.run(&["display-message", "-p", "-t", "e2e", format]);
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        self.run(&["kill-server"]);
+    }
+}
+
+fn tmux_available() -> bool {
+    Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+#[test]
+fn demo_drill_down_two_levels_and_back_then_quit() {
+    if !tmux_available() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "tmux is required when CI is set (.ci/run installs it)"
+        );
+        eprintln!("skipping: tmux is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    let bin = env!("CARGO_BIN_EXE_costscope");
+    let cache = home.join("demo.sqlite");
+    let command = format!(
+        "sleep 0.3; env HOME={h} XDG_CONFIG_HOME={h}/config XDG_DATA_HOME={h}/data XDG_STATE_HOME={h}/state \
+         COSTSCOPE_TODAY=2026-11-20 TERM=xterm-256color {bin} demo --accounts 12 --cache {c}; echo costscope-exited-with-$?",
+        h = home.display(),
+        c = cache.display()
+    );
+    let tmux = Tmux {
+        socket: format!("costscope-e2e-{}", std::process::id()),
+    };
+    let started = tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "e2e",
+        "-x",
+        "100",
+        "-y",
+        "30",
+        &command,
+        ";",
+        "set-option",
+        "-t",
+        "e2e",
+        "remain-on-exit",
+        "on",
+    ]);
+    assert!(
+        started.status.success(),
+        "{}",
+        String::from_utf8_lossy(&started.stderr)
+    );
+
+    let overview = tmux.wait_for("the overview", |s| {
+        s.contains("Top accounts") && s.contains("DEMO")
+    });
+    assert!(overview.contains("Month to date"), "{overview}");
+
+    tmux.send(&["a"]);
+    let accounts = tmux.wait_for("the accounts list", |s| s.contains("Account id"));
+    let first_account = accounts
+        .lines()
+        .find(|l| l.contains("-prod") || l.contains("-staging"))
+        .and_then(|l| l.trim_start_matches('│').split_whitespace().next())
+        .expect("an account row")
+        .to_string();
+
+    tmux.send(&["Enter"]);
+    let services = tmux.wait_for("the account's services", |s| {
+        s.contains(&format!("Accounts › {first_account}"))
+    });
+    assert!(services.contains("services · total"), "{services}");
+
+    tmux.send(&["Enter"]);
+    let series = tmux.wait_for("the daily series", |s| s.contains("days · total"));
+    let crumbs = series.lines().nth(1).unwrap_or("").to_string();
+    assert_eq!(crumbs.matches('›').count(), 2, "{series}");
+    assert!(series.contains("2026-11-01"), "{series}");
+
+    tmux.send(&["Escape", "Escape"]);
+    let back = tmux.wait_for("the accounts list again", |s| {
+        s.contains("Account id") && !s.contains("›")
+    });
+    assert!(back.contains(&first_account));
+
+    tmux.send(&["q"]);
+    // The shell prints the exit code on the normal screen once costscope is gone.
+    let after = tmux.wait_for("the program to exit", |s| {
+        s.contains("costscope-exited-with-")
+    });
+    assert!(after.contains("costscope-exited-with-0"), "{after}");
+    assert!(
+        !after.contains("Top accounts") && !after.contains("Account id"),
+        "the alternate screen was left:\n{after}"
+    );
+    assert!(Path::new(&cache).exists());
+}
