@@ -45,11 +45,6 @@ impl Tmux {
             std::thread::sleep(Duration::from_millis(100));
         }
     }
-
-    fn pane(&self, format: &str) -> String {
-        let out = self.run(&["display-message", "-p", "-t", "e2e", format]);
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
-    }
 }
 
 impl Drop for Tmux {

@@ -8,7 +8,6 @@ use costscope::domain::{
     Account, AccountStatus, DateRange, Metric, Money, Month, OrgUnit, Organization,
 };
 use costscope::store::{CostRecord, MonthStatus, Scope, Store, StoreError};
-use std::collections::HashMap;
 use std::os::unix::fs::PermissionsExt;
 
 fn status(month: Month) -> MonthStatus {
@@ -334,8 +333,7 @@ fn a_corrupt_cache_is_detected_with_a_way_forward() {
         Err(e) => e,
         Ok(store) => store
             .summary()
-            .err()
-            .expect("reading a corrupt cache must fail"),
+            .expect_err("reading a corrupt cache must fail"),
     };
     assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
     assert!(
