@@ -1,1 +1,269 @@
-fn main() {}
+//! What users feel, on a 500-account demo organization (13 months + month to date, daily):
+//! demo generation rate, cold start to the first frame, keypress-to-frame time for drill
+//! steps, range changes and filter keystrokes, and peak memory while browsing.
+//!
+//! Run: `cargo bench --bench tui` (add `-- --accounts N --runs R` to change the size).
+//! Browsing is measured in fresh child processes, so their peak memory excludes the
+//! generator. Frames are drawn into ratatui's TestBackend: the time is update + cache
+//! queries + layout + diff, everything but the terminal's own write.
+
+use chrono::NaiveDate;
+use costscope::config::{Config, Keymap, Theme};
+use costscope::demo::{self, DemoParams};
+use costscope::domain::{Metric, Month};
+use costscope::store::{Scope, Store};
+use costscope::tui::{App, State};
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const WIDTH: u16 = 120;
+const HEIGHT: u16 = 40;
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 20).expect("valid date")
+}
+
+fn arg(args: &[String], name: &str) -> Option<String> {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
+}
+
+fn main() {
+    let started = Instant::now();
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(path) = arg(&args, "--browse-child") {
+        browse_child(Path::new(&path), started);
+        return;
+    }
+    let accounts: usize = arg(&args, "--accounts")
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(500);
+    let runs: usize = arg(&args, "--runs")
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(7);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let params = DemoParams {
+        seed: demo::DEFAULT_SEED,
+        accounts,
+        today: today(),
+    };
+
+    println!(
+        "costscope TUI benchmark: {accounts} accounts, seed {}, today {}",
+        params.seed, params.today
+    );
+    let mut rates = Vec::new();
+    let mut rows = 0;
+    let mut path = PathBuf::new();
+    for i in 0..3 {
+        path = dir.path().join(format!("demo-{i}.sqlite"));
+        let (_, stats) = demo::prepare_cache(&path, params, |_, _| {}).expect("demo generation");
+        let stats = stats.expect("a fresh file is generated");
+        rows = stats.rows;
+        rates.push(stats.rows_per_second());
+        println!(
+            "  generation run {}: {} rows in {:.2}s",
+            i + 1,
+            stats.rows,
+            stats.elapsed.as_secs_f64()
+        );
+        if i < 2 {
+            remove_cache(&path);
+        }
+    }
+    let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    let services = Store::open(&path)
+        .and_then(|s| s.services())
+        .map(|s| s.len())
+        .unwrap_or(0);
+
+    let (naive, rollup) = month_total_costs(&path);
+
+    let mut samples: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    let mut peak_kib = Vec::new();
+    for _ in 0..runs {
+        let out = Command::new(std::env::current_exe().expect("own path"))
+            .arg("--browse-child")
+            .arg(&path)
+            .output()
+            .expect("child runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for line in String::from_utf8_lossy(&out.stdout).lines() {
+            let mut parts = line.split_whitespace();
+            match (parts.next(), parts.next(), parts.next()) {
+                (Some("sample"), Some(name), Some(ms)) => samples
+                    .entry(name.to_string())
+                    .or_default()
+                    .push(ms.parse().unwrap_or(f64::NAN)),
+                (Some("peak_kib"), Some(kib), None) => {
+                    peak_kib.push(kib.parse::<f64>().unwrap_or(f64::NAN))
+                }
+                _ => {}
+            }
+        }
+    }
+
+    println!();
+    println!("| what | median | p99 | samples |");
+    println!("|---|---|---|---|");
+    println!("| demo generation | {:.0} rows/s | min {:.0} rows/s | 3 runs of {rows} rows, {services} services, {:.0} MB file |", median(&mut rates), rates.iter().cloned().fold(f64::INFINITY, f64::min), size as f64 / 1e6);
+    for (name, values) in &mut samples {
+        let n = values.len();
+        let unit = "ms";
+        println!(
+            "| {name} | {:.2} {unit} | {:.2} {unit} | {n} |",
+            median(values),
+            percentile(values, 0.99)
+        );
+    }
+    println!(
+        "| peak resident memory while browsing | {:.1} MB | max {:.1} MB | {} processes |",
+        median(&mut peak_kib) / 1024.0,
+        peak_kib.iter().cloned().fold(0.0, f64::max) / 1024.0,
+        peak_kib.len()
+    );
+    println!(
+        "| one month org-wide, summed from raw daily rows | {:.1} ms | | 5 |",
+        naive.as_secs_f64() * 1e3
+    );
+    println!(
+        "| one month org-wide, from rollups (what views do) | {:.2} ms | | 5 |",
+        rollup.as_secs_f64() * 1e3
+    );
+    println!(
+        "| ratio raw / rollup | {:.0}x | | |",
+        naive.as_secs_f64() / rollup.as_secs_f64().max(1e-9)
+    );
+}
+
+fn remove_cache(path: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+}
+
+/// The month-total query views would make without rollups, against the one they make.
+fn month_total_costs(path: &Path) -> (Duration, Duration) {
+    let store = Store::open(path).expect("open");
+    let month = Month::of(today()).offset(-1);
+    let time = |f: &dyn Fn()| {
+        let mut t: Vec<f64> = (0..5)
+            .map(|_| {
+                let s = Instant::now();
+                f();
+                s.elapsed().as_secs_f64()
+            })
+            .collect();
+        Duration::from_secs_f64(median(&mut t))
+    };
+    let naive = time(&|| {
+        store
+            .raw_month_total(month, Metric::Unblended)
+            .expect("query");
+    });
+    let rollup = time(&|| {
+        store
+            .totals(Scope::Accounts, month.range(), Metric::Unblended)
+            .expect("query");
+    });
+    (naive, rollup)
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    percentile(values, 0.5)
+}
+
+fn percentile(values: &mut [f64], p: f64) -> f64 {
+    if values.is_empty() {
+        return f64::NAN;
+    }
+    values.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+    let rank = ((values.len() as f64 - 1.0) * p).round() as usize;
+    values[rank.min(values.len() - 1)]
+}
+
+fn key(c: KeyCode) -> KeyEvent {
+    KeyEvent::new(c, KeyModifiers::NONE)
+}
+
+/// One browsing session: cold start, then scripted keys, each timed to its frame.
+fn browse_child(path: &Path, started: Instant) {
+    let keymap = Keymap::defaults(&costscope::tui::action::bindable_names()).expect("keymap");
+    let state = State::new(&Config::default(), Theme::default_theme(), keymap, today());
+    let store = Store::open(path).expect("open cache");
+    let mut app = App::new(store, state, None).expect("app");
+    let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).expect("terminal");
+    app.dispatch(costscope::tui::Action::Resize(WIDTH, HEIGHT));
+    app.render_to(&mut terminal).expect("draw");
+    println!(
+        "sample cold_start_to_first_frame {}",
+        started.elapsed().as_secs_f64() * 1e3
+    );
+
+    let mut press = |app: &mut App, name: &str, code: KeyCode| {
+        let t = Instant::now();
+        if let Some(action) = app.action_for_key(key(code)) {
+            app.dispatch(action);
+        }
+        app.render_to(&mut terminal).expect("draw");
+        println!("sample {name} {}", t.elapsed().as_secs_f64() * 1e3);
+    };
+    use KeyCode::{Backspace, Char, Enter, Esc};
+    for range in ['1', '3', '4', '5'] {
+        press(&mut app, "range_change", Char(range));
+        // Accounts -> account -> service -> back, and services -> service -> account -> back.
+        for (root, _) in [('a', "accounts"), ('s', "services")] {
+            press(&mut app, "drill_open_list", Char(root));
+            press(&mut app, "drill_down", Char('j'));
+            press(&mut app, "drill_down", Enter);
+            press(&mut app, "drill_down", Enter);
+            press(&mut app, "drill_back", Esc);
+            press(&mut app, "drill_back", Esc);
+        }
+        press(&mut app, "drill_open_list", Char('o'));
+    }
+    for _ in 0..3 {
+        for k in ['[', '[', ']', '2', '1'] {
+            press(&mut app, "range_change", Char(k));
+        }
+        press(&mut app, "granularity_or_metric", Char('d'));
+        press(&mut app, "granularity_or_metric", Char('m'));
+        press(&mut app, "granularity_or_metric", Char('d'));
+        press(&mut app, "granularity_or_metric", Char('m'));
+    }
+    press(&mut app, "drill_open_list", Char('a'));
+    for _ in 0..3 {
+        press(&mut app, "filter_keystroke", Char('/'));
+        for c in "payments-prod".chars() {
+            press(&mut app, "filter_keystroke", Char(c));
+        }
+        for _ in 0..5 {
+            press(&mut app, "filter_keystroke", Backspace);
+        }
+        press(&mut app, "filter_keystroke", Esc);
+    }
+    println!("peak_kib {}", peak_resident_kib());
+}
+
+/// VmHWM: the most resident memory this process has had.
+fn peak_resident_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}

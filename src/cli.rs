@@ -177,8 +177,8 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
                 today,
             };
             let (store, stats) = demo::prepare_cache(&path, params, |done, total| {
-                if total >= 100 && done % (total / 10) == 0 {
-                    eprintln!("  generating accounts {done}/{total}");
+                if accounts >= 100 && done % 8 == 0 {
+                    eprintln!("  generating services {done}/{total}");
                 }
             })?;
             if let Some(stats) = stats {

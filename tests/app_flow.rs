@@ -155,6 +155,7 @@ fn monthly_granularity_turns_the_series_into_months() {
         ],
     );
     let daily_total = table_total(&app);
+    assert_eq!(app.state.message, None);
     assert_eq!(current_rows(&app.state).len(), 396, "Oct 2025 to Oct 2026");
     send(&mut app, &[Action::ToggleGranularity]);
     assert_eq!(current_rows(&app.state).len(), 13);

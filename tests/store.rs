@@ -217,6 +217,17 @@ fn rewriting_a_month_replaces_it_and_a_failed_write_keeps_the_old_data() {
         .totals(Scope::Accounts, nov().range(), Metric::Unblended)
         .unwrap();
     assert_eq!(totals[&a], Money::from_dollars(3));
+    // Loose days (not a whole month) agree too: the old second day is gone.
+    let first_two = DateRange::new(day, day + Duration::days(1));
+    let loose = store
+        .totals(Scope::Accounts, first_two, Metric::Unblended)
+        .unwrap();
+    assert_eq!(loose[&a], Money::from_dollars(3));
+    let second = DateRange::new(day + Duration::days(1), day + Duration::days(1));
+    let services = store
+        .totals(Scope::Services, second, Metric::Unblended)
+        .unwrap();
+    assert_eq!(services.get(&s).copied().unwrap_or_default(), Money::ZERO);
     assert_eq!(store.integrity_check().unwrap(), ["ok"]);
 }
 
@@ -340,4 +351,48 @@ fn a_corrupt_cache_is_detected_with_a_way_forward() {
         err.to_string().contains("corrupt") && err.to_string().contains("mv "),
         "{err}"
     );
+}
+
+#[test]
+fn totals_for_two_periods_at_once_match_each_computed_by_hand() {
+    let store = common::open_demo("store");
+    let (_, keys) = store.organization().unwrap();
+    let services = store.services().unwrap();
+    let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+    // Rolling windows whose loose days sit in four different months.
+    let current = DateRange::new(d(2026, 8, 22), d(2026, 11, 19));
+    let previous = DateRange::new(d(2026, 5, 24), d(2026, 8, 21));
+    let service = services
+        .iter()
+        .find(|(_, n)| n == "AWS Data Transfer")
+        .unwrap()
+        .0;
+    let account = keys[2];
+    let brute = |a: Option<i64>, s: Option<i64>, r: DateRange| -> Money {
+        store
+            .daily_series(a, s, r, Metric::Unblended)
+            .unwrap()
+            .iter()
+            .map(|p| p.amount)
+            .sum()
+    };
+    for scope in [
+        Scope::AccountsOfService(service),
+        Scope::ServicesOfAccount(account),
+        Scope::Accounts,
+        Scope::Services,
+    ] {
+        let both = store
+            .totals_many(scope, &[current, previous], Metric::Unblended)
+            .unwrap();
+        for (totals, range) in both.iter().zip([current, previous]) {
+            let (a, s, key) = match scope {
+                Scope::AccountsOfService(s) => (Some(account), Some(s), account),
+                Scope::ServicesOfAccount(a) => (Some(a), Some(service), service),
+                Scope::Accounts => (Some(account), None, account),
+                Scope::Services => (None, Some(service), service),
+            };
+            assert_eq!(totals[&key], brute(a, s, range), "{scope:?} {range:?}");
+        }
+    }
 }

@@ -211,8 +211,8 @@ impl DemoOrganization {
         })
     }
 
-    /// Every cost row, in storage-key order (account, service, day). `progress` hears
-    /// of each account as its rows start.
+    /// Every cost row, in storage-key order (service, account, day). `progress` hears
+    /// of each service as its rows start.
     fn records<'a>(
         &'a self,
         account_keys: &'a [i64],
@@ -220,21 +220,26 @@ impl DemoOrganization {
         mut progress: impl FnMut(usize, usize) + 'a,
     ) -> impl Iterator<Item = CostRecord> + 'a {
         let new_service_start = Month::of(self.params.today).offset(-1).first_day();
-        let total = self.plans.len();
-        self.plans.iter().enumerate().flat_map(move |(ai, plan)| {
-            progress(ai, total);
-            let first = plan.first_day;
-            let last = plan.last_day;
-            plan.services.iter().flat_map(move |&(si, weight)| {
-                let profile = &SERVICES[si];
+        SERVICES.iter().enumerate().flat_map(move |(si, profile)| {
+            progress(si, SERVICES.len());
+            self.plans.iter().enumerate().flat_map(move |(ai, plan)| {
+                let weight = plan
+                    .services
+                    .iter()
+                    .find(|&&(s, _)| s == si)
+                    .map(|&(_, w)| w);
                 let start = if profile.name == NEW_SERVICE {
-                    first.max(new_service_start)
+                    plan.first_day.max(new_service_start)
                 } else {
-                    first
+                    plan.first_day
                 };
-                let days = (last - start).num_days() + 1;
+                let days = match weight {
+                    Some(_) => (plan.last_day - start).num_days() + 1,
+                    None => 0,
+                };
                 (0..days.max(0)).map(move |offset| {
                     let day = start + Duration::days(offset);
+                    let weight = weight.unwrap_or_default();
                     self.record(
                         ai,
                         plan,

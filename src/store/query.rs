@@ -56,42 +56,77 @@ fn column(metric: Metric) -> &'static str {
 }
 
 /// SQL for the whole-month part and the loose-day part of a grouped total. `{m}` is the
-/// metric column; ?1 and ?2 bound the months or days; ?3 is the scope's key, if any.
+/// metric column; in the monthly SQL ?1 and ?2 bound the months; ?3 is the scope's key,
+/// if any. Org-wide loose days use the month-to-date sums: ?2 is the last day, ?1 the day
+/// before the first (or a day with no rows when the range starts on the 1st). Per-scope
+/// loose days read runs between ?1 and ?2 once, `{sums}` summing each period (from ?4).
 fn scope_sql(scope: Scope) -> (&'static str, &'static str) {
     match scope {
         Scope::Accounts => (
             "SELECT account, SUM({m}) FROM cost_monthly_account
              WHERE month BETWEEN ?1 AND ?2 GROUP BY account",
-            "SELECT d.account, SUM(d.{m}) FROM accounts a
-             CROSS JOIN cost_daily_account d ON d.account = a.key AND d.day BETWEEN ?1 AND ?2
-             GROUP BY d.account",
+            "SELECT account, SUM(CASE WHEN day = ?2 THEN mtd_{m} ELSE -mtd_{m} END)
+             FROM cost_daily_account INDEXED BY cost_daily_account_by_day
+             WHERE day IN (?1, ?2) GROUP BY account",
         ),
         Scope::Services => (
             "SELECT service, SUM({m}) FROM cost_monthly_service
              WHERE month BETWEEN ?1 AND ?2 GROUP BY service",
-            "SELECT d.service, SUM(d.{m}) FROM services s
-             CROSS JOIN cost_daily_service d ON d.service = s.key AND d.day BETWEEN ?1 AND ?2
-             GROUP BY d.service",
+            "SELECT service, SUM(CASE WHEN day = ?2 THEN mtd_{m} ELSE -mtd_{m} END)
+             FROM cost_daily_service INDEXED BY cost_daily_service_by_day
+             WHERE day IN (?1, ?2) GROUP BY service",
         ),
         Scope::ServicesOfAccount(_) => (
-            "SELECT service, SUM({m}) FROM cost_monthly
-             WHERE account = ?3 AND month BETWEEN ?1 AND ?2 GROUP BY service",
-            "SELECT d.service, SUM(d.{m}) FROM services s
-             CROSS JOIN cost_daily d ON d.account = ?3 AND d.service = s.key
+            "SELECT m.service, SUM(m.{m}) FROM services s
+             CROSS JOIN cost_monthly m ON m.service = s.key AND m.account = ?3
+                AND m.month BETWEEN ?1 AND ?2
+             GROUP BY m.service",
+            "SELECT d.service, {sums} FROM services s
+             CROSS JOIN cost_daily d ON d.service = s.key AND d.account = ?3
                 AND d.day BETWEEN ?1 AND ?2
              GROUP BY d.service",
         ),
         Scope::AccountsOfService(_) => (
             "SELECT m.account, SUM(m.{m}) FROM accounts a
-             CROSS JOIN cost_monthly m ON m.account = a.key AND m.service = ?3
+             CROSS JOIN cost_monthly m ON m.service = ?3 AND m.account = a.key
                 AND m.month BETWEEN ?1 AND ?2
              GROUP BY m.account",
-            "SELECT d.account, SUM(d.{m}) FROM accounts a
-             CROSS JOIN cost_daily d ON d.account = a.key AND d.service = ?3
+            "SELECT d.account, {sums} FROM accounts a
+             CROSS JOIN cost_daily d ON d.service = ?3 AND d.account = a.key
                 AND d.day BETWEEN ?1 AND ?2
              GROUP BY d.account",
         ),
     }
+}
+
+/// Whether the scope's loose days come from `cost_daily`, where one (service, account)
+/// run of days is contiguous, so one seek can serve several nearby periods.
+fn reads_daily_runs(scope: Scope) -> bool {
+    matches!(
+        scope,
+        Scope::ServicesOfAccount(_) | Scope::AccountsOfService(_)
+    )
+}
+
+/// Groups loose-day ranges into passes over daily runs: neighbouring ranges share a pass
+/// when the days between them are no more than the days they hold (month to date and
+/// its comparison: one pass); far-apart ranges get their own seeks.
+fn plan_passes(mut loose: Vec<(usize, DateRange)>) -> Vec<Vec<(usize, DateRange)>> {
+    loose.sort_by_key(|(_, d)| d.start);
+    let mut passes: Vec<Vec<(usize, DateRange)>> = Vec::new();
+    for item in loose {
+        if let Some(pass) = passes.last_mut() {
+            let held: i64 = pass.iter().map(|(_, d)| d.days()).sum::<i64>() + item.1.days();
+            let span_end = pass.iter().map(|(_, d)| d.end).max().unwrap_or(item.1.end);
+            let gap = (item.1.start - span_end).num_days() - 1;
+            if gap <= held {
+                pass.push(item);
+                continue;
+            }
+        }
+        passes.push(vec![item]);
+    }
+    passes
 }
 
 impl Store {
@@ -184,41 +219,145 @@ impl Store {
         range: DateRange,
         metric: Metric,
     ) -> StoreResult<HashMap<i64, Money>> {
+        Ok(self
+            .totals_many(scope, &[range], metric)?
+            .pop()
+            .unwrap_or_default())
+    }
+
+    /// Totals for several periods at once (a period and the one it is compared with):
+    /// whole months from monthly rollups, loose days read together where that is cheaper.
+    pub fn totals_many(
+        &self,
+        scope: Scope,
+        ranges: &[DateRange],
+        metric: Metric,
+    ) -> StoreResult<Vec<HashMap<i64, Money>>> {
         let (monthly_sql, daily_sql) = scope_sql(scope);
         let m = column(metric);
         let scope_key = match scope {
-            Scope::ServicesOfAccount(k) | Scope::AccountsOfService(k) => Some(k),
-            Scope::Accounts | Scope::Services => None,
+            Scope::ServicesOfAccount(k) | Scope::AccountsOfService(k) => k,
+            Scope::Accounts | Scope::Services => 0,
         };
-        let split = range.split_by_months();
-        let mut out: HashMap<i64, Money> = HashMap::new();
-        if let Some((first, last)) = split.months {
-            let bounds = [i64::from(first.index()), i64::from(last.index())];
-            self.sum_into(&monthly_sql.replace("{m}", m), bounds, scope_key, &mut out)?;
+        let mut out = vec![HashMap::new(); ranges.len()];
+        let mut loose: Vec<(usize, DateRange)> = Vec::new();
+        for (i, range) in ranges.iter().enumerate() {
+            let split = range.split_by_months();
+            if let Some((first, last)) = split.months {
+                let bounds = [i64::from(first.index()), i64::from(last.index())];
+                let sql = monthly_sql.replace("{m}", m);
+                self.sum_into(&sql, bounds, scope_key, &[], &mut out, &[i])?;
+            }
+            loose.extend(
+                [split.head, split.tail]
+                    .into_iter()
+                    .flatten()
+                    .map(|d| (i, d)),
+            );
         }
-        for days in [split.head, split.tail].into_iter().flatten() {
-            let bounds = [day_key(days.start), day_key(days.end)];
-            self.sum_into(&daily_sql.replace("{m}", m), bounds, scope_key, &mut out)?;
+        if !reads_daily_runs(scope) {
+            for (i, days) in loose {
+                self.sum_month_to_date(&daily_sql.replace("{m}", m), days, &mut out[i])?;
+            }
+            return Ok(out);
+        }
+        for pass in plan_passes(loose) {
+            let mut outputs: Vec<usize> = pass.iter().map(|(i, _)| *i).collect();
+            outputs.sort_unstable();
+            outputs.dedup();
+            let mut case_params = Vec::new();
+            let sums: Vec<String> = outputs
+                .iter()
+                .map(|&i| {
+                    let tests: Vec<String> = pass
+                        .iter()
+                        .filter(|(j, _)| *j == i)
+                        .map(|(_, days)| {
+                            case_params.extend([day_key(days.start), day_key(days.end)]);
+                            let n = 3 + case_params.len();
+                            format!("day BETWEEN ?{} AND ?{}", n - 1, n)
+                        })
+                        .collect();
+                    format!("SUM(CASE WHEN {} THEN {m} ELSE 0 END)", tests.join(" OR "))
+                })
+                .collect();
+            let span = [
+                pass.iter()
+                    .map(|(_, d)| day_key(d.start))
+                    .min()
+                    .unwrap_or(0),
+                pass.iter().map(|(_, d)| day_key(d.end)).max().unwrap_or(0),
+            ];
+            let sql = daily_sql.replace("{sums}", &sums.join(", "));
+            self.sum_into(&sql, span, scope_key, &case_params, &mut out, &outputs)?;
         }
         Ok(out)
     }
 
+    /// Adds the totals of `days` (inside one month) from month-to-date running sums.
+    fn sum_month_to_date(
+        &self,
+        sql: &str,
+        days: DateRange,
+        out: &mut HashMap<i64, Money>,
+    ) -> StoreResult<()> {
+        let month = Month::of(days.start);
+        // Dense rows stop at the month's last day with data; nothing later can count.
+        let last: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT max(day) FROM cost_daily_org WHERE day BETWEEN ?1 AND ?2")
+            .and_then(|mut stmt| {
+                stmt.query_row(
+                    [day_key(month.first_day()), day_key(month.last_day())],
+                    |r| r.get(0),
+                )
+            })
+            .map_err(|e| self.sql_err(e))?;
+        let Some(end) = last.map(|l| l.min(day_key(days.end))) else {
+            return Ok(());
+        };
+        if end < day_key(days.start) {
+            return Ok(());
+        }
+        // Starting on the 1st: subtract nothing (no rows on day i64::MIN).
+        let before = if days.start == month.first_day() {
+            i64::MIN
+        } else {
+            day_key(days.start) - 1
+        };
+        self.sum_into(sql, [before, end], 0, &[], std::slice::from_mut(out), &[0])
+    }
+
+    /// Runs a grouped query whose rows are (key, sum for outputs[0], sum for outputs[1],
+    /// ...) and adds the sums into `out`.
     fn sum_into(
         &self,
         sql: &str,
         bounds: [i64; 2],
-        scope_key: Option<i64>,
-        out: &mut HashMap<i64, Money>,
+        scope_key: i64,
+        extra: &[i64],
+        out: &mut [HashMap<i64, Money>],
+        outputs: &[usize],
     ) -> StoreResult<()> {
         let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.sql_err(e))?;
-        let params = bounds.into_iter().chain(scope_key);
+        // Parameters are positional: ?3 (the scope key) is bound whenever a later one is
+        // used, and left off statements that stop at ?2.
+        let params = bounds
+            .into_iter()
+            .chain([scope_key])
+            .chain(extra.iter().copied())
+            .take(stmt.parameter_count());
         let mut rows = stmt
             .query(params_from_iter(params))
             .map_err(|e| self.sql_err(e))?;
         while let Some(row) = rows.next().map_err(|e| self.sql_err(e))? {
             let key: i64 = row.get(0).map_err(|e| self.sql_err(e))?;
-            let nanos: i64 = row.get(1).map_err(|e| self.sql_err(e))?;
-            *out.entry(key).or_default() += Money::from_nanos(nanos);
+            for (column, &output) in outputs.iter().enumerate() {
+                let nanos: i64 = row.get(column + 1).map_err(|e| self.sql_err(e))?;
+                if nanos != 0 || !out[output].contains_key(&key) {
+                    *out[output].entry(key).or_default() += Money::from_nanos(nanos);
+                }
+            }
         }
         Ok(())
     }

@@ -1,7 +1,8 @@
 //! Versioned, transactional migrations keyed on `PRAGMA user_version`.
 //!
 //! Fact rows are keyed so that every view query is an index range: `cost_daily` is
-//! clustered by (account, service, day); the rollup tables are maintained in the same
+//! clustered by (service, account, day), so one service's 500 accounts sit together and
+//! only one account's ~50 services are scattered; the rollup tables are maintained in the same
 //! transaction that writes a month, so views never sum raw daily rows org-wide.
 
 /// `PRAGMA application_id` of a costscope cache: "CoSt".
@@ -51,7 +52,7 @@ pub const MIGRATIONS: &[&str] = &[
         day       INTEGER NOT NULL,
         unblended INTEGER NOT NULL,
         amortized INTEGER NOT NULL,
-        PRIMARY KEY (account, service, day)
+        PRIMARY KEY (service, account, day)
     ) WITHOUT ROWID;
 
     CREATE TABLE cost_monthly (
@@ -60,16 +61,24 @@ pub const MIGRATIONS: &[&str] = &[
         month     INTEGER NOT NULL,
         unblended INTEGER NOT NULL,
         amortized INTEGER NOT NULL,
-        PRIMARY KEY (account, service, month)
+        PRIMARY KEY (service, account, month)
     ) WITHOUT ROWID;
 
+    -- Dense from the first of each month to its last day with data. The mtd_ columns
+    -- are running sums since the first of the month, so the total of any days inside
+    -- one month is mtd(last) - mtd(first - 1): two index entries per account.
     CREATE TABLE cost_daily_account (
-        account   INTEGER NOT NULL,
-        day       INTEGER NOT NULL,
-        unblended INTEGER NOT NULL,
-        amortized INTEGER NOT NULL,
+        account       INTEGER NOT NULL,
+        day           INTEGER NOT NULL,
+        unblended     INTEGER NOT NULL,
+        amortized     INTEGER NOT NULL,
+        mtd_unblended INTEGER NOT NULL,
+        mtd_amortized INTEGER NOT NULL,
         PRIMARY KEY (account, day)
     ) WITHOUT ROWID;
+
+    CREATE INDEX cost_daily_account_by_day
+        ON cost_daily_account (day, account, mtd_unblended, mtd_amortized);
 
     CREATE TABLE cost_monthly_account (
         month     INTEGER NOT NULL,
@@ -80,12 +89,17 @@ pub const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
 
     CREATE TABLE cost_daily_service (
-        service   INTEGER NOT NULL,
-        day       INTEGER NOT NULL,
-        unblended INTEGER NOT NULL,
-        amortized INTEGER NOT NULL,
+        service       INTEGER NOT NULL,
+        day           INTEGER NOT NULL,
+        unblended     INTEGER NOT NULL,
+        amortized     INTEGER NOT NULL,
+        mtd_unblended INTEGER NOT NULL,
+        mtd_amortized INTEGER NOT NULL,
         PRIMARY KEY (service, day)
     ) WITHOUT ROWID;
+
+    CREATE INDEX cost_daily_service_by_day
+        ON cost_daily_service (day, service, mtd_unblended, mtd_amortized);
 
     CREATE TABLE cost_monthly_service (
         month     INTEGER NOT NULL,

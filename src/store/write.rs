@@ -1,11 +1,11 @@
 //! Writes. Each unit of work (the organization, one month of costs) is one transaction:
 //! an interrupted write leaves the previous data complete.
 
-use super::{day_key, AccountKey, ServiceKey, Store, StoreResult};
+use super::{day_from_key, day_key, AccountKey, ServiceKey, Store, StoreResult};
 use crate::domain::{Month, Organization};
 use chrono::NaiveDate;
 use rusqlite::{params, Transaction};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// One day of one service in one account, both metrics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,7 +32,7 @@ impl Pair {
 /// rollup tables are filled in key order.
 #[derive(Default)]
 struct Rollups {
-    account_service_month: HashMap<(AccountKey, ServiceKey, i64), Pair>,
+    service_account_month: HashMap<(ServiceKey, AccountKey, i64), Pair>,
     account_day: HashMap<(AccountKey, i64), Pair>,
     service_day: HashMap<(ServiceKey, i64), Pair>,
     org_day: HashMap<i64, Pair>,
@@ -43,8 +43,8 @@ struct Rollups {
 impl Rollups {
     fn add(&mut self, r: &CostRecord, day: i64, month: i64) {
         let (a, s) = (r.account, r.service);
-        self.account_service_month
-            .entry((a, s, month))
+        self.service_account_month
+            .entry((s, a, month))
             .or_default()
             .add(r);
         self.account_day.entry((a, day)).or_default().add(r);
@@ -175,7 +175,7 @@ impl Store {
     }
 
     /// Replaces several whole months in one transaction: all of them or none. Records
-    /// arriving in (account, service, day) order are appended, which is the fast path
+    /// arriving in (service, account, day) order are appended, which is the fast path
     /// for bulk loads.
     pub fn replace_months<I>(&mut self, months: &[MonthStatus], records: I) -> StoreResult<u64>
     where
@@ -288,25 +288,24 @@ fn write_rollups(tx: &Transaction<'_>, r: &Rollups) -> rusqlite::Result<()> {
         tx,
         "INSERT INTO cost_monthly (account, service, month, unblended, amortized)
          VALUES (?1, ?2, ?3, ?4, ?5)",
-        sorted(&r.account_service_month)
+        sorted(&r.service_account_month)
             .into_iter()
-            .map(|((a, s, m), p)| ([a, s, m], p)),
+            .map(|((s, a, m), p)| ([a, s, m], p)),
     )?;
-    insert_sums(
+    let last_days = last_day_per_month(&r.org_day);
+    insert_values(
         tx,
-        "INSERT INTO cost_daily_account (account, day, unblended, amortized)
-         VALUES (?1, ?2, ?3, ?4)",
-        sorted(&r.account_day)
-            .into_iter()
-            .map(|((a, d), p)| ([a, d], p)),
+        "INSERT INTO cost_daily_account
+            (account, day, unblended, amortized, mtd_unblended, mtd_amortized)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        with_month_to_date(&r.account_day, &last_days),
     )?;
-    insert_sums(
+    insert_values(
         tx,
-        "INSERT INTO cost_daily_service (service, day, unblended, amortized)
-         VALUES (?1, ?2, ?3, ?4)",
-        sorted(&r.service_day)
-            .into_iter()
-            .map(|((s, d), p)| ([s, d], p)),
+        "INSERT INTO cost_daily_service
+            (service, day, unblended, amortized, mtd_unblended, mtd_amortized)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        with_month_to_date(&r.service_day, &last_days),
     )?;
     insert_sums(
         tx,
@@ -331,6 +330,46 @@ fn write_rollups(tx: &Transaction<'_>, r: &Rollups) -> rusqlite::Result<()> {
     )
 }
 
+/// The last day with data in each month written: dense rollups stop there, so a month
+/// in progress has no rows for days that have not happened.
+fn last_day_per_month(org_day: &HashMap<i64, Pair>) -> BTreeMap<i32, i64> {
+    let mut last: BTreeMap<i32, i64> = BTreeMap::new();
+    for &day in org_day.keys() {
+        let month = Month::of(day_from_key(day)).index();
+        let entry = last.entry(month).or_insert(day);
+        *entry = (*entry).max(day);
+    }
+    last
+}
+
+/// Rows (key, day, unblended, amortized, mtd_unblended, mtd_amortized) for every day
+/// from the first of each month a key has data in up to the month's last day with data;
+/// days without data are zero.
+fn with_month_to_date(
+    sums: &HashMap<(i64, i64), Pair>,
+    last_days: &BTreeMap<i32, i64>,
+) -> impl Iterator<Item = [i64; 6]> {
+    let mut runs: Vec<(i64, i32)> = sums
+        .keys()
+        .map(|&(key, day)| (key, Month::of(day_from_key(day)).index()))
+        .collect();
+    runs.sort_unstable();
+    runs.dedup();
+    let mut rows = Vec::new();
+    for (key, month) in runs {
+        let first = day_key(Month::from_index(month).first_day());
+        let last = last_days.get(&month).copied().unwrap_or(first);
+        let mut mtd = Pair::default();
+        for day in first..=last {
+            let daily = sums.get(&(key, day)).copied().unwrap_or_default();
+            mtd.0 += daily.0;
+            mtd.1 += daily.1;
+            rows.push([key, day, daily.0, daily.1, mtd.0, mtd.1]);
+        }
+    }
+    rows.into_iter()
+}
+
 /// Inserts rows of `N` integer keys followed by the two metric sums.
 fn insert_sums<const N: usize>(
     tx: &Transaction<'_>,
@@ -341,6 +380,18 @@ fn insert_sums<const N: usize>(
     for (keys, p) in rows {
         let values = keys.iter().copied().chain([p.0, p.1]);
         stmt.execute(rusqlite::params_from_iter(values))?;
+    }
+    Ok(())
+}
+
+fn insert_values<const N: usize>(
+    tx: &Transaction<'_>,
+    sql: &str,
+    rows: impl Iterator<Item = [i64; N]>,
+) -> rusqlite::Result<()> {
+    let mut stmt = tx.prepare(sql)?;
+    for row in rows {
+        stmt.execute(rusqlite::params_from_iter(row))?;
     }
     Ok(())
 }

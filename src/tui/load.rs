@@ -31,16 +31,15 @@ struct Compared {
 
 fn compared(store: &Store, state: &State, scope: Scope) -> StoreResult<Compared> {
     let (range, previous) = (state.range(), state.previous_range());
-    let current = if state.summary.covers(range) {
-        Some(store.totals(scope, range, state.metric)?)
-    } else {
-        None
-    };
-    let previous = if state.summary.covers(previous) {
-        Some(store.totals(scope, previous, state.metric)?)
-    } else {
-        None
-    };
+    let known = [state.summary.covers(range), state.summary.covers(previous)];
+    let wanted: Vec<DateRange> = [range, previous]
+        .into_iter()
+        .zip(known)
+        .filter_map(|(r, k)| k.then_some(r))
+        .collect();
+    let mut totals = store.totals_many(scope, &wanted, state.metric)?.into_iter();
+    let current = if known[0] { totals.next() } else { None };
+    let previous = if known[1] { totals.next() } else { None };
     Ok(Compared { current, previous })
 }
 
