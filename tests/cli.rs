@@ -13,6 +13,13 @@ fn costscope(home: &std::path::Path) -> Command {
     cmd
 }
 
+/// Runs costscope and returns what it printed on stderr, expecting the input-error exit.
+fn fails(home: &std::path::Path, args: &[&str]) -> String {
+    let out = costscope(home).args(args).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 #[test]
 fn malformed_config_names_file_line_and_key() {
     let dir = tempfile::tempdir().unwrap();
@@ -23,12 +30,7 @@ fn malformed_config_names_file_line_and_key() {
         "theme = \"light\"\nmetric = \"blended\"\n",
     )
     .unwrap();
-    let out = costscope(dir.path())
-        .args(["demo", "--no-tui", "--accounts", "3"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = fails(dir.path(), &["demo", "--no-tui", "--accounts", "3"]);
     assert!(err.contains("config.toml:2: key `metric`"), "{err}");
 }
 
@@ -42,12 +44,10 @@ fn invalid_user_theme_names_file_and_line() {
         "[colors]\n\naccent = \"sparkly\"\n",
     )
     .unwrap();
-    let out = costscope(dir.path())
-        .args(["--theme", "mine", "demo", "--no-tui", "--accounts", "3"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = fails(
+        dir.path(),
+        &["--theme", "mine", "demo", "--no-tui", "--accounts", "3"],
+    );
     assert!(err.contains("mine.toml:3: key `accent`"), "{err}");
 }
 

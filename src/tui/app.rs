@@ -9,7 +9,7 @@ use super::view::render;
 use crate::config::keymap::Key;
 use crate::config::{KeyChord, Theme};
 use crate::store::{Store, StoreResult};
-use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use ratatui::{backend::Backend, Terminal};
 use std::path::PathBuf;
 
@@ -113,7 +113,7 @@ impl App {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         // Terminal input blocks, so it gets its own thread; the app only awaits messages.
         std::thread::spawn(move || {
-            while let Ok(event) = ratatui::crossterm::event::read() {
+            while let Ok(event) = crossterm::event::read() {
                 if tx.send(event).is_err() {
                     break;
                 }

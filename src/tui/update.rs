@@ -244,6 +244,12 @@ fn open_root(state: &mut State, kind: ViewKind) -> Vec<Effect> {
     vec![Effect::Load]
 }
 
+/// Opens `child` as if drilled into from the top-level `root`, so Esc goes to `root`.
+fn open_path(state: &mut State, root: ViewKind, child: ViewKind) -> Vec<Effect> {
+    state.stack = vec![ViewState::new(root), ViewState::new(child)];
+    vec![Effect::Load]
+}
+
 /// `[` and `]`: whole calendar months, from the first cached month to the current one.
 fn step_month(state: &mut State, delta: i32) -> Vec<Effect> {
     let current = Month::of(state.today);
@@ -278,23 +284,11 @@ fn run_command(state: &mut State, line: &str) -> Vec<Effect> {
         ("accounts" | "account" | "acc" | "a", true) => open_root(state, ViewKind::Accounts),
         ("services" | "service" | "svc" | "s", true) => open_root(state, ViewKind::Services),
         ("account" | "acc" | "a", false) => match find_account(state, arg) {
-            Ok(key) => {
-                state.stack = vec![
-                    ViewState::new(ViewKind::Accounts),
-                    ViewState::new(ViewKind::AccountServices(key)),
-                ];
-                vec![Effect::Load]
-            }
+            Ok(key) => open_path(state, ViewKind::Accounts, ViewKind::AccountServices(key)),
             Err(text) => error(state, text),
         },
         ("service" | "svc" | "s", false) => match find_service(state, arg) {
-            Ok(key) => {
-                state.stack = vec![
-                    ViewState::new(ViewKind::Services),
-                    ViewState::new(ViewKind::ServiceAccounts(key)),
-                ];
-                vec![Effect::Load]
-            }
+            Ok(key) => open_path(state, ViewKind::Services, ViewKind::ServiceAccounts(key)),
             Err(text) => error(state, text),
         },
         ("theme", false) => vec![Effect::LoadTheme(arg.to_string())],

@@ -148,6 +148,12 @@ fn block<'a>(title: impl Into<Line<'a>>, theme: &Theme) -> Block<'a> {
         .title(title.into().style(Style::default().fg(theme.accent)))
 }
 
+fn header_style(theme: &Theme) -> Style {
+    Style::default()
+        .fg(theme.header)
+        .add_modifier(Modifier::BOLD)
+}
+
 fn money_or_unknown(amount: Option<Money>) -> String {
     amount.map_or_else(|| "—".to_string(), Money::format_exact)
 }
@@ -276,11 +282,7 @@ fn render_top_table(
         header.push("Share");
     }
     header.push("Δ");
-    let header = Row::new(header).style(
-        Style::default()
-            .fg(theme.header)
-            .add_modifier(Modifier::BOLD),
-    );
+    let header = Row::new(header).style(header_style(theme));
     let body: Vec<Row> = rows
         .iter()
         .map(|r| {
@@ -418,11 +420,7 @@ fn render_table_view(frame: &mut Frame, area: Rect, state: &State, data: &TableD
             }
         })
         .collect();
-    let header = Row::new(header_cells).style(
-        Style::default()
-            .fg(theme.header)
-            .add_modifier(Modifier::BOLD),
-    );
+    let header = Row::new(header_cells).style(header_style(theme));
     let body: Vec<Row> = rows
         .iter()
         .map(|r| {
