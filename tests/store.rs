@@ -359,9 +359,18 @@ fn totals_for_two_periods_at_once_match_each_computed_by_hand() {
     let (_, keys) = store.organization().unwrap();
     let services = store.services().unwrap();
     let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
-    // Rolling windows whose loose days sit in four different months.
-    let current = DateRange::new(d(2026, 8, 22), d(2026, 11, 19));
-    let previous = DateRange::new(d(2026, 5, 24), d(2026, 8, 21));
+    // Rolling windows whose loose days sit in four different months, and 30-day windows
+    // that hold no whole month but cross a month boundary.
+    let windows = [
+        (
+            DateRange::new(d(2026, 8, 22), d(2026, 11, 19)),
+            DateRange::new(d(2026, 5, 24), d(2026, 8, 21)),
+        ),
+        (
+            DateRange::new(d(2026, 10, 21), d(2026, 11, 19)),
+            DateRange::new(d(2026, 9, 21), d(2026, 10, 20)),
+        ),
+    ];
     let service = services
         .iter()
         .find(|(_, n)| n == "AWS Data Transfer")
@@ -376,23 +385,53 @@ fn totals_for_two_periods_at_once_match_each_computed_by_hand() {
             .map(|p| p.amount)
             .sum()
     };
-    for scope in [
-        Scope::AccountsOfService(service),
-        Scope::ServicesOfAccount(account),
-        Scope::Accounts,
-        Scope::Services,
-    ] {
-        let both = store
-            .totals_many(scope, &[current, previous], Metric::Unblended)
-            .unwrap();
-        for (totals, range) in both.iter().zip([current, previous]) {
-            let (a, s, key) = match scope {
-                Scope::AccountsOfService(s) => (Some(account), Some(s), account),
-                Scope::ServicesOfAccount(a) => (Some(a), Some(service), service),
-                Scope::Accounts => (Some(account), None, account),
-                Scope::Services => (None, Some(service), service),
-            };
-            assert_eq!(totals[&key], brute(a, s, range), "{scope:?} {range:?}");
+    for (current, previous) in windows {
+        for scope in [
+            Scope::AccountsOfService(service),
+            Scope::ServicesOfAccount(account),
+            Scope::Accounts,
+            Scope::Services,
+        ] {
+            let both = store
+                .totals_many(scope, &[current, previous], Metric::Unblended)
+                .unwrap();
+            for (totals, range) in both.iter().zip([current, previous]) {
+                let (a, s, key) = match scope {
+                    Scope::AccountsOfService(s) => (Some(account), Some(s), account),
+                    Scope::ServicesOfAccount(a) => (Some(a), Some(service), service),
+                    Scope::Accounts => (Some(account), None, account),
+                    Scope::Services => (None, Some(service), service),
+                };
+                assert_eq!(totals[&key], brute(a, s, range), "{scope:?} {range:?}");
+            }
         }
     }
+}
+
+#[test]
+fn rows_out_of_day_order_or_repeated_are_refused_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("c.sqlite")).unwrap();
+    let a = store.ensure_account("123456789012").unwrap();
+    let s = store.ensure_service("AWS Lambda").unwrap();
+    let day = nov().first_day() + Duration::days(4);
+    let rec = |d: NaiveDate| CostRecord {
+        account: a,
+        service: s,
+        day: d,
+        unblended: 1_000_000_000,
+        amortized: 1_000_000_000,
+    };
+    for rows in [
+        vec![rec(day), rec(day - Duration::days(1))],
+        vec![rec(day), rec(day)],
+    ] {
+        let err = store.replace_month(status(nov()), rows).unwrap_err();
+        assert!(matches!(err, StoreError::RowsOutOfOrder { .. }), "{err}");
+    }
+    assert!(store.summary().unwrap().months.is_empty());
+    assert_eq!(
+        store.raw_month_total(nov(), Metric::Unblended).unwrap(),
+        Money::ZERO
+    );
 }

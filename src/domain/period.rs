@@ -88,7 +88,7 @@ pub struct DateRange {
 }
 
 /// A range cut where monthly rollups can answer: whole months in the middle, loose days
-/// at either end.
+/// at either end. Each loose piece lies inside one calendar month.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RangeSplit {
     /// Whole months, inclusive; `None` when the range holds no whole month.
@@ -148,10 +148,19 @@ impl DateRange {
             Month::of(self.end).offset(-1)
         };
         if first_whole > last_whole {
+            // No whole month: at most two partial months, each its own piece.
+            let start_month = Month::of(self.start);
+            if start_month == Month::of(self.end) {
+                return RangeSplit {
+                    months: None,
+                    head: Some(*self),
+                    tail: None,
+                };
+            }
             return RangeSplit {
                 months: None,
-                head: Some(*self),
-                tail: None,
+                head: Some(DateRange::new(self.start, start_month.last_day())),
+                tail: Some(DateRange::new(Month::of(self.end).first_day(), self.end)),
             };
         }
         let head = DateRange::new(self.start, first_whole.first_day() - Duration::days(1));
@@ -369,6 +378,9 @@ mod tests {
                 }
                 covered += s.head.map_or(0, |h| h.days()) + s.tail.map_or(0, |t| t.days());
                 assert_eq!(covered, r.days(), "{r:?}");
+                for piece in [s.head, s.tail].into_iter().flatten() {
+                    assert_eq!(Month::of(piece.start), Month::of(piece.end), "{r:?}");
+                }
             }
         }
     }

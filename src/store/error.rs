@@ -55,6 +55,12 @@ pub enum StoreError {
         day: chrono::NaiveDate,
     },
 
+    #[error("cost rows for one service and account must come once a day, in day order; {day} did not ({path} unchanged)")]
+    RowsOutOfOrder {
+        path: PathBuf,
+        day: chrono::NaiveDate,
+    },
+
     #[error("cache error in {path}: {source}")]
     Sqlite {
         path: PathBuf,

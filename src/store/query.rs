@@ -57,9 +57,10 @@ fn column(metric: Metric) -> &'static str {
 
 /// SQL for the whole-month part and the loose-day part of a grouped total. `{m}` is the
 /// metric column; in the monthly SQL ?1 and ?2 bound the months; ?3 is the scope's key,
-/// if any. Org-wide loose days use the month-to-date sums: ?2 is the last day, ?1 the day
-/// before the first (or a day with no rows when the range starts on the 1st). Per-scope
-/// loose days read runs between ?1 and ?2 once, `{sums}` summing each period (from ?4).
+/// if any. Loose days use month-to-date running sums. Org-wide: ?2 is the last day, ?1
+/// the day before the first (or a day with no rows when the range starts on the 1st).
+/// Per scope: `{terms}` is one column per loose range, read from each run's latest row on
+/// or before a day (parameters from ?4).
 fn scope_sql(scope: Scope) -> (&'static str, &'static str) {
     match scope {
         Scope::Accounts => (
@@ -81,21 +82,24 @@ fn scope_sql(scope: Scope) -> (&'static str, &'static str) {
              CROSS JOIN cost_monthly m ON m.service = s.key AND m.account = ?3
                 AND m.month BETWEEN ?1 AND ?2
              GROUP BY m.service",
-            "SELECT d.service, {sums} FROM services s
-             CROSS JOIN cost_daily d ON d.service = s.key AND d.account = ?3
-                AND d.day BETWEEN ?1 AND ?2
-             GROUP BY d.service",
+            "SELECT s.key, {terms} FROM services s",
         ),
         Scope::AccountsOfService(_) => (
             "SELECT m.account, SUM(m.{m}) FROM accounts a
              CROSS JOIN cost_monthly m ON m.service = ?3 AND m.account = a.key
                 AND m.month BETWEEN ?1 AND ?2
              GROUP BY m.account",
-            "SELECT d.account, {sums} FROM accounts a
-             CROSS JOIN cost_daily d ON d.service = ?3 AND d.account = a.key
-                AND d.day BETWEEN ?1 AND ?2
-             GROUP BY d.account",
+            "SELECT a.key, {terms} FROM accounts a",
         ),
+    }
+}
+
+/// For scopes over `cost_daily`: the condition that picks one (service, account) run for
+/// the outer row of the daily SQL.
+fn run_condition(scope: Scope) -> &'static str {
+    match scope {
+        Scope::ServicesOfAccount(_) => "d.service = s.key AND d.account = ?3",
+        _ => "d.service = ?3 AND d.account = a.key",
     }
 }
 
@@ -106,27 +110,6 @@ fn reads_daily_runs(scope: Scope) -> bool {
         scope,
         Scope::ServicesOfAccount(_) | Scope::AccountsOfService(_)
     )
-}
-
-/// Groups loose-day ranges into passes over daily runs: neighbouring ranges share a pass
-/// when the days between them are no more than the days they hold (month to date and
-/// its comparison: one pass); far-apart ranges get their own seeks.
-fn plan_passes(mut loose: Vec<(usize, DateRange)>) -> Vec<Vec<(usize, DateRange)>> {
-    loose.sort_by_key(|(_, d)| d.start);
-    let mut passes: Vec<Vec<(usize, DateRange)>> = Vec::new();
-    for item in loose {
-        if let Some(pass) = passes.last_mut() {
-            let held: i64 = pass.iter().map(|(_, d)| d.days()).sum::<i64>() + item.1.days();
-            let span_end = pass.iter().map(|(_, d)| d.end).max().unwrap_or(item.1.end);
-            let gap = (item.1.start - span_end).num_days() - 1;
-            if gap <= held {
-                pass.push(item);
-                continue;
-            }
-        }
-        passes.push(vec![item]);
-    }
-    passes
 }
 
 impl Store {
@@ -261,35 +244,37 @@ impl Store {
             }
             return Ok(out);
         }
-        for pass in plan_passes(loose) {
-            let mut outputs: Vec<usize> = pass.iter().map(|(i, _)| *i).collect();
-            outputs.sort_unstable();
-            outputs.dedup();
-            let mut case_params = Vec::new();
-            let sums: Vec<String> = outputs
-                .iter()
-                .map(|&i| {
-                    let tests: Vec<String> = pass
-                        .iter()
-                        .filter(|(j, _)| *j == i)
-                        .map(|(_, days)| {
-                            case_params.extend([day_key(days.start), day_key(days.end)]);
-                            let n = 3 + case_params.len();
-                            format!("day BETWEEN ?{} AND ?{}", n - 1, n)
-                        })
-                        .collect();
-                    format!("SUM(CASE WHEN {} THEN {m} ELSE 0 END)", tests.join(" OR "))
-                })
-                .collect();
-            let span = [
-                pass.iter()
-                    .map(|(_, d)| day_key(d.start))
-                    .min()
-                    .unwrap_or(0),
-                pass.iter().map(|(_, d)| day_key(d.end)).max().unwrap_or(0),
-            ];
-            let sql = daily_sql.replace("{sums}", &sums.join(", "));
-            self.sum_into(&sql, span, scope_key, &case_params, &mut out, &outputs)?;
+        // Each loose range is mtd(end) - mtd(day before start) per run: two index reads
+        // per account (or service), however many days the range holds.
+        let mut params = Vec::new();
+        let mut endpoint = |from: NaiveDate, to: NaiveDate| {
+            params.extend([day_key(from), day_key(to)]);
+            let n = 3 + params.len();
+            format!(
+                "coalesce((SELECT d.mtd_{m} FROM cost_daily d WHERE {} \
+                 AND d.day BETWEEN ?{} AND ?{} ORDER BY d.day DESC LIMIT 1), 0)",
+                run_condition(scope),
+                n - 1,
+                n
+            )
+        };
+        let terms: Vec<String> = loose
+            .iter()
+            .map(|(_, days)| {
+                let first = Month::of(days.start).first_day();
+                let upto_end = endpoint(first, days.end);
+                if days.start == first {
+                    upto_end
+                } else {
+                    let before = endpoint(first, days.start - chrono::Duration::days(1));
+                    format!("{upto_end} - {before}")
+                }
+            })
+            .collect();
+        if !terms.is_empty() {
+            let outputs: Vec<usize> = loose.iter().map(|(i, _)| *i).collect();
+            let sql = daily_sql.replace("{terms}", &terms.join(", "));
+            self.sum_into(&sql, [0, 0], scope_key, &params, &mut out, &outputs)?;
         }
         Ok(out)
     }

@@ -46,12 +46,16 @@ pub const MIGRATIONS: &[&str] = &[
     );
 
     -- Amounts are integer nano-dollars; days are days since 1970-01-01.
+    -- mtd_ columns: running sums of the (service, account) run since the first of the
+    -- month, so the total of any days inside a month is two reads per run.
     CREATE TABLE cost_daily (
-        account   INTEGER NOT NULL,
-        service   INTEGER NOT NULL,
-        day       INTEGER NOT NULL,
-        unblended INTEGER NOT NULL,
-        amortized INTEGER NOT NULL,
+        account       INTEGER NOT NULL,
+        service       INTEGER NOT NULL,
+        day           INTEGER NOT NULL,
+        unblended     INTEGER NOT NULL,
+        amortized     INTEGER NOT NULL,
+        mtd_unblended INTEGER NOT NULL,
+        mtd_amortized INTEGER NOT NULL,
         PRIMARY KEY (service, account, day)
     ) WITHOUT ROWID;
 

@@ -38,20 +38,29 @@ struct Rollups {
     org_day: HashMap<i64, Pair>,
     month_account: HashMap<(i64, AccountKey), Pair>,
     month_service: HashMap<(i64, ServiceKey), Pair>,
+    /// The last day written per (service, account): runs must go forward in time.
+    run_last_day: HashMap<(ServiceKey, AccountKey), i64>,
 }
 
 impl Rollups {
-    fn add(&mut self, r: &CostRecord, day: i64, month: i64) {
+    /// Adds one daily row and returns its (service, account) month-to-date sums, or
+    /// `None` when the row does not come after the previous day of its run.
+    fn add(&mut self, r: &CostRecord, day: i64, month: i64) -> Option<Pair> {
         let (a, s) = (r.account, r.service);
-        self.service_account_month
-            .entry((s, a, month))
-            .or_default()
-            .add(r);
+        let last = self.run_last_day.entry((s, a)).or_insert(i64::MIN);
+        if day <= *last {
+            return None;
+        }
+        *last = day;
+        let run = self.service_account_month.entry((s, a, month)).or_default();
+        run.add(r);
+        let mtd = *run;
         self.account_day.entry((a, day)).or_default().add(r);
         self.service_day.entry((s, day)).or_default().add(r);
         self.org_day.entry(day).or_default().add(r);
         self.month_account.entry((month, a)).or_default().add(r);
         self.month_service.entry((month, s)).or_default().add(r);
+        Some(mtd)
     }
 }
 
@@ -192,10 +201,9 @@ impl Store {
         {
             let mut insert = tx
                 .prepare(
-                    "INSERT INTO cost_daily (account, service, day, unblended, amortized)
-                     VALUES (?1, ?2, ?3, ?4, ?5)
-                     ON CONFLICT DO UPDATE SET unblended = unblended + excluded.unblended,
-                        amortized = amortized + excluded.amortized",
+                    "INSERT INTO cost_daily
+                        (account, service, day, unblended, amortized, mtd_unblended, mtd_amortized)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 )
                 .map_err(classify)?;
             for record in records {
@@ -208,16 +216,23 @@ impl Store {
                     });
                 }
                 let day = day_key(record.day);
+                let Some(mtd) = rollups.add(&record, day, i64::from(month.index())) else {
+                    return Err(super::StoreError::RowsOutOfOrder {
+                        path: path.clone(),
+                        day: record.day,
+                    });
+                };
                 insert
                     .execute(params![
                         record.account,
                         record.service,
                         day,
                         record.unblended,
-                        record.amortized
+                        record.amortized,
+                        mtd.0,
+                        mtd.1
                     ])
                     .map_err(classify)?;
-                rollups.add(&record, day, i64::from(month.index()));
                 written += 1;
             }
         }
