@@ -1,11 +1,12 @@
 //! Writes. Each unit of work (the organization, one month of costs) is one transaction:
 //! an interrupted write leaves the previous data complete.
 
-use super::{day_from_key, day_key, AccountKey, ServiceKey, Store, StoreResult};
+use super::{day_key, AccountKey, ServiceKey, Store, StoreResult};
 use crate::domain::{Month, Organization};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use rusqlite::{params, Transaction};
-use std::collections::{BTreeMap, HashMap};
+use rustc_hash::FxHashMap as HashMap;
+use std::collections::BTreeMap;
 
 /// One day of one service in one account, both metrics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,46 +29,64 @@ impl Pair {
     }
 }
 
-/// Sums kept while months are written; hashed while adding, sorted when written so the
-/// rollup tables are filled in key order.
+/// Sums kept while months are written. Hashed while adding (FxHash: small integer keys
+/// of our own), sorted when written so tables fill in key order. Daily sums are kept
+/// as one 31-day array per (key, month), so consecutive rows of a run hit one entry.
 #[derive(Default)]
 struct Rollups {
-    service_account_month: HashMap<(ServiceKey, AccountKey, i64), Pair>,
-    account_day: HashMap<(AccountKey, i64), Pair>,
-    service_day: HashMap<(ServiceKey, i64), Pair>,
-    org_day: HashMap<i64, Pair>,
-    month_account: HashMap<(i64, AccountKey), Pair>,
-    month_service: HashMap<(i64, ServiceKey), Pair>,
-    /// The last day written per (service, account): runs must go forward in time.
-    run_last_day: HashMap<(ServiceKey, AccountKey), i64>,
+    service_account_month: HashMap<(ServiceKey, AccountKey, i64), Run>,
+    account_days: HashMap<(AccountKey, i64), MonthDays>,
+    service_days: HashMap<(ServiceKey, i64), MonthDays>,
+    org_days: HashMap<i64, MonthDays>,
+    /// The last day with data of each month written.
+    last_days: BTreeMap<i64, i64>,
 }
+
+/// Sums for each day of one month, by day of month (0-based).
+type MonthDays = [Pair; 31];
 
 impl Rollups {
     /// Adds one daily row and returns its (service, account) month-to-date sums, or
     /// `None` when the row does not come after the previous day of its run.
     fn add(&mut self, r: &CostRecord, day: i64, month: i64) -> Option<Pair> {
         let (a, s) = (r.account, r.service);
-        let last = self.run_last_day.entry((s, a)).or_insert(i64::MIN);
-        if day <= *last {
+        let run = self.service_account_month.entry((s, a, month)).or_default();
+        // Month-to-date sums are only right if the run moves forward one row a day.
+        if run.rows > 0 && day <= run.last_day {
             return None;
         }
-        *last = day;
-        let run = self.service_account_month.entry((s, a, month)).or_default();
-        run.add(r);
-        let mtd = *run;
-        self.account_day.entry((a, day)).or_default().add(r);
-        self.service_day.entry((s, day)).or_default().add(r);
-        self.org_day.entry(day).or_default().add(r);
-        self.month_account.entry((month, a)).or_default().add(r);
-        self.month_service.entry((month, s)).or_default().add(r);
+        run.rows += 1;
+        run.last_day = day;
+        run.sums.add(r);
+        let mtd = run.sums;
+        let slot = r.day.day0() as usize;
+        let zero = [Pair::default(); 31];
+        self.account_days.entry((a, month)).or_insert(zero)[slot].add(r);
+        self.service_days.entry((s, month)).or_insert(zero)[slot].add(r);
+        self.org_days.entry(month).or_insert(zero)[slot].add(r);
+        let last = self.last_days.entry(month).or_insert(day);
+        *last = (*last).max(day);
         Some(mtd)
     }
 }
 
-fn sorted<K: Ord + Copy>(map: &HashMap<K, Pair>) -> Vec<(K, Pair)> {
-    let mut rows: Vec<(K, Pair)> = map.iter().map(|(k, p)| (*k, *p)).collect();
+fn sorted<K: Ord + Copy, V: Copy>(map: &HashMap<K, V>) -> Vec<(K, V)> {
+    let mut rows: Vec<(K, V)> = map.iter().map(|(k, v)| (*k, *v)).collect();
     rows.sort_unstable_by_key(|(k, _)| *k);
     rows
+}
+
+fn month_total(days: &MonthDays) -> Pair {
+    days.iter()
+        .fold(Pair::default(), |t, d| Pair(t.0 + d.0, t.1 + d.1))
+}
+
+/// One (service, account) run within a month, as it is written.
+#[derive(Default, Clone, Copy)]
+struct Run {
+    sums: Pair,
+    last_day: i64,
+    rows: u32,
 }
 
 /// How a month being written is to be recorded in `months`.
@@ -305,78 +324,64 @@ fn write_rollups(tx: &Transaction<'_>, r: &Rollups) -> rusqlite::Result<()> {
          VALUES (?1, ?2, ?3, ?4, ?5)",
         sorted(&r.service_account_month)
             .into_iter()
-            .map(|((s, a, m), p)| ([a, s, m], p)),
+            .map(|((s, a, m), run)| ([a, s, m], run.sums)),
     )?;
-    let last_days = last_day_per_month(&r.org_day);
     insert_values(
         tx,
         "INSERT INTO cost_daily_account
             (account, day, unblended, amortized, mtd_unblended, mtd_amortized)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        with_month_to_date(&r.account_day, &last_days),
+        dense_days(&r.account_days, &r.last_days),
     )?;
     insert_values(
         tx,
         "INSERT INTO cost_daily_service
             (service, day, unblended, amortized, mtd_unblended, mtd_amortized)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        with_month_to_date(&r.service_day, &last_days),
+        dense_days(&r.service_days, &r.last_days),
     )?;
-    insert_sums(
+    let org: HashMap<(i64, i64), MonthDays> = r
+        .org_days
+        .iter()
+        .map(|(&m, days)| ((0, m), *days))
+        .collect();
+    insert_values(
         tx,
         "INSERT INTO cost_daily_org (day, unblended, amortized) VALUES (?1, ?2, ?3)",
-        sorted(&r.org_day).into_iter().map(|(d, p)| ([d], p)),
+        dense_days(&org, &r.last_days).map(|[_, day, u, a, _, _]| [day, u, a]),
     )?;
     insert_sums(
         tx,
         "INSERT INTO cost_monthly_account (month, account, unblended, amortized)
          VALUES (?1, ?2, ?3, ?4)",
-        sorted(&r.month_account)
+        sorted(&r.account_days)
             .into_iter()
-            .map(|((m, a), p)| ([m, a], p)),
+            .map(|((a, m), days)| ([m, a], month_total(&days))),
     )?;
     insert_sums(
         tx,
         "INSERT INTO cost_monthly_service (month, service, unblended, amortized)
          VALUES (?1, ?2, ?3, ?4)",
-        sorted(&r.month_service)
+        sorted(&r.service_days)
             .into_iter()
-            .map(|((m, s), p)| ([m, s], p)),
+            .map(|((s, m), days)| ([m, s], month_total(&days))),
     )
 }
 
-/// The last day with data in each month written: dense rollups stop there, so a month
-/// in progress has no rows for days that have not happened.
-fn last_day_per_month(org_day: &HashMap<i64, Pair>) -> BTreeMap<i32, i64> {
-    let mut last: BTreeMap<i32, i64> = BTreeMap::new();
-    for &day in org_day.keys() {
-        let month = Month::of(day_from_key(day)).index();
-        let entry = last.entry(month).or_insert(day);
-        *entry = (*entry).max(day);
-    }
-    last
-}
-
 /// Rows (key, day, unblended, amortized, mtd_unblended, mtd_amortized) for every day
-/// from the first of each month a key has data in up to the month's last day with data;
-/// days without data are zero.
-fn with_month_to_date(
-    sums: &HashMap<(i64, i64), Pair>,
-    last_days: &BTreeMap<i32, i64>,
+/// from the first of each month a key has data in up to the month's last day with data
+/// (so a month in progress has no rows for days that have not happened); days without
+/// data are zero.
+fn dense_days(
+    months: &HashMap<(i64, i64), MonthDays>,
+    last_days: &BTreeMap<i64, i64>,
 ) -> impl Iterator<Item = [i64; 6]> {
-    let mut runs: Vec<(i64, i32)> = sums
-        .keys()
-        .map(|&(key, day)| (key, Month::of(day_from_key(day)).index()))
-        .collect();
-    runs.sort_unstable();
-    runs.dedup();
     let mut rows = Vec::new();
-    for (key, month) in runs {
-        let first = day_key(Month::from_index(month).first_day());
+    for ((key, month), days) in sorted(months) {
+        let first = day_key(Month::from_index(month as i32).first_day());
         let last = last_days.get(&month).copied().unwrap_or(first);
         let mut mtd = Pair::default();
-        for day in first..=last {
-            let daily = sums.get(&(key, day)).copied().unwrap_or_default();
+        for (day, daily) in (first..=last).zip(days.iter()) {
             mtd.0 += daily.0;
             mtd.1 += daily.1;
             rows.push([key, day, daily.0, daily.1, mtd.0, mtd.1]);
