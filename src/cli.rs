@@ -181,6 +181,7 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
                     eprintln!("  generating services {done}/{total}");
                 }
             })?;
+            tracing::info!(cache = %path.display(), accounts, seed, %today, "demo cache ready");
             if let Some(stats) = stats {
                 eprintln!(
                     "demo organization: {accounts} accounts, {} daily rows in {:.1}s ({:.0} rows/s) -> {}",
@@ -233,6 +234,7 @@ fn open_tui(store: Store, settings: Settings, today: NaiveDate) -> Result<(), Ap
     if let Some(w) = settings.warning {
         state.message = Some((tui::state::Severity::Warning, w));
     }
+    tracing::info!(cache = %store.path().display(), "opening the TUI");
     let mut app = App::new(store, state, settings.themes_dir)?;
     // ratatui::init installs a panic hook that restores the terminal before the report.
     let mut terminal = ratatui::init();

@@ -29,7 +29,7 @@ fn table_total(app: &App) -> Option<Money> {
     match &app.state.data {
         ViewData::Table(t) => t.total,
         ViewData::Overview(o) => o.total,
-        ViewData::Empty => None,
+        ViewData::Empty | ViewData::Unavailable(_) => None,
     }
 }
 
@@ -324,4 +324,42 @@ fn overview_headline_is_consistent() {
         .windows(2)
         .all(|w| w[0].amount >= w[1].amount));
     assert_eq!(o.chart.len(), 19, "one bar per day with data");
+}
+
+#[test]
+fn a_view_the_cache_cannot_answer_says_so_instead_of_showing_stale_data() {
+    use costscope::config::{Config, Keymap, Theme};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("demo.sqlite");
+    costscope::demo::prepare_cache(&path, common::params(4), |_, _| {}).unwrap();
+    let keymap = Keymap::defaults(&costscope::tui::action::bindable_names()).unwrap();
+    let state = costscope::tui::State::new(
+        &Config::default(),
+        Theme::default_theme(),
+        keymap,
+        common::today(),
+    );
+    let store = costscope::store::Store::open(&path).unwrap();
+    let mut app = App::new(store, state, None).unwrap();
+    send(&mut app, &[Action::Accounts]);
+    assert!(matches!(app.state.data, ViewData::Table(_)));
+
+    // Another process damages the cache while costscope runs.
+    let other = rusqlite::Connection::open(&path).unwrap();
+    other.execute_batch("DROP TABLE cost_daily").unwrap();
+    send(&mut app, &[Action::Enter]);
+    assert!(matches!(app.state.top().kind, ViewKind::AccountServices(_)));
+    let ViewData::Unavailable(reason) = &app.state.data else {
+        panic!("{:?}", app.state.data)
+    };
+    assert!(reason.contains("cost_daily"), "{reason}");
+    assert!(app.state.message.is_some());
+    assert!(current_rows(&app.state).is_empty());
+
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 30)).unwrap();
+    app.render_to(&mut terminal).unwrap();
+    assert!(terminal
+        .backend()
+        .to_string()
+        .contains("could not be read from the cache"));
 }

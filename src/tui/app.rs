@@ -3,6 +3,7 @@
 
 use super::action::{bindable, Action, Effect};
 use super::load::load;
+use super::model::ViewData;
 use super::state::{Catalog, Mode, Severity, State};
 use super::update::update;
 use super::view::render;
@@ -38,14 +39,22 @@ impl App {
         self.load_view()
     }
 
+    /// Reads the top view's data. On failure the view shows why instead of the data of
+    /// the view before, and the error is returned for the message line.
     fn load_view(&mut self) -> StoreResult<()> {
-        let data = if self.state.summary.months.is_empty() {
-            super::model::ViewData::Empty
+        let (data, result) = if self.state.summary.months.is_empty() {
+            (ViewData::Empty, Ok(()))
         } else {
-            load(&self.store, &self.state)?
+            match load(&self.store, &self.state) {
+                Ok(data) => (data, Ok(())),
+                Err(e) => {
+                    tracing::warn!(error = %e, "loading a view failed");
+                    (ViewData::Unavailable(e.to_string()), Err(e))
+                }
+            }
         };
         update(&mut self.state, Action::Loaded(Box::new(data)));
-        Ok(())
+        result
     }
 
     /// Applies one action and runs the effects it asks for. Cache errors are shown in

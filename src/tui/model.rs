@@ -61,4 +61,6 @@ pub enum ViewData {
     Empty,
     Overview(OverviewData),
     Table(TableData),
+    /// The cache could not answer for this view: say so rather than show other data.
+    Unavailable(String),
 }

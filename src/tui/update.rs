@@ -185,7 +185,7 @@ pub fn current_rows(state: &State) -> Vec<TableRow> {
             let grouped = state.group_by_ou && kind == ViewKind::Accounts;
             visible_rows(&t.rows, &view.filter, view.sort, grouped)
         }
-        (ViewData::Empty, _) => Vec::new(),
+        (ViewData::Empty | ViewData::Unavailable(_), _) => Vec::new(),
     }
 }
 

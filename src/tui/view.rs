@@ -47,6 +47,7 @@ pub fn render(frame: &mut Frame, state: &State) {
         ViewData::Overview(data) => render_overview(frame, body, state, data),
         ViewData::Table(data) => render_table_view(frame, body, state, data),
         ViewData::Empty => render_empty(frame, body, state),
+        ViewData::Unavailable(reason) => render_unavailable(frame, body, state, reason),
     }
     render_hints(frame, hints, state);
     render_status(frame, status, state);
@@ -587,6 +588,28 @@ fn render_empty(frame: &mut Frame, area: Rect, state: &State) {
         Paragraph::new(text)
             .alignment(Alignment::Center)
             .block(block(" costscope ", theme))
+            .wrap(Wrap { trim: true }),
+        area,
+    );
+}
+
+fn render_unavailable(frame: &mut Frame, area: Rect, state: &State, reason: &str) {
+    let theme = &state.theme;
+    let text = vec![
+        Line::from(Span::styled(
+            "This view could not be read from the cache.",
+            Style::default()
+                .fg(theme.error)
+                .add_modifier(Modifier::BOLD),
+        )),
+        Line::from(""),
+        Line::from(reason.to_string()),
+        Line::from(""),
+        Line::from("Esc goes back; r reloads. Nothing in the cache was changed."),
+    ];
+    frame.render_widget(
+        Paragraph::new(text)
+            .block(block(" unavailable ", theme))
             .wrap(Wrap { trim: true }),
         area,
     );
