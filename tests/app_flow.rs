@@ -328,19 +328,10 @@ fn overview_headline_is_consistent() {
 
 #[test]
 fn a_view_the_cache_cannot_answer_says_so_instead_of_showing_stale_data() {
-    use costscope::config::{Config, Keymap, Theme};
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("demo.sqlite");
     costscope::demo::prepare_cache(&path, common::params(4), |_, _| {}).unwrap();
-    let keymap = Keymap::defaults(&costscope::tui::action::bindable_names()).unwrap();
-    let state = costscope::tui::State::new(
-        &Config::default(),
-        Theme::default_theme(),
-        keymap,
-        common::today(),
-    );
-    let store = costscope::store::Store::open(&path).unwrap();
-    let mut app = App::new(store, state, None).unwrap();
+    let mut app = common::app_on(costscope::store::Store::open(&path).unwrap());
     send(&mut app, &[Action::Accounts]);
     assert!(matches!(app.state.data, ViewData::Table(_)));
 

@@ -132,17 +132,9 @@ fn too_small() {
 
 #[test]
 fn empty_cache() {
-    use costscope::config::{Config, Keymap, Theme};
     let dir = tempfile::tempdir().unwrap();
     let store = costscope::store::Store::open(&dir.path().join("empty.sqlite")).unwrap();
-    let keymap = Keymap::defaults(&costscope::tui::action::bindable_names()).unwrap();
-    let state = costscope::tui::State::new(
-        &Config::default(),
-        Theme::default_theme(),
-        keymap,
-        common::today(),
-    );
-    let mut app = App::new(store, state, None).unwrap();
+    let mut app = common::app_on(store);
     app.state.cache_label = "cache.sqlite".to_string();
     insta::assert_snapshot!("empty_cache", screen(&app, 100, 30));
 }

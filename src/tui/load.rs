@@ -27,6 +27,8 @@ pub fn load(store: &Store, state: &State) -> StoreResult<ViewData> {
 struct Compared {
     current: Option<HashMap<i64, Money>>,
     previous: Option<HashMap<i64, Money>>,
+    /// Sum of `current`, kept because every row's share needs it.
+    total: Option<Money>,
 }
 
 fn compared(store: &Store, state: &State, scope: Scope) -> StoreResult<Compared> {
@@ -40,12 +42,17 @@ fn compared(store: &Store, state: &State, scope: Scope) -> StoreResult<Compared>
     let mut totals = store.totals_many(scope, &wanted, state.metric)?.into_iter();
     let current = if known[0] { totals.next() } else { None };
     let previous = if known[1] { totals.next() } else { None };
-    Ok(Compared { current, previous })
+    let total = current.as_ref().map(|m| m.values().copied().sum());
+    Ok(Compared {
+        current,
+        previous,
+        total,
+    })
 }
 
 impl Compared {
     fn total(&self) -> Option<Money> {
-        self.current.as_ref().map(|m| m.values().copied().sum())
+        self.total
     }
 
     fn previous_total(&self) -> Option<Money> {

@@ -39,13 +39,19 @@ pub fn open_demo(binary: &str) -> Store {
     Store::open(&demo_cache(binary)).unwrap()
 }
 
-/// The app on the demo cache, as `costscope demo` starts it, without a terminal.
-pub fn demo_app(binary: &str) -> costscope::tui::App {
+/// The app on `store`, as costscope starts it (default config, keymap and theme),
+/// without a terminal.
+pub fn app_on(store: Store) -> costscope::tui::App {
     use costscope::config::{Config, Keymap, Theme};
     let keymap = Keymap::defaults(&costscope::tui::action::bindable_names()).unwrap();
     let state =
         costscope::tui::State::new(&Config::default(), Theme::default_theme(), keymap, today());
-    let mut app = costscope::tui::App::new(open_demo(binary), state, None).unwrap();
+    costscope::tui::App::new(store, state, None).unwrap()
+}
+
+/// The app on the demo cache, as `costscope demo` starts it.
+pub fn demo_app(binary: &str) -> costscope::tui::App {
+    let mut app = app_on(open_demo(binary));
     app.state.cache_label = "demo.sqlite".to_string();
     app
 }
