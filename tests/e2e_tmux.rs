@@ -2,7 +2,7 @@
 //! levels, comes back, quits, and checks what the screen showed and that the terminal
 //! was restored.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
@@ -60,28 +60,29 @@ fn tmux_available() -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-#[test]
-fn demo_drill_down_two_levels_and_back_then_quit() {
+/// Starts `costscope demo` in a fresh tmux server, in its own home. After costscope
+/// exits, the shell prints its exit code and whether the terminal is back in cooked mode.
+/// `None` when tmux is missing outside CI.
+fn start_demo(dir: &Path, name: &str) -> Option<(Tmux, PathBuf)> {
     if !tmux_available() {
         assert!(
             std::env::var_os("CI").is_none(),
             "tmux is required when CI is set (.ci/run installs it)"
         );
         eprintln!("skipping: tmux is not installed");
-        return;
+        return None;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let home = dir.path();
     let bin = env!("CARGO_BIN_EXE_costscope");
-    let cache = home.join("demo.sqlite");
+    let cache = dir.join("demo.sqlite");
     let command = format!(
         "sleep 0.3; env HOME={h} XDG_CONFIG_HOME={h}/config XDG_DATA_HOME={h}/data XDG_STATE_HOME={h}/state \
-         COSTSCOPE_TODAY=2026-11-20 TERM=xterm-256color {bin} demo --accounts 12 --cache {c}; echo costscope-exited-with-$?",
-        h = home.display(),
+         COSTSCOPE_TODAY=2026-11-20 TERM=xterm-256color {bin} demo --accounts 12 --cache {c}; \
+         echo costscope-exited-with-$?; stty -a | grep -q ' icanon' && echo terminal-cooked-again",
+        h = dir.display(),
         c = cache.display()
     );
     let tmux = Tmux {
-        socket: format!("costscope-e2e-{}", std::process::id()),
+        socket: format!("costscope-e2e-{name}-{}", std::process::id()),
     };
     let started = tmux.run(&[
         "new-session",
@@ -105,6 +106,34 @@ fn demo_drill_down_two_levels_and_back_then_quit() {
         "{}",
         String::from_utf8_lossy(&started.stderr)
     );
+    Some((tmux, cache))
+}
+
+/// The pid of the costscope process using `cache`, from /proc (argv[0] is the binary,
+/// which tells it from the shell that started it).
+fn costscope_pid(cache: &Path) -> Option<u32> {
+    let bin = env!("CARGO_BIN_EXE_costscope");
+    let needle = cache.display().to_string();
+    std::fs::read_dir("/proc")
+        .ok()?
+        .flatten()
+        .find_map(|entry| {
+            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+            let cmdline = std::fs::read(entry.path().join("cmdline")).ok()?;
+            let args: Vec<String> = cmdline
+                .split(|&b| b == 0)
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .collect();
+            (args.first().map(String::as_str) == Some(bin) && args.contains(&needle)).then_some(pid)
+        })
+}
+
+#[test]
+fn demo_drill_down_two_levels_and_back_then_quit() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((tmux, cache)) = start_demo(dir.path(), "drill") else {
+        return;
+    };
 
     let overview = tmux.wait_for("the overview", |s| {
         s.contains("Top accounts") && s.contains("DEMO")
@@ -149,4 +178,30 @@ fn demo_drill_down_two_levels_and_back_then_quit() {
         "the alternate screen was left:\n{after}"
     );
     assert!(Path::new(&cache).exists());
+}
+
+#[test]
+fn a_terminate_signal_restores_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((tmux, cache)) = start_demo(dir.path(), "sigterm") else {
+        return;
+    };
+    tmux.wait_for("the overview", |s| s.contains("Top accounts"));
+    let pid = costscope_pid(&cache).expect("costscope is running");
+    let killed = Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let after = tmux.wait_for("the program to exit", |s| {
+        s.contains("costscope-exited-with-")
+    });
+    assert!(
+        after.contains("terminal-cooked-again"),
+        "raw mode was left on:\n{after}"
+    );
+    assert!(
+        !after.contains("Top accounts"),
+        "the alternate screen was left:\n{after}"
+    );
 }

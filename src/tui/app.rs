@@ -13,6 +13,7 @@ use crate::store::{Store, StoreResult};
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use ratatui::{backend::Backend, Terminal};
 use std::path::PathBuf;
+use tokio::signal::unix::{signal, SignalKind};
 
 pub struct App {
     pub state: State,
@@ -118,6 +119,7 @@ impl App {
         self.render_to(terminal)?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_time()
+            .enable_io()
             .build()?;
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         // Terminal input blocks, so it gets its own thread; the app only awaits messages.
@@ -129,7 +131,19 @@ impl App {
             }
         });
         runtime.block_on(async {
-            while let Some(event) = rx.recv().await {
+            // A closed terminal (SIGHUP) or a kill (SIGTERM) ends the loop like `q`, so the
+            // caller restores the terminal.
+            let mut hangup = signal(SignalKind::hangup())?;
+            let mut terminate = signal(SignalKind::terminate())?;
+            loop {
+                let event = tokio::select! {
+                    event = rx.recv() => match event {
+                        Some(event) => event,
+                        None => break,
+                    },
+                    _ = hangup.recv() => break,
+                    _ = terminate.recv() => break,
+                };
                 let mut dirty = self.handle_event(event);
                 while let Ok(more) = rx.try_recv() {
                     dirty |= self.handle_event(more);

@@ -719,7 +719,20 @@ fn render_status(frame: &mut Frame, area: Rect, state: &State) {
             Style::default().fg(theme.warning).bg(theme.status_bg),
         ));
     }
-    spans.push(Span::styled(format!("· {} ", state.cache_label), base));
+    // The full path when it fits, else the file name: which cache is open must show.
+    let used: usize = spans.iter().map(|s| s.width()).sum();
+    let room = usize::from(area.width).saturating_sub(used + 3);
+    let label = if state.cache_label.chars().count() <= room {
+        state.cache_label.clone()
+    } else {
+        std::path::Path::new(&state.cache_label)
+            .file_name()
+            .map_or_else(
+                || state.cache_label.clone(),
+                |n| n.to_string_lossy().into_owned(),
+            )
+    };
+    spans.push(Span::styled(format!("· {label} "), base));
     frame.render_widget(Paragraph::new(Line::from(spans)).style(base), area);
 }
 
