@@ -2,6 +2,8 @@
 
 use crate::config::{Config, ConfigError, Keymap, Paths, Theme};
 use crate::demo::{self, DemoParams};
+use crate::domain::{Metric, Month};
+use crate::report::{self, Format, GroupBy, ReportError};
 use crate::store::{Store, StoreError};
 use crate::tui::{self, App, State};
 use chrono::NaiveDate;
@@ -51,10 +53,35 @@ pub enum Command {
         #[arg(long)]
         no_tui: bool,
     },
+    /// Print one month of the cache by account or service (no network): for scripts and
+    /// scheduled reports
+    Costs {
+        /// The month, YYYY-MM (default: last month)
+        #[arg(long, value_parser = parse_month)]
+        month: Option<Month>,
+        /// Group by account or by service
+        #[arg(long, value_enum, default_value = "account")]
+        by: GroupBy,
+        /// Output format; CSV has a header row and one row per account or service
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+        /// Cost metric: unblended or amortized
+        #[arg(long, value_parser = parse_metric, default_value = "unblended")]
+        metric: Metric,
+    },
     /// Check the cache file's integrity
     Check,
     /// Show where costscope keeps its config, cache and logs
     Paths,
+}
+
+fn parse_month(text: &str) -> Result<Month, String> {
+    Month::parse(text).ok_or_else(|| format!("{text:?} is not a month; use YYYY-MM, e.g. 2026-10"))
+}
+
+fn parse_metric(text: &str) -> Result<Metric, String> {
+    Metric::parse(text)
+        .ok_or_else(|| format!("{text:?} is not a metric; use unblended or amortized"))
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -65,6 +92,8 @@ pub enum AppError {
     Theme(#[from] crate::config::theme::ThemeError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Report(#[from] ReportError),
     #[error("terminal error: {0}")]
     Terminal(#[from] std::io::Error),
     #[error("cannot find a home directory for the default cache location; pass --cache PATH")]
@@ -144,6 +173,19 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
     match cli.command {
         Some(Command::Paths) => {
             print_paths(paths.as_ref(), cli.cache.as_deref());
+            Ok(())
+        }
+        Some(Command::Costs {
+            month,
+            by,
+            format,
+            metric,
+        }) => {
+            let path = real_cache_path(&cli.cache, paths.as_ref())?;
+            let store = Store::open(&path)?;
+            let month = month.unwrap_or_else(|| Month::of(today).offset(-1));
+            let report = report::month_report(&store, month, by, metric)?;
+            print!("{}", report::render(&report, format)?);
             Ok(())
         }
         Some(Command::Check) => {

@@ -70,6 +70,14 @@ impl Money {
         format!("{sign}${}.{:02}", group_thousands(abs / 100), abs % 100)
     }
 
+    /// `1234.57`, `-0.01`: dollars to the cent without symbol or grouping, for CSV and JSON.
+    pub fn format_plain(self) -> String {
+        let cents = self.cents();
+        let sign = if cents < 0 { "-" } else { "" };
+        let abs = cents.unsigned_abs();
+        format!("{sign}{}.{:02}", abs / 100, abs % 100)
+    }
+
     /// `$1.23M`, `$45.6K`, `$12.34`: for narrow columns and headlines.
     pub fn format_compact(self) -> String {
         let dollars = self.as_f64_for_display();
@@ -223,6 +231,11 @@ mod tests {
         );
         assert_eq!(Money::from_nanos(-5_000_000).format_exact(), "-$0.01");
         assert_eq!(Money::ZERO.format_exact(), "$0.00");
+        assert_eq!(
+            Money::from_nanos(1_234_567_890_123).format_plain(),
+            "1234.57"
+        );
+        assert_eq!(Money::from_nanos(-5_000_000).format_plain(), "-0.01");
         assert_eq!(Money::from_dollars(1_500_000).format_compact(), "$1.50M");
         assert_eq!(Money::from_dollars(45_600).format_compact(), "$45.6K");
         assert_eq!(Money::from_dollars(9_611).format_compact(), "$9.61K");

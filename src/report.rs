@@ -1,0 +1,232 @@
+//! `costscope costs`: one month of the cache by account or by service, as a table, JSON
+//! or CSV, for scripts and scheduled reports. Reads the cache only; never the network.
+
+use crate::domain::{Metric, Money, Month};
+use crate::store::{Scope, Store, StoreError};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GroupBy {
+    Account,
+    Service,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("{month} is not in the cache {path}; cached months: {cached}")]
+    MonthNotCached {
+        month: Month,
+        path: String,
+        cached: String,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot write the report: {0}")]
+    Write(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportRow {
+    /// The 12-digit account id, or the service name.
+    pub key: String,
+    /// The account name; `None` for services.
+    pub name: Option<String>,
+    pub amount: Money,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MonthReport {
+    #[serde(serialize_with = "as_string")]
+    pub month: Month,
+    pub metric: &'static str,
+    pub by: GroupBy,
+    /// Whether the month's bill is final (otherwise it can still change).
+    #[serde(rename = "final")]
+    pub is_final: bool,
+    pub fetched_at: String,
+    pub currency: &'static str,
+    #[serde(serialize_with = "as_plain")]
+    pub total: Money,
+    #[serde(serialize_with = "rows_as_json")]
+    pub rows: Vec<ReportRow>,
+}
+
+fn as_plain<S: serde::Serializer>(m: &Money, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&m.format_plain())
+}
+
+/// Rows named the way scripts expect: account_id and account_name, or service.
+fn rows_as_json<S: serde::Serializer>(rows: &[ReportRow], s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeSeq;
+    let mut seq = s.serialize_seq(Some(rows.len()))?;
+    for r in rows {
+        let row = match &r.name {
+            None => serde_json::json!({ "service": r.key, "amount": r.amount.format_plain() }),
+            Some(name) => serde_json::json!({
+                "account_id": r.key,
+                "account_name": name,
+                "amount": r.amount.format_plain(),
+            }),
+        };
+        seq.serialize_element(&row)?;
+    }
+    seq.end()
+}
+
+fn as_string<S: serde::Serializer>(m: &Month, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&m.to_string())
+}
+
+/// The month's totals by account or service, biggest first. Fails if the month is not
+/// cached: a missing month is unknown, never an empty report.
+pub fn month_report(
+    store: &Store,
+    month: Month,
+    by: GroupBy,
+    metric: Metric,
+) -> Result<MonthReport, ReportError> {
+    let summary = store.summary()?;
+    let Some(info) = summary.months.iter().find(|m| m.month == month) else {
+        let cached: Vec<String> = summary.months.iter().map(|m| m.month.to_string()).collect();
+        return Err(ReportError::MonthNotCached {
+            month,
+            path: store.path().display().to_string(),
+            cached: if cached.is_empty() {
+                "none".to_string()
+            } else {
+                cached.join(", ")
+            },
+        });
+    };
+    let mut rows: Vec<ReportRow> = match by {
+        GroupBy::Account => {
+            let (org, keys) = store.organization()?;
+            let totals = store.totals(Scope::Accounts, month.range(), metric)?;
+            keys.iter()
+                .zip(&org.accounts)
+                .filter_map(|(k, a)| {
+                    totals.get(k).map(|&amount| ReportRow {
+                        key: a.id.clone(),
+                        name: Some(a.name.clone()),
+                        amount,
+                    })
+                })
+                .collect()
+        }
+        GroupBy::Service => {
+            let totals = store.totals(Scope::Services, month.range(), metric)?;
+            store
+                .services()?
+                .into_iter()
+                .filter_map(|(k, name)| {
+                    totals.get(&k).map(|&amount| ReportRow {
+                        key: name,
+                        name: None,
+                        amount,
+                    })
+                })
+                .collect()
+        }
+    };
+    rows.sort_by(|a, b| b.amount.cmp(&a.amount).then_with(|| a.key.cmp(&b.key)));
+    Ok(MonthReport {
+        month,
+        metric: match metric {
+            Metric::Unblended => "unblended",
+            Metric::Amortized => "amortized",
+        },
+        by,
+        is_final: info.is_final,
+        fetched_at: info.fetched_at.clone(),
+        currency: "USD",
+        total: rows.iter().map(|r| r.amount).sum(),
+        rows,
+    })
+}
+
+pub fn render(report: &MonthReport, format: Format) -> Result<String, ReportError> {
+    match format {
+        Format::Json => serde_json::to_string_pretty(report)
+            .map(|s| s + "\n")
+            .map_err(|e| ReportError::Write(e.to_string())),
+        Format::Csv => render_csv(report),
+        Format::Table => Ok(render_table(report)),
+    }
+}
+
+fn render_csv(report: &MonthReport) -> Result<String, ReportError> {
+    let err = |e: csv::Error| ReportError::Write(e.to_string());
+    let mut out = csv::Writer::from_writer(Vec::new());
+    match report.by {
+        GroupBy::Account => {
+            out.write_record(["account_id", "account_name", "amount_usd"])
+                .map_err(err)?;
+            for r in &report.rows {
+                let name = r.name.as_deref().unwrap_or_default();
+                out.write_record([r.key.as_str(), name, &r.amount.format_plain()])
+                    .map_err(err)?;
+            }
+        }
+        GroupBy::Service => {
+            out.write_record(["service", "amount_usd"]).map_err(err)?;
+            for r in &report.rows {
+                out.write_record([&r.key, &r.amount.format_plain()])
+                    .map_err(err)?;
+            }
+        }
+    }
+    let bytes = out
+        .into_inner()
+        .map_err(|e| ReportError::Write(e.to_string()))?;
+    String::from_utf8(bytes).map_err(|e| ReportError::Write(e.to_string()))
+}
+
+fn render_table(report: &MonthReport) -> String {
+    let label = |r: &ReportRow| match report.by {
+        GroupBy::Account => format!("{}  {}", r.key, r.name.as_deref().unwrap_or_default()),
+        GroupBy::Service => r.key.clone(),
+    };
+    let width = report
+        .rows
+        .iter()
+        .map(|r| label(r).chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(5);
+    let status = if report.is_final {
+        "final"
+    } else {
+        "open: can still change"
+    };
+    let mut out = format!(
+        "{} {} cost by {} ({status}; fetched {})\n",
+        report.month.label(),
+        report.metric,
+        match report.by {
+            GroupBy::Account => "account",
+            GroupBy::Service => "service",
+        },
+        report.fetched_at
+    );
+    for r in &report.rows {
+        out.push_str(&format!(
+            "{:<width$}  {:>16}\n",
+            label(r),
+            r.amount.format_exact()
+        ));
+    }
+    out.push_str(&format!(
+        "{:<width$}  {:>16}\n",
+        "Total",
+        report.total.format_exact()
+    ));
+    out
+}
