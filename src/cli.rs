@@ -53,6 +53,19 @@ pub enum Command {
         #[arg(long)]
         no_tui: bool,
     },
+    /// Load the organization's costs from AWS Organizations and Cost Explorer into the
+    /// cache: closed months once, then only the months that can still change
+    Sync {
+        /// AWS profile from the shared config files (default: the standard chain)
+        #[arg(long)]
+        profile: Option<String>,
+        /// AWS region for the API clients
+        #[arg(long)]
+        region: Option<String>,
+        /// Refetch every month, closed ones too
+        #[arg(long)]
+        full: bool,
+    },
     /// Print one month of the cache by account or service (no network): for scripts and
     /// scheduled reports
     Costs {
@@ -94,6 +107,10 @@ pub enum AppError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Report(#[from] ReportError),
+    #[error(transparent)]
+    Sync(#[from] crate::sync::SyncError),
+    #[error("the sync finished with {0} month(s) not loaded (see above); the cache keeps what it had for them")]
+    SyncIncomplete(usize),
     #[error("terminal error: {0}")]
     Terminal(#[from] std::io::Error),
     #[error("cannot find a home directory for the default cache location; pass --cache PATH")]
@@ -174,6 +191,49 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
         Some(Command::Paths) => {
             print_paths(paths.as_ref(), cli.cache.as_deref());
             Ok(())
+        }
+        Some(Command::Sync {
+            profile,
+            region,
+            full,
+        }) => {
+            let path = real_cache_path(&cli.cache, paths.as_ref())?;
+            let mut store = Store::open(&path)?;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            let report = runtime.block_on(async {
+                let config = crate::aws::load_config(profile.as_deref(), region.as_deref()).await;
+                let organizations = aws_sdk_organizations::Client::new(&config);
+                let cost_explorer = aws_sdk_costexplorer::Client::new(&config);
+                let options = crate::sync::SyncOptions {
+                    full,
+                    today,
+                    now: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                };
+                let mut print = |line: &str| eprintln!("{line}");
+                crate::sync::run(
+                    &mut store,
+                    &organizations,
+                    &cost_explorer,
+                    &options,
+                    &mut print,
+                )
+                .await
+            })?;
+            eprintln!(
+                "synced {} month(s), {} rows, {} Cost Explorer request(s) (${:.2}) into {}",
+                report.months_written.len(),
+                report.rows,
+                report.ce_requests,
+                f64::from(report.ce_requests) * 0.01,
+                path.display()
+            );
+            if report.failures.is_empty() {
+                Ok(())
+            } else {
+                Err(AppError::SyncIncomplete(report.failures.len()))
+            }
         }
         Some(Command::Costs {
             month,

@@ -7,7 +7,7 @@
 mod catalog;
 mod random;
 
-use crate::domain::{Account, AccountStatus, Month, OrgUnit, Organization};
+use crate::domain::{sync_plan, Account, AccountStatus, Month, OrgUnit, Organization};
 use crate::store::{CacheKind, CostRecord, MonthStatus, Store, StoreError, StoreResult};
 use catalog::{ServiceProfile, SERVICES, TEAMS};
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
@@ -45,10 +45,9 @@ impl DemoParams {
         self.today - Duration::days(1)
     }
 
-    /// A month's bill is final once the next month is five days old.
+    /// Demo bills follow the sync rule, never estimated.
     fn is_final(&self, month: Month) -> bool {
-        let current = Month::of(self.today);
-        month < current.offset(-1) || (month == current.offset(-1) && self.today.day() > 5)
+        sync_plan::is_final(month, self.today, false, sync_plan::DEFAULT_FINAL_AFTER_DAY)
     }
 }
 

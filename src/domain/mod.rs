@@ -4,6 +4,7 @@ pub mod cost;
 pub mod money;
 pub mod org;
 pub mod period;
+pub mod sync_plan;
 
 pub use cost::{change_ratio, DailyPoint, Granularity, Metric};
 pub use money::Money;

@@ -1,10 +1,12 @@
 //! The SQLite cache: opening it safely, migrations, writes in transactions, view queries.
 
+mod api_calls;
 mod error;
 mod query;
 mod schema;
 mod write;
 
+pub use api_calls::ApiCall;
 pub use error::{StoreError, StoreResult};
 pub use query::{CacheSummary, MonthInfo, Scope};
 pub use write::{CostRecord, MonthStatus};

@@ -119,6 +119,21 @@ pub const MIGRATIONS: &[&str] = &[
         amortized INTEGER NOT NULL
     ) WITHOUT ROWID;
     ",
+    // 2: every AWS request costscope makes, so it can say what it costs.
+    "
+    CREATE TABLE api_calls (
+        id        INTEGER PRIMARY KEY,
+        at        TEXT NOT NULL,
+        service   TEXT NOT NULL,
+        operation TEXT NOT NULL,
+        account   TEXT,
+        region    TEXT,
+        requests  INTEGER NOT NULL,
+        throttled INTEGER NOT NULL,
+        error     TEXT
+    );
+    CREATE INDEX api_calls_by_time ON api_calls (service, at);
+    ",
 ];
 
 pub fn latest_version() -> i64 {

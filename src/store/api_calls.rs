@@ -1,0 +1,56 @@
+//! The API-cost meter: every AWS request chain costscope makes, with how many billed
+//! requests it took. No credentials or headers are ever stored here.
+
+use super::{Store, StoreResult};
+use rusqlite::params;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiCall {
+    /// RFC 3339 time of the call.
+    pub at: String,
+    /// "ce", "organizations", "sts", ...
+    pub service: &'static str,
+    pub operation: &'static str,
+    pub account: Option<String>,
+    pub region: Option<String>,
+    /// Billed requests (pages) made.
+    pub requests: u32,
+    pub throttled: bool,
+    pub error: Option<String>,
+}
+
+impl Store {
+    pub fn record_api_call(&self, call: &ApiCall) -> StoreResult<()> {
+        self.conn
+            .execute(
+                "INSERT INTO api_calls
+                    (at, service, operation, account, region, requests, throttled, error)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    call.at,
+                    call.service,
+                    call.operation,
+                    call.account,
+                    call.region,
+                    call.requests,
+                    call.throttled,
+                    call.error
+                ],
+            )
+            .map(|_| ())
+            .map_err(|e| self.sql_err(e))
+    }
+
+    /// Requests made to `service` at or after `since` (an RFC 3339 prefix such as
+    /// "2026-11" works, since times sort as text).
+    pub fn api_requests_since(&self, service: &str, since: &str) -> StoreResult<u64> {
+        self.conn
+            .query_row(
+                "SELECT coalesce(SUM(requests), 0) FROM api_calls WHERE service = ?1 AND at >= ?2",
+                params![service, since],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n.max(0) as u64)
+            .map_err(|e| self.sql_err(e))
+    }
+}
