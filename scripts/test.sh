@@ -23,8 +23,10 @@ fi
 # lives in a virtual environment outside the clone and is stopped when this script ends.
 MOTO_VERSION=5.2.5
 MOTO_VENV="${COSTSCOPE_MOTO_VENV:-$HOME/.cache/costscope/moto-venv}"
+# (Read pip's answer whole: grep -q in a pipe would end it early and, with pipefail, fail.)
+installed=$("$MOTO_VENV/bin/pip" show moto 2>/dev/null || true)
 if ! "$MOTO_VENV/bin/moto_server" --help >/dev/null 2>&1 \
-   || ! "$MOTO_VENV/bin/pip" show moto 2>/dev/null | grep -qx "Version: $MOTO_VERSION"; then
+   || [[ "$installed" != *"Version: $MOTO_VERSION"* ]]; then
   say "installing moto[server]==$MOTO_VERSION into $MOTO_VENV"
   python3 -m venv "$MOTO_VENV"
   "$MOTO_VENV/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
