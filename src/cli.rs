@@ -2,7 +2,7 @@
 
 use crate::config::{Config, ConfigError, Keymap, Paths, Theme};
 use crate::demo::{self, DemoParams};
-use crate::domain::{Metric, Month};
+use crate::domain::{Metric, Money, Month};
 use crate::report::{self, Format, GroupBy, ReportError};
 use crate::store::{Store, StoreError};
 use crate::tui::{self, App, State};
@@ -65,6 +65,10 @@ pub enum Command {
         /// Refetch every month, closed ones too
         #[arg(long)]
         full: bool,
+        /// Stop rather than spend more than this many dollars on Cost Explorer requests
+        /// ($0.01 each); default: max_sync_cost in the config, else no cap
+        #[arg(long, value_name = "DOLLARS", value_parser = parse_dollars)]
+        max_cost: Option<Money>,
     },
     /// Print one month of the cache by account or service (no network): for scripts and
     /// scheduled reports
@@ -90,6 +94,11 @@ pub enum Command {
 
 fn parse_month(text: &str) -> Result<Month, String> {
     Month::parse(text).ok_or_else(|| format!("{text:?} is not a month; use YYYY-MM, e.g. 2026-10"))
+}
+
+fn parse_dollars(text: &str) -> Result<Money, String> {
+    text.parse()
+        .map_err(|_| format!("{text:?} is not an amount in dollars, e.g. 0.50"))
 }
 
 fn parse_metric(text: &str) -> Result<Metric, String> {
@@ -196,7 +205,12 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
             profile,
             region,
             full,
+            max_cost,
         }) => {
+            let (settings, _) = match &paths {
+                Some(p) => Config::load(&p.config_file())?,
+                None => (Config::default(), None),
+            };
             let path = real_cache_path(&cli.cache, paths.as_ref())?;
             let mut store = Store::open(&path)?;
             let runtime = tokio::runtime::Builder::new_current_thread()
@@ -210,6 +224,7 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
                     full,
                     today,
                     now: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    max_cost: max_cost.or(settings.max_sync_cost),
                 };
                 let mut print = |line: &str| eprintln!("{line}");
                 crate::sync::run(

@@ -198,6 +198,7 @@ async fn a_month_that_fails_keeps_its_old_data_and_the_rest_still_loads() {
         full: false,
         today,
         now: "2026-11-20T07:00:00Z".into(),
+        max_cost: None,
     };
 
     let first = ce_by_month("1.00", None);
@@ -240,4 +241,78 @@ async fn a_month_that_fails_keeps_its_old_data_and_the_rest_still_loads() {
         Money::from_dollars(2)
     );
     assert_eq!(store.integrity_check().unwrap(), ["ok"]);
+}
+
+#[tokio::test]
+async fn a_sync_over_the_cost_cap_makes_no_request() {
+    use aws_sdk_organizations::operation::list_accounts::ListAccountsOutput;
+    use aws_sdk_organizations::operation::list_roots::ListRootsOutput;
+    use costscope::store::Store;
+    use costscope::sync::{run, SyncError, SyncOptions};
+
+    let roots = mock!(aws_sdk_organizations::Client::list_roots)
+        .then_output(|| ListRootsOutput::builder().build());
+    let accounts = mock!(aws_sdk_organizations::Client::list_accounts)
+        .then_output(|| ListAccountsOutput::builder().build());
+    let orgs = mock_client!(
+        aws_sdk_organizations,
+        RuleMode::MatchAny,
+        [&roots, &accounts]
+    );
+    let rules = ce_by_month("1.00", None);
+    let ce = mock_client!(
+        aws_sdk_costexplorer,
+        RuleMode::MatchAny,
+        rules.iter().collect::<Vec<_>>().as_slice()
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("cache.sqlite")).unwrap();
+    let options = SyncOptions {
+        full: false,
+        today: NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(),
+        now: "2026-11-20T07:00:00Z".into(),
+        // 14 months need at least 14 requests, $0.14.
+        max_cost: Some("0.10".parse().unwrap()),
+    };
+    let err = run(&mut store, &orgs, &ce, &options, &mut |_: &str| {})
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, SyncError::OverCostCap { requests: 14, .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("$0.14"), "{err}");
+    assert_eq!(rules.iter().map(|r| r.num_calls()).sum::<usize>(), 0);
+    assert!(store.summary().unwrap().months.is_empty());
+}
+
+#[tokio::test]
+async fn list_accounts_follows_a_token_past_an_empty_page() {
+    use aws_sdk_organizations::operation::list_accounts::ListAccountsOutput;
+    use aws_sdk_organizations::operation::list_roots::ListRootsOutput;
+    use aws_sdk_organizations::types::Account;
+    use costscope::aws::organizations::fetch_organization;
+
+    let roots = mock!(aws_sdk_organizations::Client::list_roots)
+        .then_output(|| ListRootsOutput::builder().build());
+    let pages = mock!(aws_sdk_organizations::Client::list_accounts)
+        .sequence()
+        .output(|| ListAccountsOutput::builder().next_token("page-2").build())
+        .output(|| {
+            ListAccountsOutput::builder()
+                .accounts(
+                    Account::builder()
+                        .id("222222222222")
+                        .name("late-page")
+                        .build(),
+                )
+                .build()
+        })
+        .build();
+    let orgs = mock_client!(aws_sdk_organizations, RuleMode::MatchAny, [&roots, &pages]);
+    let org = fetch_organization(&orgs).await.unwrap();
+    assert_eq!(pages.num_calls(), 2, "the empty page's token was followed");
+    assert_eq!(org.accounts.len(), 1);
+    assert_eq!(org.accounts[0].name, "late-page");
 }

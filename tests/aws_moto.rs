@@ -209,6 +209,7 @@ fn sync_loads_the_org_and_every_month_exactly_then_refreshes_only_open_months() 
             full: false,
             today: today(),
             now: "2026-11-20T07:00:00Z".into(),
+            max_cost: None,
         };
         let mut lines = Vec::new();
         let mut note = |l: &str| lines.push(l.to_string());

@@ -2,7 +2,7 @@
 //! line and key named.
 
 use super::ConfigError;
-use crate::domain::{Granularity, Metric, RangePreset};
+use crate::domain::{Granularity, Metric, Money, RangePreset};
 use serde::Deserialize;
 use std::path::Path;
 
@@ -54,6 +54,7 @@ struct RawConfig {
     range: Option<RangeName>,
     granularity: Option<GranularityName>,
     group_by_ou: Option<bool>,
+    max_sync_cost: Option<toml::Spanned<String>>,
 }
 
 /// The settings, with defaults filled in.
@@ -64,6 +65,8 @@ pub struct Config {
     pub range: RangePreset,
     pub granularity: Granularity,
     pub group_by_ou: bool,
+    /// Most a sync may spend on Cost Explorer requests, in dollars.
+    pub max_sync_cost: Option<Money>,
 }
 
 impl Default for Config {
@@ -74,6 +77,7 @@ impl Default for Config {
             range: RangePreset::MonthToDate,
             granularity: Granularity::Daily,
             group_by_ou: false,
+            max_sync_cost: None,
         }
     }
 }
@@ -98,6 +102,20 @@ impl Config {
                 None => defaults.granularity,
             },
             group_by_ou: raw.group_by_ou.unwrap_or(defaults.group_by_ou),
+            max_sync_cost: match raw.max_sync_cost {
+                Some(value) => Some(value.get_ref().parse().map_err(|_| {
+                    ConfigError::at(
+                        file,
+                        text,
+                        value.span().start,
+                        format!(
+                            "{:?} is not an amount in dollars, e.g. \"0.50\"",
+                            value.get_ref()
+                        ),
+                    )
+                })?),
+                None => None,
+            },
         })
     }
 
@@ -153,6 +171,14 @@ mod tests {
         assert_eq!((err.line, err.key.as_deref()), (2, Some("metric")));
         let err = parse("group_by_ou = \"yes\"\n").unwrap_err();
         assert_eq!((err.line, err.key.as_deref()), (1, Some("group_by_ou")));
+    }
+
+    #[test]
+    fn sync_cost_cap_is_dollars_as_text() {
+        let c = parse("max_sync_cost = \"0.25\"\n").unwrap();
+        assert_eq!(c.max_sync_cost, Some(Money::from_nanos(250_000_000)));
+        let err = parse("\nmax_sync_cost = \"a lot\"\n").unwrap_err();
+        assert_eq!((err.line, err.key.as_deref()), (2, Some("max_sync_cost")));
     }
 
     #[test]

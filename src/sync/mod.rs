@@ -5,7 +5,7 @@ use crate::aws::cost_explorer::{fetch_daily_costs, CostRow};
 use crate::aws::organizations::fetch_organization;
 use crate::aws::AwsError;
 use crate::domain::sync_plan::{is_final, months_to_fetch, DEFAULT_FINAL_AFTER_DAY};
-use crate::domain::{DateRange, Month};
+use crate::domain::{DateRange, Money, Month};
 use crate::store::{ApiCall, CostRecord, MonthStatus, Store, StoreError};
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, HashMap};
@@ -17,7 +17,12 @@ pub struct SyncOptions {
     pub today: NaiveDate,
     /// RFC 3339 time recorded as when months were fetched.
     pub now: String,
+    /// Stop rather than spend more than this on Cost Explorer requests.
+    pub max_cost: Option<Money>,
 }
+
+/// What one Cost Explorer request costs.
+pub const CE_REQUEST_PRICE: Money = Money::from_nanos(10_000_000);
 
 /// What a sync did, for the CLI's summary and exit code.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -35,6 +40,13 @@ pub enum SyncError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Aws(#[from] AwsError),
+    #[error(
+        "this sync needs at least {requests} Cost Explorer request(s) ({}), over the cap of {}; \
+         raise --max-cost (or max_sync_cost in the config) to allow it",
+        CE_REQUEST_PRICE.scale(i64::from(*requests), 1),
+        cap
+    )]
+    OverCostCap { requests: u32, cap: Money },
 }
 
 /// Progress lines for a terminal or a log.
@@ -81,13 +93,39 @@ pub async fn run(
         .map(|m| m.month)
         .collect();
     let months = months_to_fetch(options.today, &cached_final, options.full);
+    // Each month is at least one request; pages beyond the first are only known later.
+    let at_least = months.len() as u32;
     progress.note(&format!(
-        "fetching {} month(s): at least {} Cost Explorer request(s), ${:.2}",
+        "fetching {} month(s): at least {at_least} Cost Explorer request(s), {}",
         months.len(),
-        months.len(),
-        months.len() as f64 * 0.01
+        CE_REQUEST_PRICE.scale(i64::from(at_least), 1)
     ));
-    for month in months {
+    let over = |requests: u32| {
+        options
+            .max_cost
+            .filter(|cap| CE_REQUEST_PRICE.scale(i64::from(requests), 1) > *cap)
+    };
+    if let Some(cap) = over(at_least) {
+        return Err(SyncError::OverCostCap {
+            requests: at_least,
+            cap,
+        });
+    }
+    for (done, month) in months.iter().copied().enumerate() {
+        // Pagination can make months cost more than one request: check before each.
+        let still_needed = report.ce_requests + (months.len() - done) as u32;
+        if let Some(cap) = over(still_needed) {
+            let text = SyncError::OverCostCap {
+                requests: still_needed,
+                cap,
+            }
+            .to_string();
+            progress.note(&format!("stopping before {month}: {text}"));
+            report
+                .failures
+                .push(format!("{month}: not fetched, over the cost cap"));
+            break;
+        }
         let days = DateRange::new(month.first_day(), month.last_day().min(options.today));
         let result = fetch_daily_costs(cost_explorer, days).await;
         let (requests, error) = match &result {
