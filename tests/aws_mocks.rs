@@ -173,23 +173,34 @@ fn ce_by_month(
         .collect()
 }
 
-#[tokio::test]
-async fn a_month_that_fails_keeps_its_old_data_and_the_rest_still_loads() {
+/// An organization with no roots and no accounts (the sync then loads costs only).
+fn empty_organization() -> aws_sdk_organizations::Client {
     use aws_sdk_organizations::operation::list_accounts::ListAccountsOutput;
     use aws_sdk_organizations::operation::list_roots::ListRootsOutput;
-    use costscope::domain::{Metric, Month};
-    use costscope::store::Store;
-    use costscope::sync::{run, SyncOptions};
-
     let roots = mock!(aws_sdk_organizations::Client::list_roots)
         .then_output(|| ListRootsOutput::builder().build());
     let accounts = mock!(aws_sdk_organizations::Client::list_accounts)
         .then_output(|| ListAccountsOutput::builder().build());
-    let orgs = mock_client!(
+    mock_client!(
         aws_sdk_organizations,
         RuleMode::MatchAny,
         [&roots, &accounts]
-    );
+    )
+}
+
+/// A Cost Explorer client answering with whichever rule matches the request.
+fn cost_explorer(rules: &[aws_smithy_mocks::Rule]) -> Client {
+    let rules: Vec<&aws_smithy_mocks::Rule> = rules.iter().collect();
+    mock_client!(aws_sdk_costexplorer, RuleMode::MatchAny, rules.as_slice())
+}
+
+#[tokio::test]
+async fn a_month_that_fails_keeps_its_old_data_and_the_rest_still_loads() {
+    use costscope::domain::{Metric, Month};
+    use costscope::store::Store;
+    use costscope::sync::{run, SyncOptions};
+
+    let orgs = empty_organization();
 
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(&dir.path().join("cache.sqlite")).unwrap();
@@ -202,11 +213,7 @@ async fn a_month_that_fails_keeps_its_old_data_and_the_rest_still_loads() {
     };
 
     let first = ce_by_month("1.00", None);
-    let ce = mock_client!(
-        aws_sdk_costexplorer,
-        RuleMode::MatchAny,
-        first.iter().collect::<Vec<_>>().as_slice()
-    );
+    let ce = cost_explorer(&first);
     let report = run(&mut store, &orgs, &ce, &options, &mut |_: &str| {})
         .await
         .unwrap();
@@ -215,11 +222,7 @@ async fn a_month_that_fails_keeps_its_old_data_and_the_rest_still_loads() {
     // A full resync where June is denied: June keeps its data, the others are replaced.
     let june = Month::new(2026, 6).unwrap();
     let second = ce_by_month("2.00", Some(june));
-    let ce = mock_client!(
-        aws_sdk_costexplorer,
-        RuleMode::MatchAny,
-        second.iter().collect::<Vec<_>>().as_slice()
-    );
+    let ce = cost_explorer(&second);
     options.full = true;
     let report = run(&mut store, &orgs, &ce, &options, &mut |_: &str| {})
         .await
@@ -245,26 +248,12 @@ async fn a_month_that_fails_keeps_its_old_data_and_the_rest_still_loads() {
 
 #[tokio::test]
 async fn a_sync_over_the_cost_cap_makes_no_request() {
-    use aws_sdk_organizations::operation::list_accounts::ListAccountsOutput;
-    use aws_sdk_organizations::operation::list_roots::ListRootsOutput;
     use costscope::store::Store;
     use costscope::sync::{run, SyncError, SyncOptions};
 
-    let roots = mock!(aws_sdk_organizations::Client::list_roots)
-        .then_output(|| ListRootsOutput::builder().build());
-    let accounts = mock!(aws_sdk_organizations::Client::list_accounts)
-        .then_output(|| ListAccountsOutput::builder().build());
-    let orgs = mock_client!(
-        aws_sdk_organizations,
-        RuleMode::MatchAny,
-        [&roots, &accounts]
-    );
+    let orgs = empty_organization();
     let rules = ce_by_month("1.00", None);
-    let ce = mock_client!(
-        aws_sdk_costexplorer,
-        RuleMode::MatchAny,
-        rules.iter().collect::<Vec<_>>().as_slice()
-    );
+    let ce = cost_explorer(&rules);
 
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(&dir.path().join("cache.sqlite")).unwrap();
