@@ -30,15 +30,16 @@ fn limit_exceeded() -> GetCostAndUsageError {
     )
 }
 
-fn one_row() -> GetCostAndUsageOutput {
+/// Cost Explorer's answer for one day: AWS Lambda in one account.
+fn lambda_day(day: NaiveDate, unblended: &str, amortized: &str) -> GetCostAndUsageOutput {
     let amount = |a: &str| MetricValue::builder().amount(a).unit("USD").build();
     GetCostAndUsageOutput::builder()
         .results_by_time(
             ResultByTime::builder()
                 .time_period(
                     DateInterval::builder()
-                        .start("2026-10-01")
-                        .end("2026-10-02")
+                        .start(day.to_string())
+                        .end(day.succ_opt().unwrap().to_string())
                         .build()
                         .unwrap(),
                 )
@@ -46,14 +47,22 @@ fn one_row() -> GetCostAndUsageOutput {
                     Group::builder()
                         .keys("111111111111")
                         .keys("AWS Lambda")
-                        .metrics("UnblendedCost", amount("1.25"))
-                        .metrics("AmortizedCost", amount("1.50"))
+                        .metrics("UnblendedCost", amount(unblended))
+                        .metrics("AmortizedCost", amount(amortized))
                         .build(),
                 )
                 .estimated(false)
                 .build(),
         )
         .build()
+}
+
+fn one_row() -> GetCostAndUsageOutput {
+    lambda_day(
+        NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+        "1.25",
+        "1.50",
+    )
 }
 
 fn client_with_retries(rules: &[&aws_smithy_mocks::Rule], attempts: u32) -> Client {
@@ -143,31 +152,7 @@ fn ce_by_month(
                 })
             } else {
                 let dollars = dollars.to_string();
-                rule.then_output(move || {
-                    let amount = |a: &str| MetricValue::builder().amount(a).unit("USD").build();
-                    let end = month.first_day().succ_opt().unwrap().to_string();
-                    GetCostAndUsageOutput::builder()
-                        .results_by_time(
-                            ResultByTime::builder()
-                                .time_period(
-                                    DateInterval::builder()
-                                        .start(&start)
-                                        .end(end)
-                                        .build()
-                                        .unwrap(),
-                                )
-                                .groups(
-                                    Group::builder()
-                                        .keys("111111111111")
-                                        .keys("AWS Lambda")
-                                        .metrics("UnblendedCost", amount(&dollars))
-                                        .metrics("AmortizedCost", amount(&dollars))
-                                        .build(),
-                                )
-                                .build(),
-                        )
-                        .build()
-                })
+                rule.then_output(move || lambda_day(month.first_day(), &dollars, &dollars))
             }
         })
         .collect()
