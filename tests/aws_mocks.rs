@@ -136,8 +136,7 @@ fn ce_by_month(
     costscope::domain::sync_plan::sync_window(today)
         .into_iter()
         .map(|month| {
-            let start = month.first_day().to_string();
-            let matcher = start.clone();
+            let matcher = month.first_day().to_string();
             let rule = mock!(Client::get_cost_and_usage).match_requests(move |req| {
                 req.time_period().map(|p| p.start()) == Some(matcher.as_str())
             });
