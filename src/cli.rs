@@ -25,6 +25,18 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "NAME")]
     pub theme: Option<String>,
 
+    /// Organization (o-...) or account id whose cache to open (default: the last synced)
+    #[arg(long, global = true, value_name = "ID", value_parser = parse_scope_id)]
+    pub org: Option<String>,
+
+    /// AWS profile from the shared config files (default: the standard chain)
+    #[arg(long, global = true)]
+    pub profile: Option<String>,
+
+    /// AWS region for the API clients
+    #[arg(long, global = true)]
+    pub region: Option<String>,
+
     /// Pretend today is this date (for reproducible screens and tests)
     #[arg(
         long,
@@ -56,12 +68,6 @@ pub enum Command {
     /// Load the organization's costs from AWS Organizations and Cost Explorer into the
     /// cache: closed months once, then only the months that can still change
     Sync {
-        /// AWS profile from the shared config files (default: the standard chain)
-        #[arg(long)]
-        profile: Option<String>,
-        /// AWS region for the API clients
-        #[arg(long)]
-        region: Option<String>,
         /// Refetch every month, closed ones too
         #[arg(long)]
         full: bool,
@@ -90,6 +96,18 @@ pub enum Command {
     Check,
     /// Show where costscope keeps its config, cache and logs
     Paths,
+}
+
+fn parse_scope_id(text: &str) -> Result<String, String> {
+    let org = text.starts_with("o-") && crate::domain::scope::is_scope_key(&format!("org-{text}"));
+    let account = text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit());
+    if org || account {
+        Ok(text.to_string())
+    } else {
+        Err(format!(
+            "{text:?} is neither an organization id (o-...) nor a 12-digit account id"
+        ))
+    }
 }
 
 fn parse_month(text: &str) -> Result<Month, String> {
@@ -201,47 +219,31 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
             print_paths(paths.as_ref(), cli.cache.as_deref());
             Ok(())
         }
-        Some(Command::Sync {
-            profile,
-            region,
-            full,
-            max_cost,
-        }) => {
-            let (settings, _) = match &paths {
+        Some(Command::Sync { full, max_cost }) => {
+            let (config, _) = match &paths {
                 Some(p) => Config::load(&p.config_file())?,
                 None => (Config::default(), None),
             };
-            let path = real_cache_path(&cli.cache, paths.as_ref())?;
-            let mut store = Store::open(&path)?;
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()?;
-            let report = runtime.block_on(async {
-                let config = crate::aws::load_config(profile.as_deref(), region.as_deref()).await;
-                let organizations = aws_sdk_organizations::Client::new(&config);
-                let cost_explorer = aws_sdk_costexplorer::Client::new(&config);
-                let options = crate::sync::SyncOptions {
-                    full,
-                    today,
-                    now: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                    max_cost: max_cost.or(settings.max_sync_cost),
-                };
-                let mut print = |line: &str| eprintln!("{line}");
-                crate::sync::run(
-                    &mut store,
-                    &organizations,
-                    &cost_explorer,
-                    &options,
-                    &mut print,
-                )
-                .await
-            })?;
+            let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            let mut options = sync_options(&config, today, now);
+            options.full = full;
+            options.max_cost = max_cost.or(config.max_sync_cost);
+            let target = SyncTarget {
+                profile: cli.profile,
+                region: cli.region,
+                cache: explicit_cache(&cli.cache),
+            };
+            let (path, report) = sync_now(&target, paths.as_ref(), &options)?;
             eprintln!(
-                "synced {} month(s), {} rows, {} Cost Explorer request(s) (${:.2}) into {}",
+                "synced {} month(s), {} rows, {} Cost Explorer request(s) ({}{}) into {}",
                 report.months_written.len(),
                 report.rows,
                 report.ce_requests,
-                f64::from(report.ce_requests) * 0.01,
+                crate::sync::ce_price(u64::from(report.ce_requests)),
+                match report.ce_throttles {
+                    0 => String::new(),
+                    n => format!(", {n} throttled"),
+                },
                 path.display()
             );
             if report.failures.is_empty() {
@@ -256,7 +258,7 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
             format,
             metric,
         }) => {
-            let path = real_cache_path(&cli.cache, paths.as_ref())?;
+            let path = real_cache_path(&cli.cache, cli.org.as_deref(), paths.as_ref())?;
             let store = Store::open(&path)?;
             let month = month.unwrap_or_else(|| Month::of(today).offset(-1));
             let report = report::month_report(&store, month, by, metric)?;
@@ -264,7 +266,7 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
             Ok(())
         }
         Some(Command::Check) => {
-            let path = real_cache_path(&cli.cache, paths.as_ref())?;
+            let path = real_cache_path(&cli.cache, cli.org.as_deref(), paths.as_ref())?;
             let store = Store::open(&path)?;
             let problems = store.integrity_check()?;
             if problems == ["ok"] {
@@ -311,25 +313,99 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
             if no_tui {
                 return Ok(());
             }
-            open_tui(store, settings, today)
+            open_tui(store, settings, today, None)
         }
         None => {
             let settings = load_settings(paths.as_ref(), cli.theme.as_deref())?;
-            let path = real_cache_path(&cli.cache, paths.as_ref())?;
+            let path = real_cache_path(&cli.cache, cli.org.as_deref(), paths.as_ref())?;
             let store = Store::open(&path)?;
-            open_tui(store, settings, today)
+            let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            let syncer = tui::refresh::AwsSync {
+                cache: path,
+                connect: tui::refresh::Connect::Chain {
+                    profile: cli.profile,
+                    region: cli.region,
+                },
+                options: sync_options(&settings.config, today, now),
+            };
+            open_tui(store, settings, today, Some(Box::new(syncer)))
         }
     }
 }
 
-fn real_cache_path(flag: &Option<PathBuf>, paths: Option<&Paths>) -> Result<PathBuf, AppError> {
-    if let Some(p) = flag {
-        return Ok(p.clone());
+/// `--cache`, else COSTSCOPE_CACHE: a cache the user named.
+fn explicit_cache(flag: &Option<PathBuf>) -> Option<PathBuf> {
+    flag.clone().or_else(|| {
+        std::env::var_os("COSTSCOPE_CACHE")
+            .filter(|p| !p.is_empty())
+            .map(PathBuf::from)
+    })
+}
+
+/// The real cache to read: one the user named, else by `--org`, else the last synced.
+fn real_cache_path(
+    flag: &Option<PathBuf>,
+    org: Option<&str>,
+    paths: Option<&Paths>,
+) -> Result<PathBuf, AppError> {
+    if let Some(p) = explicit_cache(flag) {
+        return Ok(p);
     }
-    if let Some(p) = std::env::var_os("COSTSCOPE_CACHE").filter(|p| !p.is_empty()) {
-        return Ok(PathBuf::from(p));
-    }
-    paths.map(Paths::cache_file).ok_or(AppError::NoHome)
+    paths.map(|p| p.default_cache(org)).ok_or(AppError::NoHome)
+}
+
+/// Sync settings from the config file.
+fn sync_options(config: &Config, today: NaiveDate, now: String) -> crate::sync::SyncOptions {
+    let mut options = crate::sync::SyncOptions::new(today, now);
+    options.max_cost = config.max_sync_cost;
+    options.final_after_day = config.bill_final_after_day;
+    options.ce_requests_per_second = config.ce_requests_per_second;
+    options.ce_max_attempts = config.ce_max_attempts;
+    options
+}
+
+/// Where a headless sync reads from and writes to.
+struct SyncTarget {
+    profile: Option<String>,
+    region: Option<String>,
+    /// A cache the user named; otherwise the cache of the signed-in scope.
+    cache: Option<PathBuf>,
+}
+
+/// `costscope sync`: identify, choose the scope's cache, sync with a progress bar on a
+/// terminal (plain lines otherwise), and remember the scope for the next `costscope`.
+fn sync_now(
+    target: &SyncTarget,
+    paths: Option<&Paths>,
+    options: &crate::sync::SyncOptions,
+) -> Result<(PathBuf, crate::sync::SyncReport), AppError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let clients =
+            crate::aws::CostClients::connect(target.profile.as_deref(), target.region.as_deref())
+                .await;
+        let identified = crate::sync::identify(&clients, &options.now).await?;
+        let key = identified.scope.key();
+        let path = match (&target.cache, paths) {
+            (Some(p), _) => p.clone(),
+            (None, Some(p)) => p.scope_cache_file(&key),
+            (None, None) => return Err(AppError::NoHome),
+        };
+        let mut store = Store::open(&path)?;
+        let mut progress = crate::progress::SyncProgress::for_stderr();
+        let report =
+            crate::sync::run(&mut store, &clients, &identified, options, &mut progress).await;
+        progress.finish();
+        let report = report?;
+        if let (None, Some(p)) = (&target.cache, paths) {
+            if let Err(e) = p.remember_scope(&key) {
+                tracing::warn!(error = %e, "could not remember the last synced scope");
+            }
+        }
+        Ok((path, report))
+    })
 }
 
 fn print_paths(paths: Option<&Paths>, cache: Option<&Path>) {
@@ -346,13 +422,21 @@ fn print_paths(paths: Option<&Paths>, cache: Option<&Path>) {
     println!("log:        {}", p.log_file().display());
 }
 
-fn open_tui(store: Store, settings: Settings, today: NaiveDate) -> Result<(), AppError> {
+fn open_tui(
+    store: Store,
+    settings: Settings,
+    today: NaiveDate,
+    syncer: Option<Box<dyn tui::refresh::SyncLauncher>>,
+) -> Result<(), AppError> {
     let mut state = State::new(&settings.config, settings.theme, settings.keymap, today);
     if let Some(w) = settings.warning {
         state.message = Some((tui::state::Severity::Warning, w));
     }
     tracing::info!(cache = %store.path().display(), "opening the TUI");
     let mut app = App::new(store, state, settings.themes_dir)?;
+    if let Some(syncer) = syncer {
+        app = app.with_sync(syncer);
+    }
     // ratatui::init installs a panic hook that restores the terminal before the report.
     let mut terminal = ratatui::init();
     let result = app.run(&mut terminal);

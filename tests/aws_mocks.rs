@@ -10,9 +10,12 @@ use aws_sdk_costexplorer::types::{DateInterval, Group, MetricValue, ResultByTime
 use aws_sdk_costexplorer::Client;
 use aws_smithy_mocks::{mock, mock_client, RuleMode};
 use chrono::NaiveDate;
-use costscope::aws::cost_explorer::fetch_daily_costs;
-use costscope::aws::AwsError;
+use costscope::aws::cost_explorer::{fetch_daily_costs, CallPolicy, Chain, PeriodCosts};
+use costscope::aws::pace::Pacer;
+use costscope::aws::{AwsError, CostClients};
 use costscope::domain::{DateRange, Money};
+use costscope::sync::{SyncEvent, SyncOptions};
+use std::time::Duration;
 
 fn october() -> DateRange {
     DateRange::new(
@@ -65,9 +68,21 @@ fn one_row() -> GetCostAndUsageOutput {
     )
 }
 
-fn client_with_retries(rules: &[&aws_smithy_mocks::Rule], attempts: u32) -> Client {
+/// A Cost Explorer client with the SDK's retries off, as costscope builds it.
+fn sequential_client(rules: &[&aws_smithy_mocks::Rule]) -> Client {
     mock_client!(aws_sdk_costexplorer, RuleMode::Sequential, rules, |c| c
-        .retry_config(RetryConfig::standard().with_max_attempts(attempts)))
+        .retry_config(RetryConfig::disabled()))
+}
+
+/// One request chain for October with `attempts` tries per page and no waiting.
+async fn fetch_october(client: &Client, attempts: u32) -> Chain<PeriodCosts> {
+    let pacer = Pacer::unlimited();
+    let policy = CallPolicy {
+        pacer: &pacer,
+        max_attempts: attempts,
+        first_backoff: Duration::from_millis(1),
+    };
+    fetch_daily_costs(client, october(), policy).await
 }
 
 #[tokio::test]
@@ -78,8 +93,14 @@ async fn throttling_is_retried_and_then_succeeds() {
         .times(2)
         .output(one_row)
         .build();
-    let client = client_with_retries(&[&rule], 5);
-    let costs = fetch_daily_costs(&client, october()).await.unwrap();
+    let client = sequential_client(&[&rule]);
+    let chain = fetch_october(&client, 5).await;
+    assert_eq!(
+        (chain.requests, chain.throttles),
+        (3, 2),
+        "every attempt is counted"
+    );
+    let costs = chain.result.unwrap();
     assert_eq!(costs.rows.len(), 1);
     assert_eq!(costs.rows[0].unblended, "1.25".parse::<Money>().unwrap());
     assert_eq!(
@@ -96,10 +117,11 @@ async fn throttling_that_outlasts_the_retries_is_reported_as_throttled() {
         .error(limit_exceeded)
         .times(10)
         .build();
-    let client = client_with_retries(&[&rule], 3);
-    let err = fetch_daily_costs(&client, october()).await.unwrap_err();
+    let client = sequential_client(&[&rule]);
+    let chain = fetch_october(&client, 3).await;
+    assert_eq!((chain.requests, chain.throttles), (3, 3));
     assert_eq!(
-        err,
+        chain.result.unwrap_err(),
         AwsError::Throttled {
             operation: "GetCostAndUsage"
         }
@@ -117,8 +139,14 @@ async fn access_denied_is_named_as_such() {
                 .build(),
         )
     });
-    let client = client_with_retries(&[&rule], 3);
-    let err = fetch_daily_costs(&client, october()).await.unwrap_err();
+    let client = sequential_client(&[&rule]);
+    let chain = fetch_october(&client, 3).await;
+    assert_eq!(
+        (chain.requests, chain.throttles),
+        (1, 0),
+        "denied is not retried"
+    );
+    let err = chain.result.unwrap_err();
     let AwsError::AccessDenied { operation, message } = err else {
         panic!("{err:?}")
     };
@@ -157,60 +185,116 @@ fn ce_by_month(
         .collect()
 }
 
-/// An organization with no roots and no accounts (the sync then loads costs only).
-fn empty_organization() -> aws_sdk_organizations::Client {
+/// The management account of organization o-test.
+const MANAGEMENT: &str = "111111111111";
+
+/// Clients for a sync: STS says `caller` is signed in; Organizations describes o-test
+/// (management account 111111111111) with no roots and no accounts, or answers "not in
+/// an organization" when `in_org` is false; Cost Explorer answers with `ce_rules`.
+fn clients(caller: &'static str, in_org: bool, ce_rules: &[aws_smithy_mocks::Rule]) -> CostClients {
+    use aws_sdk_organizations::operation::describe_organization::{
+        DescribeOrganizationError, DescribeOrganizationOutput,
+    };
     use aws_sdk_organizations::operation::list_accounts::ListAccountsOutput;
     use aws_sdk_organizations::operation::list_roots::ListRootsOutput;
+    use aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityOutput;
+
+    let who = mock!(aws_sdk_sts::Client::get_caller_identity).then_output(move || {
+        GetCallerIdentityOutput::builder()
+            .account(caller)
+            .arn(format!("arn:aws:iam::{caller}:user/finops"))
+            .build()
+    });
+    let describe = if in_org {
+        mock!(aws_sdk_organizations::Client::describe_organization).then_output(|| {
+            DescribeOrganizationOutput::builder()
+                .organization(
+                    aws_sdk_organizations::types::Organization::builder()
+                        .id("o-test")
+                        .master_account_id(MANAGEMENT)
+                        .build(),
+                )
+                .build()
+        })
+    } else {
+        mock!(aws_sdk_organizations::Client::describe_organization).then_error(|| {
+            DescribeOrganizationError::generic(
+                ErrorMetadata::builder()
+                    .code("AWSOrganizationsNotInUseException")
+                    .message("not in use")
+                    .build(),
+            )
+        })
+    };
     let roots = mock!(aws_sdk_organizations::Client::list_roots)
         .then_output(|| ListRootsOutput::builder().build());
     let accounts = mock!(aws_sdk_organizations::Client::list_accounts)
         .then_output(|| ListAccountsOutput::builder().build());
-    mock_client!(
-        aws_sdk_organizations,
-        RuleMode::MatchAny,
-        [&roots, &accounts]
-    )
+    let rules: Vec<&aws_smithy_mocks::Rule> = ce_rules.iter().collect();
+    CostClients {
+        sts: mock_client!(aws_sdk_sts, [&who]),
+        organizations: mock_client!(
+            aws_sdk_organizations,
+            RuleMode::MatchAny,
+            [&describe, &roots, &accounts]
+        ),
+        cost_explorer: mock_client!(aws_sdk_costexplorer, RuleMode::MatchAny, rules.as_slice()),
+    }
 }
 
-/// A Cost Explorer client answering with whichever rule matches the request.
-fn cost_explorer(rules: &[aws_smithy_mocks::Rule]) -> Client {
-    let rules: Vec<&aws_smithy_mocks::Rule> = rules.iter().collect();
-    mock_client!(aws_sdk_costexplorer, RuleMode::MatchAny, rules.as_slice())
+fn options() -> SyncOptions {
+    let mut options = SyncOptions::new(
+        NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(),
+        "2026-11-20T07:00:00Z",
+    );
+    options.ce_first_backoff = Duration::from_millis(1);
+    options.ce_requests_per_second = 0.0;
+    options
+}
+
+/// Identifies, then syncs; returns the report and the progress lines.
+async fn sync_with(
+    store: &mut costscope::store::Store,
+    clients: &CostClients,
+    options: &SyncOptions,
+) -> (
+    Result<costscope::sync::SyncReport, costscope::sync::SyncError>,
+    Vec<String>,
+) {
+    let identified = costscope::sync::identify(clients, &options.now)
+        .await
+        .unwrap();
+    let mut lines = Vec::new();
+    let result = costscope::sync::run(
+        store,
+        clients,
+        &identified,
+        options,
+        &mut |e: &SyncEvent| lines.push(e.to_string()),
+    )
+    .await;
+    (result, lines)
 }
 
 #[tokio::test]
 async fn a_month_that_fails_keeps_its_old_data_and_the_rest_still_loads() {
     use costscope::domain::{Metric, Month};
     use costscope::store::Store;
-    use costscope::sync::{run, SyncOptions};
-
-    let orgs = empty_organization();
 
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(&dir.path().join("cache.sqlite")).unwrap();
-    let today = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
-    let mut options = SyncOptions {
-        full: false,
-        today,
-        now: "2026-11-20T07:00:00Z".into(),
-        max_cost: None,
-    };
+    let mut options = options();
 
     let first = ce_by_month("1.00", None);
-    let ce = cost_explorer(&first);
-    let report = run(&mut store, &orgs, &ce, &options, &mut |_: &str| {})
-        .await
-        .unwrap();
-    assert_eq!(report.months_written.len(), 14);
+    let (report, _) = sync_with(&mut store, &clients(MANAGEMENT, true, &first), &options).await;
+    assert_eq!(report.unwrap().months_written.len(), 14);
 
     // A full resync where June is denied: June keeps its data, the others are replaced.
     let june = Month::new(2026, 6).unwrap();
     let second = ce_by_month("2.00", Some(june));
-    let ce = cost_explorer(&second);
     options.full = true;
-    let report = run(&mut store, &orgs, &ce, &options, &mut |_: &str| {})
-        .await
-        .unwrap();
+    let (report, _) = sync_with(&mut store, &clients(MANAGEMENT, true, &second), &options).await;
+    let report = report.unwrap();
     assert_eq!(report.months_written.len(), 13);
     assert_eq!(report.failures.len(), 1);
     assert!(
@@ -233,24 +317,16 @@ async fn a_month_that_fails_keeps_its_old_data_and_the_rest_still_loads() {
 #[tokio::test]
 async fn a_sync_over_the_cost_cap_makes_no_request() {
     use costscope::store::Store;
-    use costscope::sync::{run, SyncError, SyncOptions};
+    use costscope::sync::SyncError;
 
-    let orgs = empty_organization();
     let rules = ce_by_month("1.00", None);
-    let ce = cost_explorer(&rules);
-
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(&dir.path().join("cache.sqlite")).unwrap();
-    let options = SyncOptions {
-        full: false,
-        today: NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(),
-        now: "2026-11-20T07:00:00Z".into(),
-        // 14 months need at least 14 requests, $0.14.
-        max_cost: Some("0.10".parse().unwrap()),
-    };
-    let err = run(&mut store, &orgs, &ce, &options, &mut |_: &str| {})
-        .await
-        .unwrap_err();
+    let mut options = options();
+    // 14 months need at least 14 requests, $0.14.
+    options.max_cost = Some("0.10".parse().unwrap());
+    let (result, _) = sync_with(&mut store, &clients(MANAGEMENT, true, &rules), &options).await;
+    let err = result.unwrap_err();
     assert!(
         matches!(err, SyncError::OverCostCap { requests: 14, .. }),
         "{err}"
@@ -258,6 +334,110 @@ async fn a_sync_over_the_cost_cap_makes_no_request() {
     assert!(err.to_string().contains("$0.14"), "{err}");
     assert_eq!(rules.iter().map(|r| r.num_calls()).sum::<usize>(), 0);
     assert!(store.summary().unwrap().months.is_empty());
+}
+
+#[tokio::test]
+async fn a_member_account_is_told_what_it_sees_and_gets_its_own_cache() {
+    use costscope::store::Store;
+
+    let rules = ce_by_month("1.00", None);
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("cache.sqlite")).unwrap();
+    let member = clients("222222222222", true, &rules);
+    let (report, lines) = sync_with(&mut store, &member, &options()).await;
+    let report = report.unwrap();
+    assert_eq!(
+        report.scope.as_deref(),
+        Some("member account 222222222222 of o-test")
+    );
+    assert!(
+        lines.iter().any(|l| l.contains("only this account's costs")
+            && l.contains("management account 111111111111")),
+        "{lines:?}"
+    );
+    assert_eq!(
+        store.meta("scope").unwrap().as_deref(),
+        Some("account-222222222222")
+    );
+    let (org, _) = store.organization().unwrap();
+    assert!(
+        org.accounts.iter().any(|a| a.id == "222222222222"),
+        "the member account stands in for the organization"
+    );
+
+    // The management account's sync refuses this member's cache.
+    let management = clients(MANAGEMENT, true, &rules);
+    let (result, _) = sync_with(&mut store, &management, &options()).await;
+    let err = result.unwrap_err().to_string();
+    assert!(err.contains("member account 222222222222"), "{err}");
+}
+
+#[tokio::test]
+async fn throttles_and_pages_before_a_failure_are_all_on_the_meter() {
+    use costscope::store::Store;
+
+    // Page 1 arrives after two throttles; page 2 is denied: four requests in all.
+    let rule = mock!(Client::get_cost_and_usage)
+        .sequence()
+        .error(limit_exceeded)
+        .times(2)
+        .output(|| {
+            let mut page = one_row();
+            page.next_page_token = Some("page-2".into());
+            page
+        })
+        .error(|| {
+            GetCostAndUsageError::generic(
+                ErrorMetadata::builder()
+                    .code("AccessDeniedException")
+                    .message("denied")
+                    .build(),
+            )
+        })
+        .build();
+    let client = sequential_client(&[&rule]);
+    let chain = fetch_october(&client, 5).await;
+    assert_eq!((chain.requests, chain.throttles), (4, 2));
+    assert!(matches!(chain.result, Err(AwsError::AccessDenied { .. })));
+
+    // Through a sync, the same counts land in the cache.
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("cache.sqlite")).unwrap();
+    let rules = ce_by_month("1.00", None);
+    let (report, _) = sync_with(&mut store, &clients(MANAGEMENT, true, &rules), &options()).await;
+    let report = report.unwrap();
+    assert_eq!(report.ce_requests, 14);
+    assert_eq!(store.api_requests_since("ce", "2026-11").unwrap(), 14);
+    assert_eq!(
+        store
+            .api_requests_since("organizations", "2026-11")
+            .unwrap(),
+        3
+    );
+}
+
+#[tokio::test]
+async fn no_organization_falls_back_to_the_signed_in_account() {
+    use costscope::store::Store;
+
+    let rules = ce_by_month("1.00", None);
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("cache.sqlite")).unwrap();
+    let (report, lines) = sync_with(
+        &mut store,
+        &clients("333333333333", false, &rules),
+        &options(),
+    )
+    .await;
+    assert_eq!(report.unwrap().months_written.len(), 14);
+    assert!(
+        lines.iter().any(|l| l.contains("not in an organization")),
+        "{lines:?}"
+    );
+    assert_eq!(
+        store.meta("scope").unwrap().as_deref(),
+        Some("account-333333333333")
+    );
 }
 
 #[tokio::test]
@@ -286,6 +466,7 @@ async fn list_accounts_follows_a_token_past_an_empty_page() {
     let orgs = mock_client!(aws_sdk_organizations, RuleMode::MatchAny, [&roots, &pages]);
     let org = fetch_organization(&orgs).await.unwrap();
     assert_eq!(pages.num_calls(), 2, "the empty page's token was followed");
-    assert_eq!(org.accounts.len(), 1);
-    assert_eq!(org.accounts[0].name, "late-page");
+    assert_eq!(org.requests, 3, "ListRoots, then two ListAccounts pages");
+    assert_eq!(org.organization.accounts.len(), 1);
+    assert_eq!(org.organization.accounts[0].name, "late-page");
 }

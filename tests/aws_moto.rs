@@ -2,9 +2,10 @@
 //! which exports COSTSCOPE_TEST_MOTO_URL). With CI set, a missing server fails the test.
 
 use chrono::NaiveDate;
+use costscope::aws::CostClients;
 use costscope::domain::{Metric, Money, Month};
 use costscope::store::Store;
-use costscope::sync::{self, SyncOptions};
+use costscope::sync::{self, SyncEvent, SyncOptions};
 use std::io::{Read, Write};
 use std::sync::Mutex;
 
@@ -98,11 +99,20 @@ fn sync_loads_the_org_and_every_month_exactly_then_refreshes_only_open_months() 
         .unwrap();
     runtime.block_on(async {
         let config = sdk_config(&url).await;
-        let orgs = aws_sdk_organizations::Client::new(&config);
-        let ce = aws_sdk_costexplorer::Client::new(&config);
+        let clients = CostClients::new(&config);
+        let orgs = &clients.organizations;
 
         // An organization with two OUs (one nested) and three member accounts.
-        orgs.create_organization().send().await.unwrap();
+        let org_id = orgs
+            .create_organization()
+            .send()
+            .await
+            .unwrap()
+            .organization()
+            .unwrap()
+            .id()
+            .unwrap()
+            .to_string();
         let root = orgs.list_roots().send().await.unwrap().roots()[0]
             .id()
             .unwrap()
@@ -205,17 +215,19 @@ fn sync_loads_the_org_and_every_month_exactly_then_refreshes_only_open_months() 
 
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&dir.path().join("cache.sqlite")).unwrap();
-        let options = SyncOptions {
-            full: false,
-            today: today(),
-            now: "2026-11-20T07:00:00Z".into(),
-            max_cost: None,
-        };
+        let options = SyncOptions::new(today(), "2026-11-20T07:00:00Z");
+        let identified = sync::identify(&clients, &options.now).await.unwrap();
+        assert_eq!(identified.scope.key(), format!("org-{org_id}"));
         let mut lines = Vec::new();
-        let mut note = |l: &str| lines.push(l.to_string());
-        let report = sync::run(&mut store, &orgs, &ce, &options, &mut note)
+        let mut note = |e: &SyncEvent| lines.push(e.to_string());
+        let report = sync::run(&mut store, &clients, &identified, &options, &mut note)
             .await
             .unwrap();
+        assert!(
+            lines.iter().any(|l| l
+                .starts_with("fetching 14 month(s): at least 14 Cost Explorer request(s), $0.14")),
+            "{lines:?}"
+        );
         assert!(report.failures.is_empty(), "{:?}", report.failures);
         assert_eq!(report.months_written.len(), 14);
         assert_eq!(report.ce_requests, 15, "14 months, one of them two pages");
@@ -248,9 +260,15 @@ fn sync_loads_the_org_and_every_month_exactly_then_refreshes_only_open_months() 
         assert_eq!(store.api_requests_since("ce", "2026-11").unwrap(), 15);
 
         // A refresh right after: only the open month is requested again.
-        let again = sync::run(&mut store, &orgs, &ce, &options, &mut |_: &str| {})
-            .await
-            .unwrap();
+        let again = sync::run(
+            &mut store,
+            &clients,
+            &identified,
+            &options,
+            &mut |_: &SyncEvent| {},
+        )
+        .await
+        .unwrap();
         assert_eq!(again.months_written, vec![Month::new(2026, 11).unwrap()]);
         assert_eq!(again.ce_requests, 1);
         assert_eq!(store.api_requests_since("ce", "2026-11").unwrap(), 16);
@@ -260,4 +278,173 @@ fn sync_loads_the_org_and_every_month_exactly_then_refreshes_only_open_months() 
             expected[&nov]
         );
     });
+}
+
+/// Queues one single-page answer per month of the window: `dollars` for `account` on
+/// each month's first day. Returns the total queued.
+fn queue_one_row_per_month(url: &str, account: &str, dollars: &str) -> Money {
+    let mut total = Money::ZERO;
+    let pages: Vec<serde_json::Value> = costscope::domain::sync_plan::sync_window(today())
+        .into_iter()
+        .map(|month| {
+            total += dollars.parse::<Money>().unwrap();
+            ce_page(
+                &[(account, "AWS Lambda", month.first_day(), dollars, dollars)],
+                None,
+            )
+        })
+        .collect();
+    let body = serde_json::json!({ "results": pages }).to_string();
+    assert_eq!(
+        post(url, "/moto-api/static/ce/cost-and-usage-results", &body),
+        201
+    );
+    total
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn an_account_outside_any_organization_syncs_alone_and_never_into_another_scope() {
+    let Some(url) = moto_url() else { return };
+    let _turn = MOTO.lock().unwrap_or_else(|e| e.into_inner());
+    assert_eq!(post(&url, "/moto-api/reset", ""), 200);
+    runtime().block_on(async {
+        let clients = CostClients::new(&sdk_config(&url).await);
+        let options = SyncOptions::new(today(), "2026-11-20T07:00:00Z");
+        // moto's default account, with no organization created.
+        let identified = sync::identify(&clients, &options.now).await.unwrap();
+        assert_eq!(identified.scope.key(), "account-123456789012");
+
+        // A cache that holds another organization's costs is refused before any request.
+        let dir = tempfile::tempdir().unwrap();
+        let mut other = Store::open(&dir.path().join("other.sqlite")).unwrap();
+        other.set_meta("scope", "org-o-someoneelse").unwrap();
+        let err = sync::run(
+            &mut other,
+            &clients,
+            &identified,
+            &options,
+            &mut |_: &SyncEvent| {},
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("org-o-someoneelse")
+                && err.to_string().contains("account 123456789012"),
+            "{err}"
+        );
+        assert_eq!(other.api_requests_since("ce", "2026").unwrap(), 0);
+
+        let total = queue_one_row_per_month(&url, "123456789012", "2.50");
+        let mut store = Store::open(&dir.path().join("own.sqlite")).unwrap();
+        let mut lines = Vec::new();
+        let report = sync::run(
+            &mut store,
+            &clients,
+            &identified,
+            &options,
+            &mut |e: &SyncEvent| lines.push(e.to_string()),
+        )
+        .await
+        .unwrap();
+        assert_eq!(report.months_written.len(), 14);
+        assert!(
+            lines.iter().any(|l| l.contains("not in an organization")),
+            "the user is told: {lines:?}"
+        );
+        let (org, _) = store.organization().unwrap();
+        assert_eq!(org.accounts.len(), 1);
+        assert_eq!(org.accounts[0].id, "123456789012");
+        let mut sum = Money::ZERO;
+        for month in costscope::domain::sync_plan::sync_window(today()) {
+            sum += store.raw_month_total(month, Metric::Unblended).unwrap();
+        }
+        assert_eq!(sum, total);
+        assert_eq!(
+            store.meta("scope").unwrap().as_deref(),
+            Some("account-123456789012")
+        );
+        // STS and Organizations calls are on the meter too.
+        assert_eq!(store.api_requests_since("sts", "2026").unwrap(), 1);
+    });
+}
+
+#[test]
+fn the_tui_refresh_syncs_in_the_background_and_the_views_follow() {
+    use costscope::tui::refresh::{AwsSync, Connect};
+    use costscope::tui::{Action, App, State};
+
+    let Some(url) = moto_url() else { return };
+    let _turn = MOTO.lock().unwrap_or_else(|e| e.into_inner());
+    assert_eq!(post(&url, "/moto-api/reset", ""), 200);
+    let config = runtime().block_on(async {
+        let config = sdk_config(&url).await;
+        aws_sdk_organizations::Client::new(&config)
+            .create_organization()
+            .send()
+            .await
+            .unwrap();
+        config
+    });
+    queue_one_row_per_month(&url, "123456789012", "4.00");
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cache.sqlite");
+    let store = Store::open(&path).unwrap();
+    let cfg = costscope::config::Config::default();
+    let theme = costscope::config::Theme::load("default", None).unwrap();
+    let keymap =
+        costscope::config::Keymap::defaults(&costscope::tui::action::bindable_names()).unwrap();
+    let state = State::new(&cfg, theme, keymap, today());
+    let syncer = AwsSync {
+        cache: path.clone(),
+        connect: Connect::Config(config),
+        options: SyncOptions::new(today(), ""),
+    };
+    let mut app = App::new(store, state, None)
+        .unwrap()
+        .with_sync(Box::new(syncer));
+    assert!(app.state.summary.months.is_empty());
+
+    app.dispatch(Action::Refresh);
+    assert!(
+        matches!(&app.state.mode, costscope::tui::state::Mode::ConfirmSync { months, at_least_requests: 14 } if months.len() == 14),
+        "the dialog shows the estimate first"
+    );
+    app.dispatch(Action::Enter);
+    assert!(app.state.sync.running.is_some());
+    assert!(
+        app.wait_for_sync(std::time::Duration::from_secs(120)),
+        "the sync ended"
+    );
+
+    assert_eq!(
+        app.state.summary.months.len(),
+        14,
+        "{:?}",
+        app.state.message
+    );
+    assert_eq!(app.state.sync.last_sync_requests, Some(14));
+    assert!(!app.state.sync.offline);
+    assert!(matches!(
+        app.state.data,
+        costscope::tui::model::ViewData::Overview(_)
+    ));
+    let backend = ratatui::backend::TestBackend::new(160, 30);
+    let mut terminal = ratatui::Terminal::new(backend).unwrap();
+    app.render_to(&mut terminal).unwrap();
+    let screen: String = terminal
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|c| c.symbol())
+        .collect();
+    assert!(screen.contains("last sync $0.14"), "{screen}");
 }

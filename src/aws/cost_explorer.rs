@@ -1,6 +1,7 @@
 //! Cost Explorer: one month of daily costs by linked account and service, both metrics
 //! in the same request (they cost nothing extra), every page.
 
+use super::pace::Pacer;
 use super::{map_error, AwsError};
 use crate::domain::{DateRange, Money};
 use aws_sdk_costexplorer::types::{
@@ -8,6 +9,7 @@ use aws_sdk_costexplorer::types::{
 };
 use aws_sdk_costexplorer::Client;
 use chrono::{Duration, NaiveDate};
+use std::time::Duration as Wait;
 
 /// One Cost Explorer row: a day of one service in one account.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,9 +31,51 @@ pub struct PeriodCosts {
     pub pages: u32,
 }
 
+/// How requests are made: paced, and retried on throttling with exponential backoff.
+#[derive(Debug, Clone, Copy)]
+pub struct CallPolicy<'a> {
+    pub pacer: &'a Pacer,
+    /// Attempts per page, the first included.
+    pub max_attempts: u32,
+    /// The wait after the first throttle; it doubles after each one, up to 20 s.
+    pub first_backoff: Wait,
+}
+
+const MAX_BACKOFF: Wait = Wait::from_secs(20);
+
+/// A request chain's outcome with what it took: every attempt sent counts, the
+/// throttled ones and those before a failure included.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chain<T> {
+    pub result: Result<T, AwsError>,
+    pub requests: u32,
+    pub throttles: u32,
+}
+
 /// Daily costs for `days` (inclusive), grouped by LINKED_ACCOUNT and SERVICE. Either the
 /// whole period arrives or an error does: a failed page publishes nothing.
-pub async fn fetch_daily_costs(client: &Client, days: DateRange) -> Result<PeriodCosts, AwsError> {
+pub async fn fetch_daily_costs(
+    client: &Client,
+    days: DateRange,
+    policy: CallPolicy<'_>,
+) -> Chain<PeriodCosts> {
+    let mut requests = 0;
+    let mut throttles = 0;
+    let result = fetch_pages(client, days, policy, &mut requests, &mut throttles).await;
+    Chain {
+        result,
+        requests,
+        throttles,
+    }
+}
+
+async fn fetch_pages(
+    client: &Client,
+    days: DateRange,
+    policy: CallPolicy<'_>,
+    requests: &mut u32,
+    throttles: &mut u32,
+) -> Result<PeriodCosts, AwsError> {
     let op = "GetCostAndUsage";
     let bad = |message: String| AwsError::BadResponse {
         operation: op,
@@ -52,18 +96,36 @@ pub async fn fetch_daily_costs(client: &Client, days: DateRange) -> Result<Perio
     let mut out = PeriodCosts::default();
     let mut token: Option<String> = None;
     loop {
-        let page = client
-            .get_cost_and_usage()
-            .time_period(interval.clone())
-            .granularity(Granularity::Daily)
-            .metrics("UnblendedCost")
-            .metrics("AmortizedCost")
-            .group_by(group("LINKED_ACCOUNT"))
-            .group_by(group("SERVICE"))
-            .set_next_page_token(token.clone())
-            .send()
-            .await
-            .map_err(|e| map_error(op, e))?;
+        let mut backoff = policy.first_backoff;
+        let mut attempts = 0;
+        let page = loop {
+            policy.pacer.wait().await;
+            *requests += 1;
+            attempts += 1;
+            let answer = client
+                .get_cost_and_usage()
+                .time_period(interval.clone())
+                .granularity(Granularity::Daily)
+                .metrics("UnblendedCost")
+                .metrics("AmortizedCost")
+                .group_by(group("LINKED_ACCOUNT"))
+                .group_by(group("SERVICE"))
+                .set_next_page_token(token.clone())
+                .send()
+                .await
+                .map_err(|e| map_error(op, e));
+            match answer {
+                Err(AwsError::Throttled { .. }) => {
+                    *throttles += 1;
+                    if attempts >= policy.max_attempts.max(1) {
+                        return Err(AwsError::Throttled { operation: op });
+                    }
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(MAX_BACKOFF);
+                }
+                other => break other?,
+            }
+        };
         out.pages += 1;
         for result in page.results_by_time() {
             out.estimated |= result.estimated();

@@ -3,7 +3,9 @@
 //! needs to know (denied, throttled, unreachable).
 
 pub mod cost_explorer;
+pub mod identity;
 pub mod organizations;
+pub mod pace;
 
 use aws_config::timeout::TimeoutConfig;
 use aws_config::BehaviorVersion;
@@ -29,6 +31,12 @@ pub enum AwsError {
     },
     #[error("no AWS credentials found: set AWS_PROFILE or pass --profile, or run `aws sso login` / `aws configure`")]
     NoCredentials,
+    #[error("the AWS SSO session has expired: run `aws sso login` (with --profile if you use one) and try again")]
+    SsoExpired,
+    #[error("the AWS credentials have expired ({message}): refresh them (`aws sso login`, a new session token, or your credential_process) and try again")]
+    CredentialsExpired { message: String },
+    #[error("AWS does not recognise these credentials ({message}): check AWS_PROFILE / --profile and the access key")]
+    InvalidCredentials { message: String },
     #[error("{operation} returned data costscope cannot read: {message}")]
     BadResponse {
         operation: &'static str,
@@ -49,6 +57,12 @@ where
     R: std::fmt::Debug,
 {
     let message = DisplayErrorContext(&err).to_string();
+    if let (false, Some(problem)) = (
+        matches!(err, SdkError::ServiceError(_)),
+        credentials_problem(&message),
+    ) {
+        return problem;
+    }
     match &err {
         SdkError::ServiceError(service) => {
             let e = service.err();
@@ -61,6 +75,12 @@ where
                     }
                 }
                 "AWSOrganizationsNotInUseException" => AwsError::NotInOrganization,
+                "ExpiredToken" | "ExpiredTokenException" | "RequestExpired" => {
+                    AwsError::CredentialsExpired { message: text }
+                }
+                "UnrecognizedClientException"
+                | "InvalidClientTokenId"
+                | "SignatureDoesNotMatch" => AwsError::InvalidCredentials { message: text },
                 "LimitExceededException"
                 | "TooManyRequestsException"
                 | "ThrottlingException"
@@ -69,11 +89,78 @@ where
                 _ => AwsError::Other { operation, message },
             }
         }
-        _ if message.contains("credentials") => AwsError::NoCredentials,
         SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => {
             AwsError::Unreachable { operation, message }
         }
         _ => AwsError::Other { operation, message },
+    }
+}
+
+/// Reads the credential chain's failure text: an expired SSO session (the SSO token
+/// provider says "expired"; the SSO portal answers UnauthorizedException) or no
+/// credentials at all.
+fn credentials_problem(message: &str) -> Option<AwsError> {
+    let lower = message.to_ascii_lowercase();
+    if !lower.contains("credential") && !lower.contains("sso") && !lower.contains("token") {
+        return None;
+    }
+    let sso = lower.contains("sso");
+    if sso && (lower.contains("expired") || lower.contains("unauthorizedexception")) {
+        return Some(AwsError::SsoExpired);
+    }
+    if lower.contains("expired") {
+        return Some(AwsError::CredentialsExpired {
+            message: message.to_string(),
+        });
+    }
+    lower
+        .contains("credential")
+        .then_some(AwsError::NoCredentials)
+}
+
+impl AwsError {
+    /// Whether the network (not AWS) failed: the cache is then all there is.
+    pub fn is_offline(&self) -> bool {
+        matches!(self, AwsError::Unreachable { .. })
+    }
+
+    /// Whether no request can succeed until the user fixes their credentials.
+    pub fn is_credentials(&self) -> bool {
+        matches!(
+            self,
+            AwsError::NoCredentials
+                | AwsError::SsoExpired
+                | AwsError::CredentialsExpired { .. }
+                | AwsError::InvalidCredentials { .. }
+        )
+    }
+}
+
+/// The clients a cost sync needs, built from one SDK configuration.
+#[derive(Debug, Clone)]
+pub struct CostClients {
+    pub sts: aws_sdk_sts::Client,
+    pub organizations: aws_sdk_organizations::Client,
+    pub cost_explorer: aws_sdk_costexplorer::Client,
+}
+
+impl CostClients {
+    /// Cost Explorer retries are costscope's own (see `cost_explorer`), so that every
+    /// attempt and every throttle is counted; the SDK's are turned off for it.
+    pub fn new(config: &aws_config::SdkConfig) -> CostClients {
+        let ce_config = aws_sdk_costexplorer::config::Builder::from(config)
+            .retry_config(aws_config::retry::RetryConfig::disabled())
+            .build();
+        CostClients {
+            sts: aws_sdk_sts::Client::new(config),
+            organizations: aws_sdk_organizations::Client::new(config),
+            cost_explorer: aws_sdk_costexplorer::Client::from_conf(ce_config),
+        }
+    }
+
+    /// Clients from the standard chain with `--profile` and `--region`.
+    pub async fn connect(profile: Option<&str>, region: Option<&str>) -> CostClients {
+        CostClients::new(&load_config(profile, region).await)
     }
 }
 
@@ -96,4 +183,32 @@ pub async fn load_config(profile: Option<&str>, region: Option<&str>) -> aws_con
         loader = loader.region(aws_config::Region::new(r.to_string()));
     }
     loader.load().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credential_chain_failures_are_told_apart() {
+        assert_eq!(
+            credentials_problem(
+                "failed to construct request: an error occurred while loading credentials: \
+                 the SSO token has expired and cannot be refreshed"
+            ),
+            Some(AwsError::SsoExpired)
+        );
+        assert_eq!(
+            credentials_problem(
+                "error loading credentials: failed to load credentials from the SSO portal: \
+                 UnauthorizedException: Session token not found or invalid"
+            ),
+            Some(AwsError::SsoExpired)
+        );
+        assert_eq!(
+            credentials_problem("dispatch failure: no credentials provider in the chain"),
+            Some(AwsError::NoCredentials)
+        );
+        assert_eq!(credentials_problem("connection refused"), None);
+    }
 }

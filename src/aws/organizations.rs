@@ -4,16 +4,30 @@ use super::{map_error, AwsError};
 use crate::domain::{Account, AccountStatus, OrgUnit, Organization};
 use aws_sdk_organizations::Client;
 
+/// The organization and the number of requests (pages) it took.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchedOrganization {
+    pub organization: Organization,
+    pub requests: u32,
+}
+
+fn count<T>(requests: &mut u32, pages: Vec<T>) -> Vec<T> {
+    *requests += pages.len() as u32;
+    pages
+}
+
 /// The whole organization. Every listing is followed to its last page (ListAccounts
 /// pages can be empty while a token remains; the paginator handles that).
-pub async fn fetch_organization(client: &Client) -> Result<Organization, AwsError> {
+pub async fn fetch_organization(client: &Client) -> Result<FetchedOrganization, AwsError> {
+    let mut requests = 0;
     let roots: Vec<_> = client
         .list_roots()
         .into_paginator()
         .send()
         .collect::<Result<Vec<_>, _>>()
         .await
-        .map_err(|e| map_error("ListRoots", e))?
+        .map_err(|e| map_error("ListRoots", e))
+        .map(|pages| count(&mut requests, pages))?
         .into_iter()
         .flat_map(|page| page.roots.unwrap_or_default())
         .collect();
@@ -40,7 +54,8 @@ pub async fn fetch_organization(client: &Client) -> Result<Organization, AwsErro
             .send()
             .collect::<Result<Vec<_>, _>>()
             .await
-            .map_err(|e| map_error("ListOrganizationalUnitsForParent", e))?
+            .map_err(|e| map_error("ListOrganizationalUnitsForParent", e))
+            .map(|pages| count(&mut requests, pages))?
             .into_iter()
             .flat_map(|page| page.organizational_units.unwrap_or_default())
             .collect();
@@ -63,7 +78,8 @@ pub async fn fetch_organization(client: &Client) -> Result<Organization, AwsErro
             .send()
             .collect::<Result<Vec<_>, _>>()
             .await
-            .map_err(|e| map_error("ListAccountsForParent", e))?
+            .map_err(|e| map_error("ListAccountsForParent", e))
+            .map(|pages| count(&mut requests, pages))?
             .into_iter()
             .flat_map(|page| page.accounts.unwrap_or_default())
             .collect();
@@ -79,7 +95,8 @@ pub async fn fetch_organization(client: &Client) -> Result<Organization, AwsErro
         .send()
         .collect::<Result<Vec<_>, _>>()
         .await
-        .map_err(|e| map_error("ListAccounts", e))?
+        .map_err(|e| map_error("ListAccounts", e))
+        .map(|pages| count(&mut requests, pages))?
         .into_iter()
         .flat_map(|page| page.accounts.unwrap_or_default())
         .collect();
@@ -102,5 +119,8 @@ pub async fn fetch_organization(client: &Client) -> Result<Organization, AwsErro
             }
         })
         .collect();
-    Ok(Organization { units, accounts })
+    Ok(FetchedOrganization {
+        organization: Organization { units, accounts },
+        requests,
+    })
 }

@@ -2,7 +2,9 @@
 //! line and key named.
 
 use super::ConfigError;
+use crate::domain::sync_plan::DEFAULT_FINAL_AFTER_DAY;
 use crate::domain::{Granularity, Metric, Money, RangePreset};
+use crate::sync::{DEFAULT_CE_MAX_ATTEMPTS, DEFAULT_CE_REQUESTS_PER_SECOND};
 use serde::Deserialize;
 use std::path::Path;
 
@@ -46,7 +48,7 @@ enum GranularityName {
     Monthly,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
     theme: Option<String>,
@@ -55,10 +57,13 @@ struct RawConfig {
     granularity: Option<GranularityName>,
     group_by_ou: Option<bool>,
     max_sync_cost: Option<toml::Spanned<String>>,
+    bill_final_after_day: Option<toml::Spanned<u32>>,
+    ce_requests_per_second: Option<toml::Spanned<f64>>,
+    ce_max_attempts: Option<toml::Spanned<u32>>,
 }
 
 /// The settings, with defaults filled in.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     pub theme: String,
     pub metric: Metric,
@@ -67,6 +72,13 @@ pub struct Config {
     pub group_by_ou: bool,
     /// Most a sync may spend on Cost Explorer requests, in dollars.
     pub max_sync_cost: Option<Money>,
+    /// Last month's bill is final once the new month is past this day (and Cost
+    /// Explorer no longer marks it estimated).
+    pub bill_final_after_day: u32,
+    /// Ceiling on Cost Explorer requests per second; 0 means none.
+    pub ce_requests_per_second: f64,
+    /// Attempts per Cost Explorer page when throttled, the first included.
+    pub ce_max_attempts: u32,
 }
 
 impl Default for Config {
@@ -78,6 +90,9 @@ impl Default for Config {
             granularity: Granularity::Daily,
             group_by_ou: false,
             max_sync_cost: None,
+            bill_final_after_day: DEFAULT_FINAL_AFTER_DAY,
+            ce_requests_per_second: DEFAULT_CE_REQUESTS_PER_SECOND,
+            ce_max_attempts: DEFAULT_CE_MAX_ATTEMPTS,
         }
     }
 }
@@ -116,6 +131,27 @@ impl Config {
                 })?),
                 None => None,
             },
+            bill_final_after_day: within(
+                file,
+                text,
+                raw.bill_final_after_day,
+                1..=28,
+                defaults.bill_final_after_day,
+            )?,
+            ce_requests_per_second: within(
+                file,
+                text,
+                raw.ce_requests_per_second,
+                0.0..=100.0,
+                defaults.ce_requests_per_second,
+            )?,
+            ce_max_attempts: within(
+                file,
+                text,
+                raw.ce_max_attempts,
+                1..=10,
+                defaults.ce_max_attempts,
+            )?,
         })
     }
 
@@ -133,6 +169,34 @@ impl Config {
                 )),
             )),
         }
+    }
+}
+
+/// A number that must lie in `range`, or the default when absent.
+fn within<T>(
+    file: &Path,
+    text: &str,
+    value: Option<toml::Spanned<T>>,
+    range: std::ops::RangeInclusive<T>,
+    default: T,
+) -> Result<T, ConfigError>
+where
+    T: PartialOrd + Copy + std::fmt::Display,
+{
+    match value {
+        None => Ok(default),
+        Some(v) if range.contains(v.get_ref()) => Ok(*v.get_ref()),
+        Some(v) => Err(ConfigError::at(
+            file,
+            text,
+            v.span().start,
+            format!(
+                "{} is out of range: use {} to {}",
+                v.get_ref(),
+                range.start(),
+                range.end()
+            ),
+        )),
     }
 }
 
@@ -179,6 +243,21 @@ mod tests {
         assert_eq!(c.max_sync_cost, Some(Money::from_nanos(250_000_000)));
         let err = parse("\nmax_sync_cost = \"a lot\"\n").unwrap_err();
         assert_eq!((err.line, err.key.as_deref()), (2, Some("max_sync_cost")));
+    }
+
+    #[test]
+    fn sync_tuning_is_range_checked_with_its_line() {
+        let c = parse("bill_final_after_day = 8\nce_requests_per_second = 0.5\n").unwrap();
+        assert_eq!(c.bill_final_after_day, 8);
+        assert_eq!(c.ce_requests_per_second, 0.5);
+        let err = parse("\n\nbill_final_after_day = 40\n").unwrap_err();
+        assert_eq!(
+            (err.line, err.key.as_deref()),
+            (3, Some("bill_final_after_day"))
+        );
+        assert!(err.to_string().contains("use 1 to 28"), "{err}");
+        let err = parse("ce_max_attempts = 0\n").unwrap_err();
+        assert_eq!((err.line, err.key.as_deref()), (1, Some("ce_max_attempts")));
     }
 
     #[test]

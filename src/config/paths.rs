@@ -41,8 +41,54 @@ impl Paths {
         self.config_dir.join("themes")
     }
 
+    /// The cache used before any sync has named one.
     pub fn cache_file(&self) -> PathBuf {
         self.data_dir.join("cache.sqlite")
+    }
+
+    /// One cache per organization or account ("org-o-abc", "account-1234...").
+    pub fn scope_cache_file(&self, scope_key: &str) -> PathBuf {
+        self.data_dir
+            .join("caches")
+            .join(format!("{scope_key}.sqlite"))
+    }
+
+    fn last_scope_file(&self) -> PathBuf {
+        self.data_dir.join("last-scope")
+    }
+
+    /// The scope of the last successful sync: what `costscope` opens by default.
+    pub fn last_scope(&self) -> Option<String> {
+        let text = std::fs::read_to_string(self.last_scope_file()).ok()?;
+        Some(text.trim().to_string()).filter(|k| crate::domain::scope::is_scope_key(k))
+    }
+
+    pub fn remember_scope(&self, scope_key: &str) -> std::io::Result<()> {
+        use std::io::Write;
+        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&self.data_dir)?;
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .write(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(self.last_scope_file())?;
+        writeln!(file, "{scope_key}")
+    }
+
+    /// The real (not demo) cache to open: an organization or account chosen with
+    /// `--org`, else the last one synced, else the default file.
+    pub fn default_cache(&self, org: Option<&str>) -> PathBuf {
+        match org {
+            Some(id) if id.starts_with("o-") => self.scope_cache_file(&format!("org-{id}")),
+            Some(id) => self.scope_cache_file(&format!("account-{id}")),
+            None => self
+                .last_scope()
+                .map_or_else(|| self.cache_file(), |k| self.scope_cache_file(&k)),
+        }
     }
 
     pub fn demo_cache_file(&self) -> PathBuf {

@@ -4,9 +4,11 @@ pub mod cost;
 pub mod money;
 pub mod org;
 pub mod period;
+pub mod scope;
 pub mod sync_plan;
 
 pub use cost::{change_ratio, DailyPoint, Granularity, Metric};
 pub use money::Money;
 pub use org::{Account, AccountStatus, OrgUnit, Organization};
 pub use period::{DateRange, Month, RangePreset};
+pub use scope::CostScope;

@@ -13,9 +13,10 @@ pub struct ApiCall {
     pub operation: &'static str,
     pub account: Option<String>,
     pub region: Option<String>,
-    /// Billed requests (pages) made.
+    /// Requests sent (each page and each retry is one).
     pub requests: u32,
-    pub throttled: bool,
+    /// How many of them were throttled (the column once held 0/1).
+    pub throttled: u32,
     pub error: Option<String>,
 }
 
@@ -52,5 +53,12 @@ impl Store {
             )
             .map(|n| n.max(0) as u64)
             .map_err(|e| self.sql_err(e))
+    }
+}
+
+impl Store {
+    /// Cost Explorer requests since the first of `month` ("YYYY-MM"), and what they cost.
+    pub fn ce_requests_in_month(&self, month: &str) -> StoreResult<u64> {
+        self.api_requests_since("ce", month)
     }
 }

@@ -1,36 +1,82 @@
-//! The cost sync: the organization, then each month that can still change, one
-//! transaction per month. A month that fails leaves the cached month as it was.
+//! The cost sync: who is signed in, the organization, then each month that can still
+//! change, one transaction per month. A month that fails leaves the cached month as it
+//! was; every AWS request is recorded in the cache.
 
-use crate::aws::cost_explorer::{fetch_daily_costs, CostRow};
+mod events;
+
+pub use events::{Progress, SyncEvent};
+
+use crate::aws::cost_explorer::{fetch_daily_costs, CallPolicy, CostRow};
+use crate::aws::identity::{identify as identify_caller, Identity};
 use crate::aws::organizations::fetch_organization;
-use crate::aws::AwsError;
+use crate::aws::pace::Pacer;
+use crate::aws::{AwsError, CostClients};
 use crate::domain::sync_plan::{is_final, months_to_fetch, DEFAULT_FINAL_AFTER_DAY};
-use crate::domain::{DateRange, Money, Month};
+use crate::domain::{Account, AccountStatus, CostScope, DateRange, Money, Month, Organization};
 use crate::store::{ApiCall, CostRecord, MonthStatus, Store, StoreError};
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+/// Cost Explorer's endpoint lives in us-east-1 whatever region the clients use.
+const CE_REGION: &str = "us-east-1";
 
 #[derive(Debug, Clone)]
 pub struct SyncOptions {
     /// Refetch closed months too.
     pub full: bool,
     pub today: NaiveDate,
-    /// RFC 3339 time recorded as when months were fetched.
+    /// RFC 3339 time recorded as when months were fetched and calls were made.
     pub now: String,
     /// Stop rather than spend more than this on Cost Explorer requests.
     pub max_cost: Option<Money>,
+    /// Last month's bill counts as final after this day of the new month.
+    pub final_after_day: u32,
+    /// Ceiling on Cost Explorer requests per second (0: none).
+    pub ce_requests_per_second: f64,
+    /// Attempts per Cost Explorer page when throttled, the first included.
+    pub ce_max_attempts: u32,
+    /// Wait after the first throttle; doubles after each.
+    pub ce_first_backoff: Duration,
 }
+
+impl SyncOptions {
+    /// The defaults, for a sync on `today` at `now`.
+    pub fn new(today: NaiveDate, now: impl Into<String>) -> SyncOptions {
+        SyncOptions {
+            full: false,
+            today,
+            now: now.into(),
+            max_cost: None,
+            final_after_day: DEFAULT_FINAL_AFTER_DAY,
+            ce_requests_per_second: DEFAULT_CE_REQUESTS_PER_SECOND,
+            ce_max_attempts: DEFAULT_CE_MAX_ATTEMPTS,
+            ce_first_backoff: Duration::from_secs(1),
+        }
+    }
+}
+
+/// AWS publishes no Cost Explorer rate; a few per second has not been throttled in
+/// practice and keeps a 14-month sync of a large organization under a minute.
+pub const DEFAULT_CE_REQUESTS_PER_SECOND: f64 = 5.0;
+pub const DEFAULT_CE_MAX_ATTEMPTS: u32 = 6;
 
 /// What one Cost Explorer request costs.
 pub const CE_REQUEST_PRICE: Money = Money::from_nanos(10_000_000);
 
+/// The price of `requests` Cost Explorer requests.
+pub fn ce_price(requests: u64) -> Money {
+    CE_REQUEST_PRICE.scale(i64::try_from(requests).unwrap_or(i64::MAX), 1)
+}
+
 /// What a sync did, for the CLI's summary and exit code.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SyncReport {
-    pub organization: Option<String>,
+    pub scope: Option<String>,
     pub months_written: Vec<Month>,
     pub rows: u64,
     pub ce_requests: u32,
+    pub ce_throttles: u32,
     pub failures: Vec<String>,
 }
 
@@ -43,48 +89,113 @@ pub enum SyncError {
     #[error(
         "this sync needs at least {requests} Cost Explorer request(s) ({}), over the cap of {}; \
          raise --max-cost (or max_sync_cost in the config) to allow it",
-        CE_REQUEST_PRICE.scale(i64::from(*requests), 1),
+        ce_price(u64::from(*requests)),
         cap
     )]
     OverCostCap { requests: u32, cap: Money },
+    #[error(
+        "this cache holds the costs of {cache}, but the credentials are for {signed_in}; \
+         costscope keeps one cache per organization: drop --cache (or COSTSCOPE_CACHE) to use \
+         the cache for {signed_in}, or choose the right --profile"
+    )]
+    OtherScope { cache: String, signed_in: String },
+    #[error("this is the demo cache; sync into a real cache (drop --cache to use the default)")]
+    DemoCache,
 }
 
-/// Progress lines for a terminal or a log.
-pub trait Progress {
-    fn note(&mut self, line: &str);
+impl SyncError {
+    /// The network is down: nothing changed and the cache is all there is.
+    pub fn is_offline(&self) -> bool {
+        matches!(self, SyncError::Aws(e) if e.is_offline())
+    }
 }
 
-impl<F: FnMut(&str)> Progress for F {
-    fn note(&mut self, line: &str) {
-        self(line)
+/// Who is signed in and what that lets costscope see, with the calls it took.
+#[derive(Debug, Clone)]
+pub struct Identified {
+    pub scope: CostScope,
+    pub identity: Identity,
+    calls: Vec<ApiCall>,
+}
+
+/// Step one of every sync, before a cache is chosen: the scope names the cache.
+pub async fn identify(clients: &CostClients, now: &str) -> Result<Identified, SyncError> {
+    let identity = identify_caller(&clients.sts, &clients.organizations).await?;
+    let scope = CostScope::of(
+        &identity.account_id,
+        identity
+            .organization
+            .as_ref()
+            .map(|(id, management)| (id.as_str(), management.as_str())),
+    );
+    let call = |service, operation| ApiCall {
+        at: now.to_string(),
+        service,
+        operation,
+        account: Some(identity.account_id.clone()),
+        region: None,
+        requests: 1,
+        throttled: 0,
+        error: None,
+    };
+    let mut describe = call("organizations", "DescribeOrganization");
+    describe.error = identity
+        .organization_unreadable
+        .as_ref()
+        .map(ToString::to_string);
+    let calls = vec![call("sts", "GetCallerIdentity"), describe];
+    Ok(Identified {
+        scope,
+        identity,
+        calls,
+    })
+}
+
+/// Marks the cache as this scope's, or refuses if it holds another's costs.
+fn claim_cache(store: &Store, scope: &CostScope) -> Result<(), SyncError> {
+    if store.meta("kind")?.as_deref() == Some("demo") {
+        return Err(SyncError::DemoCache);
+    }
+    let key = scope.key();
+    match store.meta("scope")? {
+        Some(held) if held != key => {
+            let label = store.meta("scope_label")?.unwrap_or(held);
+            Err(SyncError::OtherScope {
+                cache: label,
+                signed_in: scope.to_string(),
+            })
+        }
+        _ => {
+            store.set_meta("kind", "aws")?;
+            store.set_meta("scope", &key)?;
+            store.set_meta("scope_label", &scope.to_string())?;
+            Ok(())
+        }
     }
 }
 
 pub async fn run(
     store: &mut Store,
-    organizations: &aws_sdk_organizations::Client,
-    cost_explorer: &aws_sdk_costexplorer::Client,
+    clients: &CostClients,
+    identified: &Identified,
     options: &SyncOptions,
     progress: &mut dyn Progress,
 ) -> Result<SyncReport, SyncError> {
-    let mut report = SyncReport::default();
-    store.set_meta("kind", "aws")?;
-    match fetch_organization(organizations).await {
-        Ok(org) => {
-            progress.note(&format!(
-                "organization: {} accounts in {} units",
-                org.accounts.len(),
-                org.units.len()
-            ));
-            report.organization = Some(format!("{} accounts", org.accounts.len()));
-            store.replace_org(&org)?;
-        }
-        Err(e @ (AwsError::NotInOrganization | AwsError::AccessDenied { .. })) => {
-            // Costs still load; accounts then appear by id only.
-            progress.note(&format!("organization not read ({e}); costs only"));
-        }
-        Err(e) => return Err(e.into()),
+    let scope = &identified.scope;
+    claim_cache(store, scope)?;
+    for call in &identified.calls {
+        store.record_api_call(call)?;
     }
+    let mut report = SyncReport {
+        scope: Some(scope.to_string()),
+        ..SyncReport::default()
+    };
+    progress.event(&SyncEvent::Scope(scope.clone()));
+    if let Some(advice) = scope.advice() {
+        progress.event(&SyncEvent::Advice(advice));
+    }
+    load_organization(store, clients, identified, options, progress).await?;
+
     let cached_final: Vec<Month> = store
         .summary()?
         .months
@@ -95,15 +206,14 @@ pub async fn run(
     let months = months_to_fetch(options.today, &cached_final, options.full);
     // Each month is at least one request; pages beyond the first are only known later.
     let at_least = months.len() as u32;
-    progress.note(&format!(
-        "fetching {} month(s): at least {at_least} Cost Explorer request(s), {}",
-        months.len(),
-        CE_REQUEST_PRICE.scale(i64::from(at_least), 1)
-    ));
+    progress.event(&SyncEvent::Planned {
+        months: months.clone(),
+        at_least_requests: at_least,
+    });
     let over = |requests: u32| {
         options
             .max_cost
-            .filter(|cap| CE_REQUEST_PRICE.scale(i64::from(requests), 1) > *cap)
+            .filter(|cap| ce_price(u64::from(requests)) > *cap)
     };
     if let Some(cap) = over(at_least) {
         return Err(SyncError::OverCostCap {
@@ -111,6 +221,12 @@ pub async fn run(
             cap,
         });
     }
+    let pacer = Pacer::per_second(options.ce_requests_per_second);
+    let policy = CallPolicy {
+        pacer: &pacer,
+        max_attempts: options.ce_max_attempts,
+        first_backoff: options.ce_first_backoff,
+    };
     for (done, month) in months.iter().copied().enumerate() {
         // Pagination can make months cost more than one request: check before each.
         let still_needed = report.ce_requests + (months.len() - done) as u32;
@@ -120,35 +236,42 @@ pub async fn run(
                 cap,
             }
             .to_string();
-            progress.note(&format!("stopping before {month}: {text}"));
+            progress.event(&SyncEvent::Stopped(format!("before {month}: {text}")));
             report
                 .failures
                 .push(format!("{month}: not fetched, over the cost cap"));
             break;
         }
+        progress.event(&SyncEvent::MonthStarted {
+            month,
+            index: done,
+            of: months.len(),
+        });
         let days = DateRange::new(month.first_day(), month.last_day().min(options.today));
-        let result = fetch_daily_costs(cost_explorer, days).await;
-        let (requests, error) = match &result {
-            Ok(costs) => (costs.pages, None),
-            // At least the failing request was made and billed.
-            Err(e) => (1, Some(e.to_string())),
-        };
-        report.ce_requests += requests;
+        let chain = fetch_daily_costs(&clients.cost_explorer, days, policy).await;
+        report.ce_requests += chain.requests;
+        report.ce_throttles += chain.throttles;
         store.record_api_call(&ApiCall {
             at: options.now.clone(),
             service: "ce",
             operation: "GetCostAndUsage",
             account: None,
-            region: Some("us-east-1".to_string()),
-            requests,
-            throttled: matches!(result, Err(AwsError::Throttled { .. })),
-            error,
+            region: Some(CE_REGION.to_string()),
+            requests: chain.requests,
+            throttled: chain.throttles,
+            error: chain.result.as_ref().err().map(ToString::to_string),
         })?;
-        let costs = match result {
+        let costs = match chain.result {
             Ok(costs) => costs,
-            Err(e @ AwsError::Unreachable { .. }) => return Err(e.into()),
+            Err(e) if e.is_offline() || e.is_credentials() => {
+                finish(store, options, &report)?;
+                return Err(e.into());
+            }
             Err(e) => {
-                progress.note(&format!("{month}: not loaded: {e}"));
+                progress.event(&SyncEvent::MonthFailed {
+                    month,
+                    reason: e.to_string(),
+                });
                 report.failures.push(format!("{month}: {e}"));
                 continue;
             }
@@ -161,20 +284,98 @@ pub async fn run(
                 month,
                 options.today,
                 costs.estimated,
-                DEFAULT_FINAL_AFTER_DAY,
+                options.final_after_day,
             ),
             source: "cost-explorer".to_string(),
         };
-        let final_note = if status.is_final { "final" } else { "open" };
-        let written = store.replace_month(status, records)?;
-        progress.note(&format!(
-            "{month}: {written} rows in {} request(s) ({final_note})",
-            costs.pages
-        ));
-        report.rows += written;
+        let is_final = status.is_final;
+        let rows = store.replace_month(status, records)?;
+        progress.event(&SyncEvent::MonthLoaded {
+            month,
+            rows,
+            requests: chain.requests,
+            is_final,
+        });
+        report.rows += rows;
         report.months_written.push(month);
     }
+    finish(store, options, &report)?;
     Ok(report)
+}
+
+/// Remembers what the last sync did and cost, for the status bar.
+fn finish(store: &Store, options: &SyncOptions, report: &SyncReport) -> Result<(), StoreError> {
+    store.set_meta("last_sync_at", &options.now)?;
+    store.set_meta("last_sync_ce_requests", &report.ce_requests.to_string())?;
+    store.set_meta("last_sync_failures", &report.failures.len().to_string())
+}
+
+/// The organization's accounts and OUs, or the signed-in account alone when the
+/// organization cannot be listed (or the scope is one account).
+async fn load_organization(
+    store: &mut Store,
+    clients: &CostClients,
+    identified: &Identified,
+    options: &SyncOptions,
+    progress: &mut dyn Progress,
+) -> Result<(), SyncError> {
+    let account = &identified.identity.account_id;
+    if identified.scope.covers_whole_organization() {
+        let fetched = fetch_organization(&clients.organizations).await;
+        store.record_api_call(&ApiCall {
+            at: options.now.clone(),
+            service: "organizations",
+            operation: "ListRoots/ListOrganizationalUnitsForParent/ListAccounts",
+            account: Some(account.clone()),
+            region: None,
+            requests: fetched.as_ref().map_or(1, |f| f.requests),
+            throttled: 0,
+            error: fetched.as_ref().err().map(ToString::to_string),
+        })?;
+        match fetched {
+            Ok(fetched) => {
+                let org = fetched.organization;
+                progress.event(&SyncEvent::Organization {
+                    accounts: org.accounts.len(),
+                    units: org.units.len(),
+                });
+                store.replace_org(&org)?;
+                return Ok(());
+            }
+            Err(e @ AwsError::AccessDenied { .. }) => {
+                progress.event(&SyncEvent::Advice(format!(
+                    "cannot list the organization's accounts ({e}); accounts show by id"
+                )));
+                return Ok(());
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if let Some(e) = &identified.identity.organization_unreadable {
+        progress.event(&SyncEvent::Advice(format!(
+            "organization not read ({e}); using the signed-in account alone"
+        )));
+    }
+    store.replace_org(&single_account(account))?;
+    progress.event(&SyncEvent::Organization {
+        accounts: 1,
+        units: 0,
+    });
+    Ok(())
+}
+
+fn single_account(id: &str) -> Organization {
+    Organization {
+        units: Vec::new(),
+        accounts: vec![Account {
+            id: id.to_string(),
+            name: id.to_string(),
+            email: String::new(),
+            status: AccountStatus::Active,
+            ou_id: String::new(),
+            joined: None,
+        }],
+    }
 }
 
 /// Storage records in (service, account, day) order, one per day: the writer's contract.

@@ -3,6 +3,23 @@
 use super::model::ViewData;
 use crate::config::Theme;
 use crate::domain::RangePreset;
+use crate::sync::SyncEvent;
+
+/// How a background sync ended, as the app needs to show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SyncOutcome {
+    Done {
+        months: usize,
+        rows: u64,
+        requests: u32,
+        failures: usize,
+    },
+    Failed {
+        message: String,
+        /// The network is down: the cache is all there is.
+        offline: bool,
+    },
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
@@ -12,6 +29,7 @@ pub enum Action {
     Filter,
     Command,
     Reload,
+    Refresh,
     Up,
     Down,
     PageUp,
@@ -43,8 +61,10 @@ pub enum Action {
     /// Runs a `:` command line directly.
     RunCommand(String),
     Resize(u16, u16),
-    // Results of effects.
+    // Results of effects and background jobs.
     Loaded(Box<ViewData>),
+    SyncProgress(SyncEvent),
+    SyncFinished(SyncOutcome),
     ThemeLoaded(Box<Theme>),
     Failed(String),
 }
@@ -56,6 +76,7 @@ pub const BINDABLE: &[(&str, Action)] = &[
     ("filter", Action::Filter),
     ("command", Action::Command),
     ("reload", Action::Reload),
+    ("refresh", Action::Refresh),
     ("up", Action::Up),
     ("down", Action::Down),
     ("page_up", Action::PageUp),
@@ -103,6 +124,10 @@ pub enum Effect {
     Load,
     /// Re-read the cache summary and organization, then the view.
     Reload,
+    /// The same, without saying so (data landed from a background sync).
+    ReloadData,
+    /// Start a sync from AWS in the background.
+    StartSync,
     LoadTheme(String),
     Quit,
 }

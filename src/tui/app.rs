@@ -1,9 +1,10 @@
 //! The runtime around `update`: runs effects against the cache, maps keys to actions,
 //! and drives a real terminal.
 
-use super::action::{bindable, Action, Effect};
+use super::action::{bindable, Action, Effect, SyncOutcome};
 use super::load::load;
 use super::model::ViewData;
+use super::refresh::{Reporter, SyncLauncher};
 use super::state::{Catalog, Mode, Severity, State};
 use super::update::update;
 use super::view::render;
@@ -14,27 +15,55 @@ use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use ratatui::{backend::Backend, Terminal};
 use std::path::PathBuf;
 use tokio::signal::unix::{signal, SignalKind};
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
+
+/// What reaches the loop: terminal input, or an action from a background job.
+#[derive(Debug)]
+pub enum Message {
+    Terminal(Event),
+    Action(Action),
+}
 
 pub struct App {
     pub state: State,
     store: Store,
     themes_dir: Option<PathBuf>,
+    syncer: Option<Box<dyn SyncLauncher>>,
+    sender: UnboundedSender<Message>,
+    inbox: UnboundedReceiver<Message>,
 }
 
 impl App {
     pub fn new(store: Store, mut state: State, themes_dir: Option<PathBuf>) -> StoreResult<App> {
         state.cache_label = display_path(store.path());
+        let (sender, inbox) = tokio::sync::mpsc::unbounded_channel();
         let mut app = App {
             state,
             store,
             themes_dir,
+            syncer: None,
+            sender,
+            inbox,
         };
         app.reload()?;
         Ok(app)
     }
 
+    /// Lets `r` start a background sync with this launcher.
+    pub fn with_sync(mut self, syncer: Box<dyn SyncLauncher>) -> App {
+        self.syncer = Some(syncer);
+        self.state.sync.available = true;
+        self
+    }
+
     fn reload(&mut self) -> StoreResult<()> {
         self.state.summary = self.store.summary()?;
+        self.state.sync.last_sync_requests = self
+            .store
+            .meta("last_sync_ce_requests")?
+            .and_then(|n| n.parse().ok());
+        let this_month = crate::domain::Month::of(self.state.today).to_string();
+        self.state.sync.ce_requests_this_month = self.store.ce_requests_in_month(&this_month)?;
         let (org, keys) = self.store.organization()?;
         self.state.catalog = Catalog::new(org, keys, self.store.services()?);
         self.load_view()
@@ -68,6 +97,20 @@ impl App {
                 Effect::Reload => self.reload().map(|_| {
                     self.state.message = Some((Severity::Info, "reloaded from the cache".into()));
                 }),
+                Effect::ReloadData => self.reload(),
+                Effect::StartSync => {
+                    match &self.syncer {
+                        Some(syncer) => syncer.start(Reporter(self.sender.clone())),
+                        None => queue.extend(update(
+                            &mut self.state,
+                            Action::SyncFinished(SyncOutcome::Failed {
+                                message: "syncing is not available here".into(),
+                                offline: false,
+                            }),
+                        )),
+                    }
+                    Ok(())
+                }
                 Effect::LoadTheme(name) => {
                     let next = match Theme::load(&name, self.themes_dir.as_deref()) {
                         Ok(theme) => Action::ThemeLoaded(Box::new(theme)),
@@ -121,11 +164,11 @@ impl App {
             .enable_time()
             .enable_io()
             .build()?;
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let tx = self.sender.clone();
         // Terminal input blocks, so it gets its own thread; the app only awaits messages.
         std::thread::spawn(move || {
             while let Ok(event) = crossterm::event::read() {
-                if tx.send(event).is_err() {
+                if tx.send(Message::Terminal(event)).is_err() {
                     break;
                 }
             }
@@ -137,16 +180,16 @@ impl App {
             let mut terminate = signal(SignalKind::terminate())?;
             loop {
                 let event = tokio::select! {
-                    event = rx.recv() => match event {
+                    event = self.inbox.recv() => match event {
                         Some(event) => event,
                         None => break,
                     },
                     _ = hangup.recv() => break,
                     _ = terminate.recv() => break,
                 };
-                let mut dirty = self.handle_event(event);
-                while let Ok(more) = rx.try_recv() {
-                    dirty |= self.handle_event(more);
+                let mut dirty = self.handle_message(event);
+                while let Ok(more) = self.inbox.try_recv() {
+                    dirty |= self.handle_message(more);
                 }
                 if self.state.should_quit {
                     break;
@@ -160,6 +203,37 @@ impl App {
     }
 
     /// Returns whether the screen needs redrawing.
+    fn handle_message(&mut self, message: Message) -> bool {
+        match message {
+            Message::Terminal(event) => self.handle_event(event),
+            Message::Action(action) => {
+                self.dispatch(action);
+                true
+            }
+        }
+    }
+
+    /// Applies what background jobs have sent until a sync ends (or `timeout`), for
+    /// headless use without a terminal. Returns whether the sync ended in time.
+    pub fn wait_for_sync(&mut self, timeout: std::time::Duration) -> bool {
+        let deadline = std::time::Instant::now() + timeout;
+        while self.state.sync.running.is_some() {
+            match self.inbox.try_recv() {
+                Ok(message) => {
+                    self.handle_message(message);
+                }
+                Err(tokio::sync::mpsc::error::TryRecvError::Empty) => {
+                    if std::time::Instant::now() >= deadline {
+                        return false;
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                Err(tokio::sync::mpsc::error::TryRecvError::Disconnected) => return false,
+            }
+        }
+        true
+    }
+
     fn handle_event(&mut self, event: Event) -> bool {
         match event {
             Event::Key(key) => match self.action_for_key(key) {

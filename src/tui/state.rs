@@ -2,7 +2,7 @@
 
 use super::model::ViewData;
 use crate::config::{Config, Keymap, Theme};
-use crate::domain::{DateRange, Granularity, Metric, Organization, RangePreset};
+use crate::domain::{DateRange, Granularity, Metric, Month, Organization, RangePreset};
 use crate::store::{AccountKey, CacheSummary, ServiceKey};
 use chrono::NaiveDate;
 use std::collections::HashMap;
@@ -71,7 +71,35 @@ pub enum Mode {
     Normal,
     Filter,
     Command(String),
-    Help { scroll: u16 },
+    Help {
+        scroll: u16,
+    },
+    /// The refresh dialog: what a sync would fetch and cost, before it starts.
+    ConfirmSync {
+        months: Vec<Month>,
+        at_least_requests: u32,
+    },
+}
+
+/// The background sync as the status bar shows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncStatus {
+    /// A sync can be started here (a real cache, with AWS reachable in principle).
+    pub available: bool,
+    pub running: Option<SyncRun>,
+    /// The last sync could not reach AWS: the views show the cache only.
+    pub offline: bool,
+    /// Cost Explorer requests of the last sync, from the cache.
+    pub last_sync_requests: Option<u64>,
+    /// Cost Explorer requests costscope made this calendar month, from the cache.
+    pub ce_requests_this_month: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncRun {
+    pub done: usize,
+    pub of: usize,
+    pub current: Option<Month>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -143,6 +171,7 @@ pub struct State {
     pub catalog: Catalog,
     pub summary: CacheSummary,
     pub cache_label: String,
+    pub sync: SyncStatus,
     pub size: (u16, u16),
     pub should_quit: bool,
 }
@@ -168,6 +197,7 @@ impl State {
                 data_as_of: None,
             },
             cache_label: String::new(),
+            sync: SyncStatus::default(),
             size: (80, 24),
             should_quit: false,
         }

@@ -3,6 +3,7 @@
 use super::action::{Action, Effect};
 use super::model::{RowKey, TableRow, ViewData};
 use super::state::{Mode, OverviewFocus, Severity, State, ViewKind, ViewState};
+use super::sync_update;
 use super::table::{visible_rows, COLUMNS};
 use crate::domain::{Metric, Month, RangePreset};
 
@@ -27,12 +28,15 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             return vec![];
         }
         Action::RunCommand(line) => return run_command(state, &line),
+        Action::SyncProgress(event) => return sync_update::on_event(state, event),
+        Action::SyncFinished(outcome) => return sync_update::on_finished(state, outcome),
         _ => {}
     }
     match state.mode.clone() {
         Mode::Help { scroll } => update_help(state, action, scroll),
         Mode::Filter => update_filter(state, action),
         Mode::Command(input) => update_command_line(state, action, input),
+        Mode::ConfirmSync { .. } => sync_update::update_confirm(state, action),
         Mode::Normal => update_normal(state, action),
     }
 }
@@ -108,6 +112,7 @@ fn update_normal(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Filter => state.mode = Mode::Filter,
         Action::Command => state.mode = Mode::Command(String::new()),
         Action::Reload => return vec![Effect::Reload],
+        Action::Refresh => return sync_update::request_refresh(state),
         Action::Up => move_selection(state, -1),
         Action::Down => move_selection(state, 1),
         Action::PageUp => move_selection(state, -(state.page_size() as i64)),
@@ -291,6 +296,8 @@ fn run_command(state: &mut State, line: &str) -> Vec<Effect> {
             Ok(key) => open_path(state, ViewKind::Services, ViewKind::ServiceAccounts(key)),
             Err(text) => error(state, text),
         },
+        ("sync" | "refresh", _) => sync_update::request_refresh(state),
+        ("reload", _) => vec![Effect::Reload],
         ("theme", false) => vec![Effect::LoadTheme(arg.to_string())],
         ("theme", true) => error(state, "usage: :theme <name>, e.g. :theme light".to_string()),
         ("range", _) => match RangePreset::parse(arg) {
@@ -312,7 +319,7 @@ fn run_command(state: &mut State, line: &str) -> Vec<Effect> {
         },
         (other, _) => error(
             state,
-            format!("unknown command :{other} (try :overview, :accounts, :services, :account <id|name>, :service <name>, :range, :metric, :theme, :q)"),
+            format!("unknown command :{other} (try :overview, :accounts, :services, :account <id|name>, :service <name>, :range, :metric, :theme, :sync, :reload, :q)"),
         ),
     }
 }

@@ -51,9 +51,59 @@ pub fn render(frame: &mut Frame, state: &State) {
     }
     render_hints(frame, hints, state);
     render_status(frame, status, state);
-    if let Mode::Help { scroll } = state.mode {
-        render_help(frame, area, state, scroll);
+    match &state.mode {
+        Mode::Help { scroll } => render_help(frame, area, state, *scroll),
+        Mode::ConfirmSync {
+            months,
+            at_least_requests,
+        } => render_confirm_sync(frame, area, state, months, *at_least_requests),
+        _ => {}
     }
+}
+
+/// The refresh dialog: what the sync will fetch and at least cost, before anything runs.
+fn render_confirm_sync(
+    frame: &mut Frame,
+    area: Rect,
+    state: &State,
+    months: &[crate::domain::Month],
+    at_least_requests: u32,
+) {
+    let theme = &state.theme;
+    let width = area.width.saturating_sub(8).min(72);
+    let rect = Rect::new(area.x + (area.width - width) / 2, area.y + 4, width, 10);
+    let list = match months {
+        [] => "none (every month is final)".to_string(),
+        [only] => only.to_string(),
+        [first, .., last] => format!("{first} … {last}"),
+    };
+    let text = vec![
+        Line::from(format!("Months to fetch: {} ({list})", months.len())),
+        Line::from(format!(
+            "Cost Explorer: at least {at_least_requests} request(s), {} (each page is $0.01)",
+            crate::sync::ce_price(u64::from(at_least_requests))
+        )),
+        Line::from(format!(
+            "Spent this month so far: {}",
+            crate::sync::ce_price(state.sync.ce_requests_this_month)
+        )),
+        Line::from(""),
+        Line::from("The sync runs in the background; keep browsing while it loads."),
+        Line::from(""),
+        Line::from(vec![
+            Span::styled("enter", Style::default().fg(theme.accent)),
+            Span::raw(" start   "),
+            Span::styled("esc", Style::default().fg(theme.accent)),
+            Span::raw(" cancel"),
+        ]),
+    ];
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(text)
+            .block(block(" Sync from AWS ", theme))
+            .wrap(Wrap { trim: true }),
+        rect,
+    );
 }
 
 fn render_too_small(frame: &mut Frame, area: Rect, theme: &Theme) {
@@ -581,8 +631,8 @@ fn render_empty(frame: &mut Frame, area: Rect, state: &State) {
             Style::default().add_modifier(Modifier::BOLD),
         )),
         Line::from(""),
-        Line::from("Try the built-in demo organization:  costscope demo"),
-        Line::from("Loading a real organization from AWS (costscope sync) is not built yet."),
+        Line::from("Load your organization from AWS: press r (or run costscope sync)."),
+        Line::from("Or try the built-in demo organization:  costscope demo"),
     ];
     frame.render_widget(
         Paragraph::new(text)
@@ -717,6 +767,36 @@ fn render_status(frame: &mut Frame, area: Rect, state: &State) {
         spans.push(Span::styled(
             format!("· open: {} ", open.join(", ")),
             Style::default().fg(theme.warning).bg(theme.status_bg),
+        ));
+    }
+    if let Some(run) = &state.sync.running {
+        let month = run.current.map_or_else(String::new, |m| format!(" {m}"));
+        spans.push(Span::styled(
+            format!("· syncing {}/{}{month} ", run.done, run.of),
+            Style::default().fg(theme.accent).bg(theme.status_bg),
+        ));
+    }
+    if state.sync.offline {
+        spans.push(Span::styled(
+            " OFFLINE ",
+            Style::default()
+                .fg(theme.status_bg)
+                .bg(theme.warning)
+                .add_modifier(Modifier::BOLD),
+        ));
+    }
+    if !state.is_demo()
+        && (state.sync.last_sync_requests.is_some() || state.sync.ce_requests_this_month > 0)
+    {
+        let last = state.sync.last_sync_requests.map_or_else(String::new, |n| {
+            format!("last sync {} · ", crate::sync::ce_price(n))
+        });
+        spans.push(Span::styled(
+            format!(
+                "· {last}CE this month {} ",
+                crate::sync::ce_price(state.sync.ce_requests_this_month)
+            ),
+            base,
         ));
     }
     // The full path when it fits, else the file name: which cache is open must show.

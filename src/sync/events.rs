@@ -1,0 +1,82 @@
+//! What a sync reports while it runs, for a progress bar, plain lines or the TUI.
+
+use crate::domain::{CostScope, Month};
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SyncEvent {
+    Scope(CostScope),
+    /// Something the user should know about what the totals cover.
+    Advice(String),
+    Organization {
+        accounts: usize,
+        units: usize,
+    },
+    Planned {
+        months: Vec<Month>,
+        at_least_requests: u32,
+    },
+    MonthStarted {
+        month: Month,
+        index: usize,
+        of: usize,
+    },
+    MonthLoaded {
+        month: Month,
+        rows: u64,
+        requests: u32,
+        is_final: bool,
+    },
+    MonthFailed {
+        month: Month,
+        reason: String,
+    },
+    Stopped(String),
+}
+
+impl fmt::Display for SyncEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SyncEvent::Scope(scope) => write!(f, "signed in to {scope}"),
+            SyncEvent::Advice(text) => write!(f, "note: {text}"),
+            SyncEvent::Organization { accounts, units } => {
+                write!(f, "organization: {accounts} accounts in {units} units")
+            }
+            SyncEvent::Planned {
+                months,
+                at_least_requests,
+            } => write!(
+                f,
+                "fetching {} month(s): at least {at_least_requests} Cost Explorer request(s), {}",
+                months.len(),
+                super::ce_price(u64::from(*at_least_requests))
+            ),
+            SyncEvent::MonthStarted { month, index, of } => {
+                write!(f, "{month}: fetching ({}/{of})", index + 1)
+            }
+            SyncEvent::MonthLoaded {
+                month,
+                rows,
+                requests,
+                is_final,
+            } => write!(
+                f,
+                "{month}: {rows} rows in {requests} request(s) ({})",
+                if *is_final { "final" } else { "open" }
+            ),
+            SyncEvent::MonthFailed { month, reason } => write!(f, "{month}: not loaded: {reason}"),
+            SyncEvent::Stopped(why) => write!(f, "stopped {why}"),
+        }
+    }
+}
+
+/// Receives a sync's events as they happen.
+pub trait Progress {
+    fn event(&mut self, event: &SyncEvent);
+}
+
+impl<F: FnMut(&SyncEvent)> Progress for F {
+    fn event(&mut self, event: &SyncEvent) {
+        self(event)
+    }
+}
