@@ -347,10 +347,42 @@ fn a_view_the_cache_cannot_answer_says_so_instead_of_showing_stale_data() {
     assert!(app.state.message.is_some());
     assert!(current_rows(&app.state).is_empty());
 
-    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 30)).unwrap();
-    app.render_to(&mut terminal).unwrap();
-    assert!(terminal
-        .backend()
-        .to_string()
-        .contains("could not be read from the cache"));
+    assert!(common::screen_text(&app, 100, 30).contains("could not be read from the cache"));
+}
+
+#[test]
+fn the_demo_has_nothing_to_sync() {
+    let mut app = app();
+    app.dispatch(Action::Refresh);
+    assert_eq!(app.state.mode, Mode::Normal);
+    let (_, text) = app.state.message.clone().unwrap();
+    assert!(text.contains("nothing to sync"), "{text}");
+}
+
+#[test]
+fn refresh_shows_the_cost_first_and_only_enter_starts_it() {
+    let mut state = app().state;
+    state.summary.kind = Some(costscope::store::CacheKind::Aws);
+    state.sync.available = true;
+    // Every month of the demo is cached and all but the current one are final.
+    assert!(update(&mut state, Action::Refresh).is_empty());
+    let Mode::ConfirmSync {
+        months,
+        at_least_requests,
+    } = state.mode.clone()
+    else {
+        panic!("{:?}", state.mode)
+    };
+    assert_eq!(months, vec![Month::new(2026, 11).unwrap()]);
+    assert_eq!(at_least_requests, 1);
+    for key in [Action::Down, Action::Refresh, Action::Back] {
+        assert!(update(&mut state, key).is_empty(), "no effect before enter");
+    }
+    assert_eq!(state.mode, Mode::Normal, "esc cancelled");
+    update(&mut state, Action::Refresh);
+    assert_eq!(update(&mut state, Action::Enter), vec![Effect::StartSync]);
+    assert!(state.sync.running.is_some());
+    // A second refresh while one runs is refused, not queued.
+    assert!(update(&mut state, Action::Refresh).is_empty());
+    assert_eq!(state.mode, Mode::Normal);
 }

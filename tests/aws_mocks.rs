@@ -1,6 +1,8 @@
 //! Error paths of the Cost Explorer adapter with aws-smithy-mocks: throttling that
 //! recovers, throttling that runs out, and access denied.
 
+mod common;
+
 use aws_sdk_costexplorer::config::retry::RetryConfig;
 use aws_sdk_costexplorer::error::ErrorMetadata;
 use aws_sdk_costexplorer::operation::get_cost_and_usage::{
@@ -469,4 +471,58 @@ async fn list_accounts_follows_a_token_past_an_empty_page() {
     assert_eq!(org.requests, 3, "ListRoots, then two ListAccounts pages");
     assert_eq!(org.organization.accounts.len(), 1);
     assert_eq!(org.organization.accounts[0].name, "late-page");
+}
+
+#[tokio::test]
+async fn with_the_network_down_the_tui_says_offline_and_keeps_the_cache() {
+    use costscope::store::Store;
+    use costscope::tui::refresh::{AwsSync, Connect};
+    use costscope::tui::Action;
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cache.sqlite");
+    let mut store = Store::open(&path).unwrap();
+    let rules = ce_by_month("1.00", None);
+    let (report, _) = sync_with(&mut store, &clients(MANAGEMENT, true, &rules), &options()).await;
+    report.unwrap();
+
+    // Nothing listens on this loopback port: every connection is refused.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(format!("http://127.0.0.1:{port}"))
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_sts::config::Credentials::new(
+            "testing", "testing", None, None, "test",
+        ))
+        .load()
+        .await;
+    let syncer = AwsSync {
+        cache: path.clone(),
+        connect: Connect::Config(Box::new(config)),
+        options: options(),
+    };
+    let mut app = common::app_on(store).with_sync(Box::new(syncer));
+    let before = app.state.summary.clone();
+    app.dispatch(Action::Refresh);
+    app.dispatch(Action::Enter);
+    let ended = tokio::task::spawn_blocking(move || {
+        let ended = app.wait_for_sync(Duration::from_secs(120));
+        (ended, app)
+    })
+    .await
+    .unwrap();
+    let (ended, app) = ended;
+    assert!(ended);
+    assert!(app.state.sync.offline, "{:?}", app.state.message);
+    let (_, message) = app.state.message.clone().unwrap();
+    assert!(
+        message.starts_with("offline: cannot reach AWS"),
+        "{message}"
+    );
+    assert_eq!(app.state.summary, before, "the cache is as it was");
+
+    let screen = common::screen_text(&app, 120, 30);
+    assert!(screen.contains("OFFLINE"), "{screen}");
 }

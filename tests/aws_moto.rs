@@ -1,6 +1,8 @@
 //! The real SDK clients against moto's server on loopback (started by scripts/test.sh,
 //! which exports COSTSCOPE_TEST_MOTO_URL). With CI set, a missing server fails the test.
 
+mod common;
+
 use chrono::NaiveDate;
 use costscope::aws::CostClients;
 use costscope::domain::{Metric, Money, Month};
@@ -378,7 +380,7 @@ fn an_account_outside_any_organization_syncs_alone_and_never_into_another_scope(
 #[test]
 fn the_tui_refresh_syncs_in_the_background_and_the_views_follow() {
     use costscope::tui::refresh::{AwsSync, Connect};
-    use costscope::tui::{Action, App, State};
+    use costscope::tui::Action;
 
     let Some(url) = moto_url() else { return };
     let _turn = MOTO.lock().unwrap_or_else(|e| e.into_inner());
@@ -397,19 +399,12 @@ fn the_tui_refresh_syncs_in_the_background_and_the_views_follow() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("cache.sqlite");
     let store = Store::open(&path).unwrap();
-    let cfg = costscope::config::Config::default();
-    let theme = costscope::config::Theme::load("default", None).unwrap();
-    let keymap =
-        costscope::config::Keymap::defaults(&costscope::tui::action::bindable_names()).unwrap();
-    let state = State::new(&cfg, theme, keymap, today());
     let syncer = AwsSync {
         cache: path.clone(),
-        connect: Connect::Config(config),
+        connect: Connect::Config(Box::new(config)),
         options: SyncOptions::new(today(), ""),
     };
-    let mut app = App::new(store, state, None)
-        .unwrap()
-        .with_sync(Box::new(syncer));
+    let mut app = common::app_on(store).with_sync(Box::new(syncer));
     assert!(app.state.summary.months.is_empty());
 
     app.dispatch(Action::Refresh);
@@ -436,15 +431,95 @@ fn the_tui_refresh_syncs_in_the_background_and_the_views_follow() {
         app.state.data,
         costscope::tui::model::ViewData::Overview(_)
     ));
-    let backend = ratatui::backend::TestBackend::new(160, 30);
-    let mut terminal = ratatui::Terminal::new(backend).unwrap();
-    app.render_to(&mut terminal).unwrap();
-    let screen: String = terminal
-        .backend()
-        .buffer()
-        .content()
-        .iter()
-        .map(|c| c.symbol())
-        .collect();
+    let screen = common::screen_text(&app, 160, 30);
     assert!(screen.contains("last sync $0.14"), "{screen}");
+}
+
+#[test]
+fn the_cli_syncs_into_the_organizations_own_cache_and_reads_it_offline() {
+    let Some(url) = moto_url() else { return };
+    let _turn = MOTO.lock().unwrap_or_else(|e| e.into_inner());
+    assert_eq!(post(&url, "/moto-api/reset", ""), 200);
+    let org_id = runtime().block_on(async {
+        let config = sdk_config(&url).await;
+        let created = aws_sdk_organizations::Client::new(&config)
+            .create_organization()
+            .send()
+            .await
+            .unwrap();
+        created.organization().unwrap().id().unwrap().to_string()
+    });
+    queue_one_row_per_month(&url, "123456789012", "1.25");
+
+    let home = tempfile::tempdir().unwrap();
+    let run = |endpoint: &str, args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_costscope"))
+            .env("HOME", home.path())
+            .env("XDG_CONFIG_HOME", home.path().join("config"))
+            .env("XDG_DATA_HOME", home.path().join("data"))
+            .env("XDG_STATE_HOME", home.path().join("state"))
+            .env_remove("COSTSCOPE_CACHE")
+            .env_remove("AWS_PROFILE")
+            .env("COSTSCOPE_TODAY", "2026-11-20")
+            .env("AWS_ENDPOINT_URL", endpoint)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+
+    let (code, _, err) = run(&url, &["sync"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        err.contains("fetching 14 month(s): at least 14 Cost Explorer request(s), $0.14"),
+        "{err}"
+    );
+    assert!(err.contains("14 Cost Explorer request(s) ($0.14)"), "{err}");
+    let cache = home
+        .path()
+        .join(format!("data/costscope/caches/org-{org_id}.sqlite"));
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&cache).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "owner-only cache");
+
+    // Right after: only the open month.
+    let (code, _, err) = run(&url, &["sync"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("fetching 1 month(s)"), "{err}");
+
+    // With the network gone, the last synced organization's cache still answers.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let nowhere = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let (code, out, err) = run(
+        &nowhere,
+        &[
+            "costs", "--month", "2026-10", "--by", "account", "--format", "csv",
+        ],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        out.contains("123456789012") && out.contains("1.25"),
+        "{out}"
+    );
+
+    // And a sync without network says so and exits non-zero, leaving the cache alone.
+    let (code, _, err) = run(&nowhere, &["sync"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("cannot reach AWS"), "{err}");
+    let (_, out, _) = run(
+        &nowhere,
+        &[
+            "costs", "--month", "2026-10", "--by", "account", "--format", "csv",
+        ],
+    );
+    assert!(out.contains("1.25"), "{out}");
 }

@@ -35,7 +35,7 @@ pub enum Connect {
         region: Option<String>,
     },
     /// A ready SDK configuration (tests point it at a local server).
-    Config(aws_config::SdkConfig),
+    Config(Box<aws_config::SdkConfig>),
 }
 
 /// The real sync: AWS into the cache file the TUI has open.

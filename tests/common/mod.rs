@@ -55,3 +55,17 @@ pub fn demo_app(binary: &str) -> costscope::tui::App {
     app.state.cache_label = "demo.sqlite".to_string();
     app
 }
+
+/// What `app` draws on a `width` x `height` screen, as one string.
+pub fn screen_text(app: &costscope::tui::App, width: u16, height: u16) -> String {
+    let backend = ratatui::backend::TestBackend::new(width, height);
+    let mut terminal = ratatui::Terminal::new(backend).unwrap();
+    app.render_to(&mut terminal).unwrap();
+    terminal
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|c| c.symbol())
+        .collect()
+}
