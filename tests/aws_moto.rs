@@ -304,6 +304,21 @@ fn queue_one_row_per_month(url: &str, account: &str, dollars: &str) -> Money {
     total
 }
 
+/// A reset moto with an organization whose management account is moto's default one.
+fn fresh_organization(url: &str) -> (aws_config::SdkConfig, String) {
+    assert_eq!(post(url, "/moto-api/reset", ""), 200);
+    runtime().block_on(async {
+        let config = sdk_config(url).await;
+        let created = aws_sdk_organizations::Client::new(&config)
+            .create_organization()
+            .send()
+            .await
+            .unwrap();
+        let id = created.organization().unwrap().id().unwrap().to_string();
+        (config, id)
+    })
+}
+
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -384,16 +399,7 @@ fn the_tui_refresh_syncs_in_the_background_and_the_views_follow() {
 
     let Some(url) = moto_url() else { return };
     let _turn = MOTO.lock().unwrap_or_else(|e| e.into_inner());
-    assert_eq!(post(&url, "/moto-api/reset", ""), 200);
-    let config = runtime().block_on(async {
-        let config = sdk_config(&url).await;
-        aws_sdk_organizations::Client::new(&config)
-            .create_organization()
-            .send()
-            .await
-            .unwrap();
-        config
-    });
+    let (config, _) = fresh_organization(&url);
     queue_one_row_per_month(&url, "123456789012", "4.00");
 
     let dir = tempfile::tempdir().unwrap();
@@ -439,16 +445,7 @@ fn the_tui_refresh_syncs_in_the_background_and_the_views_follow() {
 fn the_cli_syncs_into_the_organizations_own_cache_and_reads_it_offline() {
     let Some(url) = moto_url() else { return };
     let _turn = MOTO.lock().unwrap_or_else(|e| e.into_inner());
-    assert_eq!(post(&url, "/moto-api/reset", ""), 200);
-    let org_id = runtime().block_on(async {
-        let config = sdk_config(&url).await;
-        let created = aws_sdk_organizations::Client::new(&config)
-            .create_organization()
-            .send()
-            .await
-            .unwrap();
-        created.organization().unwrap().id().unwrap().to_string()
-    });
+    let (_, org_id) = fresh_organization(&url);
     queue_one_row_per_month(&url, "123456789012", "1.25");
 
     let home = tempfile::tempdir().unwrap();
