@@ -138,3 +138,75 @@ fn empty_cache() {
     app.state.cache_label = "cache.sqlite".to_string();
     insta::assert_snapshot!("empty_cache", screen(&app, 100, 30));
 }
+
+/// Starts nothing: the screens below show the status bar, not a sync.
+struct NoSync;
+
+impl costscope::tui::refresh::SyncLauncher for NoSync {
+    fn start(&self, _: costscope::tui::refresh::Reporter) {}
+}
+
+/// A small generated organization in a cache marked as synced from AWS, with 42 Cost
+/// Explorer requests this month, 15 of them in the last sync.
+fn real_cache_app(dir: &std::path::Path) -> App {
+    let path = dir.join("real.sqlite");
+    let (store, _) = costscope::demo::prepare_cache(&path, common::params(6), |_, _| {}).unwrap();
+    store.set_meta("kind", "aws").unwrap();
+    store.set_meta("last_sync_ce_requests", "15").unwrap();
+    for (at, requests) in [("2026-11-02T07:00:00Z", 27), ("2026-11-20T07:00:00Z", 15)] {
+        store
+            .record_api_call(&costscope::store::ApiCall {
+                at: at.into(),
+                service: "ce",
+                operation: "GetCostAndUsage",
+                account: None,
+                region: Some("us-east-1".into()),
+                requests,
+                throttled: 0,
+                error: None,
+            })
+            .unwrap();
+    }
+    let mut app = common::app_on(store).with_sync(Box::new(NoSync));
+    app.state.cache_label = "real.sqlite".to_string();
+    app.dispatch(Action::Resize(100, 30));
+    app
+}
+
+#[test]
+fn sync_dialog() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = real_cache_app(dir.path());
+    app.dispatch(Action::Refresh);
+    insta::assert_snapshot!("sync_dialog", screen(&app, 100, 30));
+}
+
+#[test]
+fn status_bar_while_syncing_and_offline() {
+    use costscope::sync::SyncEvent;
+    use costscope::tui::action::SyncOutcome;
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = real_cache_app(dir.path());
+    app.dispatch(Action::Refresh);
+    app.dispatch(Action::Enter);
+    app.dispatch(Action::SyncProgress(SyncEvent::MonthStarted {
+        month: costscope::domain::Month::new(2026, 11).unwrap(),
+        index: 0,
+        of: 1,
+    }));
+    let running = screen(&app, 120, 30);
+    let status = running.lines().last().unwrap().to_string();
+    assert!(status.contains("syncing 0/1 2026-11"), "{status}");
+    assert!(
+        status.contains("last sync $0.15 · CE this month $0.42"),
+        "{status}"
+    );
+
+    app.dispatch(Action::SyncFinished(SyncOutcome::Failed {
+        message:
+            "cannot reach AWS for GetCallerIdentity (dispatch failure); the cache is unchanged"
+                .into(),
+        offline: true,
+    }));
+    insta::assert_snapshot!("offline", screen(&app, 120, 30));
+}
