@@ -9,6 +9,10 @@
 //! groups per page and a NextPageToken. AWS does not publish its page size; the ratio to
 //! the lower bound holds for any page size.
 
+mod common;
+
+use common::{arg, today};
+
 use aws_smithy_http_client::test_util::infallible_client_fn;
 use chrono::{Datelike, NaiveDate};
 use costscope::aws::CostClients;
@@ -19,16 +23,6 @@ use serde_json::{json, Value};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
-
-fn today() -> NaiveDate {
-    NaiveDate::from_ymd_opt(2026, 11, 20).expect("valid date")
-}
-
-fn arg(args: &[String], name: &str) -> Option<String> {
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1).cloned())
-}
 
 /// The stand-in organization and how Cost Explorer pages its answers.
 #[derive(Clone, Copy)]

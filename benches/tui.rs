@@ -7,7 +7,10 @@
 //! generator. Frames are drawn into ratatui's TestBackend: the time is update + cache
 //! queries + layout + diff, everything but the terminal's own write.
 
-use chrono::NaiveDate;
+mod common;
+
+use common::{arg, today};
+
 use costscope::config::{Config, Keymap, Theme};
 use costscope::demo::{self, DemoParams};
 use costscope::domain::{Metric, Month};
@@ -23,16 +26,6 @@ use std::time::{Duration, Instant};
 
 const WIDTH: u16 = 120;
 const HEIGHT: u16 = 40;
-
-fn today() -> NaiveDate {
-    NaiveDate::from_ymd_opt(2026, 11, 20).expect("valid date")
-}
-
-fn arg(args: &[String], name: &str) -> Option<String> {
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1).cloned())
-}
 
 fn main() {
     let started = Instant::now();
