@@ -11,26 +11,29 @@ pub struct FetchedOrganization {
     pub requests: u32,
 }
 
-fn count<T>(requests: &mut u32, pages: Vec<T>) -> Vec<T> {
-    *requests += pages.len() as u32;
-    pages
+/// Every item of a paginated listing, followed to its last page, adding the pages sent
+/// to `requests`.
+macro_rules! all_pages {
+    ($request:expr, $operation:literal, $items:ident, $requests:ident) => {{
+        let pages = $request
+            .into_paginator()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|e| map_error($operation, e))?;
+        $requests += pages.len() as u32;
+        pages
+            .into_iter()
+            .flat_map(|page| page.$items.unwrap_or_default())
+            .collect::<Vec<_>>()
+    }};
 }
 
 /// The whole organization. Every listing is followed to its last page (ListAccounts
 /// pages can be empty while a token remains; the paginator handles that).
 pub async fn fetch_organization(client: &Client) -> Result<FetchedOrganization, AwsError> {
     let mut requests = 0;
-    let roots: Vec<_> = client
-        .list_roots()
-        .into_paginator()
-        .send()
-        .collect::<Result<Vec<_>, _>>()
-        .await
-        .map_err(|e| map_error("ListRoots", e))
-        .map(|pages| count(&mut requests, pages))?
-        .into_iter()
-        .flat_map(|page| page.roots.unwrap_or_default())
-        .collect();
+    let roots: Vec<_> = all_pages!(client.list_roots(), "ListRoots", roots, requests);
     let mut units = Vec::new();
     let mut parents: Vec<String> = Vec::new();
     for root in &roots {
@@ -47,18 +50,14 @@ pub async fn fetch_organization(client: &Client) -> Result<FetchedOrganization, 
     while next < parents.len() {
         let parent = parents[next].clone();
         next += 1;
-        let children: Vec<_> = client
-            .list_organizational_units_for_parent()
-            .parent_id(&parent)
-            .into_paginator()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .map_err(|e| map_error("ListOrganizationalUnitsForParent", e))
-            .map(|pages| count(&mut requests, pages))?
-            .into_iter()
-            .flat_map(|page| page.organizational_units.unwrap_or_default())
-            .collect();
+        let children: Vec<_> = all_pages!(
+            client
+                .list_organizational_units_for_parent()
+                .parent_id(&parent),
+            "ListOrganizationalUnitsForParent",
+            organizational_units,
+            requests
+        );
         for ou in children {
             let id = ou.id().unwrap_or_default().to_string();
             units.push(OrgUnit {
@@ -71,35 +70,19 @@ pub async fn fetch_organization(client: &Client) -> Result<FetchedOrganization, 
     }
     let mut unit_of: std::collections::HashMap<String, String> = Default::default();
     for parent in &parents {
-        let members: Vec<_> = client
-            .list_accounts_for_parent()
-            .parent_id(parent)
-            .into_paginator()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .map_err(|e| map_error("ListAccountsForParent", e))
-            .map(|pages| count(&mut requests, pages))?
-            .into_iter()
-            .flat_map(|page| page.accounts.unwrap_or_default())
-            .collect();
+        let members: Vec<_> = all_pages!(
+            client.list_accounts_for_parent().parent_id(parent),
+            "ListAccountsForParent",
+            accounts,
+            requests
+        );
         for a in members {
             unit_of.insert(a.id().unwrap_or_default().to_string(), parent.clone());
         }
     }
     // ListAccounts pages hold at most 20 accounts and can be empty while a token remains;
     // the paginator follows the token to the end either way.
-    let listed: Vec<_> = client
-        .list_accounts()
-        .into_paginator()
-        .send()
-        .collect::<Result<Vec<_>, _>>()
-        .await
-        .map_err(|e| map_error("ListAccounts", e))
-        .map(|pages| count(&mut requests, pages))?
-        .into_iter()
-        .flat_map(|page| page.accounts.unwrap_or_default())
-        .collect();
+    let listed: Vec<_> = all_pages!(client.list_accounts(), "ListAccounts", accounts, requests);
     let accounts = listed
         .iter()
         .map(|a| {
