@@ -2,6 +2,7 @@
 //! line and key named.
 
 use super::ConfigError;
+use crate::domain::rules::Thresholds;
 use crate::domain::sync_plan::DEFAULT_FINAL_AFTER_DAY;
 use crate::domain::{Granularity, Metric, Money, RangePreset};
 use crate::sync::{DEFAULT_CE_MAX_ATTEMPTS, DEFAULT_CE_REQUESTS_PER_SECOND};
@@ -60,6 +61,128 @@ struct RawConfig {
     bill_final_after_day: Option<toml::Spanned<u32>>,
     ce_requests_per_second: Option<toml::Spanned<f64>>,
     ce_max_attempts: Option<toml::Spanned<u32>>,
+    scan: Option<RawScan>,
+}
+
+/// The `[scan]` table: reach, concurrency and the rules' thresholds.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScan {
+    role_name: Option<String>,
+    accounts: Option<Vec<String>>,
+    regions: Option<Vec<String>>,
+    concurrency: Option<toml::Spanned<u32>>,
+    lookback_days: Option<toml::Spanned<u32>>,
+    idle_cpu_percent: Option<toml::Spanned<f64>>,
+    idle_network_mib_per_day: Option<toml::Spanned<f64>>,
+    unattached_volume_days: Option<toml::Spanned<u32>>,
+    snapshot_age_days: Option<toml::Spanned<u32>>,
+    s3_min_standard_gib: Option<toml::Spanned<u64>>,
+    s3_ia_after_days: Option<toml::Spanned<u32>>,
+    s3_glacier_ir_after_days: Option<toml::Spanned<u32>>,
+    idle_rds_max_connections: Option<toml::Spanned<f64>>,
+}
+
+/// Which accounts and regions a scan reaches, how, and what its rules flag.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScanSettings {
+    /// The role assumed in every other account of the organization.
+    pub role_name: String,
+    /// Only these account ids (empty: every active account).
+    pub accounts: Vec<String>,
+    /// Only these regions (empty: every enabled region).
+    pub regions: Vec<String>,
+    /// Account-regions scanned at the same time.
+    pub concurrency: u32,
+    pub thresholds: Thresholds,
+}
+
+pub const DEFAULT_ROLE_NAME: &str = "OrganizationAccountAccessRole";
+pub const DEFAULT_SCAN_CONCURRENCY: u32 = 8;
+
+impl Default for ScanSettings {
+    fn default() -> Self {
+        ScanSettings {
+            role_name: DEFAULT_ROLE_NAME.to_string(),
+            accounts: Vec::new(),
+            regions: Vec::new(),
+            concurrency: DEFAULT_SCAN_CONCURRENCY,
+            thresholds: Thresholds::default(),
+        }
+    }
+}
+
+impl ScanSettings {
+    fn parse(file: &Path, text: &str, raw: Option<RawScan>) -> Result<ScanSettings, ConfigError> {
+        let d = ScanSettings::default();
+        let t = d.thresholds.clone();
+        let Some(raw) = raw else { return Ok(d) };
+        Ok(ScanSettings {
+            role_name: raw.role_name.unwrap_or(d.role_name),
+            accounts: raw.accounts.unwrap_or_default(),
+            regions: raw.regions.unwrap_or_default(),
+            concurrency: within(file, text, raw.concurrency, 1..=64, d.concurrency)?,
+            thresholds: Thresholds {
+                lookback_days: within(file, text, raw.lookback_days, 1..=63, t.lookback_days)?,
+                idle_cpu_percent: within(
+                    file,
+                    text,
+                    raw.idle_cpu_percent,
+                    0.0..=100.0,
+                    t.idle_cpu_percent,
+                )?,
+                idle_network_mib_per_day: within(
+                    file,
+                    text,
+                    raw.idle_network_mib_per_day,
+                    0.0..=1e6,
+                    t.idle_network_mib_per_day,
+                )?,
+                unattached_volume_days: within(
+                    file,
+                    text,
+                    raw.unattached_volume_days,
+                    0..=3650,
+                    t.unattached_volume_days,
+                )?,
+                snapshot_age_days: within(
+                    file,
+                    text,
+                    raw.snapshot_age_days,
+                    0..=3650,
+                    t.snapshot_age_days,
+                )?,
+                s3_min_standard_gib: within(
+                    file,
+                    text,
+                    raw.s3_min_standard_gib,
+                    0..=1_000_000_000,
+                    t.s3_min_standard_gib,
+                )?,
+                s3_ia_after_days: within(
+                    file,
+                    text,
+                    raw.s3_ia_after_days,
+                    30..=3650,
+                    t.s3_ia_after_days,
+                )?,
+                s3_glacier_ir_after_days: within(
+                    file,
+                    text,
+                    raw.s3_glacier_ir_after_days,
+                    30..=3650,
+                    t.s3_glacier_ir_after_days,
+                )?,
+                idle_rds_max_connections: within(
+                    file,
+                    text,
+                    raw.idle_rds_max_connections,
+                    0.0..=1e6,
+                    t.idle_rds_max_connections,
+                )?,
+            },
+        })
+    }
 }
 
 /// The settings, with defaults filled in.
@@ -79,6 +202,7 @@ pub struct Config {
     pub ce_requests_per_second: f64,
     /// Attempts per Cost Explorer page when throttled, the first included.
     pub ce_max_attempts: u32,
+    pub scan: ScanSettings,
 }
 
 impl Default for Config {
@@ -93,6 +217,7 @@ impl Default for Config {
             bill_final_after_day: DEFAULT_FINAL_AFTER_DAY,
             ce_requests_per_second: DEFAULT_CE_REQUESTS_PER_SECOND,
             ce_max_attempts: DEFAULT_CE_MAX_ATTEMPTS,
+            scan: ScanSettings::default(),
         }
     }
 }
@@ -152,6 +277,7 @@ impl Config {
                 1..=10,
                 defaults.ce_max_attempts,
             )?,
+            scan: ScanSettings::parse(file, text, raw.scan)?,
         })
     }
 
@@ -258,6 +384,21 @@ mod tests {
         assert!(err.to_string().contains("use 1 to 28"), "{err}");
         let err = parse("ce_max_attempts = 0\n").unwrap_err();
         assert_eq!((err.line, err.key.as_deref()), (1, Some("ce_max_attempts")));
+    }
+
+    #[test]
+    fn scan_thresholds_can_be_zero_and_are_range_checked() {
+        let c = parse(
+            "[scan]\nrole_name = \"Audit\"\nunattached_volume_days = 0\nsnapshot_age_days = 0\n",
+        )
+        .unwrap();
+        assert_eq!(c.scan.role_name, "Audit");
+        assert_eq!(c.scan.thresholds.unattached_volume_days, 0);
+        assert_eq!(c.scan.thresholds.lookback_days, 14);
+        let err = parse("[scan]\n\nconcurrency = 0\n").unwrap_err();
+        assert_eq!((err.line, err.key.as_deref()), (3, Some("concurrency")));
+        let err = parse("[scan]\nidle_cpu = 1\n").unwrap_err();
+        assert_eq!((err.line, err.key.as_deref()), (2, Some("idle_cpu")));
     }
 
     #[test]

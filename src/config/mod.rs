@@ -4,10 +4,11 @@ mod error;
 mod file;
 pub mod keymap;
 mod paths;
+pub mod prices;
 pub mod theme;
 
 pub use error::ConfigError;
-pub use file::{Config, RangeName};
+pub use file::{Config, RangeName, ScanSettings, DEFAULT_ROLE_NAME};
 pub use keymap::{Binding, KeyChord, Keymap};
 pub use paths::Paths;
 pub use theme::Theme;

@@ -33,6 +33,10 @@ impl Paths {
         self.config_dir.join("config.toml")
     }
 
+    pub fn prices_file(&self) -> PathBuf {
+        self.config_dir.join("prices.toml")
+    }
+
     pub fn keymap_file(&self) -> PathBuf {
         self.config_dir.join("keymap.toml")
     }

@@ -1,9 +1,13 @@
 //! Pure types and logic: no SDK, no UI, no async.
 
 pub mod cost;
+pub mod findings;
+pub mod inventory;
 pub mod money;
 pub mod org;
 pub mod period;
+pub mod prices;
+pub mod rules;
 pub mod scope;
 pub mod sync_plan;
 

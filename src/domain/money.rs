@@ -78,6 +78,31 @@ impl Money {
         format!("{sign}{}.{:02}", abs / 100, abs % 100)
     }
 
+    /// `$0.0104`: every significant digit, for unit prices that are below a cent.
+    pub fn format_plain_precise(self) -> String {
+        let exact = self.to_decimal();
+        match exact.strip_prefix('-') {
+            Some(abs) => format!("-${abs}"),
+            None => format!("${exact}"),
+        }
+    }
+
+    /// `70.08`, `0.0104`, `-3.5`: the exact amount as a decimal string, at least two
+    /// decimals (how the cache stores money inside JSON).
+    pub fn to_decimal(self) -> String {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let abs = self.0.unsigned_abs();
+        let whole = abs / NANOS_PER_DOLLAR as u64;
+        let fraction = format!("{:09}", abs % NANOS_PER_DOLLAR as u64);
+        let fraction = fraction.trim_end_matches('0');
+        let fraction = if fraction.len() < 2 {
+            format!("{fraction:0<2}")
+        } else {
+            fraction.to_string()
+        };
+        format!("{sign}{whole}.{fraction}")
+    }
+
     /// `$1.23M`, `$45.6K`, `$12.34`: for narrow columns and headlines.
     pub fn format_compact(self) -> String {
         let dollars = self.as_f64_for_display();
@@ -188,6 +213,19 @@ impl Neg for Money {
 impl Sum for Money {
     fn sum<I: Iterator<Item = Money>>(iter: I) -> Money {
         iter.fold(Money::ZERO, Add::add)
+    }
+}
+
+impl serde::Serialize for Money {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_decimal())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Money {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
     }
 }
 

@@ -1,0 +1,201 @@
+//! Findings: what a rule found, what to do about it, what it saves and why.
+
+use super::Money;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The optimizer's rules. The name is what users type (`--rule gp2-volume`) and what the
+/// cache stores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Rule {
+    IdleEc2,
+    Gp2Volume,
+    UnattachedVolume,
+    OldSnapshot,
+    S3Tiering,
+    IdleRds,
+    UnassociatedEip,
+}
+
+impl Rule {
+    pub const ALL: [Rule; 7] = [
+        Rule::IdleEc2,
+        Rule::Gp2Volume,
+        Rule::UnattachedVolume,
+        Rule::OldSnapshot,
+        Rule::S3Tiering,
+        Rule::IdleRds,
+        Rule::UnassociatedEip,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Rule::IdleEc2 => "idle-ec2",
+            Rule::Gp2Volume => "gp2-volume",
+            Rule::UnattachedVolume => "unattached-volume",
+            Rule::OldSnapshot => "old-snapshot",
+            Rule::S3Tiering => "s3-tiering",
+            Rule::IdleRds => "idle-rds",
+            Rule::UnassociatedEip => "unassociated-eip",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Rule> {
+        Rule::ALL.into_iter().find(|r| r.name() == name)
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Rule::IdleEc2 => "Idle EC2 instance",
+            Rule::Gp2Volume => "gp2 volume (move to gp3)",
+            Rule::UnattachedVolume => "Unattached EBS volume",
+            Rule::OldSnapshot => "Old EBS snapshot",
+            Rule::S3Tiering => "S3 bucket without tiering",
+            Rule::IdleRds => "Idle RDS instance",
+            Rule::UnassociatedEip => "Unassociated Elastic IP",
+        }
+    }
+
+    /// The Cost Explorer service whose cost this finding explains.
+    pub fn cost_service(self) -> &'static str {
+        match self {
+            Rule::IdleEc2 => "Amazon Elastic Compute Cloud - Compute",
+            Rule::Gp2Volume | Rule::UnattachedVolume | Rule::OldSnapshot => "EC2 - Other",
+            Rule::S3Tiering => "Amazon Simple Storage Service",
+            Rule::IdleRds => "Amazon Relational Database Service",
+            Rule::UnassociatedEip => "Amazon Virtual Private Cloud",
+        }
+    }
+
+    /// Whether the rule reads S3 (scanned once per account) rather than one region.
+    pub fn is_s3(self) -> bool {
+        self == Rule::S3Tiering
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Why a rule fired: the facts it read and, where there is one, the metric it judged.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// One line for the findings table.
+    pub summary: String,
+    /// Label and value of each fact (age, configuration, averages).
+    pub facts: Vec<(String, String)>,
+    /// The metric judged, daily over the look-back window, oldest first.
+    pub series: Option<MetricSeries>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricSeries {
+    pub name: String,
+    pub unit: String,
+    pub values: Vec<f64>,
+}
+
+/// How sure the saving is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Saving {
+    /// The monthly saving from the price table.
+    Monthly { amount: Money, basis: String },
+    /// At most this much (snapshots are incremental; tiering depends on access).
+    UpTo { amount: Money, basis: String },
+    /// The price table has no price for this resource.
+    Unknown { reason: String },
+}
+
+impl Saving {
+    pub fn amount(&self) -> Option<Money> {
+        match self {
+            Saving::Monthly { amount, .. } | Saving::UpTo { amount, .. } => Some(*amount),
+            Saving::Unknown { .. } => None,
+        }
+    }
+
+    pub fn basis(&self) -> &str {
+        match self {
+            Saving::Monthly { basis, .. } | Saving::UpTo { basis, .. } => basis,
+            Saving::Unknown { reason } => reason,
+        }
+    }
+
+    pub fn is_upper_bound(&self) -> bool {
+        matches!(self, Saving::UpTo { .. })
+    }
+
+    /// `$12.34/mo`, `≤ $5.00/mo`, or `unknown`.
+    pub fn per_month_label(&self) -> String {
+        match self {
+            Saving::Monthly { amount, .. } => format!("{}/mo", amount.format_exact()),
+            Saving::UpTo { amount, .. } => format!("≤ {}/mo", amount.format_exact()),
+            Saving::Unknown { .. } => "saving unknown".to_string(),
+        }
+    }
+
+    pub fn yearly(&self) -> Option<Money> {
+        self.amount().map(|m| m.scale(12, 1))
+    }
+}
+
+/// One finding as a rule produces it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    pub rule: Rule,
+    pub account: String,
+    pub region: String,
+    pub resource: String,
+    /// Name tag, type or size: what a person recognises the resource by.
+    pub label: String,
+    /// What to do, in words ("stop the instance", "modify to gp3 at 3000 IOPS, 128 MiB/s").
+    pub action: String,
+    pub saving: Saving,
+    pub evidence: Evidence,
+}
+
+/// Where a finding stands across scans.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FindingStatus {
+    Open,
+    Dismissed,
+    /// The resource is gone or no longer matches the rule.
+    Closed,
+}
+
+impl FindingStatus {
+    pub fn name(self) -> &'static str {
+        match self {
+            FindingStatus::Open => "open",
+            FindingStatus::Dismissed => "dismissed",
+            FindingStatus::Closed => "closed",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<FindingStatus> {
+        [
+            FindingStatus::Open,
+            FindingStatus::Dismissed,
+            FindingStatus::Closed,
+        ]
+        .into_iter()
+        .find(|s| s.name() == name)
+    }
+}
+
+/// A finding as the cache holds it: with its id, history and status.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TrackedFinding {
+    pub id: i64,
+    #[serde(flatten)]
+    pub finding: Finding,
+    pub status: FindingStatus,
+    pub first_seen: String,
+    pub last_seen: String,
+    pub dismissed_reason: Option<String>,
+}
