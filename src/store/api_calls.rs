@@ -17,6 +17,8 @@ pub struct ApiCall {
     pub requests: u32,
     /// How many of them were throttled (the column once held 0/1).
     pub throttled: u32,
+    /// Metrics requested (CloudWatch GetMetricData bills per metric).
+    pub metrics: u32,
     pub error: Option<String>,
 }
 
@@ -25,8 +27,8 @@ impl Store {
         self.conn
             .execute(
                 "INSERT INTO api_calls
-                    (at, service, operation, account, region, requests, throttled, error)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    (at, service, operation, account, region, requests, throttled, error, metrics)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 params![
                     call.at,
                     call.service,
@@ -35,7 +37,8 @@ impl Store {
                     call.region,
                     call.requests,
                     call.throttled,
-                    call.error
+                    call.error,
+                    call.metrics
                 ],
             )
             .map(|_| ())
@@ -60,5 +63,31 @@ impl Store {
     /// Cost Explorer requests since the first of `month` ("YYYY-MM"), and what they cost.
     pub fn ce_requests_in_month(&self, month: &str) -> StoreResult<u64> {
         self.api_requests_since("ce", month)
+    }
+}
+
+/// What a scan's API use amounted to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ApiUse {
+    pub requests: u64,
+    pub metrics: u64,
+}
+
+impl Store {
+    /// Requests and metrics sent to `service` at or after `since`.
+    pub fn api_use_since(&self, service: &str, since: &str) -> StoreResult<ApiUse> {
+        self.conn
+            .query_row(
+                "SELECT coalesce(SUM(requests), 0), coalesce(SUM(metrics), 0)
+                 FROM api_calls WHERE service = ?1 AND at >= ?2",
+                params![service, since],
+                |r| {
+                    Ok(ApiUse {
+                        requests: r.get::<_, i64>(0)?.max(0) as u64,
+                        metrics: r.get::<_, i64>(1)?.max(0) as u64,
+                    })
+                },
+            )
+            .map_err(|e| self.sql_err(e))
     }
 }

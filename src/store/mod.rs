@@ -2,12 +2,14 @@
 
 mod api_calls;
 mod error;
+mod findings;
 mod query;
 mod schema;
 mod write;
 
-pub use api_calls::ApiCall;
+pub use api_calls::{ApiCall, ApiUse};
 pub use error::{StoreError, StoreResult};
+pub use findings::{FindingFilter, ScanUnit, UnitChanges, UnitStatus, ACCOUNT_UNIT, S3_UNIT};
 pub use query::{CacheSummary, MonthInfo, Scope};
 pub use write::{CostRecord, MonthStatus};
 

@@ -134,6 +134,56 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX api_calls_by_time ON api_calls (service, at);
     ",
+    // 3: resource inventory, what each scan reached, and findings with their history.
+    "
+    -- CloudWatch GetMetricData is billed per metric requested, not per request.
+    ALTER TABLE api_calls ADD COLUMN metrics INTEGER NOT NULL DEFAULT 0;
+
+    -- One row per account and unit (a region, or 's3' for the account's buckets, or
+    -- '*' when the account itself could not be reached).
+    CREATE TABLE scan_units (
+        account    TEXT NOT NULL,
+        unit       TEXT NOT NULL,
+        scanned_at TEXT NOT NULL,
+        status     TEXT NOT NULL,
+        reason     TEXT,
+        resources  INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (account, unit)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE resources (
+        account TEXT NOT NULL,
+        unit    TEXT NOT NULL,
+        kind    TEXT NOT NULL,
+        id      TEXT NOT NULL,
+        region  TEXT NOT NULL,
+        seen_at TEXT NOT NULL,
+        data    TEXT NOT NULL,
+        PRIMARY KEY (account, unit, kind, id)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE findings (
+        id               INTEGER PRIMARY KEY,
+        rule             TEXT NOT NULL,
+        account          TEXT NOT NULL,
+        unit             TEXT NOT NULL,
+        region           TEXT NOT NULL,
+        resource         TEXT NOT NULL,
+        label            TEXT NOT NULL,
+        action           TEXT NOT NULL,
+        saving_nanos     INTEGER,
+        saving           TEXT NOT NULL,
+        evidence         TEXT NOT NULL,
+        status           TEXT NOT NULL,
+        first_seen       TEXT NOT NULL,
+        last_seen        TEXT NOT NULL,
+        closed_at        TEXT,
+        dismissed_reason TEXT,
+        dismissed_at     TEXT,
+        UNIQUE (rule, account, region, resource)
+    );
+    CREATE INDEX findings_by_unit ON findings (account, unit, status);
+    ",
 ];
 
 pub fn latest_version() -> i64 {

@@ -1,0 +1,363 @@
+//! Inventory, scan coverage and findings. One transaction per scanned unit (an
+//! account-region, or an account's buckets): its resources are replaced, its findings
+//! upserted (first seen kept, last seen moved), and its findings not seen again closed.
+
+use super::{Store, StoreResult};
+use crate::domain::findings::{Evidence, Finding, FindingStatus, Rule, Saving, TrackedFinding};
+use crate::domain::inventory::StoredResource;
+use crate::domain::Money;
+use rusqlite::{params, OptionalExtension};
+
+/// The unit name of an account's S3 buckets (bucket listing is global).
+pub const S3_UNIT: &str = "s3";
+/// The unit name used when a whole account could not be reached.
+pub const ACCOUNT_UNIT: &str = "*";
+
+/// How one unit of the last scan went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanUnit {
+    pub account: String,
+    pub unit: String,
+    pub scanned_at: String,
+    pub status: UnitStatus,
+    pub reason: Option<String>,
+    pub resources: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnitStatus {
+    Scanned,
+    /// The scan tried and could not (role not assumable, access denied, ...).
+    NotScanned,
+    /// Deliberately left out (a region the account has not opted in to).
+    Skipped,
+}
+
+impl UnitStatus {
+    pub fn name(self) -> &'static str {
+        match self {
+            UnitStatus::Scanned => "scanned",
+            UnitStatus::NotScanned => "not-scanned",
+            UnitStatus::Skipped => "skipped",
+        }
+    }
+
+    fn parse(name: &str) -> UnitStatus {
+        match name {
+            "scanned" => UnitStatus::Scanned,
+            "skipped" => UnitStatus::Skipped,
+            _ => UnitStatus::NotScanned,
+        }
+    }
+}
+
+/// Which findings to read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FindingFilter {
+    /// Include dismissed and closed findings too.
+    pub all: bool,
+    pub rule: Option<Rule>,
+    pub account: Option<String>,
+}
+
+/// What one unit's write changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UnitChanges {
+    pub new: u64,
+    pub still_open: u64,
+    pub closed: u64,
+}
+
+impl Store {
+    /// Replaces one unit's inventory and reconciles its findings, in one transaction.
+    pub fn write_scanned_unit(
+        &mut self,
+        account: &str,
+        unit: &str,
+        resources: &[StoredResource],
+        findings: &[Finding],
+        now: &str,
+    ) -> StoreResult<UnitChanges> {
+        let path = self.path.clone();
+        let err = |e| super::error::classify(&path, e);
+        let tx = self.conn.transaction().map_err(err)?;
+        let mut changes = UnitChanges::default();
+        tx.execute(
+            "DELETE FROM resources WHERE account = ?1 AND unit = ?2",
+            params![account, unit],
+        )
+        .map_err(err)?;
+        {
+            let mut insert = tx
+                .prepare(
+                    "INSERT OR REPLACE INTO resources (account, unit, kind, id, region, seen_at, data)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )
+                .map_err(err)?;
+            for r in resources {
+                insert
+                    .execute(params![account, unit, r.kind, r.id, r.region, now, r.data])
+                    .map_err(err)?;
+            }
+            let mut existing = tx
+                .prepare(
+                    "SELECT id FROM findings
+                     WHERE rule = ?1 AND account = ?2 AND region = ?3 AND resource = ?4",
+                )
+                .map_err(err)?;
+            let mut upsert = tx
+                .prepare(
+                    "INSERT INTO findings (rule, account, unit, region, resource, label, action,
+                        saving_nanos, saving, evidence, status, first_seen, last_seen)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'open', ?11, ?11)
+                     ON CONFLICT (rule, account, region, resource) DO UPDATE SET
+                        unit = excluded.unit, label = excluded.label, action = excluded.action,
+                        saving_nanos = excluded.saving_nanos, saving = excluded.saving,
+                        evidence = excluded.evidence, last_seen = excluded.last_seen,
+                        closed_at = NULL,
+                        status = CASE WHEN dismissed_reason IS NULL THEN 'open' ELSE 'dismissed' END",
+                )
+                .map_err(err)?;
+            for f in findings {
+                let known: Option<i64> = existing
+                    .query_row(params![f.rule.name(), account, f.region, f.resource], |r| {
+                        r.get(0)
+                    })
+                    .optional()
+                    .map_err(err)?;
+                if known.is_some() {
+                    changes.still_open += 1;
+                } else {
+                    changes.new += 1;
+                }
+                upsert
+                    .execute(params![
+                        f.rule.name(),
+                        account,
+                        unit,
+                        f.region,
+                        f.resource,
+                        f.label,
+                        f.action,
+                        f.saving.amount().map(Money::nanos),
+                        to_json(&f.saving),
+                        to_json(&f.evidence),
+                        now,
+                    ])
+                    .map_err(err)?;
+            }
+        }
+        changes.closed = tx
+            .execute(
+                "UPDATE findings SET status = 'closed', closed_at = ?3
+                 WHERE account = ?1 AND unit = ?2 AND status <> 'closed' AND last_seen <> ?3",
+                params![account, unit, now],
+            )
+            .map_err(err)? as u64;
+        upsert_unit(
+            &tx,
+            account,
+            unit,
+            now,
+            UnitStatus::Scanned,
+            None,
+            resources.len() as u64,
+        )
+        .map_err(err)?;
+        tx.commit().map_err(err)?;
+        Ok(changes)
+    }
+
+    /// Records that a unit was not scanned, and why. Its inventory and findings stay as
+    /// the last successful scan left them: unknown now is not "nothing to fix".
+    pub fn record_unscanned_unit(
+        &mut self,
+        account: &str,
+        unit: &str,
+        status: UnitStatus,
+        reason: &str,
+        now: &str,
+    ) -> StoreResult<()> {
+        upsert_unit(&self.conn, account, unit, now, status, Some(reason), 0)
+            .map_err(|e| self.sql_err(e))
+    }
+
+    /// The coverage of the scans: every unit with its last status.
+    pub fn scan_units(&self) -> StoreResult<Vec<ScanUnit>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT account, unit, scanned_at, status, reason, resources
+                 FROM scan_units ORDER BY account, unit",
+            )
+            .map_err(|e| self.sql_err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(ScanUnit {
+                    account: r.get(0)?,
+                    unit: r.get(1)?,
+                    scanned_at: r.get(2)?,
+                    status: UnitStatus::parse(&r.get::<_, String>(3)?),
+                    reason: r.get(4)?,
+                    resources: r.get::<_, i64>(5)?.max(0) as u64,
+                })
+            })
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| self.sql_err(e))?;
+        Ok(rows)
+    }
+
+    /// Findings, the largest saving first, unknown savings last.
+    pub fn findings(&self, filter: &FindingFilter) -> StoreResult<Vec<TrackedFinding>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT id, rule, account, region, resource, label, action, saving, evidence,
+                        status, first_seen, last_seen, dismissed_reason
+                 FROM findings
+                 WHERE (?1 OR status = 'open')
+                   AND (?2 IS NULL OR rule = ?2)
+                   AND (?3 IS NULL OR account = ?3)
+                 ORDER BY saving_nanos IS NULL, saving_nanos DESC, rule, account, resource",
+            )
+            .map_err(|e| self.sql_err(e))?;
+        let rows = stmt
+            .query_map(
+                params![
+                    filter.all,
+                    filter.rule.map(Rule::name),
+                    filter.account.as_deref()
+                ],
+                |r| {
+                    let rule: String = r.get(1)?;
+                    let saving: String = r.get(7)?;
+                    let evidence: String = r.get(8)?;
+                    let status: String = r.get(9)?;
+                    Ok((
+                        rule,
+                        saving,
+                        evidence,
+                        status,
+                        TrackedFinding {
+                            id: r.get(0)?,
+                            finding: Finding {
+                                rule: Rule::IdleEc2,
+                                account: r.get(2)?,
+                                region: r.get(3)?,
+                                resource: r.get(4)?,
+                                label: r.get(5)?,
+                                action: r.get(6)?,
+                                saving: Saving::Unknown {
+                                    reason: String::new(),
+                                },
+                                evidence: Evidence::default(),
+                            },
+                            status: FindingStatus::Open,
+                            first_seen: r.get(10)?,
+                            last_seen: r.get(11)?,
+                            dismissed_reason: r.get(12)?,
+                        },
+                    ))
+                },
+            )
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| self.sql_err(e))?;
+        // Rows this build cannot read (a rule from a newer version) are left out, not guessed.
+        Ok(rows
+            .into_iter()
+            .filter_map(|(rule, saving, evidence, status, mut tracked)| {
+                tracked.finding.rule = Rule::parse(&rule)?;
+                tracked.finding.saving = serde_json::from_str(&saving).ok()?;
+                tracked.finding.evidence = serde_json::from_str(&evidence).ok()?;
+                tracked.status = FindingStatus::parse(&status)?;
+                Some(tracked)
+            })
+            .collect())
+    }
+
+    /// Dismisses a finding with a reason; later scans keep it dismissed.
+    /// Returns false when there is no such finding.
+    pub fn dismiss_finding(&self, id: i64, reason: &str, now: &str) -> StoreResult<bool> {
+        self.conn
+            .execute(
+                "UPDATE findings SET dismissed_reason = ?2, dismissed_at = ?3,
+                    status = CASE WHEN status = 'closed' THEN 'closed' ELSE 'dismissed' END
+                 WHERE id = ?1",
+                params![id, reason, now],
+            )
+            .map(|n| n > 0)
+            .map_err(|e| self.sql_err(e))
+    }
+
+    /// Undoes a dismissal.
+    pub fn restore_finding(&self, id: i64) -> StoreResult<bool> {
+        self.conn
+            .execute(
+                "UPDATE findings SET dismissed_reason = NULL, dismissed_at = NULL,
+                    status = CASE WHEN status = 'dismissed' THEN 'open' ELSE status END
+                 WHERE id = ?1",
+                params![id],
+            )
+            .map(|n| n > 0)
+            .map_err(|e| self.sql_err(e))
+    }
+
+    /// Forgets every scan: inventory, coverage and findings (the demo regenerates them).
+    pub fn clear_scan_data(&self) -> StoreResult<()> {
+        self.conn
+            .execute_batch("DELETE FROM resources; DELETE FROM findings; DELETE FROM scan_units;")
+            .map_err(|e| self.sql_err(e))
+    }
+
+    /// One resource's stored record, as JSON.
+    pub fn resource_data(
+        &self,
+        account: &str,
+        kind: &str,
+        id: &str,
+    ) -> StoreResult<Option<String>> {
+        self.conn
+            .query_row(
+                "SELECT data FROM resources WHERE account = ?1 AND kind = ?2 AND id = ?3",
+                params![account, kind, id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.sql_err(e))
+    }
+
+    /// Resources in the cache, by kind.
+    pub fn resource_counts(&self) -> StoreResult<Vec<(String, u64)>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT kind, count(*) FROM resources GROUP BY kind ORDER BY kind")
+            .map_err(|e| self.sql_err(e))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)?.max(0) as u64)))
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| self.sql_err(e))?;
+        Ok(rows)
+    }
+}
+
+fn upsert_unit(
+    conn: &rusqlite::Connection,
+    account: &str,
+    unit: &str,
+    now: &str,
+    status: UnitStatus,
+    reason: Option<&str>,
+    resources: u64,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT OR REPLACE INTO scan_units (account, unit, scanned_at, status, reason, resources)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![account, unit, now, status.name(), reason, resources as i64],
+    )
+    .map(|_| ())
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> String {
+    // Plain data with string keys always serialises.
+    serde_json::to_string(value).unwrap_or_default()
+}

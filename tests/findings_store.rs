@@ -1,0 +1,174 @@
+//! Findings across scans in a real SQLite cache: first seen kept, last seen moved,
+//! findings of vanished resources closed, dismissals kept, unscanned units untouched.
+
+use costscope::domain::findings::{Evidence, Finding, FindingStatus, Rule, Saving};
+use costscope::domain::inventory::StoredResource;
+use costscope::domain::Money;
+use costscope::store::{FindingFilter, Store, UnitStatus};
+
+fn finding(resource: &str, dollars: i64) -> Finding {
+    Finding {
+        rule: Rule::UnassociatedEip,
+        account: "111111111111".into(),
+        region: "us-east-1".into(),
+        resource: resource.into(),
+        label: "52.0.0.1".into(),
+        action: "release the address".into(),
+        saving: Saving::Monthly {
+            amount: Money::from_dollars(dollars),
+            basis: "test".into(),
+        },
+        evidence: Evidence::default(),
+    }
+}
+
+fn resource(id: &str) -> StoredResource {
+    StoredResource {
+        kind: "elastic-ip",
+        id: id.into(),
+        region: "us-east-1".into(),
+        data: "{}".into(),
+    }
+}
+
+fn open_store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("cache.sqlite")).unwrap();
+    (dir, store)
+}
+
+fn all(store: &Store) -> Vec<costscope::domain::findings::TrackedFinding> {
+    store
+        .findings(&FindingFilter {
+            all: true,
+            ..FindingFilter::default()
+        })
+        .unwrap()
+}
+
+#[test]
+fn rescans_update_findings_instead_of_duplicating_them() {
+    let (_dir, mut store) = open_store();
+    let a = "111111111111";
+    let first = store
+        .write_scanned_unit(
+            a,
+            "us-east-1",
+            &[resource("e1"), resource("e2")],
+            &[finding("e1", 4), finding("e2", 3)],
+            "2026-11-01T00:00:00.000Z",
+        )
+        .unwrap();
+    assert_eq!((first.new, first.still_open, first.closed), (2, 0, 0));
+
+    // e2 was released: its finding closes; e1 is seen again; e3 is new.
+    let second = store
+        .write_scanned_unit(
+            a,
+            "us-east-1",
+            &[resource("e1"), resource("e3")],
+            &[finding("e1", 4), finding("e3", 5)],
+            "2026-11-02T00:00:00.000Z",
+        )
+        .unwrap();
+    assert_eq!((second.new, second.still_open, second.closed), (1, 1, 1));
+
+    let findings = all(&store);
+    assert_eq!(findings.len(), 3, "no duplicates");
+    let e1 = findings
+        .iter()
+        .find(|f| f.finding.resource == "e1")
+        .unwrap();
+    assert_eq!(e1.first_seen, "2026-11-01T00:00:00.000Z");
+    assert_eq!(e1.last_seen, "2026-11-02T00:00:00.000Z");
+    let e2 = findings
+        .iter()
+        .find(|f| f.finding.resource == "e2")
+        .unwrap();
+    assert_eq!(e2.status, FindingStatus::Closed);
+    let open = store.findings(&FindingFilter::default()).unwrap();
+    assert_eq!(
+        open.iter()
+            .map(|f| f.finding.resource.as_str())
+            .collect::<Vec<_>>(),
+        ["e3", "e1"],
+        "open ones, the largest saving first"
+    );
+    let counts = store.resource_counts().unwrap();
+    assert_eq!(counts, vec![("elastic-ip".to_string(), 2)]);
+}
+
+#[test]
+fn a_dismissed_finding_stays_dismissed_across_rescans() {
+    let (_dir, mut store) = open_store();
+    let a = "111111111111";
+    store
+        .write_scanned_unit(
+            a,
+            "us-east-1",
+            &[],
+            &[finding("e1", 4)],
+            "2026-11-01T00:00:00.000Z",
+        )
+        .unwrap();
+    let id = all(&store)[0].id;
+    assert!(store
+        .dismiss_finding(id, "kept for DR failover", "2026-11-01T01:00:00Z")
+        .unwrap());
+    store
+        .write_scanned_unit(
+            a,
+            "us-east-1",
+            &[],
+            &[finding("e1", 4)],
+            "2026-11-02T00:00:00.000Z",
+        )
+        .unwrap();
+    let f = &all(&store)[0];
+    assert_eq!(f.status, FindingStatus::Dismissed);
+    assert_eq!(f.dismissed_reason.as_deref(), Some("kept for DR failover"));
+    assert!(store
+        .findings(&FindingFilter::default())
+        .unwrap()
+        .is_empty());
+    assert!(store.restore_finding(id).unwrap());
+    assert_eq!(all(&store)[0].status, FindingStatus::Open);
+    assert!(
+        !store.dismiss_finding(9999, "x", "now").unwrap(),
+        "no such finding"
+    );
+}
+
+#[test]
+fn a_unit_that_could_not_be_scanned_keeps_its_findings() {
+    let (_dir, mut store) = open_store();
+    let a = "111111111111";
+    store
+        .write_scanned_unit(
+            a,
+            "us-east-1",
+            &[resource("e1")],
+            &[finding("e1", 4)],
+            "2026-11-01T00:00:00.000Z",
+        )
+        .unwrap();
+    store
+        .record_unscanned_unit(
+            a,
+            "us-east-1",
+            UnitStatus::NotScanned,
+            "access denied",
+            "2026-11-02T00:00:00.000Z",
+        )
+        .unwrap();
+    assert_eq!(
+        all(&store)[0].status,
+        FindingStatus::Open,
+        "unknown is not fixed"
+    );
+    let units = store.scan_units().unwrap();
+    assert_eq!(units.len(), 1);
+    assert_eq!(units[0].status, UnitStatus::NotScanned);
+    assert_eq!(units[0].reason.as_deref(), Some("access denied"));
+    assert_eq!(store.integrity_check().unwrap(), ["ok"]);
+}
