@@ -2,6 +2,7 @@
 
 use crate::config::{Config, ConfigError, Keymap, Paths, Theme};
 use crate::demo::{self, DemoParams};
+use crate::domain::findings::Rule;
 use crate::domain::{Metric, Money, Month};
 use crate::report::{self, Format, GroupBy, ReportError};
 use crate::store::{Store, StoreError};
@@ -92,6 +93,52 @@ pub enum Command {
         #[arg(long, value_parser = parse_metric, default_value = "unblended")]
         metric: Metric,
     },
+    /// Scan every account (through AssumeRole) and enabled region for waste: idle EC2
+    /// and RDS, gp2 volumes, unattached volumes, old snapshots, S3 without tiering,
+    /// unassociated Elastic IPs. Read-only; writes the inventory and findings to the cache
+    Scan {
+        /// Only this account id (repeatable; default: [scan] accounts, else every account)
+        #[arg(long = "account", value_name = "ID")]
+        accounts: Vec<String>,
+        /// Only these regions, comma-separated (default: [scan] regions, else every
+        /// enabled region)
+        #[arg(long, value_name = "REGION,...", value_delimiter = ',')]
+        regions: Vec<String>,
+        /// Role to assume in the other accounts (default: [scan] role_name, else
+        /// OrganizationAccountAccessRole)
+        #[arg(long, value_name = "NAME")]
+        role: Option<String>,
+        /// Account-regions scanned at the same time (default: [scan] concurrency, 8)
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=64))]
+        concurrency: Option<u32>,
+    },
+    /// Print the findings of the last scans from the cache (no network)
+    Findings {
+        /// Output format
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+        /// Only this rule (idle-ec2, gp2-volume, unattached-volume, old-snapshot,
+        /// s3-tiering, idle-rds, unassociated-eip)
+        #[arg(long, value_parser = parse_rule)]
+        rule: Option<Rule>,
+        /// Only this account id
+        #[arg(long, value_name = "ID")]
+        account: Option<String>,
+        /// Include dismissed and closed findings
+        #[arg(long)]
+        all: bool,
+    },
+    /// Dismiss a finding (later scans keep it dismissed), or restore it
+    Dismiss {
+        /// The finding's id (from `costscope findings`)
+        id: i64,
+        /// Why it is dismissed (kept with the finding)
+        #[arg(long, required_unless_present = "restore")]
+        reason: Option<String>,
+        /// Undo an earlier dismissal
+        #[arg(long)]
+        restore: bool,
+    },
     /// Check the cache file's integrity
     Check,
     /// Show where costscope keeps its config, cache and logs
@@ -108,6 +155,15 @@ fn parse_scope_id(text: &str) -> Result<String, String> {
             "{text:?} is neither an organization id (o-...) nor a 12-digit account id"
         ))
     }
+}
+
+fn parse_rule(text: &str) -> Result<Rule, String> {
+    Rule::parse(text).ok_or_else(|| {
+        format!(
+            "{text:?} is not a rule; use one of: {}",
+            Rule::ALL.map(Rule::name).join(", ")
+        )
+    })
 }
 
 fn parse_month(text: &str) -> Result<Month, String> {
@@ -138,6 +194,10 @@ pub enum AppError {
     Sync(#[from] crate::sync::SyncError),
     #[error("the sync finished with {0} month(s) not loaded (see above); the cache keeps what it had for them")]
     SyncIncomplete(usize),
+    #[error("the scan could not reach {0} account(s) or region(s) (listed above); their findings are unknown, not zero")]
+    ScanIncomplete(usize),
+    #[error("there is no finding {0} in the cache (see `costscope findings --all`)")]
+    NoSuchFinding(i64),
     #[error("terminal error: {0}")]
     Terminal(#[from] std::io::Error),
     #[error("cannot find a home directory for the default cache location; pass --cache PATH")]
@@ -146,6 +206,16 @@ pub enum AppError {
         "the cache {path} has problems:\n{problems}\nMove it aside and rebuild it (see README)."
     )]
     Integrity { path: PathBuf, problems: String },
+}
+
+impl AppError {
+    /// 3: the scan finished but some accounts or regions are unknown; 2: anything else.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            AppError::ScanIncomplete(_) => 3,
+            _ => 2,
+        }
+    }
 }
 
 /// Everything the TUI needs from the user's files.
@@ -263,6 +333,102 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
             let month = month.unwrap_or_else(|| Month::of(today).offset(-1));
             let report = report::month_report(&store, month, by, metric)?;
             print!("{}", report::render(&report, format)?);
+            Ok(())
+        }
+        Some(Command::Scan {
+            accounts,
+            regions,
+            role,
+            concurrency,
+        }) => {
+            let (config, _) = match &paths {
+                Some(p) => Config::load(&p.config_file())?,
+                None => (Config::default(), None),
+            };
+            let prices = match &paths {
+                Some(p) => crate::config::prices::load_prices(&p.prices_file())?,
+                None => crate::config::prices::built_in_prices(),
+            };
+            let mut settings = config.scan.clone();
+            if !accounts.is_empty() {
+                settings.accounts = accounts;
+            }
+            if !regions.is_empty() {
+                settings.regions = regions;
+            }
+            if let Some(role) = role {
+                settings.role_name = role;
+            }
+            if let Some(n) = concurrency {
+                settings.concurrency = n;
+            }
+            let target = SyncTarget {
+                profile: cli.profile,
+                region: cli.region,
+                cache: explicit_cache(&cli.cache),
+            };
+            let (path, report) = scan_now(&target, paths.as_ref(), settings, prices)?;
+            let c = &report.changes;
+            eprintln!(
+                "scanned {} unit(s) of {} account(s): {} resource(s); findings: {} new, {} still open, {} closed; {} CloudWatch request(s) for {} metric(s) ({}) -> {}",
+                report.units_scanned,
+                report.accounts,
+                report.resources,
+                c.new,
+                c.still_open,
+                c.closed,
+                report.meter.requests("cloudwatch"),
+                report.meter.metrics(),
+                crate::sync::scan::cloudwatch_price(u64::from(report.meter.metrics())),
+                path.display()
+            );
+            for (account, unit, reason) in &report.not_scanned {
+                eprintln!("  not scanned: {account} {unit}: {reason}");
+            }
+            eprintln!("see them with `costscope findings` or in the TUI (`:findings`)");
+            if report.not_scanned.is_empty() {
+                Ok(())
+            } else {
+                Err(AppError::ScanIncomplete(report.not_scanned.len()))
+            }
+        }
+        Some(Command::Findings {
+            format,
+            rule,
+            account,
+            all,
+        }) => {
+            let path = real_cache_path(&cli.cache, cli.org.as_deref(), paths.as_ref())?;
+            let store = Store::open(&path)?;
+            let filter = crate::store::FindingFilter { all, rule, account };
+            let findings = store.findings(&filter)?;
+            let units = store.scan_units()?;
+            print!(
+                "{}",
+                crate::findings_report::render_findings(&findings, &units, format)?
+            );
+            Ok(())
+        }
+        Some(Command::Dismiss {
+            id,
+            reason,
+            restore,
+        }) => {
+            let path = real_cache_path(&cli.cache, cli.org.as_deref(), paths.as_ref())?;
+            let store = Store::open(&path)?;
+            let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            let found = if restore {
+                store.restore_finding(id)?
+            } else {
+                store.dismiss_finding(id, reason.as_deref().unwrap_or_default(), &now)?
+            };
+            if !found {
+                return Err(AppError::NoSuchFinding(id));
+            }
+            eprintln!(
+                "finding {id} {}",
+                if restore { "restored" } else { "dismissed" }
+            );
             Ok(())
         }
         Some(Command::Check) => {
@@ -383,27 +549,84 @@ fn sync_now(
         .enable_all()
         .build()?;
     runtime.block_on(async {
-        let clients =
-            crate::aws::CostClients::connect(target.profile.as_deref(), target.region.as_deref())
-                .await;
-        let identified = crate::sync::identify(&clients, &options.now).await?;
-        let key = identified.scope.key();
-        let path = match (&target.cache, paths) {
-            (Some(p), _) => p.clone(),
-            (None, Some(p)) => p.scope_cache_file(&key),
-            (None, None) => return Err(AppError::NoHome),
-        };
-        let mut store = Store::open(&path)?;
+        let config =
+            crate::aws::load_config(target.profile.as_deref(), target.region.as_deref()).await;
+        let clients = crate::aws::CostClients::new(&config);
+        let (identified, path, mut store) =
+            open_scope_cache(target, paths, &clients, &options.now).await?;
         let mut progress = crate::progress::SyncProgress::for_stderr();
         let report =
             crate::sync::run(&mut store, &clients, &identified, options, &mut progress).await;
         progress.finish();
         let report = report?;
-        if let (None, Some(p)) = (&target.cache, paths) {
-            if let Err(e) = p.remember_scope(&key) {
-                tracing::warn!(error = %e, "could not remember the last synced scope");
-            }
+        remember(target, paths, &identified);
+        Ok((path, report))
+    })
+}
+
+/// Who is signed in, and the cache of that scope (or the one the user named).
+async fn open_scope_cache(
+    target: &SyncTarget,
+    paths: Option<&Paths>,
+    clients: &crate::aws::CostClients,
+    now: &str,
+) -> Result<(crate::sync::Identified, PathBuf, Store), AppError> {
+    let identified = crate::sync::identify(clients, now).await?;
+    let path = match (&target.cache, paths) {
+        (Some(p), _) => p.clone(),
+        (None, Some(p)) => p.scope_cache_file(&identified.scope.key()),
+        (None, None) => return Err(AppError::NoHome),
+    };
+    let store = Store::open(&path)?;
+    Ok((identified, path, store))
+}
+
+/// The next `costscope` opens this scope's cache.
+fn remember(target: &SyncTarget, paths: Option<&Paths>, identified: &crate::sync::Identified) {
+    if let (None, Some(p)) = (&target.cache, paths) {
+        if let Err(e) = p.remember_scope(&identified.scope.key()) {
+            tracing::warn!(error = %e, "could not remember the last synced scope");
         }
+    }
+}
+
+/// `costscope scan`: identify, open the scope's cache, scan with progress lines.
+fn scan_now(
+    target: &SyncTarget,
+    paths: Option<&Paths>,
+    settings: crate::config::ScanSettings,
+    prices: crate::domain::prices::PriceTable,
+) -> Result<(PathBuf, crate::sync::scan::ScanReport), AppError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let now = chrono::Utc::now();
+    runtime.block_on(async {
+        let config =
+            crate::aws::load_config(target.profile.as_deref(), target.region.as_deref()).await;
+        let clients = crate::aws::CostClients::new(&config);
+        let stamp = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let (identified, path, mut store) =
+            open_scope_cache(target, paths, &clients, &stamp).await?;
+        let options = crate::sync::scan::ScanOptions {
+            settings,
+            prices,
+            now,
+            home_region: config
+                .region()
+                .map_or_else(|| "us-east-1".to_string(), ToString::to_string),
+        };
+        let mut progress = |event: &crate::sync::SyncEvent| eprintln!("{event}");
+        let report = crate::sync::scan::run_scan(
+            &mut store,
+            &clients,
+            &config,
+            &identified,
+            &options,
+            &mut progress,
+        )
+        .await?;
+        remember(target, paths, &identified);
         Ok((path, report))
     })
 }

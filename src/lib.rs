@@ -5,6 +5,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod domain;
+pub mod findings_report;
 pub mod progress;
 pub mod report;
 pub mod store;

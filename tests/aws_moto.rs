@@ -8,54 +8,8 @@ use costscope::aws::CostClients;
 use costscope::domain::{Metric, Money, Month};
 use costscope::store::Store;
 use costscope::sync::{self, SyncEvent, SyncOptions};
-use std::io::{Read, Write};
-use std::sync::Mutex;
 
-/// moto's state is global to the server: tests take turns.
-static MOTO: Mutex<()> = Mutex::new(());
-
-fn moto_url() -> Option<String> {
-    match std::env::var("COSTSCOPE_TEST_MOTO_URL") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "COSTSCOPE_TEST_MOTO_URL is not set: run the tests with scripts/test.sh, which starts moto"
-            );
-            eprintln!("skipping: no moto server (run scripts/test.sh)");
-            None
-        }
-    }
-}
-
-/// A minimal HTTP POST to moto's control API (no client library needed for loopback).
-fn post(url: &str, path: &str, body: &str) -> u16 {
-    let host = url.trim_start_matches("http://").trim_end_matches('/');
-    let mut stream = std::net::TcpStream::connect(host).expect("moto is reachable");
-    let request = format!(
-        "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    response
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0)
-}
-
-async fn sdk_config(url: &str) -> aws_config::SdkConfig {
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(url)
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_organizations::config::Credentials::new(
-            "testing", "testing", None, None, "test",
-        ))
-        .load()
-        .await
-}
+use common::moto::{moto_url, post, sdk_config, MOTO};
 
 fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 20).unwrap()

@@ -2,10 +2,47 @@
 //! service, pagination to the end, and errors mapped to what the rest of costscope
 //! needs to know (denied, throttled, unreachable).
 
+/// Every item of a paginated listing, followed to its last page, adding the pages sent
+/// to `requests`.
+macro_rules! all_pages {
+    ($request:expr, $operation:literal, $items:ident, $requests:ident) => {{
+        let pages = $request
+            .into_paginator()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|e| map_error($operation, e))?;
+        $requests += pages.len() as u32;
+        pages
+            .into_iter()
+            .flat_map(|page| page.$items.unwrap_or_default())
+            .collect::<Vec<_>>()
+    }};
+}
+
+/// Every item of a paginated listing, page by page, each page (the failing one too)
+/// counted in `$meter`. An error on any page fails the whole listing: never a half-list.
+macro_rules! listing {
+    ($meter:expr, $service:literal, $operation:literal, $request:expr, $items:ident) => {{
+        let mut stream = $request.into_paginator().send();
+        let mut items = Vec::new();
+        while let Some(page) = stream.next().await {
+            $meter.add($service, $operation, 1, 0);
+            let page = page.map_err(|e| map_error($operation, e))?;
+            items.extend(page.$items.unwrap_or_default());
+        }
+        items
+    }};
+}
+
+pub mod assume;
+pub mod cloudwatch;
 pub mod cost_explorer;
 pub mod identity;
+pub mod inventory;
 pub mod organizations;
 pub mod pace;
+pub mod s3;
 
 use aws_config::timeout::TimeoutConfig;
 use aws_config::BehaviorVersion;
@@ -133,6 +170,66 @@ impl AwsError {
                 | AwsError::CredentialsExpired { .. }
                 | AwsError::InvalidCredentials { .. }
         )
+    }
+}
+
+/// Requests (and CloudWatch metrics) sent, by service and operation, for the API-cost
+/// meter in the cache.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Meter {
+    pub entries: Vec<Metered>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Metered {
+    pub service: &'static str,
+    pub operation: &'static str,
+    pub requests: u32,
+    pub metrics: u32,
+}
+
+impl Meter {
+    pub fn add(
+        &mut self,
+        service: &'static str,
+        operation: &'static str,
+        requests: u32,
+        metrics: u32,
+    ) {
+        match self
+            .entries
+            .iter_mut()
+            .find(|e| e.service == service && e.operation == operation)
+        {
+            Some(e) => {
+                e.requests += requests;
+                e.metrics += metrics;
+            }
+            None => self.entries.push(Metered {
+                service,
+                operation,
+                requests,
+                metrics,
+            }),
+        }
+    }
+
+    pub fn requests(&self, service: &str) -> u32 {
+        self.entries
+            .iter()
+            .filter(|e| e.service == service)
+            .map(|e| e.requests)
+            .sum()
+    }
+
+    pub fn metrics(&self) -> u32 {
+        self.entries.iter().map(|e| e.metrics).sum()
+    }
+
+    pub fn merge(&mut self, other: Meter) {
+        for e in other.entries {
+            self.add(e.service, e.operation, e.requests, e.metrics);
+        }
     }
 }
 

@@ -11,24 +11,6 @@ pub struct FetchedOrganization {
     pub requests: u32,
 }
 
-/// Every item of a paginated listing, followed to its last page, adding the pages sent
-/// to `requests`.
-macro_rules! all_pages {
-    ($request:expr, $operation:literal, $items:ident, $requests:ident) => {{
-        let pages = $request
-            .into_paginator()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .map_err(|e| map_error($operation, e))?;
-        $requests += pages.len() as u32;
-        pages
-            .into_iter()
-            .flat_map(|page| page.$items.unwrap_or_default())
-            .collect::<Vec<_>>()
-    }};
-}
-
 /// The whole organization. Every listing is followed to its last page (ListAccounts
 /// pages can be empty while a token remains; the paginator handles that).
 pub async fn fetch_organization(client: &Client) -> Result<FetchedOrganization, AwsError> {

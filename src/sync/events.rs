@@ -32,12 +32,72 @@ pub enum SyncEvent {
         reason: String,
     },
     Stopped(String),
+    /// A scan is about to reach this many accounts.
+    ScanPlanned {
+        accounts: usize,
+        concurrency: u32,
+    },
+    /// An account the scan could not enter (its role could not be assumed, ...).
+    AccountNotScanned {
+        account: String,
+        reason: String,
+    },
+    /// Regions left out because the account has not opted in to them.
+    RegionsSkipped {
+        account: String,
+        regions: Vec<String>,
+    },
+    UnitScanned {
+        account: String,
+        unit: String,
+        resources: usize,
+        findings: usize,
+        done: usize,
+        known: usize,
+    },
+    UnitNotScanned {
+        account: String,
+        unit: String,
+        reason: String,
+    },
 }
 
 impl fmt::Display for SyncEvent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             SyncEvent::Scope(scope) => write!(f, "signed in to {scope}"),
+            SyncEvent::ScanPlanned {
+                accounts,
+                concurrency,
+            } => write!(
+                f,
+                "scanning {accounts} account(s), {concurrency} account-region(s) at a time"
+            ),
+            SyncEvent::AccountNotScanned { account, reason } => {
+                write!(f, "{account}: NOT SCANNED: {reason}")
+            }
+            SyncEvent::RegionsSkipped { account, regions } => write!(
+                f,
+                "{account}: skipped {} region(s) not opted in: {}",
+                regions.len(),
+                regions.join(", ")
+            ),
+            SyncEvent::UnitScanned {
+                account,
+                unit,
+                resources,
+                findings,
+                done,
+                known,
+            } => write!(
+                f,
+                "[{done}/{known}] {account} {unit}: {resources} resource(s), {findings} finding(s)"
+            ),
+            SyncEvent::UnitNotScanned {
+                account,
+                unit,
+                reason,
+            } => write!(f, "{account} {unit}: NOT SCANNED: {reason}"),
             SyncEvent::Advice(text) => write!(f, "note: {text}"),
             SyncEvent::Organization { accounts, units } => {
                 write!(f, "organization: {accounts} accounts in {units} units")

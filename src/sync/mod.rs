@@ -3,6 +3,7 @@
 //! was; every AWS request is recorded in the cache.
 
 mod events;
+pub mod scan;
 
 pub use events::{Progress, SyncEvent};
 
@@ -118,6 +119,15 @@ pub struct Identified {
     calls: Vec<ApiCall>,
 }
 
+impl Identified {
+    /// Records the identity calls in the cache's API meter.
+    pub(crate) fn record_calls(&self, store: &Store) -> Result<(), StoreError> {
+        self.calls
+            .iter()
+            .try_for_each(|call| store.record_api_call(call))
+    }
+}
+
 /// Step one of every sync, before a cache is chosen: the scope names the cache.
 pub async fn identify(clients: &CostClients, now: &str) -> Result<Identified, SyncError> {
     let identity = identify_caller(&clients.sts, &clients.organizations).await?;
@@ -136,6 +146,7 @@ pub async fn identify(clients: &CostClients, now: &str) -> Result<Identified, Sy
         region: None,
         requests: 1,
         throttled: 0,
+        metrics: 0,
         error: None,
     };
     let mut describe = call("organizations", "DescribeOrganization");
@@ -152,7 +163,7 @@ pub async fn identify(clients: &CostClients, now: &str) -> Result<Identified, Sy
 }
 
 /// Marks the cache as this scope's, or refuses if it holds another's costs.
-fn claim_cache(store: &Store, scope: &CostScope) -> Result<(), SyncError> {
+pub(crate) fn claim_cache(store: &Store, scope: &CostScope) -> Result<(), SyncError> {
     if store.meta("kind")?.as_deref() == Some("demo") {
         return Err(SyncError::DemoCache);
     }
@@ -183,9 +194,7 @@ pub async fn run(
 ) -> Result<SyncReport, SyncError> {
     let scope = &identified.scope;
     claim_cache(store, scope)?;
-    for call in &identified.calls {
-        store.record_api_call(call)?;
-    }
+    identified.record_calls(store)?;
     let mut report = SyncReport {
         scope: Some(scope.to_string()),
         ..SyncReport::default()
@@ -194,7 +203,7 @@ pub async fn run(
     if let Some(advice) = scope.advice() {
         progress.event(&SyncEvent::Advice(advice));
     }
-    load_organization(store, clients, identified, options, progress).await?;
+    load_organization(store, clients, identified, &options.now, progress).await?;
 
     let cached_final: Vec<Month> = store
         .summary()?
@@ -259,6 +268,7 @@ pub async fn run(
             region: Some(CE_REGION.to_string()),
             requests: chain.requests,
             throttled: chain.throttles,
+            metrics: 0,
             error: chain.result.as_ref().err().map(ToString::to_string),
         })?;
         let costs = match chain.result {
@@ -312,24 +322,25 @@ fn finish(store: &Store, options: &SyncOptions, report: &SyncReport) -> Result<(
 
 /// The organization's accounts and OUs, or the signed-in account alone when the
 /// organization cannot be listed (or the scope is one account).
-async fn load_organization(
+pub(crate) async fn load_organization(
     store: &mut Store,
     clients: &CostClients,
     identified: &Identified,
-    options: &SyncOptions,
+    now: &str,
     progress: &mut dyn Progress,
 ) -> Result<(), SyncError> {
     let account = &identified.identity.account_id;
     if identified.scope.covers_whole_organization() {
         let fetched = fetch_organization(&clients.organizations).await;
         store.record_api_call(&ApiCall {
-            at: options.now.clone(),
+            at: now.to_string(),
             service: "organizations",
             operation: "ListRoots/ListOrganizationalUnitsForParent/ListAccounts",
             account: Some(account.clone()),
             region: None,
             requests: fetched.as_ref().map_or(1, |f| f.requests),
             throttled: 0,
+            metrics: 0,
             error: fetched.as_ref().err().map(ToString::to_string),
         })?;
         match fetched {

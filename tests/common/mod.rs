@@ -1,6 +1,8 @@
 //! Shared fixtures: a demo cache generated once per test binary, fixed "today".
 #![allow(dead_code)]
 
+pub mod moto;
+
 use chrono::NaiveDate;
 use costscope::demo::{self, DemoParams};
 use costscope::store::Store;
@@ -68,4 +70,12 @@ pub fn screen_text(app: &costscope::tui::App, width: u16, height: u16) -> String
         .iter()
         .map(|c| c.symbol())
         .collect()
+}
+
+/// What `app` draws, line by line, as snapshots store it.
+pub fn screen_text_lines(app: &costscope::tui::App, width: u16, height: u16) -> String {
+    let backend = ratatui::backend::TestBackend::new(width, height);
+    let mut terminal = ratatui::Terminal::new(backend).unwrap();
+    app.render_to(&mut terminal).unwrap();
+    terminal.backend().to_string()
 }

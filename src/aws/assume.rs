@@ -1,0 +1,49 @@
+//! Reaching a member account: sts:AssumeRole into `arn:aws:iam::<account>:role/<name>`,
+//! then an SDK configuration that uses the role's temporary credentials. The signed-in
+//! account itself keeps its own credentials.
+
+use super::{map_error, AwsError, Meter};
+use aws_sdk_sts::config::{Credentials, SharedCredentialsProvider};
+
+/// Session name shown in the member account's CloudTrail.
+pub const SESSION_NAME: &str = "costscope-scan";
+
+/// The configuration to use for `account`: `base` for the signed-in account, the
+/// assumed role's credentials for any other. Credentials live only in memory.
+pub async fn config_for_account(
+    sts: &aws_sdk_sts::Client,
+    base: &aws_config::SdkConfig,
+    signed_in: &str,
+    account: &str,
+    role_name: &str,
+    meter: &mut Meter,
+) -> Result<aws_config::SdkConfig, AwsError> {
+    if account == signed_in {
+        return Ok(base.clone());
+    }
+    meter.add("sts", "AssumeRole", 1, 0);
+    let out = sts
+        .assume_role()
+        .role_arn(format!("arn:aws:iam::{account}:role/{role_name}"))
+        .role_session_name(SESSION_NAME)
+        .send()
+        .await
+        .map_err(|e| map_error("AssumeRole", e))?;
+    let creds = out.credentials().ok_or(AwsError::BadResponse {
+        operation: "AssumeRole",
+        message: "no credentials in the answer".into(),
+    })?;
+    let expiry = std::time::UNIX_EPOCH
+        + std::time::Duration::from_secs(u64::try_from(creds.expiration().secs()).unwrap_or(0));
+    let provider = Credentials::new(
+        creds.access_key_id(),
+        creds.secret_access_key(),
+        Some(creds.session_token().to_string()),
+        Some(expiry),
+        "costscope-assume-role",
+    );
+    Ok(base
+        .to_builder()
+        .credentials_provider(SharedCredentialsProvider::new(provider))
+        .build())
+}

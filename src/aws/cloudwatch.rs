@@ -1,0 +1,128 @@
+//! CloudWatch GetMetricData: daily statistics for many resources, up to 500 metrics per
+//! request (the API's limit), every page followed. Billed per metric requested, so the
+//! meter counts metrics as well as requests.
+
+use super::{map_error, AwsError, Meter};
+use aws_sdk_cloudwatch::primitives::DateTime;
+use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat, ScanBy};
+use aws_sdk_cloudwatch::Client;
+use std::collections::HashMap;
+
+/// GetMetricData's limit on metrics per request.
+pub const MAX_METRICS_PER_REQUEST: usize = 500;
+pub const DAY_SECONDS: i64 = 86_400;
+
+/// One metric to read: a daily statistic of a namespace's metric with its dimensions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricRequest {
+    pub namespace: &'static str,
+    pub name: &'static str,
+    pub dimensions: Vec<(&'static str, String)>,
+    /// Average, Sum, Maximum, ...
+    pub stat: &'static str,
+}
+
+/// Daily (timestamp seconds, value) points, oldest first, in the order requested.
+pub type DailyPoints = Vec<(i64, f64)>;
+
+/// Reads every metric over [start, end) at one point per day. The answer has one entry
+/// per request, in order; a metric with no data gets an empty list.
+pub async fn daily_metrics(
+    client: &Client,
+    requests: &[MetricRequest],
+    start_secs: i64,
+    end_secs: i64,
+    meter: &mut Meter,
+) -> Result<Vec<DailyPoints>, AwsError> {
+    let mut out = vec![Vec::new(); requests.len()];
+    for (chunk_index, chunk) in requests.chunks(MAX_METRICS_PER_REQUEST).enumerate() {
+        let offset = chunk_index * MAX_METRICS_PER_REQUEST;
+        let queries: Vec<MetricDataQuery> = chunk
+            .iter()
+            .enumerate()
+            .map(|(i, r)| query(&format!("m{i}"), r))
+            .collect();
+        let mut token: Option<String> = None;
+        loop {
+            let sent = client
+                .get_metric_data()
+                .set_metric_data_queries(Some(queries.clone()))
+                .start_time(DateTime::from_secs(start_secs))
+                .end_time(DateTime::from_secs(end_secs))
+                .scan_by(ScanBy::TimestampAscending)
+                .set_next_token(token.clone())
+                .send()
+                .await;
+            meter.add("cloudwatch", "GetMetricData", 1, queries.len() as u32);
+            let page = sent.map_err(|e| map_error("GetMetricData", e))?;
+            for result in page.metric_data_results() {
+                let Some(index) = result
+                    .id()
+                    .and_then(|id| id.strip_prefix('m'))
+                    .and_then(|n| n.parse::<usize>().ok())
+                    .filter(|n| *n < chunk.len())
+                else {
+                    continue;
+                };
+                out[offset + index].extend(
+                    result
+                        .timestamps()
+                        .iter()
+                        .map(DateTime::secs)
+                        .zip(result.values().iter().copied()),
+                );
+            }
+            token = page.next_token().map(str::to_string);
+            if token.is_none() {
+                break;
+            }
+        }
+    }
+    for points in &mut out {
+        points.sort_by_key(|(t, _)| *t);
+    }
+    Ok(out)
+}
+
+fn query(id: &str, r: &MetricRequest) -> MetricDataQuery {
+    let metric = Metric::builder()
+        .namespace(r.namespace)
+        .metric_name(r.name)
+        .set_dimensions(Some(
+            r.dimensions
+                .iter()
+                .map(|(name, value)| Dimension::builder().name(*name).value(value).build())
+                .collect(),
+        ))
+        .build();
+    MetricDataQuery::builder()
+        .id(id)
+        .metric_stat(
+            MetricStat::builder()
+                .metric(metric)
+                .period(DAY_SECONDS as i32)
+                .stat(r.stat)
+                .build(),
+        )
+        .return_data(true)
+        .build()
+}
+
+/// Adds two daily series point by point (NetworkIn + NetworkOut); a day present in
+/// only one counts what is there.
+pub fn add_series(a: &DailyPoints, b: &DailyPoints) -> DailyPoints {
+    let mut by_day: HashMap<i64, f64> = HashMap::new();
+    for (t, v) in a.iter().chain(b.iter()) {
+        *by_day.entry(t.div_euclid(DAY_SECONDS)).or_default() += v;
+    }
+    let mut out: DailyPoints = by_day
+        .into_iter()
+        .map(|(day, v)| (day * DAY_SECONDS, v))
+        .collect();
+    out.sort_by_key(|(t, _)| *t);
+    out
+}
+
+pub fn values(points: &DailyPoints) -> Vec<f64> {
+    points.iter().map(|(_, v)| *v).collect()
+}

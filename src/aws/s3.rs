@@ -1,0 +1,160 @@
+//! S3 buckets of one account: region, lifecycle rules, and bytes per storage class from
+//! CloudWatch's daily BucketSizeBytes (free of request charges for S3 itself).
+
+use super::cloudwatch::{daily_metrics, MetricRequest, DAY_SECONDS};
+use super::{map_error, AwsError, Meter};
+use crate::domain::inventory::Bucket;
+use aws_sdk_s3::error::ProvideErrorMetadata;
+use std::collections::BTreeMap;
+
+/// The StorageType dimensions read for each bucket. Each one is a metric billed by
+/// CloudWatch, so only the classes the tiering rule and its evidence use.
+pub const STORAGE_TYPES: [&str; 5] = [
+    "StandardStorage",
+    "StandardIAStorage",
+    "GlacierInstantRetrievalStorage",
+    "IntelligentTieringFAStorage",
+    "GlacierStorage",
+];
+
+/// An S3 client for `region`; path-style addressing when an endpoint is overridden
+/// (emulators and VPC endpoints by IP have no bucket subdomains).
+pub fn s3_client(config: &aws_config::SdkConfig, region: &str) -> aws_sdk_s3::Client {
+    let builder = aws_sdk_s3::config::Builder::from(config)
+        .region(aws_config::Region::new(region.to_string()))
+        .force_path_style(config.endpoint_url().is_some());
+    aws_sdk_s3::Client::from_conf(builder.build())
+}
+
+pub fn cloudwatch_client(
+    config: &aws_config::SdkConfig,
+    region: &str,
+) -> aws_sdk_cloudwatch::Client {
+    let config = config
+        .to_builder()
+        .region(aws_config::Region::new(region.to_string()))
+        .build();
+    aws_sdk_cloudwatch::Client::new(&config)
+}
+
+/// Every bucket the account owns, with its lifecycle and storage. `home_region` is where
+/// the bucket listing is sent.
+pub async fn buckets(
+    config: &aws_config::SdkConfig,
+    home_region: &str,
+    now: chrono::DateTime<chrono::Utc>,
+    meter: &mut Meter,
+) -> Result<Vec<Bucket>, AwsError> {
+    let home = s3_client(config, home_region);
+    let listed = listing!(meter, "s3", "ListBuckets", home.list_buckets(), buckets);
+    let mut buckets = Vec::new();
+    for b in &listed {
+        let Some(name) = b.name() else { continue };
+        let region = match b.bucket_region() {
+            Some(r) => r.to_string(),
+            None => bucket_region(&home, name, meter).await?,
+        };
+        let client = s3_client(config, &region);
+        let (rules, has_transition) = lifecycle(&client, name, meter).await?;
+        buckets.push(Bucket {
+            name: name.to_string(),
+            region,
+            lifecycle_rules: rules,
+            has_transition,
+            bytes_by_storage_type: Vec::new(),
+        });
+    }
+    storage_bytes(config, &mut buckets, now, meter).await?;
+    Ok(buckets)
+}
+
+async fn bucket_region(
+    client: &aws_sdk_s3::Client,
+    name: &str,
+    meter: &mut Meter,
+) -> Result<String, AwsError> {
+    meter.add("s3", "GetBucketLocation", 1, 0);
+    let out = client
+        .get_bucket_location()
+        .bucket(name)
+        .send()
+        .await
+        .map_err(|e| map_error("GetBucketLocation", e))?;
+    // No constraint means us-east-1; "EU" is the legacy name of eu-west-1.
+    Ok(match out.location_constraint().map(|c| c.as_str()) {
+        None | Some("") => "us-east-1".to_string(),
+        Some("EU") => "eu-west-1".to_string(),
+        Some(other) => other.to_string(),
+    })
+}
+
+/// (number of rules, whether an enabled rule transitions current or noncurrent objects).
+/// Only NoSuchLifecycleConfiguration means "no rules"; any other error fails.
+async fn lifecycle(
+    client: &aws_sdk_s3::Client,
+    name: &str,
+    meter: &mut Meter,
+) -> Result<(usize, bool), AwsError> {
+    meter.add("s3", "GetBucketLifecycleConfiguration", 1, 0);
+    match client
+        .get_bucket_lifecycle_configuration()
+        .bucket(name)
+        .send()
+        .await
+    {
+        Ok(out) => {
+            let rules = out.rules();
+            let transitions = rules.iter().any(|r| {
+                r.status().as_str() == "Enabled"
+                    && (!r.transitions().is_empty()
+                        || !r.noncurrent_version_transitions().is_empty())
+            });
+            Ok((rules.len(), transitions))
+        }
+        Err(e) if e.code() == Some("NoSuchLifecycleConfiguration") => Ok((0, false)),
+        Err(e) => Err(map_error("GetBucketLifecycleConfiguration", e)),
+    }
+}
+
+/// The latest daily BucketSizeBytes per storage type, one GetMetricData chain per region.
+async fn storage_bytes(
+    config: &aws_config::SdkConfig,
+    buckets: &mut [Bucket],
+    now: chrono::DateTime<chrono::Utc>,
+    meter: &mut Meter,
+) -> Result<(), AwsError> {
+    let mut by_region: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, b) in buckets.iter().enumerate() {
+        by_region.entry(b.region.clone()).or_default().push(i);
+    }
+    // S3 publishes storage metrics once a day; three days find the latest one.
+    let end = now.timestamp().div_euclid(DAY_SECONDS) * DAY_SECONDS + DAY_SECONDS;
+    let start = end - 4 * DAY_SECONDS;
+    for (region, indexes) in by_region {
+        let requests: Vec<MetricRequest> = indexes
+            .iter()
+            .flat_map(|&i| STORAGE_TYPES.iter().map(move |storage| (i, *storage)))
+            .map(|(i, storage)| MetricRequest {
+                namespace: "AWS/S3",
+                name: "BucketSizeBytes",
+                dimensions: vec![
+                    ("BucketName", buckets[i].name.clone()),
+                    ("StorageType", storage.to_string()),
+                ],
+                stat: "Average",
+            })
+            .collect();
+        let client = cloudwatch_client(config, &region);
+        let series = daily_metrics(&client, &requests, start, end, meter).await?;
+        for (n, &i) in indexes.iter().enumerate() {
+            for (k, storage) in STORAGE_TYPES.iter().enumerate() {
+                if let Some((_, bytes)) = series[n * STORAGE_TYPES.len() + k].last() {
+                    buckets[i]
+                        .bytes_by_storage_type
+                        .push((storage.to_string(), *bytes as i64));
+                }
+            }
+        }
+    }
+    Ok(())
+}

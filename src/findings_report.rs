@@ -1,0 +1,246 @@
+//! `costscope findings`: the cached findings as a table, JSON or CSV, with totals by
+//! rule and by account, and the accounts and regions the last scan could not reach.
+
+use crate::domain::findings::{Rule, TrackedFinding};
+use crate::domain::Money;
+use crate::report::{Format, ReportError};
+use crate::store::{ScanUnit, UnitStatus};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Open findings' monthly savings by a key; unknown savings counted apart.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Total {
+    pub findings: u64,
+    #[serde(serialize_with = "plain")]
+    pub monthly: Money,
+    pub unknown: u64,
+}
+
+fn plain<S: serde::Serializer>(m: &Money, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&m.format_plain())
+}
+
+pub fn totals_by<K: Ord>(
+    findings: &[TrackedFinding],
+    key: impl Fn(&TrackedFinding) -> K,
+) -> BTreeMap<K, Total> {
+    let mut out: BTreeMap<K, Total> = BTreeMap::new();
+    for f in findings {
+        let t = out.entry(key(f)).or_default();
+        t.findings += 1;
+        match f.finding.saving.amount() {
+            Some(m) => t.monthly += m,
+            None => t.unknown += 1,
+        }
+    }
+    out
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    currency: &'static str,
+    findings: Vec<JsonFinding<'a>>,
+    totals_by_rule: BTreeMap<&'static str, Total>,
+    totals_by_account: BTreeMap<String, Total>,
+    not_scanned: Vec<JsonUnit<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    #[serde(flatten)]
+    tracked: &'a TrackedFinding,
+    monthly_saving_usd: Option<String>,
+    yearly_saving_usd: Option<String>,
+}
+
+#[derive(Serialize)]
+struct JsonUnit<'a> {
+    account: &'a str,
+    unit: &'a str,
+    status: &'static str,
+    reason: Option<&'a str>,
+    at: &'a str,
+}
+
+fn problems(units: &[ScanUnit]) -> impl Iterator<Item = &ScanUnit> {
+    units.iter().filter(|u| u.status != UnitStatus::Scanned)
+}
+
+pub fn render_findings(
+    findings: &[TrackedFinding],
+    units: &[ScanUnit],
+    format: Format,
+) -> Result<String, ReportError> {
+    match format {
+        Format::Json => {
+            let report = JsonReport {
+                currency: "USD",
+                findings: findings
+                    .iter()
+                    .map(|f| JsonFinding {
+                        tracked: f,
+                        monthly_saving_usd: f.finding.saving.amount().map(Money::format_plain),
+                        yearly_saving_usd: f.finding.saving.yearly().map(Money::format_plain),
+                    })
+                    .collect(),
+                totals_by_rule: totals_by(findings, |f| f.finding.rule.name()),
+                totals_by_account: totals_by(findings, |f| f.finding.account.clone()),
+                not_scanned: problems(units)
+                    .map(|u| JsonUnit {
+                        account: &u.account,
+                        unit: &u.unit,
+                        status: u.status.name(),
+                        reason: u.reason.as_deref(),
+                        at: &u.scanned_at,
+                    })
+                    .collect(),
+            };
+            serde_json::to_string_pretty(&report)
+                .map(|s| s + "\n")
+                .map_err(|e| ReportError::Write(e.to_string()))
+        }
+        Format::Csv => render_csv(findings),
+        Format::Table => Ok(render_table(findings, units)),
+    }
+}
+
+fn render_csv(findings: &[TrackedFinding]) -> Result<String, ReportError> {
+    let err = |e: csv::Error| ReportError::Write(e.to_string());
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record([
+        "id",
+        "rule",
+        "account",
+        "region",
+        "resource",
+        "label",
+        "status",
+        "monthly_saving_usd",
+        "yearly_saving_usd",
+        "saving_kind",
+        "action",
+        "evidence",
+        "first_seen",
+        "last_seen",
+    ])
+    .map_err(err)?;
+    for t in findings {
+        let f = &t.finding;
+        let kind = match (&f.saving.amount(), f.saving.is_upper_bound()) {
+            (None, _) => "unknown",
+            (Some(_), true) => "upper-bound",
+            (Some(_), false) => "estimate",
+        };
+        out.write_record([
+            t.id.to_string().as_str(),
+            f.rule.name(),
+            &f.account,
+            &f.region,
+            &f.resource,
+            &f.label,
+            t.status.name(),
+            &f.saving
+                .amount()
+                .map(Money::format_plain)
+                .unwrap_or_default(),
+            &f.saving
+                .yearly()
+                .map(Money::format_plain)
+                .unwrap_or_default(),
+            kind,
+            &f.action,
+            &f.evidence.summary,
+            &t.first_seen,
+            &t.last_seen,
+        ])
+        .map_err(err)?;
+    }
+    let bytes = out
+        .into_inner()
+        .map_err(|e| ReportError::Write(e.to_string()))?;
+    String::from_utf8(bytes).map_err(|e| ReportError::Write(e.to_string()))
+}
+
+fn render_table(findings: &[TrackedFinding], units: &[ScanUnit]) -> String {
+    let mut out = String::new();
+    if findings.is_empty() {
+        out.push_str("no findings (run `costscope scan` to look for some)\n");
+    } else {
+        out.push_str(&format!(
+            "{:>5}  {:<18} {:<12} {:<14} {:<24} {:>14}  {}\n",
+            "id", "rule", "account", "region", "resource", "$/month", "evidence"
+        ));
+        for t in findings {
+            let f = &t.finding;
+            out.push_str(&format!(
+                "{:>5}  {:<18} {:<12} {:<14} {:<24} {:>14}  {}{}\n",
+                t.id,
+                f.rule.name(),
+                f.account,
+                f.region,
+                f.resource,
+                f.saving
+                    .amount()
+                    .map(|m| format!(
+                        "{}{}",
+                        if f.saving.is_upper_bound() { "≤" } else { "" },
+                        m.format_exact()
+                    ))
+                    .unwrap_or_else(|| "unknown".into()),
+                f.evidence.summary,
+                match t.status.name() {
+                    "open" => String::new(),
+                    other => format!(" [{other}]"),
+                }
+            ));
+        }
+        out.push_str("\nby rule:\n");
+        for (rule, t) in totals_by(findings, |f| f.finding.rule) {
+            out.push_str(&total_line(Rule::title(rule), &t));
+        }
+        out.push_str("by account:\n");
+        for (account, t) in totals_by(findings, |f| f.finding.account.clone()) {
+            out.push_str(&total_line(&account, &t));
+        }
+        let all: Total = totals_by(findings, |_| ()).remove(&()).unwrap_or_default();
+        out.push_str(&total_line("Total", &all));
+        out.push_str(&format!(
+            "{:<32} {:>14}/year\n",
+            "",
+            all.monthly.scale(12, 1).format_exact()
+        ));
+    }
+    let bad: Vec<&ScanUnit> = problems(units).collect();
+    if !bad.is_empty() {
+        out.push_str("\nnot scanned:\n");
+        for u in bad {
+            let unit = if u.unit == crate::store::ACCOUNT_UNIT {
+                "(whole account)"
+            } else {
+                u.unit.as_str()
+            };
+            out.push_str(&format!(
+                "  {} {:<16} {}: {}\n",
+                u.account,
+                unit,
+                u.status.name(),
+                u.reason.as_deref().unwrap_or_default()
+            ));
+        }
+    }
+    out
+}
+
+fn total_line(label: &str, t: &Total) -> String {
+    format!(
+        "  {:<30} {:>14}/month  {} finding(s){}\n",
+        label,
+        t.monthly.format_exact(),
+        t.findings,
+        match t.unknown {
+            0 => String::new(),
+            n => format!(", {n} with saving unknown"),
+        }
+    )
+}

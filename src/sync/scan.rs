@@ -1,0 +1,430 @@
+//! The inventory scan: every account (through AssumeRole) and every enabled region,
+//! a bounded number of account-regions at a time. Each unit is written in one
+//! transaction with its findings; a unit that fails is recorded as not scanned with the
+//! reason, and the rest goes on.
+
+use super::{claim_cache, load_organization, Identified, Progress, SyncError, SyncEvent};
+use crate::aws::assume::config_for_account;
+use crate::aws::inventory::{region_inventory, regions, RegionClients};
+use crate::aws::s3::buckets;
+use crate::aws::{AwsError, CostClients, Meter};
+use crate::config::ScanSettings;
+use crate::domain::findings::Finding;
+use crate::domain::inventory::{stored_buckets, Bucket, RegionInventory};
+use crate::domain::prices::PriceTable;
+use crate::domain::rules::{evaluate_region, s3_tiering, RuleContext, Thresholds};
+use crate::domain::{AccountStatus, Money};
+use crate::store::{ApiCall, Store, UnitChanges, UnitStatus, ACCOUNT_UNIT, S3_UNIT};
+use chrono::{DateTime, Utc};
+use std::collections::VecDeque;
+use std::sync::Arc;
+use tokio::task::JoinSet;
+
+/// CloudWatch GetMetricData: $0.01 per 1,000 metrics requested.
+pub const CLOUDWATCH_PRICE_PER_1000_METRICS: Money = Money::from_nanos(10_000_000);
+
+pub fn cloudwatch_price(metrics: u64) -> Money {
+    CLOUDWATCH_PRICE_PER_1000_METRICS.scale(i64::try_from(metrics).unwrap_or(i64::MAX), 1000)
+}
+
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    pub settings: ScanSettings,
+    pub prices: PriceTable,
+    pub now: DateTime<Utc>,
+    /// The region DescribeRegions and ListBuckets are sent to.
+    pub home_region: String,
+}
+
+impl ScanOptions {
+    fn stamp(&self) -> String {
+        self.now
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    }
+}
+
+/// What a scan did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScanReport {
+    pub accounts: usize,
+    pub units_scanned: usize,
+    /// (account, unit, reason) of everything that could not be scanned.
+    pub not_scanned: Vec<(String, String, String)>,
+    /// (account, regions not opted in).
+    pub skipped: Vec<(String, Vec<String>)>,
+    pub resources: usize,
+    pub changes: UnitChanges,
+    pub meter: Meter,
+}
+
+/// Runs the scan into `store`, which must be (or become) the cache of this scope.
+pub async fn run_scan(
+    store: &mut Store,
+    clients: &CostClients,
+    base: &aws_config::SdkConfig,
+    identified: &Identified,
+    options: &ScanOptions,
+    progress: &mut dyn Progress,
+) -> Result<ScanReport, SyncError> {
+    claim_cache(store, &identified.scope)?;
+    identified.record_calls(store)?;
+    let stamp = options.stamp();
+    progress.event(&SyncEvent::Scope(identified.scope.clone()));
+    load_organization(store, clients, identified, &stamp, progress).await?;
+    let (org, _) = store.organization()?;
+    let wanted = &options.settings.accounts;
+    let accounts: Vec<String> = org
+        .accounts
+        .iter()
+        .filter(|a| a.status == AccountStatus::Active)
+        .map(|a| a.id.clone())
+        .filter(|id| wanted.is_empty() || wanted.contains(id))
+        .collect();
+    let mut report = ScanReport {
+        accounts: accounts.len(),
+        ..ScanReport::default()
+    };
+    progress.event(&SyncEvent::ScanPlanned {
+        accounts: accounts.len(),
+        concurrency: options.settings.concurrency,
+    });
+
+    let shared = Arc::new(Shared {
+        sts: clients.sts.clone(),
+        base: base.clone(),
+        signed_in: identified.identity.account_id.clone(),
+        settings: options.settings.clone(),
+        home_region: options.home_region.clone(),
+        now: options.now,
+    });
+    let mut queue: VecDeque<Job> = accounts.into_iter().map(Job::Enter).collect();
+    let mut running = JoinSet::new();
+    let limit = options.settings.concurrency.max(1) as usize;
+    let mut known_units = 0;
+    loop {
+        while running.len() < limit {
+            let Some(job) = queue.pop_front() else { break };
+            running.spawn(job.run(shared.clone()));
+        }
+        let Some(joined) = running.join_next().await else {
+            break;
+        };
+        let outcome = joined.map_err(|e| {
+            SyncError::Aws(AwsError::Other {
+                operation: "scan",
+                message: e.to_string(),
+            })
+        })?;
+        record_meter(
+            store,
+            &outcome.account,
+            outcome.region.as_deref(),
+            &outcome.meter,
+            &stamp,
+        )?;
+        report.meter.merge(outcome.meter.clone());
+        match outcome.result {
+            Err(e) if e.is_offline() || e.is_credentials() => {
+                running.abort_all();
+                return Err(e.into());
+            }
+            Err(e) => {
+                let unit = outcome.unit.clone();
+                store.record_unscanned_unit(
+                    &outcome.account,
+                    &unit,
+                    UnitStatus::NotScanned,
+                    &e.to_string(),
+                    &stamp,
+                )?;
+                let event = if unit == ACCOUNT_UNIT {
+                    SyncEvent::AccountNotScanned {
+                        account: outcome.account.clone(),
+                        reason: e.to_string(),
+                    }
+                } else {
+                    SyncEvent::UnitNotScanned {
+                        account: outcome.account.clone(),
+                        unit: unit.clone(),
+                        reason: e.to_string(),
+                    }
+                };
+                progress.event(&event);
+                report
+                    .not_scanned
+                    .push((outcome.account, unit, e.to_string()));
+            }
+            Ok(Found::Account { config, regions }) => {
+                let account = outcome.account;
+                let (scan, skipped) = choose_regions(&options.settings.regions, regions);
+                for region in &skipped {
+                    store.record_unscanned_unit(
+                        &account,
+                        region,
+                        UnitStatus::Skipped,
+                        "region not enabled (not opted in)",
+                        &stamp,
+                    )?;
+                }
+                if !skipped.is_empty() {
+                    progress.event(&SyncEvent::RegionsSkipped {
+                        account: account.clone(),
+                        regions: skipped.clone(),
+                    });
+                    report.skipped.push((account.clone(), skipped));
+                }
+                let config = Arc::new(*config);
+                known_units += scan.len() + 1;
+                // Units of an entered account go first, so accounts finish one by one.
+                queue.push_front(Job::Buckets {
+                    account: account.clone(),
+                    config: config.clone(),
+                });
+                for region in scan.into_iter().rev() {
+                    queue.push_front(Job::Region {
+                        account: account.clone(),
+                        config: config.clone(),
+                        region,
+                    });
+                }
+            }
+            Ok(found) => {
+                let (unit, stored, findings) = evaluate(
+                    &outcome.account,
+                    &options.prices,
+                    &options.settings.thresholds,
+                    options.now,
+                    found,
+                );
+                let changes = store.write_scanned_unit(
+                    &outcome.account,
+                    &unit,
+                    &stored,
+                    &findings,
+                    &stamp,
+                )?;
+                report.units_scanned += 1;
+                report.resources += stored.len();
+                report.changes.new += changes.new;
+                report.changes.still_open += changes.still_open;
+                report.changes.closed += changes.closed;
+                progress.event(&SyncEvent::UnitScanned {
+                    account: outcome.account,
+                    unit,
+                    resources: stored.len(),
+                    findings: findings.len(),
+                    done: report.units_scanned + report.not_scanned.len(),
+                    known: known_units,
+                });
+            }
+        }
+    }
+    store.set_meta("last_scan_at", &stamp)?;
+    Ok(report)
+}
+
+/// The enabled regions to scan (all, or the chosen ones), and the chosen or existing
+/// regions left out because they are not enabled.
+fn choose_regions(
+    chosen: &[String],
+    regions: crate::aws::inventory::Regions,
+) -> (Vec<String>, Vec<String>) {
+    if chosen.is_empty() {
+        return (regions.enabled, regions.not_opted_in);
+    }
+    let scan = chosen
+        .iter()
+        .filter(|r| regions.enabled.contains(r))
+        .cloned()
+        .collect();
+    let skipped = chosen
+        .iter()
+        .filter(|r| !regions.enabled.contains(r))
+        .cloned()
+        .collect();
+    (scan, skipped)
+}
+
+fn evaluate(
+    account: &str,
+    prices: &PriceTable,
+    thresholds: &Thresholds,
+    now: DateTime<Utc>,
+    found: Found,
+) -> (
+    String,
+    Vec<crate::domain::inventory::StoredResource>,
+    Vec<Finding>,
+) {
+    match found {
+        Found::Region { region, inventory } => {
+            let ctx = RuleContext {
+                account,
+                region: &region,
+                prices,
+                thresholds,
+                now,
+            };
+            let findings = evaluate_region(&ctx, &inventory);
+            (region.clone(), inventory.stored(&region), findings)
+        }
+        Found::Buckets(list) => {
+            let findings = list
+                .iter()
+                .filter_map(|b| {
+                    s3_tiering(
+                        &RuleContext {
+                            account,
+                            region: &b.region,
+                            prices,
+                            thresholds,
+                            now,
+                        },
+                        b,
+                    )
+                })
+                .collect();
+            (S3_UNIT.to_string(), stored_buckets(&list), findings)
+        }
+        Found::Account { .. } => (ACCOUNT_UNIT.to_string(), Vec::new(), Vec::new()),
+    }
+}
+
+fn record_meter(
+    store: &Store,
+    account: &str,
+    region: Option<&str>,
+    meter: &Meter,
+    at: &str,
+) -> Result<(), SyncError> {
+    for e in &meter.entries {
+        store.record_api_call(&ApiCall {
+            at: at.to_string(),
+            service: e.service,
+            operation: e.operation,
+            account: Some(account.to_string()),
+            region: region.map(str::to_string),
+            requests: e.requests,
+            throttled: 0,
+            metrics: e.metrics,
+            error: None,
+        })?;
+    }
+    Ok(())
+}
+
+/// What every job needs, shared read-only.
+struct Shared {
+    sts: aws_sdk_sts::Client,
+    base: aws_config::SdkConfig,
+    signed_in: String,
+    settings: ScanSettings,
+    home_region: String,
+    now: DateTime<Utc>,
+}
+
+enum Job {
+    /// Assume the account's role and list its regions.
+    Enter(String),
+    Region {
+        account: String,
+        config: Arc<aws_config::SdkConfig>,
+        region: String,
+    },
+    Buckets {
+        account: String,
+        config: Arc<aws_config::SdkConfig>,
+    },
+}
+
+enum Found {
+    Account {
+        config: Box<aws_config::SdkConfig>,
+        regions: crate::aws::inventory::Regions,
+    },
+    Region {
+        region: String,
+        inventory: RegionInventory,
+    },
+    Buckets(Vec<Bucket>),
+}
+
+struct Outcome {
+    account: String,
+    unit: String,
+    region: Option<String>,
+    meter: Meter,
+    result: Result<Found, AwsError>,
+}
+
+impl Job {
+    async fn run(self, shared: Arc<Shared>) -> Outcome {
+        let mut meter = Meter::default();
+        match self {
+            Job::Enter(account) => {
+                let result = async {
+                    let config = config_for_account(
+                        &shared.sts,
+                        &shared.base,
+                        &shared.signed_in,
+                        &account,
+                        &shared.settings.role_name,
+                        &mut meter,
+                    )
+                    .await?;
+                    let home = RegionClients::new(&config, &shared.home_region);
+                    let regions = regions(&home.ec2, &mut meter).await?;
+                    Ok(Found::Account {
+                        config: Box::new(config),
+                        regions,
+                    })
+                }
+                .await;
+                Outcome {
+                    account,
+                    unit: ACCOUNT_UNIT.to_string(),
+                    region: Some(shared.home_region.clone()),
+                    meter,
+                    result,
+                }
+            }
+            Job::Region {
+                account,
+                config,
+                region,
+            } => {
+                let clients = RegionClients::new(&config, &region);
+                let result = region_inventory(
+                    &clients,
+                    shared.settings.thresholds.lookback_days,
+                    shared.now,
+                    &mut meter,
+                )
+                .await
+                .map(|inventory| Found::Region {
+                    region: region.clone(),
+                    inventory,
+                });
+                Outcome {
+                    account,
+                    unit: region.clone(),
+                    region: Some(region),
+                    meter,
+                    result,
+                }
+            }
+            Job::Buckets { account, config } => {
+                let result = buckets(&config, &shared.home_region, shared.now, &mut meter)
+                    .await
+                    .map(Found::Buckets);
+                Outcome {
+                    account,
+                    unit: S3_UNIT.to_string(),
+                    region: None,
+                    meter,
+                    result,
+                }
+            }
+        }
+    }
+}
