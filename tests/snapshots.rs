@@ -5,13 +5,9 @@ mod common;
 use costscope::domain::RangePreset;
 use costscope::tui::action::Action;
 use costscope::tui::App;
-use ratatui::backend::TestBackend;
-use ratatui::Terminal;
 
 fn screen(app: &App, width: u16, height: u16) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    app.render_to(&mut terminal).unwrap();
-    terminal.backend().to_string()
+    common::screen_text_lines(app, width, height)
 }
 
 fn app_after(actions: &[Action]) -> App {
@@ -163,6 +159,7 @@ fn real_cache_app(dir: &std::path::Path) -> App {
                 region: Some("us-east-1".into()),
                 requests,
                 throttled: 0,
+                metrics: 0,
                 error: None,
             })
             .unwrap();

@@ -5,6 +5,7 @@
 //! does not depend on the order it is generated in).
 
 mod catalog;
+mod inventory;
 mod random;
 
 use crate::domain::{sync_plan, Account, AccountStatus, Month, OrgUnit, Organization};
@@ -30,7 +31,7 @@ pub struct DemoParams {
 impl DemoParams {
     fn fingerprint(&self) -> String {
         format!(
-            "seed={};accounts={};today={}",
+            "seed={};accounts={};today={};inventory=1",
             self.seed, self.accounts, self.today
         )
     }
@@ -202,6 +203,12 @@ impl DemoOrganization {
         // whole demo or what it was before.
         let records = self.records(&account_keys, &service_keys, progress);
         let rows = store.replace_months(&months, records)?;
+        inventory::write_demo_inventory(
+            store,
+            &self.org.accounts,
+            self.params.seed,
+            self.params.today,
+        )?;
         store.set_meta("kind", "demo")?;
         store.set_meta("demo_params", &self.params.fingerprint())?;
         Ok(GenerateStats {

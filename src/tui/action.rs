@@ -53,6 +53,9 @@ pub enum Action {
     SortPrev,
     SortInvert,
     ToggleGrouping,
+    Findings,
+    Dismiss,
+    ToggleAllFindings,
     // Text input while the filter or command line is open.
     InputChar(char),
     InputBackspace,
@@ -104,6 +107,9 @@ pub const BINDABLE: &[(&str, Action)] = &[
     ("sort_prev", Action::SortPrev),
     ("sort_invert", Action::SortInvert),
     ("toggle_grouping", Action::ToggleGrouping),
+    ("findings", Action::Findings),
+    ("dismiss", Action::Dismiss),
+    ("toggle_all_findings", Action::ToggleAllFindings),
 ];
 
 pub fn bindable_names() -> Vec<&'static str> {
@@ -129,5 +135,11 @@ pub enum Effect {
     /// Start a sync from AWS in the background.
     StartSync,
     LoadTheme(String),
+    /// Dismiss a finding with a reason (kept across scans).
+    DismissFinding {
+        id: i64,
+        reason: String,
+    },
+    RestoreFinding(i64),
     Quit,
 }

@@ -66,13 +66,18 @@ impl App {
         self.state.sync.ce_requests_this_month = self.store.ce_requests_in_month(&this_month)?;
         let (org, keys) = self.store.organization()?;
         self.state.catalog = Catalog::new(org, keys, self.store.services()?);
+        self.state.finding_index = super::findings::FindingIndex::load(&self.store)?;
         self.load_view()
     }
 
     /// Reads the top view's data. On failure the view shows why instead of the data of
     /// the view before, and the error is returned for the message line.
     fn load_view(&mut self) -> StoreResult<()> {
-        let (data, result) = if self.state.summary.months.is_empty() {
+        let findings_view = matches!(
+            self.state.top().kind,
+            super::state::ViewKind::Findings | super::state::ViewKind::Finding(_)
+        );
+        let (data, result) = if self.state.summary.months.is_empty() && !findings_view {
             (ViewData::Empty, Ok(()))
         } else {
             match load(&self.store, &self.state) {
@@ -119,6 +124,24 @@ impl App {
                     queue.extend(update(&mut self.state, next));
                     Ok(())
                 }
+                Effect::DismissFinding { id, reason } => {
+                    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+                    self.store
+                        .dismiss_finding(id, &reason, &now)
+                        .and_then(|_| self.reload())
+                        .map(|_| {
+                            self.state.message =
+                                Some((Severity::Info, format!("finding {id} dismissed: {reason}")));
+                        })
+                }
+                Effect::RestoreFinding(id) => self
+                    .store
+                    .restore_finding(id)
+                    .and_then(|_| self.reload())
+                    .map(|_| {
+                        self.state.message =
+                            Some((Severity::Info, format!("finding {id} restored")));
+                    }),
                 Effect::Quit => Ok(()),
             };
             if let Err(e) = result {
@@ -133,7 +156,10 @@ impl App {
         if key.kind == KeyEventKind::Release {
             return None;
         }
-        if matches!(self.state.mode, Mode::Filter | Mode::Command(_)) {
+        if matches!(
+            self.state.mode,
+            Mode::Filter | Mode::Command(_) | Mode::Dismiss { .. }
+        ) {
             return match key.code {
                 KeyCode::Enter => Some(Action::InputSubmit),
                 KeyCode::Esc => Some(Action::InputCancel),

@@ -14,6 +14,11 @@ const TOP_ROWS: usize = 10;
 pub fn load(store: &Store, state: &State) -> StoreResult<ViewData> {
     let view = state.top();
     match view.kind {
+        ViewKind::Findings | ViewKind::Finding(_) => super::findings::load_findings(
+            store,
+            state.show_all_findings || matches!(view.kind, ViewKind::Finding(_)),
+        )
+        .map(|d| ViewData::Findings(Box::new(d))),
         ViewKind::Overview => load_overview(store, state).map(ViewData::Overview),
         ViewKind::Series { account, service } => {
             load_series(store, state, account, service).map(ViewData::Table)

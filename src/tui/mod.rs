@@ -3,6 +3,8 @@
 
 pub mod action;
 pub mod app;
+pub mod findings;
+mod findings_view;
 pub mod load;
 pub mod model;
 pub mod refresh;

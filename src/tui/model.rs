@@ -61,6 +61,7 @@ pub enum ViewData {
     Empty,
     Overview(OverviewData),
     Table(TableData),
+    Findings(Box<super::findings::FindingsData>),
     /// The cache could not answer for this view: say so rather than show other data.
     Unavailable(String),
 }

@@ -18,6 +18,10 @@ pub enum ViewKind {
         account: Option<AccountKey>,
         service: Option<ServiceKey>,
     },
+    /// The optimizer's findings.
+    Findings,
+    /// One finding's detail and evidence.
+    Finding(i64),
 }
 
 /// Which table of the overview has the cursor.
@@ -51,6 +55,10 @@ impl ViewState {
                 column: 0,
                 descending: false,
             },
+            ViewKind::Findings | ViewKind::Finding(_) => Sort {
+                column: super::findings::SAVING_COLUMN,
+                descending: true,
+            },
             _ => Sort {
                 column: super::table::COST_COLUMN,
                 descending: true,
@@ -78,6 +86,11 @@ pub enum Mode {
     ConfirmSync {
         months: Vec<Month>,
         at_least_requests: u32,
+    },
+    /// Dismissing finding `id`: the reason being typed.
+    Dismiss {
+        id: i64,
+        reason: String,
     },
 }
 
@@ -172,6 +185,10 @@ pub struct State {
     pub summary: CacheSummary,
     pub cache_label: String,
     pub sync: SyncStatus,
+    /// Open findings by account and service, for the cost views.
+    pub finding_index: super::findings::FindingIndex,
+    /// The findings view lists dismissed and closed findings too.
+    pub show_all_findings: bool,
     pub size: (u16, u16),
     pub should_quit: bool,
 }
@@ -198,6 +215,8 @@ impl State {
             },
             cache_label: String::new(),
             sync: SyncStatus::default(),
+            finding_index: Default::default(),
+            show_all_findings: false,
             size: (80, 24),
             should_quit: false,
         }
@@ -245,6 +264,8 @@ impl State {
                     (_, Some(a), None) => self.catalog.account_name(a),
                     (_, None, None) => "Organization".to_string(),
                 },
+                ViewKind::Findings => "Findings".to_string(),
+                ViewKind::Finding(id) => format!("finding {id}"),
             });
             parent = Some(view.kind);
         }

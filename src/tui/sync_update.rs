@@ -84,7 +84,13 @@ pub fn on_event(state: &mut State, event: SyncEvent) -> Vec<Effect> {
         SyncEvent::Stopped(text) => {
             state.message = Some((Severity::Warning, format!("sync stopped {text}")))
         }
-        SyncEvent::Scope(_) | SyncEvent::Organization { .. } => {}
+        SyncEvent::Scope(_)
+        | SyncEvent::Organization { .. }
+        | SyncEvent::ScanPlanned { .. }
+        | SyncEvent::AccountNotScanned { .. }
+        | SyncEvent::RegionsSkipped { .. }
+        | SyncEvent::UnitScanned { .. }
+        | SyncEvent::UnitNotScanned { .. } => {}
     }
     vec![]
 }

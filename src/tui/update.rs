@@ -1,6 +1,7 @@
 //! `update(state, action) -> effects`: every state change, and no I/O.
 
 use super::action::{Action, Effect};
+use super::findings;
 use super::model::{RowKey, TableRow, ViewData};
 use super::state::{Mode, OverviewFocus, Severity, State, ViewKind, ViewState};
 use super::sync_update;
@@ -37,6 +38,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Mode::Filter => update_filter(state, action),
         Mode::Command(input) => update_command_line(state, action, input),
         Mode::ConfirmSync { .. } => sync_update::update_confirm(state, action),
+        Mode::Dismiss { id, reason } => findings::update_dismiss(state, action, id, reason),
         Mode::Normal => update_normal(state, action),
     }
 }
@@ -119,7 +121,17 @@ fn update_normal(state: &mut State, action: Action) -> Vec<Effect> {
         Action::PageDown => move_selection(state, state.page_size() as i64),
         Action::Top => move_selection(state, i64::MIN / 2),
         Action::Bottom => move_selection(state, i64::MAX / 2),
+        Action::Enter if state.top().kind == ViewKind::Findings => {
+            return findings::open_detail(state)
+        }
         Action::Enter => return drill_down(state),
+        Action::Findings => return open_root(state, ViewKind::Findings),
+        Action::Dismiss if is_findings_view(state) => return findings::start_dismiss(state),
+        Action::ToggleAllFindings if is_findings_view(state) => {
+            state.show_all_findings = !state.show_all_findings;
+            state.top_mut().selected = 0;
+            return vec![Effect::Load];
+        }
         Action::Back => return back(state),
         Action::FocusLeft | Action::FocusRight => {
             let view = state.top_mut();
@@ -139,6 +151,7 @@ fn update_normal(state: &mut State, action: Action) -> Vec<Effect> {
             let next = match state.stack[0].kind {
                 ViewKind::Overview => ViewKind::Accounts,
                 ViewKind::Accounts => ViewKind::Services,
+                ViewKind::Services => ViewKind::Findings,
                 _ => ViewKind::Overview,
             };
             return open_root(state, next);
@@ -156,6 +169,13 @@ fn update_normal(state: &mut State, action: Action) -> Vec<Effect> {
         Action::ToggleMetric => {
             state.metric = state.metric.toggled();
             return vec![Effect::Load];
+        }
+        Action::SortNext | Action::SortPrev if is_findings_view(state) => {
+            let n = findings::FINDING_COLUMNS.len();
+            let step = if action == Action::SortNext { 1 } else { n - 1 };
+            let sort = &mut state.top_mut().sort;
+            sort.column = (sort.column + step) % n;
+            sort.descending = sort.column == findings::SAVING_COLUMN;
         }
         Action::SortNext | Action::SortPrev => {
             let n = COLUMNS.len();
@@ -190,12 +210,20 @@ pub fn current_rows(state: &State) -> Vec<TableRow> {
             let grouped = state.group_by_ou && kind == ViewKind::Accounts;
             visible_rows(&t.rows, &view.filter, view.sort, grouped)
         }
-        (ViewData::Empty | ViewData::Unavailable(_), _) => Vec::new(),
+        (ViewData::Empty | ViewData::Unavailable(_) | ViewData::Findings(_), _) => Vec::new(),
     }
 }
 
+fn is_findings_view(state: &State) -> bool {
+    matches!(state.top().kind, ViewKind::Findings | ViewKind::Finding(_))
+}
+
 fn move_selection(state: &mut State, delta: i64) {
-    let count = current_rows(state).len() as i64;
+    let count = if state.top().kind == ViewKind::Findings {
+        findings::visible_count(state)
+    } else {
+        current_rows(state).len()
+    } as i64;
     let view = state.top_mut();
     view.selected = (view.selected as i64 + delta).clamp(0, (count - 1).max(0)) as usize;
 }
@@ -297,6 +325,10 @@ fn run_command(state: &mut State, line: &str) -> Vec<Effect> {
             Err(text) => error(state, text),
         },
         ("sync" | "refresh", _) => sync_update::request_refresh(state),
+        ("findings" | "finding" | "f", _) => {
+            state.show_all_findings = arg == "all";
+            open_root(state, ViewKind::Findings)
+        }
         ("reload", _) => vec![Effect::Reload],
         ("theme", false) => vec![Effect::LoadTheme(arg.to_string())],
         ("theme", true) => error(state, "usage: :theme <name>, e.g. :theme light".to_string()),
@@ -319,7 +351,7 @@ fn run_command(state: &mut State, line: &str) -> Vec<Effect> {
         },
         (other, _) => error(
             state,
-            format!("unknown command :{other} (try :overview, :accounts, :services, :account <id|name>, :service <name>, :range, :metric, :theme, :sync, :reload, :q)"),
+            format!("unknown command :{other} (try :overview, :accounts, :services, :account <id|name>, :service <name>, :range, :metric, :theme, :findings [all], :sync, :reload, :q)"),
         ),
     }
 }

@@ -46,6 +46,7 @@ pub fn render(frame: &mut Frame, state: &State) {
     match &state.data {
         ViewData::Overview(data) => render_overview(frame, body, state, data),
         ViewData::Table(data) => render_table_view(frame, body, state, data),
+        ViewData::Findings(data) => super::findings_view::render_findings(frame, body, state, data),
         ViewData::Empty => render_empty(frame, body, state),
         ViewData::Unavailable(reason) => render_unavailable(frame, body, state, reason),
     }
@@ -57,6 +58,9 @@ pub fn render(frame: &mut Frame, state: &State) {
             months,
             at_least_requests,
         } => render_confirm_sync(frame, area, state, months, *at_least_requests),
+        Mode::Dismiss { id, reason } => {
+            super::findings_view::render_dismiss(frame, area, state, *id, reason)
+        }
         _ => {}
     }
 }
@@ -192,14 +196,14 @@ fn render_breadcrumbs(frame: &mut Frame, area: Rect, state: &State) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-fn block<'a>(title: impl Into<Line<'a>>, theme: &Theme) -> Block<'a> {
+pub(super) fn block<'a>(title: impl Into<Line<'a>>, theme: &Theme) -> Block<'a> {
     Block::default()
         .borders(Borders::ALL)
         .border_style(Style::default().fg(theme.border))
         .title(title.into().style(Style::default().fg(theme.accent)))
 }
 
-fn header_style(theme: &Theme) -> Style {
+pub(super) fn header_style(theme: &Theme) -> Style {
     Style::default()
         .fg(theme.header)
         .add_modifier(Modifier::BOLD)
@@ -414,7 +418,7 @@ fn render_table_view(frame: &mut Frame, area: Rect, state: &State, data: &TableD
                 "months"
             }
         }
-        ViewKind::Overview => "rows",
+        ViewKind::Overview | ViewKind::Findings | ViewKind::Finding(_) => "rows",
     };
     let shown = rows
         .iter()
@@ -471,10 +475,18 @@ fn render_table_view(frame: &mut Frame, area: Rect, state: &State, data: &TableD
             }
         })
         .collect();
+    let badges: Vec<Option<String>> = rows.iter().map(|r| finding_badge(state, kind, r)).collect();
+    // Only where there is room: names come first.
+    let show_findings = table_area.width >= 100 && badges.iter().any(Option::is_some);
+    let mut header_cells = header_cells;
+    if show_findings {
+        header_cells.push(Cell::from("Findings"));
+    }
     let header = Row::new(header_cells).style(header_style(theme));
     let body: Vec<Row> = rows
         .iter()
-        .map(|r| {
+        .zip(&badges)
+        .map(|(r, badge)| {
             let is_header = matches!(r.key, super::model::RowKey::Unit) && r.depth == 0;
             let name = format!("{}{}", "  ".repeat(usize::from(r.depth)), r.name);
             let style = if is_header {
@@ -484,33 +496,43 @@ fn render_table_view(frame: &mut Frame, area: Rect, state: &State, data: &TableD
             } else {
                 Style::default()
             };
-            Row::new(vec![
-                Cell::from(name),
-                Cell::from(Span::styled(
-                    r.detail.clone(),
-                    Style::default().fg(theme.muted),
-                )),
-                Cell::from(Line::from(money_or_unknown(r.amount)).alignment(Alignment::Right)),
-                Cell::from(
-                    Line::from(
-                        r.previous
-                            .map_or_else(|| "—".to_string(), Money::format_compact),
-                    )
-                    .alignment(Alignment::Right),
-                ),
-                Cell::from(
-                    Line::from(change_span(r.amount, r.previous, theme))
+            Row::new(
+                vec![
+                    Cell::from(name),
+                    Cell::from(Span::styled(
+                        r.detail.clone(),
+                        Style::default().fg(theme.muted),
+                    )),
+                    Cell::from(Line::from(money_or_unknown(r.amount)).alignment(Alignment::Right)),
+                    Cell::from(
+                        Line::from(
+                            r.previous
+                                .map_or_else(|| "—".to_string(), Money::format_compact),
+                        )
                         .alignment(Alignment::Right),
-                ),
-                Cell::from(Span::styled(
-                    share_bar(r.share, 4),
-                    Style::default().fg(theme.share_bar),
-                )),
-            ])
+                    ),
+                    Cell::from(
+                        Line::from(change_span(r.amount, r.previous, theme))
+                            .alignment(Alignment::Right),
+                    ),
+                    Cell::from(Span::styled(
+                        share_bar(r.share, 4),
+                        Style::default().fg(theme.share_bar),
+                    )),
+                ]
+                .into_iter()
+                .chain(show_findings.then(|| {
+                    Cell::from(Span::styled(
+                        badge.clone().unwrap_or_default(),
+                        Style::default().fg(theme.warning),
+                    ))
+                }))
+                .collect::<Vec<_>>(),
+            )
             .style(style)
         })
         .collect();
-    let widths = [
+    let mut widths = vec![
         Constraint::Fill(1),
         Constraint::Length(if show_detail { 12 } else { 0 }),
         Constraint::Length(14),
@@ -518,6 +540,9 @@ fn render_table_view(frame: &mut Frame, area: Rect, state: &State, data: &TableD
         Constraint::Length(7),
         Constraint::Length(9),
     ];
+    if show_findings {
+        widths.push(Constraint::Length(16));
+    }
     let table = Table::new(body, widths)
         .header(header)
         .block(block(Line::from(title), theme))
@@ -529,6 +554,27 @@ fn render_table_view(frame: &mut Frame, area: Rect, state: &State, data: &TableD
     let selected = (!rows.is_empty()).then_some(view.selected.min(rows.len().saturating_sub(1)));
     let mut table_state = TableState::default().with_selected(selected);
     frame.render_stateful_widget(table, table_area, &mut table_state);
+}
+
+/// "3 · $412/mo": the open findings behind an account or service row of a cost view.
+fn finding_badge(state: &State, kind: ViewKind, row: &TableRow) -> Option<String> {
+    use super::model::RowKey;
+    let index = &state.finding_index;
+    if index.is_empty() {
+        return None;
+    }
+    let account_id = |key| state.catalog.account(key).map(|a| a.id.clone());
+    let service = |key| state.catalog.service_name(key);
+    let total = match (kind, row.key) {
+        (ViewKind::Accounts, RowKey::Account(a)) => index.by_account.get(&account_id(a)?),
+        (ViewKind::Services, RowKey::Service(s)) => index.by_service.get(&service(s)),
+        (ViewKind::AccountServices(a), RowKey::Service(s))
+        | (ViewKind::ServiceAccounts(s), RowKey::Account(a)) => {
+            index.by_pair.get(&(account_id(a)?, service(s)))
+        }
+        _ => None,
+    }?;
+    Some(super::findings::badge(total))
 }
 
 fn render_chart(
@@ -704,17 +750,33 @@ fn render_hints(frame: &mut Frame, area: Rect, state: &State) {
 /// Hints from the keymap, so rebinding a key changes them too.
 fn key_hints(state: &State) -> Line<'static> {
     let theme = &state.theme;
-    let hints = [
-        ("enter", "drill"),
+    let findings = [
+        ("enter", "detail"),
         ("back", "back"),
-        ("range_mtd", "mtd"),
-        ("prev_month", "month"),
-        ("toggle_metric", "metric"),
+        ("dismiss", "dismiss"),
+        ("toggle_all_findings", "all"),
+        ("sort_next", "sort"),
         ("filter", "filter"),
         ("command", "cmd"),
         ("help", "help"),
         ("quit", "quit"),
     ];
+    let costs = [
+        ("enter", "drill"),
+        ("back", "back"),
+        ("prev_month", "month"),
+        ("toggle_metric", "metric"),
+        ("findings", "findings"),
+        ("filter", "filter"),
+        ("command", "cmd"),
+        ("help", "help"),
+        ("quit", "quit"),
+    ];
+    let hints = if matches!(state.top().kind, ViewKind::Findings | ViewKind::Finding(_)) {
+        findings
+    } else {
+        costs
+    };
     let mut spans = vec![Span::raw(" ")];
     for (action, label) in hints {
         let keys = state.keymap.keys_label(action);

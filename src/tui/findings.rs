@@ -1,0 +1,264 @@
+//! The findings view's data and its pure logic: loading from the cache, filtering and
+//! sorting, totals, the badges on the cost views, and the dismiss dialog.
+
+use super::action::{Action, Effect};
+use super::state::{Mode, Severity, State, ViewKind, ViewState};
+use crate::domain::findings::{FindingStatus, TrackedFinding};
+use crate::domain::Money;
+use crate::findings_report::{totals_by, Total};
+use crate::store::{FindingFilter, ScanUnit, Store, StoreResult, UnitStatus};
+use std::collections::HashMap;
+
+/// Columns of the findings table; sort keys cycle through them.
+pub const FINDING_COLUMNS: &[&str] = &[
+    "Rule", "Account", "Region", "Resource", "Evidence", "$/month",
+];
+pub const SAVING_COLUMN: usize = 5;
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FindingsData {
+    pub findings: Vec<TrackedFinding>,
+    /// Units the scans could not reach or left out.
+    pub not_scanned: Vec<ScanUnit>,
+    pub units_scanned: usize,
+    pub last_scan_at: Option<String>,
+    /// Dismissed and closed findings are listed too.
+    pub all: bool,
+}
+
+pub fn load_findings(store: &Store, all: bool) -> StoreResult<FindingsData> {
+    let findings = store.findings(&FindingFilter {
+        all,
+        ..FindingFilter::default()
+    })?;
+    let units = store.scan_units()?;
+    Ok(FindingsData {
+        findings,
+        units_scanned: units
+            .iter()
+            .filter(|u| u.status == UnitStatus::Scanned)
+            .count(),
+        not_scanned: units
+            .into_iter()
+            .filter(|u| u.status != UnitStatus::Scanned)
+            .collect(),
+        last_scan_at: store.meta("last_scan_at")?,
+        all,
+    })
+}
+
+/// Open findings per account and service, for the cost views.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FindingIndex {
+    pub by_pair: HashMap<(String, String), Total>,
+    pub by_account: HashMap<String, Total>,
+    pub by_service: HashMap<String, Total>,
+}
+
+impl FindingIndex {
+    pub fn load(store: &Store) -> StoreResult<FindingIndex> {
+        let open = store.findings(&FindingFilter::default())?;
+        Ok(FindingIndex {
+            by_pair: totals_by(&open, |f| {
+                (
+                    f.finding.account.clone(),
+                    f.finding.rule.cost_service().to_string(),
+                )
+            })
+            .into_iter()
+            .collect(),
+            by_account: totals_by(&open, |f| f.finding.account.clone())
+                .into_iter()
+                .collect(),
+            by_service: totals_by(&open, |f| f.finding.rule.cost_service().to_string())
+                .into_iter()
+                .collect(),
+        })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_account.is_empty()
+    }
+}
+
+/// "3 · $412/mo", or "2 · ?" when no saving is known.
+pub fn badge(total: &Total) -> String {
+    if total.findings == total.unknown {
+        return format!("{} · ?", total.findings);
+    }
+    format!("{} · {}/mo", total.findings, total.monthly.format_compact())
+}
+
+/// The findings shown: filtered (substring of rule, account, region, resource, label,
+/// evidence) and sorted by the view's sort column.
+pub fn visible_findings<'a>(
+    data: &'a FindingsData,
+    view: &ViewState,
+    account_name: impl Fn(&str) -> String,
+) -> Vec<&'a TrackedFinding> {
+    let needle = view.filter.to_lowercase();
+    let mut rows: Vec<&TrackedFinding> = data
+        .findings
+        .iter()
+        .filter(|t| {
+            let f = &t.finding;
+            needle.is_empty()
+                || [
+                    f.rule.name(),
+                    f.account.as_str(),
+                    &account_name(&f.account),
+                    f.region.as_str(),
+                    f.resource.as_str(),
+                    f.label.as_str(),
+                    f.evidence.summary.as_str(),
+                    t.status.name(),
+                ]
+                .iter()
+                .any(|text| text.to_lowercase().contains(&needle))
+        })
+        .collect();
+    let saving = |t: &TrackedFinding| t.finding.saving.amount();
+    rows.sort_by(|a, b| {
+        let (x, y) = (&a.finding, &b.finding);
+        let ordering = match view.sort.column {
+            0 => x.rule.cmp(&y.rule),
+            1 => account_name(&x.account).cmp(&account_name(&y.account)),
+            2 => x.region.cmp(&y.region),
+            3 => x.resource.cmp(&y.resource),
+            4 => x.evidence.summary.cmp(&y.evidence.summary),
+            // Unknown savings sort last whichever way.
+            _ => match (saving(a), saving(b)) {
+                (Some(p), Some(q)) => p.cmp(&q),
+                (Some(_), None) => return std::cmp::Ordering::Less,
+                (None, Some(_)) => return std::cmp::Ordering::Greater,
+                (None, None) => std::cmp::Ordering::Equal,
+            },
+        };
+        let ordering = if view.sort.descending {
+            ordering.reverse()
+        } else {
+            ordering
+        };
+        ordering.then_with(|| a.id.cmp(&b.id))
+    });
+    rows
+}
+
+/// The finding under the cursor of the findings view.
+pub fn selected_finding(state: &State) -> Option<&TrackedFinding> {
+    let super::model::ViewData::Findings(data) = &state.data else {
+        return None;
+    };
+    let view = state.top();
+    match view.kind {
+        ViewKind::Finding(id) => data.findings.iter().find(|t| t.id == id),
+        _ => visible_findings(data, view, |a| account_label(state, a))
+            .into_iter()
+            .nth(view.selected),
+    }
+}
+
+pub fn account_label(state: &State, account_id: &str) -> String {
+    state
+        .catalog
+        .org
+        .accounts
+        .iter()
+        .find(|a| a.id == account_id)
+        .map_or_else(|| account_id.to_string(), |a| a.name.clone())
+}
+
+pub fn visible_count(state: &State) -> usize {
+    match &state.data {
+        super::model::ViewData::Findings(data) if state.top().kind == ViewKind::Findings => {
+            visible_findings(data, state.top(), |a| account_label(state, a)).len()
+        }
+        _ => 0,
+    }
+}
+
+/// Enter on a finding opens its detail.
+pub fn open_detail(state: &mut State) -> Vec<Effect> {
+    let Some(id) = selected_finding(state).map(|t| t.id) else {
+        return vec![];
+    };
+    state.stack.push(ViewState::new(ViewKind::Finding(id)));
+    vec![Effect::Load]
+}
+
+/// `x` asks for a reason before dismissing; on a dismissed finding it restores it.
+pub fn start_dismiss(state: &mut State) -> Vec<Effect> {
+    let Some(t) = selected_finding(state) else {
+        state.message = Some((Severity::Info, "no finding selected".into()));
+        return vec![];
+    };
+    match t.status {
+        FindingStatus::Dismissed => vec![Effect::RestoreFinding(t.id)],
+        FindingStatus::Closed => {
+            state.message = Some((
+                Severity::Info,
+                "this finding is closed: its resource is gone or no longer matches".into(),
+            ));
+            vec![]
+        }
+        FindingStatus::Open => {
+            state.mode = Mode::Dismiss {
+                id: t.id,
+                reason: String::new(),
+            };
+            vec![]
+        }
+    }
+}
+
+/// Keys while the dismiss dialog is open: type a reason, Enter dismisses, Esc cancels.
+pub fn update_dismiss(
+    state: &mut State,
+    action: Action,
+    id: i64,
+    mut reason: String,
+) -> Vec<Effect> {
+    match action {
+        Action::InputChar(c) => {
+            reason.push(c);
+            state.mode = Mode::Dismiss { id, reason };
+        }
+        Action::InputBackspace => {
+            reason.pop();
+            state.mode = Mode::Dismiss { id, reason };
+        }
+        Action::InputSubmit if reason.trim().is_empty() => {
+            state.message = Some((
+                Severity::Warning,
+                "type a reason first (Esc cancels)".into(),
+            ));
+        }
+        Action::InputSubmit => {
+            state.mode = Mode::Normal;
+            return vec![Effect::DismissFinding {
+                id,
+                reason: reason.trim().to_string(),
+            }];
+        }
+        Action::InputCancel | Action::Back | Action::Quit => state.mode = Mode::Normal,
+        _ => {}
+    }
+    vec![]
+}
+
+/// Sum of the open findings' known monthly savings.
+pub fn open_saving(data: &FindingsData) -> (Money, usize) {
+    let open = data
+        .findings
+        .iter()
+        .filter(|t| t.status == FindingStatus::Open);
+    let mut total = Money::ZERO;
+    let mut count = 0;
+    for t in open {
+        count += 1;
+        if let Some(m) = t.finding.saving.amount() {
+            total += m;
+        }
+    }
+    (total, count)
+}

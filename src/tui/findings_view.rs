@@ -1,0 +1,377 @@
+//! Drawing the findings list, a finding's detail with its evidence, and the dismiss
+//! dialog. Pure: reads the state only.
+
+use super::findings::{
+    account_label, open_saving, visible_findings, FindingsData, FINDING_COLUMNS,
+};
+use super::state::{State, ViewKind};
+use super::view::{block, header_style};
+use crate::domain::findings::{FindingStatus, TrackedFinding};
+use crate::findings_report::totals_by;
+use crate::store::ACCOUNT_UNIT;
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Clear, Paragraph, Row, Sparkline, Table, TableState, Wrap};
+use ratatui::Frame;
+
+pub fn render_findings(frame: &mut Frame, area: Rect, state: &State, data: &FindingsData) {
+    match state.top().kind {
+        ViewKind::Finding(id) => match data.findings.iter().find(|t| t.id == id) {
+            Some(t) => render_detail(frame, area, state, t),
+            None => frame.render_widget(
+                Paragraph::new(format!(
+                    "finding {id} is no longer in the cache (esc: back)"
+                ))
+                .block(block(" Finding ", &state.theme)),
+                area,
+            ),
+        },
+        _ => render_list(frame, area, state, data),
+    }
+}
+
+fn saving_text(t: &TrackedFinding) -> String {
+    let s = &t.finding.saving;
+    match s.amount() {
+        Some(m) if s.is_upper_bound() => format!("≤{}", m.format_exact()),
+        Some(m) => m.format_exact(),
+        None => "unknown".to_string(),
+    }
+}
+
+fn render_list(frame: &mut Frame, area: Rect, state: &State, data: &FindingsData) {
+    let theme = &state.theme;
+    let view = state.top();
+    let [table_area, totals_area] =
+        Layout::vertical([Constraint::Min(6), Constraint::Length(8)]).areas(area);
+    let rows = visible_findings(data, view, |a| account_label(state, a));
+    let (open_total, open_count) = open_saving(data);
+    let mut title = format!(
+        " {} finding(s){} · open {open_count}: {}/mo, {}/yr",
+        rows.len(),
+        if data.all {
+            " incl. dismissed & closed"
+        } else {
+            ""
+        },
+        open_total.format_exact(),
+        open_total.scale(12, 1).format_exact()
+    );
+    if let Some(at) = &data.last_scan_at {
+        title.push_str(&format!(" · scanned {}", at.get(..16).unwrap_or(at)));
+    }
+    title.push(' ');
+    if data.findings.is_empty() && data.last_scan_at.is_none() {
+        frame.render_widget(
+            Paragraph::new(vec![
+                Line::from("No scan yet."),
+                Line::from(""),
+                Line::from("Run `costscope scan` to read the organization's EC2, EBS, RDS and S3"),
+                Line::from("resources and find what can be stopped, resized or deleted."),
+            ])
+            .block(block(" Findings ", theme)),
+            area,
+        );
+        return;
+    }
+    let header = Row::new(
+        FINDING_COLUMNS
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                let arrow = match (view.sort.column == i, view.sort.descending) {
+                    (true, true) => "▼",
+                    (true, false) => "▲",
+                    _ => "",
+                };
+                let text = format!("{name}{arrow}");
+                if i == super::findings::SAVING_COLUMN {
+                    Cell::from(Line::from(text).alignment(Alignment::Right))
+                } else {
+                    Cell::from(text)
+                }
+            })
+            .collect::<Vec<_>>(),
+    )
+    .style(header_style(theme));
+    let body: Vec<Row> = rows
+        .iter()
+        .map(|t| {
+            let f = &t.finding;
+            let muted = t.status != FindingStatus::Open;
+            let status = match t.status {
+                FindingStatus::Open => String::new(),
+                other => format!(" [{}]", other.name()),
+            };
+            let row = Row::new(vec![
+                Cell::from(f.rule.name()),
+                Cell::from(account_label(state, &f.account)),
+                Cell::from(f.region.clone()),
+                Cell::from(f.resource.clone()),
+                Cell::from(Span::styled(
+                    format!("{}{status}", f.evidence.summary),
+                    Style::default().fg(theme.muted),
+                )),
+                Cell::from(Line::from(saving_text(t)).alignment(Alignment::Right)),
+            ]);
+            if muted {
+                row.style(Style::default().fg(theme.muted))
+            } else {
+                row
+            }
+        })
+        .collect();
+    let widths = [
+        Constraint::Length(17),
+        Constraint::Length(18),
+        Constraint::Length(12),
+        Constraint::Fill(2),
+        Constraint::Fill(3),
+        Constraint::Length(12),
+    ];
+    let table = Table::new(body, widths)
+        .header(header)
+        .block(block(title, theme))
+        .row_highlight_style(
+            Style::default()
+                .fg(theme.selection_fg)
+                .bg(theme.selection_bg),
+        );
+    let selected = (!rows.is_empty()).then_some(view.selected.min(rows.len().saturating_sub(1)));
+    let mut table_state = TableState::default().with_selected(selected);
+    frame.render_stateful_widget(table, table_area, &mut table_state);
+    render_totals(frame, totals_area, state, data);
+}
+
+fn render_totals(frame: &mut Frame, area: Rect, state: &State, data: &FindingsData) {
+    let theme = &state.theme;
+    let open: Vec<TrackedFinding> = data
+        .findings
+        .iter()
+        .filter(|t| t.status == FindingStatus::Open)
+        .cloned()
+        .collect();
+    let [left, middle, right] = Layout::horizontal([
+        Constraint::Ratio(1, 3),
+        Constraint::Ratio(1, 3),
+        Constraint::Ratio(1, 3),
+    ])
+    .areas(area);
+    let line = |label: String, t: &crate::findings_report::Total| {
+        Line::from(vec![
+            Span::raw(format!("{label:<20}")),
+            Span::styled(
+                format!("{:>3} ", t.findings),
+                Style::default().fg(theme.muted),
+            ),
+            Span::raw(format!("{:>11}", t.monthly.format_compact())),
+        ])
+    };
+    let by_rule: Vec<Line> = totals_by(&open, |t| t.finding.rule)
+        .into_iter()
+        .map(|(rule, t)| line(rule.name().to_string(), &t))
+        .collect();
+    let mut by_account: Vec<(String, crate::findings_report::Total)> =
+        totals_by(&open, |t| account_label(state, &t.finding.account))
+            .into_iter()
+            .collect();
+    by_account.sort_by_key(|(_, t)| std::cmp::Reverse(t.monthly));
+    let by_account: Vec<Line> = by_account
+        .iter()
+        .take(6)
+        .map(|(name, t)| line(name.chars().take(20).collect(), t))
+        .collect();
+    frame.render_widget(
+        Paragraph::new(by_rule).block(block(" Open by rule ($/mo) ", theme)),
+        left,
+    );
+    frame.render_widget(
+        Paragraph::new(by_account).block(block(" Open by account ($/mo) ", theme)),
+        middle,
+    );
+    let mut coverage = vec![Line::from(format!(
+        "{} account-region(s) scanned",
+        data.units_scanned
+    ))];
+    let problems: Vec<_> = data
+        .not_scanned
+        .iter()
+        .filter(|u| u.status == crate::store::UnitStatus::NotScanned)
+        .collect();
+    let skipped = data.not_scanned.len() - problems.len();
+    if skipped > 0 {
+        coverage.push(Line::from(Span::styled(
+            format!("{skipped} region(s) skipped: not opted in"),
+            Style::default().fg(theme.muted),
+        )));
+    }
+    for u in problems.iter().take(4) {
+        let unit = if u.unit == ACCOUNT_UNIT {
+            "whole account".to_string()
+        } else {
+            u.unit.clone()
+        };
+        coverage.push(Line::from(Span::styled(
+            format!(
+                "NOT SCANNED {} {unit}: {}",
+                account_label(state, &u.account),
+                u.reason.as_deref().unwrap_or_default()
+            ),
+            Style::default().fg(theme.warning),
+        )));
+    }
+    if problems.len() > 4 {
+        coverage.push(Line::from(format!("… {} more", problems.len() - 4)));
+    }
+    frame.render_widget(
+        Paragraph::new(coverage)
+            .wrap(Wrap { trim: true })
+            .block(block(" Coverage ", theme)),
+        right,
+    );
+}
+
+fn render_detail(frame: &mut Frame, area: Rect, state: &State, t: &TrackedFinding) {
+    let theme = &state.theme;
+    let f = &t.finding;
+    let label = |text: &str| Span::styled(format!("{text:<22} "), Style::default().fg(theme.muted));
+    let mut lines = vec![
+        Line::from(vec![
+            label("Account"),
+            Span::raw(format!(
+                "{} ({})",
+                account_label(state, &f.account),
+                f.account
+            )),
+        ]),
+        Line::from(vec![label("Region"), Span::raw(f.region.clone())]),
+        Line::from(vec![
+            label("Resource"),
+            Span::raw(format!("{}  {}", f.resource, f.label)),
+        ]),
+        Line::from(vec![
+            label("Status"),
+            Span::raw(match &t.dismissed_reason {
+                Some(reason) => format!("{} ({reason})", t.status.name()),
+                None => t.status.name().to_string(),
+            }),
+            Span::styled(
+                format!(
+                    "   first seen {} · last seen {}",
+                    t.first_seen.get(..10).unwrap_or(&t.first_seen),
+                    t.last_seen.get(..10).unwrap_or(&t.last_seen)
+                ),
+                Style::default().fg(theme.muted),
+            ),
+        ]),
+        Line::from(vec![label("Action"), Span::raw(f.action.clone())]),
+        Line::from(vec![
+            label("Saving"),
+            Span::styled(
+                match f.saving.amount() {
+                    Some(m) => format!(
+                        "{}{}/month · {}/year",
+                        if f.saving.is_upper_bound() {
+                            "up to "
+                        } else {
+                            ""
+                        },
+                        m.format_exact(),
+                        m.scale(12, 1).format_exact()
+                    ),
+                    None => "unknown".to_string(),
+                },
+                Style::default()
+                    .fg(theme.accent)
+                    .add_modifier(Modifier::BOLD),
+            ),
+        ]),
+        Line::from(vec![
+            label(""),
+            Span::styled(
+                f.saving.basis().to_string(),
+                Style::default().fg(theme.muted),
+            ),
+        ]),
+        Line::from(""),
+        Line::from(Span::styled("Evidence", header_style(theme))),
+    ];
+    for (name, value) in &f.evidence.facts {
+        lines.push(Line::from(vec![label(name), Span::raw(value.clone())]));
+    }
+    let series_height = if f.evidence.series.is_some() { 7 } else { 0 };
+    let [text_area, chart_area] =
+        Layout::vertical([Constraint::Min(6), Constraint::Length(series_height)]).areas(area);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block(format!(" {} ", f.rule.title()), theme)),
+        text_area,
+    );
+    if let Some(series) = &f.evidence.series {
+        let max = series.values.iter().copied().fold(0.0_f64, f64::max);
+        let min = series.values.iter().copied().fold(f64::MAX, f64::min);
+        // Sparkline bars are integers: hundredths keep small percentages visible.
+        let data: Vec<u64> = series
+            .values
+            .iter()
+            .map(|v| (v.max(0.0) * 100.0).round() as u64)
+            .collect();
+        let title = format!(
+            " {} ({}) daily, {} days · min {:.2} · max {:.2} ",
+            series.name,
+            series.unit,
+            series.values.len(),
+            if series.values.is_empty() { 0.0 } else { min },
+            max
+        );
+        frame.render_widget(
+            Sparkline::default()
+                .data(&data)
+                .style(Style::default().fg(theme.chart))
+                .block(block(title, theme)),
+            chart_area,
+        );
+    }
+}
+
+/// The dismiss dialog: the reason is kept with the finding and survives rescans.
+pub fn render_dismiss(frame: &mut Frame, area: Rect, state: &State, id: i64, reason: &str) {
+    let theme = &state.theme;
+    let width = area.width.saturating_sub(8).min(72);
+    let rect = Rect::new(area.x + (area.width - width) / 2, area.y + 5, width, 8);
+    let what = super::findings::selected_finding(state)
+        .filter(|t| t.id == id)
+        .map_or_else(String::new, |t| {
+            format!(
+                "{} {} {}",
+                t.finding.rule.name(),
+                t.finding.resource,
+                t.finding.label
+            )
+        });
+    let text = vec![
+        Line::from(format!("Dismiss finding {id}: {what}")),
+        Line::from(""),
+        Line::from(vec![
+            Span::raw("Reason: "),
+            Span::raw(reason.to_string()),
+            Span::styled("▏", Style::default().fg(theme.accent)),
+        ]),
+        Line::from(""),
+        Line::from(vec![
+            Span::styled("enter", Style::default().fg(theme.accent)),
+            Span::raw(" dismiss (rescans keep it dismissed)   "),
+            Span::styled("esc", Style::default().fg(theme.accent)),
+            Span::raw(" cancel"),
+        ]),
+    ];
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(text)
+            .block(block(" Dismiss finding ", theme))
+            .wrap(Wrap { trim: true }),
+        rect,
+    );
+}
