@@ -9,7 +9,7 @@ use costscope::domain::{Metric, Money, Month};
 use costscope::store::Store;
 use costscope::sync::{self, SyncEvent, SyncOptions};
 
-use common::moto::{moto_url, post, sdk_config, MOTO};
+use common::moto::{create_member, moto_url, post, sdk_config, MOTO};
 
 fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 20).unwrap()
@@ -101,19 +101,7 @@ fn sync_loads_the_org_and_every_month_exactly_then_refreshes_only_open_months() 
             .to_string();
         let mut members = Vec::new();
         for name in ["payments-prod", "search-prod", "sandbox"] {
-            let created = orgs
-                .create_account()
-                .account_name(name)
-                .email(format!("{name}@example.com"))
-                .send()
-                .await
-                .unwrap();
-            let id = created
-                .create_account_status()
-                .unwrap()
-                .account_id()
-                .unwrap()
-                .to_string();
+            let id = create_member(orgs, name).await;
             if name.ends_with("-prod") {
                 orgs.move_account()
                     .account_id(&id)

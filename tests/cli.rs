@@ -277,3 +277,58 @@ fn sync_without_credentials_says_what_to_do() {
         "no cache is created before the caller is known"
     );
 }
+
+#[test]
+fn findings_print_as_table_json_and_csv_and_dismiss_sticks() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("demo.sqlite");
+    let cache = cache.to_str().unwrap();
+    let made = costscope(dir.path())
+        .args(["demo", "--no-tui", "--accounts", "6", "--cache", cache])
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{made:?}");
+    let run = |args: &[&str]| {
+        let out = costscope(dir.path())
+            .args(args)
+            .args(["--cache", cache])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+
+    let table = run(&["findings"]);
+    assert!(table.contains("by rule:") && table.contains("/year"), "{table}");
+    assert!(table.contains("not scanned:"), "the demo's locked account is listed");
+
+    let json: serde_json::Value = serde_json::from_str(&run(&["findings", "--format", "json"])).unwrap();
+    let findings = json["findings"].as_array().unwrap();
+    assert!(!findings.is_empty());
+    let first = &findings[0];
+    assert!(first["rule"].is_string() && first["evidence"]["summary"].is_string());
+    // Money is exact decimal text, never a float.
+    assert!(first["monthly_saving_usd"].is_string(), "{first}");
+
+    let csv = run(&["findings", "--format", "csv", "--rule", "unassociated-eip"]);
+    let mut lines = csv.lines();
+    assert!(lines.next().unwrap().starts_with("id,rule,account,region,resource"));
+    let row = lines.next().expect("an address finding");
+    assert!(row.contains(",unassociated-eip,") && row.contains(",3.65,43.80,"), "{row}");
+    let id = row.split(',').next().unwrap();
+
+    let out = costscope(dir.path())
+        .args(["dismiss", id, "--reason", "reserved for the DR cut-over", "--cache", cache])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let after = run(&["findings", "--format", "csv", "--rule", "unassociated-eip"]);
+    assert!(!after.lines().any(|l| l.starts_with(&format!("{id},"))), "dismissed ones are hidden");
+    let all = run(&["findings", "--format", "csv", "--all", "--rule", "unassociated-eip"]);
+    assert!(all.lines().any(|l| l.starts_with(&format!("{id},")) && l.contains(",dismissed,")));
+
+    let err = fails(dir.path(), &["findings", "--rule", "idle", "--cache", cache]);
+    assert!(err.contains("not a rule") && err.contains("idle-ec2"), "{err}");
+    let err = fails(dir.path(), &["dismiss", "999999", "--reason", "x", "--cache", cache]);
+    assert!(err.contains("no finding 999999"), "{err}");
+}

@@ -11,7 +11,7 @@ use aws_sdk_sts::error::ErrorMetadata;
 use aws_sdk_sts::operation::assume_role::{AssumeRoleError, AssumeRoleOutput};
 use aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityOutput;
 use aws_smithy_mocks::{mock, mock_client, RuleMode};
-use common::moto::{moto_url, post, sdk_config, MOTO};
+use common::moto::{create_member, moto_url, post, sdk_config, MOTO};
 use costscope::aws::CostClients;
 use costscope::config::prices::built_in_prices;
 use costscope::config::ScanSettings;
@@ -370,21 +370,7 @@ fn scan_finds_each_rule_both_ways_across_assumed_accounts_and_reports_a_missing_
         orgs.create_organization().send().await.unwrap();
         let mut members = Vec::new();
         for name in ["app-a", "app-b", "locked-c"] {
-            let created = orgs
-                .create_account()
-                .account_name(name)
-                .email(format!("{name}@example.com"))
-                .send()
-                .await
-                .unwrap();
-            members.push(
-                created
-                    .create_account_status()
-                    .unwrap()
-                    .account_id()
-                    .unwrap()
-                    .to_string(),
-            );
+            members.push(create_member(&orgs, name).await);
         }
         let (a, b, c) = (members[0].clone(), members[1].clone(), members[2].clone());
         let (a_role, a_config) = assume(&config, &a).await;

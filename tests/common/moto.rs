@@ -49,3 +49,18 @@ pub async fn sdk_config(url: &str) -> aws_config::SdkConfig {
         .load()
         .await
 }
+
+/// Creates a member account named `name` in the organization; returns its id.
+pub async fn create_member(orgs: &aws_sdk_organizations::Client, name: &str) -> String {
+    orgs.create_account()
+        .account_name(name)
+        .email(format!("{name}@example.com"))
+        .send()
+        .await
+        .unwrap()
+        .create_account_status()
+        .unwrap()
+        .account_id()
+        .unwrap()
+        .to_string()
+}
