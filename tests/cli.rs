@@ -299,10 +299,17 @@ fn findings_print_as_table_json_and_csv_and_dismiss_sticks() {
     };
 
     let table = run(&["findings"]);
-    assert!(table.contains("by rule:") && table.contains("/year"), "{table}");
-    assert!(table.contains("not scanned:"), "the demo's locked account is listed");
+    assert!(
+        table.contains("by rule:") && table.contains("/year"),
+        "{table}"
+    );
+    assert!(
+        table.contains("not scanned:"),
+        "the demo's locked account is listed"
+    );
 
-    let json: serde_json::Value = serde_json::from_str(&run(&["findings", "--format", "json"])).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&run(&["findings", "--format", "json"])).unwrap();
     let findings = json["findings"].as_array().unwrap();
     assert!(!findings.is_empty());
     let first = &findings[0];
@@ -312,23 +319,57 @@ fn findings_print_as_table_json_and_csv_and_dismiss_sticks() {
 
     let csv = run(&["findings", "--format", "csv", "--rule", "unassociated-eip"]);
     let mut lines = csv.lines();
-    assert!(lines.next().unwrap().starts_with("id,rule,account,region,resource"));
+    assert!(lines
+        .next()
+        .unwrap()
+        .starts_with("id,rule,account,region,resource"));
     let row = lines.next().expect("an address finding");
-    assert!(row.contains(",unassociated-eip,") && row.contains(",3.65,43.80,"), "{row}");
+    assert!(
+        row.contains(",unassociated-eip,") && row.contains(",3.65,43.80,"),
+        "{row}"
+    );
     let id = row.split(',').next().unwrap();
 
     let out = costscope(dir.path())
-        .args(["dismiss", id, "--reason", "reserved for the DR cut-over", "--cache", cache])
+        .args([
+            "dismiss",
+            id,
+            "--reason",
+            "reserved for the DR cut-over",
+            "--cache",
+            cache,
+        ])
         .output()
         .unwrap();
     assert!(out.status.success(), "{out:?}");
     let after = run(&["findings", "--format", "csv", "--rule", "unassociated-eip"]);
-    assert!(!after.lines().any(|l| l.starts_with(&format!("{id},"))), "dismissed ones are hidden");
-    let all = run(&["findings", "--format", "csv", "--all", "--rule", "unassociated-eip"]);
-    assert!(all.lines().any(|l| l.starts_with(&format!("{id},")) && l.contains(",dismissed,")));
+    assert!(
+        !after.lines().any(|l| l.starts_with(&format!("{id},"))),
+        "dismissed ones are hidden"
+    );
+    let all = run(&[
+        "findings",
+        "--format",
+        "csv",
+        "--all",
+        "--rule",
+        "unassociated-eip",
+    ]);
+    assert!(all
+        .lines()
+        .any(|l| l.starts_with(&format!("{id},")) && l.contains(",dismissed,")));
 
-    let err = fails(dir.path(), &["findings", "--rule", "idle", "--cache", cache]);
-    assert!(err.contains("not a rule") && err.contains("idle-ec2"), "{err}");
-    let err = fails(dir.path(), &["dismiss", "999999", "--reason", "x", "--cache", cache]);
+    let err = fails(
+        dir.path(),
+        &["findings", "--rule", "idle", "--cache", cache],
+    );
+    assert!(
+        err.contains("not a rule") && err.contains("idle-ec2"),
+        "{err}"
+    );
+    let err = fails(
+        dir.path(),
+        &["dismiss", "999999", "--reason", "x", "--cache", cache],
+    );
     assert!(err.contains("no finding 999999"), "{err}");
 }

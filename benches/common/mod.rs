@@ -1,4 +1,5 @@
-//! What both benchmarks share: the fixed "today" and reading `--name value` arguments.
+//! What the benchmarks share: the fixed "today" and reading `--name value` arguments.
+#![allow(dead_code)]
 
 use chrono::NaiveDate;
 

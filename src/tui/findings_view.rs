@@ -5,14 +5,14 @@ use super::findings::{
     account_label, open_saving, visible_findings, FindingsData, FINDING_COLUMNS,
 };
 use super::state::{State, ViewKind};
-use super::view::{block, header_style};
+use super::view::{block, header_style, render_dialog};
 use crate::domain::findings::{FindingStatus, TrackedFinding};
 use crate::findings_report::totals_by;
 use crate::store::ACCOUNT_UNIT;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Clear, Paragraph, Row, Sparkline, Table, TableState, Wrap};
+use ratatui::widgets::{Cell, Paragraph, Row, Sparkline, Table, TableState, Wrap};
 use ratatui::Frame;
 
 pub fn render_findings(frame: &mut Frame, area: Rect, state: &State, data: &FindingsData) {
@@ -359,19 +359,13 @@ pub fn render_dismiss(frame: &mut Frame, area: Rect, state: &State, id: i64, rea
             Span::raw(reason.to_string()),
             Span::styled("▏", Style::default().fg(theme.accent)),
         ]),
-        Line::from(""),
-        Line::from(vec![
-            Span::styled("enter", Style::default().fg(theme.accent)),
-            Span::raw(" dismiss (rescans keep it dismissed)   "),
-            Span::styled("esc", Style::default().fg(theme.accent)),
-            Span::raw(" cancel"),
-        ]),
     ];
-    frame.render_widget(Clear, rect);
-    frame.render_widget(
-        Paragraph::new(text)
-            .block(block(" Dismiss finding ", theme))
-            .wrap(Wrap { trim: true }),
+    render_dialog(
+        frame,
         rect,
+        theme,
+        " Dismiss finding ",
+        text,
+        "dismiss (rescans keep it dismissed)",
     );
 }

@@ -93,18 +93,30 @@ fn render_confirm_sync(
         )),
         Line::from(""),
         Line::from("The sync runs in the background; keep browsing while it loads."),
-        Line::from(""),
-        Line::from(vec![
-            Span::styled("enter", Style::default().fg(theme.accent)),
-            Span::raw(" start   "),
-            Span::styled("esc", Style::default().fg(theme.accent)),
-            Span::raw(" cancel"),
-        ]),
     ];
+    render_dialog(frame, rect, theme, " Sync from AWS ", text, "start");
+}
+
+/// A modal box over `rect`: its lines, then "enter <confirm>   esc cancel".
+pub(super) fn render_dialog(
+    frame: &mut Frame,
+    rect: Rect,
+    theme: &Theme,
+    title: &'static str,
+    mut lines: Vec<Line<'static>>,
+    confirm: &str,
+) {
+    lines.push(Line::from(""));
+    lines.push(Line::from(vec![
+        Span::styled("enter", Style::default().fg(theme.accent)),
+        Span::raw(format!(" {confirm}   ")),
+        Span::styled("esc", Style::default().fg(theme.accent)),
+        Span::raw(" cancel"),
+    ]));
     frame.render_widget(Clear, rect);
     frame.render_widget(
-        Paragraph::new(text)
-            .block(block(" Sync from AWS ", theme))
+        Paragraph::new(lines)
+            .block(block(title, theme))
             .wrap(Wrap { trim: true }),
         rect,
     );
