@@ -165,7 +165,7 @@ fn render_csv(findings: &[TrackedFinding]) -> Result<String, ReportError> {
 fn render_table(findings: &[TrackedFinding], units: &[ScanUnit]) -> String {
     let mut out = String::new();
     if findings.is_empty() {
-        out.push_str("no findings (run `costscope scan` to look for some)\n");
+        out.push_str("no open findings (`costscope scan` looks for them; `--all` also lists dismissed and closed ones)\n");
     } else {
         out.push_str(&format!(
             "{:>5}  {:<18} {:<12} {:<14} {:<24} {:>14}  {}\n",
