@@ -218,6 +218,15 @@ impl AppError {
     }
 }
 
+/// The config file's settings (defaults without a home directory); warnings are for
+/// the TUI's message line, so the headless commands drop them.
+fn config_file(paths: Option<&Paths>) -> Result<Config, AppError> {
+    Ok(match paths {
+        Some(p) => Config::load(&p.config_file())?.0,
+        None => Config::default(),
+    })
+}
+
 /// Everything the TUI needs from the user's files.
 struct Settings {
     config: Config,
@@ -290,10 +299,7 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
             Ok(())
         }
         Some(Command::Sync { full, max_cost }) => {
-            let (config, _) = match &paths {
-                Some(p) => Config::load(&p.config_file())?,
-                None => (Config::default(), None),
-            };
+            let config = config_file(paths.as_ref())?;
             let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
             let mut options = sync_options(&config, today, now);
             options.full = full;
@@ -341,10 +347,7 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
             role,
             concurrency,
         }) => {
-            let (config, _) = match &paths {
-                Some(p) => Config::load(&p.config_file())?,
-                None => (Config::default(), None),
-            };
+            let config = config_file(paths.as_ref())?;
             let prices = match &paths {
                 Some(p) => crate::config::prices::load_prices(&p.prices_file())?,
                 None => crate::config::prices::built_in_prices(),

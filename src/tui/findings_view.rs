@@ -5,14 +5,14 @@ use super::findings::{
     account_label, open_saving, visible_findings, FindingsData, FINDING_COLUMNS,
 };
 use super::state::{State, ViewKind};
-use super::view::{block, header_style, render_dialog};
+use super::view::{block, header_style, render_dialog, render_selectable};
 use crate::domain::findings::{FindingStatus, TrackedFinding};
 use crate::findings_report::totals_by;
 use crate::store::ACCOUNT_UNIT;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Sparkline, Table, TableState, Wrap};
+use ratatui::widgets::{Cell, Paragraph, Row, Sparkline, Table, Wrap};
 use ratatui::Frame;
 
 pub fn render_findings(frame: &mut Frame, area: Rect, state: &State, data: &FindingsData) {
@@ -130,17 +130,16 @@ fn render_list(frame: &mut Frame, area: Rect, state: &State, data: &FindingsData
         Constraint::Fill(3),
         Constraint::Length(12),
     ];
-    let table = Table::new(body, widths)
-        .header(header)
-        .block(block(title, theme))
-        .row_highlight_style(
-            Style::default()
-                .fg(theme.selection_fg)
-                .bg(theme.selection_bg),
-        );
-    let selected = (!rows.is_empty()).then_some(view.selected.min(rows.len().saturating_sub(1)));
-    let mut table_state = TableState::default().with_selected(selected);
-    frame.render_stateful_widget(table, table_area, &mut table_state);
+    let table = Table::new(body, widths).header(header);
+    render_selectable(
+        frame,
+        table_area,
+        table,
+        Line::from(title),
+        theme,
+        view.selected,
+        rows.len(),
+    );
     render_totals(frame, totals_area, state, data);
 }
 

@@ -555,17 +555,36 @@ fn render_table_view(frame: &mut Frame, area: Rect, state: &State, data: &TableD
     if show_findings {
         widths.push(Constraint::Length(16));
     }
-    let table = Table::new(body, widths)
-        .header(header)
-        .block(block(Line::from(title), theme))
-        .row_highlight_style(
-            Style::default()
-                .fg(theme.selection_fg)
-                .bg(theme.selection_bg),
-        );
-    let selected = (!rows.is_empty()).then_some(view.selected.min(rows.len().saturating_sub(1)));
+    let table = Table::new(body, widths).header(header);
+    render_selectable(
+        frame,
+        table_area,
+        table,
+        Line::from(title),
+        theme,
+        view.selected,
+        rows.len(),
+    );
+}
+
+/// A table in a titled block with the cursor row highlighted (clamped to the rows).
+pub(super) fn render_selectable(
+    frame: &mut Frame,
+    area: Rect,
+    table: Table,
+    title: Line,
+    theme: &Theme,
+    cursor: usize,
+    rows: usize,
+) {
+    let table = table.block(block(title, theme)).row_highlight_style(
+        Style::default()
+            .fg(theme.selection_fg)
+            .bg(theme.selection_bg),
+    );
+    let selected = (rows > 0).then_some(cursor.min(rows - 1));
     let mut table_state = TableState::default().with_selected(selected);
-    frame.render_stateful_widget(table, table_area, &mut table_state);
+    frame.render_stateful_widget(table, area, &mut table_state);
 }
 
 /// "3 · $412/mo": the open findings behind an account or service row of a cost view.
