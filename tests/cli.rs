@@ -135,10 +135,17 @@ fn demo_cache(home: &std::path::Path) -> std::path::PathBuf {
 }
 
 fn costs(home: &std::path::Path, cache: &std::path::Path, args: &[&str]) -> String {
+    let mut all = vec!["costs", "--today", "2026-11-20"];
+    all.extend_from_slice(args);
+    succeeds(home, cache, &all)
+}
+
+/// Runs costscope on `cache`, expects success, and returns what it printed on stdout.
+fn succeeds(home: &std::path::Path, cache: &std::path::Path, args: &[&str]) -> String {
     let out = costscope(home)
-        .args(["costs", "--today", "2026-11-20", "--cache"])
-        .arg(cache)
         .args(args)
+        .arg("--cache")
+        .arg(cache)
         .output()
         .unwrap();
     assert!(
@@ -281,22 +288,9 @@ fn sync_without_credentials_says_what_to_do() {
 #[test]
 fn findings_print_as_table_json_and_csv_and_dismiss_sticks() {
     let dir = tempfile::tempdir().unwrap();
-    let cache = dir.path().join("demo.sqlite");
-    let cache = cache.to_str().unwrap();
-    let made = costscope(dir.path())
-        .args(["demo", "--no-tui", "--accounts", "6", "--cache", cache])
-        .output()
-        .unwrap();
-    assert!(made.status.success(), "{made:?}");
-    let run = |args: &[&str]| {
-        let out = costscope(dir.path())
-            .args(args)
-            .args(["--cache", cache])
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{out:?}");
-        String::from_utf8(out.stdout).unwrap()
-    };
+    let cache_path = demo_cache(dir.path());
+    let cache = cache_path.to_str().unwrap();
+    let run = |args: &[&str]| succeeds(dir.path(), &cache_path, args);
 
     let table = run(&["findings"]);
     assert!(
@@ -330,18 +324,7 @@ fn findings_print_as_table_json_and_csv_and_dismiss_sticks() {
     );
     let id = row.split(',').next().unwrap();
 
-    let out = costscope(dir.path())
-        .args([
-            "dismiss",
-            id,
-            "--reason",
-            "reserved for the DR cut-over",
-            "--cache",
-            cache,
-        ])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
+    run(&["dismiss", id, "--reason", "reserved for the DR cut-over"]);
     let after = run(&["findings", "--format", "csv", "--rule", "unassociated-eip"]);
     assert!(
         !after.lines().any(|l| l.starts_with(&format!("{id},"))),

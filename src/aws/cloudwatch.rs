@@ -108,6 +108,12 @@ fn query(id: &str, r: &MetricRequest) -> MetricDataQuery {
         .build()
 }
 
+/// The look-back window ends at the start of today (UTC): whole days only.
+pub fn lookback_window(now: chrono::DateTime<chrono::Utc>, days: u32) -> (i64, i64) {
+    let end = now.timestamp().div_euclid(DAY_SECONDS) * DAY_SECONDS;
+    (end - i64::from(days) * DAY_SECONDS, end)
+}
+
 /// Adds two daily series point by point (NetworkIn + NetworkOut); a day present in
 /// only one counts what is there.
 pub fn add_series(a: &DailyPoints, b: &DailyPoints) -> DailyPoints {

@@ -1,7 +1,7 @@
 //! EC2, EBS and RDS inventory of one account-region, with the CloudWatch series the
 //! rules judge (EC2 CPU and network, RDS connections).
 
-use super::cloudwatch::{add_series, daily_metrics, values, MetricRequest, DAY_SECONDS};
+use super::cloudwatch::{add_series, daily_metrics, lookback_window, values, MetricRequest};
 use super::{map_error, AwsError, Meter};
 use crate::domain::inventory::{Database, ElasticIp, Instance, RegionInventory, Snapshot, Volume};
 use chrono::{DateTime, Utc};
@@ -272,12 +272,6 @@ fn database(d: &aws_sdk_rds::types::DbInstance) -> Database {
         created: to_utc(d.instance_create_time()),
         connections: Vec::new(),
     }
-}
-
-/// The look-back window ends at the start of today (UTC): whole days only.
-pub fn lookback_window(now: DateTime<Utc>, days: u32) -> (i64, i64) {
-    let end = now.timestamp().div_euclid(DAY_SECONDS) * DAY_SECONDS;
-    (end - i64::from(days) * DAY_SECONDS, end)
 }
 
 /// Running instances get CPU and network, available databases get connections: one

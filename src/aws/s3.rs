@@ -1,7 +1,7 @@
 //! S3 buckets of one account: region, lifecycle rules, and bytes per storage class from
 //! CloudWatch's daily BucketSizeBytes (free of request charges for S3 itself).
 
-use super::cloudwatch::{daily_metrics, MetricRequest, DAY_SECONDS};
+use super::cloudwatch::{daily_metrics, lookback_window, MetricRequest};
 use super::{map_error, AwsError, Meter};
 use crate::domain::inventory::Bucket;
 use aws_sdk_s3::error::ProvideErrorMetadata;
@@ -128,8 +128,7 @@ async fn storage_bytes(
         by_region.entry(b.region.clone()).or_default().push(i);
     }
     // S3 publishes storage metrics once a day; three days find the latest one.
-    let end = now.timestamp().div_euclid(DAY_SECONDS) * DAY_SECONDS + DAY_SECONDS;
-    let start = end - 4 * DAY_SECONDS;
+    let (start, end) = lookback_window(now, 3);
     for (region, indexes) in by_region {
         let requests: Vec<MetricRequest> = indexes
             .iter()

@@ -7,7 +7,7 @@ use crate::config::prices::built_in_prices;
 use crate::domain::inventory::{
     stored_buckets, Bucket, Database, ElasticIp, Instance, RegionInventory, Snapshot, Volume,
 };
-use crate::domain::rules::{evaluate_region, s3_tiering, RuleContext, Thresholds};
+use crate::domain::rules::{evaluate_buckets, evaluate_region, RuleContext, Thresholds};
 use crate::domain::{Account, AccountStatus};
 use crate::store::{Store, StoreResult, UnitStatus, ACCOUNT_UNIT, S3_UNIT};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -88,21 +88,7 @@ pub fn write_demo_inventory(
             )?;
         }
         let buckets = buckets(&mut rng, &account.name);
-        let findings: Vec<_> = buckets
-            .iter()
-            .filter_map(|b| {
-                s3_tiering(
-                    &RuleContext {
-                        account: &account.id,
-                        region: &b.region,
-                        prices: &prices,
-                        thresholds: &thresholds,
-                        now,
-                    },
-                    b,
-                )
-            })
-            .collect();
+        let findings = evaluate_buckets(&account.id, &prices, &thresholds, now, &buckets);
         store.write_scanned_unit(
             &account.id,
             S3_UNIT,

@@ -67,11 +67,6 @@ impl Rule {
             Rule::UnassociatedEip => "Amazon Virtual Private Cloud",
         }
     }
-
-    /// Whether the rule reads S3 (scanned once per account) rather than one region.
-    pub fn is_s3(self) -> bool {
-        self == Rule::S3Tiering
-    }
 }
 
 impl fmt::Display for Rule {

@@ -502,6 +502,29 @@ pub fn unassociated_eip(ctx: &RuleContext, address: &ElasticIp) -> Option<Findin
     Some(f)
 }
 
+/// Every finding of one account's buckets; each is judged and priced in its own region.
+pub fn evaluate_buckets(
+    account: &str,
+    prices: &PriceTable,
+    thresholds: &Thresholds,
+    now: DateTime<Utc>,
+    buckets: &[Bucket],
+) -> Vec<Finding> {
+    buckets
+        .iter()
+        .filter_map(|b| {
+            let ctx = RuleContext {
+                account,
+                region: &b.region,
+                prices,
+                thresholds,
+                now,
+            };
+            s3_tiering(&ctx, b)
+        })
+        .collect()
+}
+
 /// S3 storage classes as CloudWatch's StorageType dimension names them.
 pub const STANDARD_STORAGE: &str = "StandardStorage";
 

@@ -309,23 +309,6 @@ impl Store {
             .map_err(|e| self.sql_err(e))
     }
 
-    /// One resource's stored record, as JSON.
-    pub fn resource_data(
-        &self,
-        account: &str,
-        kind: &str,
-        id: &str,
-    ) -> StoreResult<Option<String>> {
-        self.conn
-            .query_row(
-                "SELECT data FROM resources WHERE account = ?1 AND kind = ?2 AND id = ?3",
-                params![account, kind, id],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(|e| self.sql_err(e))
-    }
-
     /// Resources in the cache, by kind.
     pub fn resource_counts(&self) -> StoreResult<Vec<(String, u64)>> {
         let mut stmt = self

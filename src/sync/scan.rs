@@ -12,7 +12,7 @@ use crate::config::ScanSettings;
 use crate::domain::findings::Finding;
 use crate::domain::inventory::{stored_buckets, Bucket, RegionInventory};
 use crate::domain::prices::PriceTable;
-use crate::domain::rules::{evaluate_region, s3_tiering, RuleContext, Thresholds};
+use crate::domain::rules::{evaluate_buckets, evaluate_region, RuleContext, Thresholds};
 use crate::domain::{AccountStatus, Money};
 use crate::store::{ApiCall, Store, UnitChanges, UnitStatus, ACCOUNT_UNIT, S3_UNIT};
 use chrono::{DateTime, Utc};
@@ -269,21 +269,7 @@ fn evaluate(
             (region.clone(), inventory.stored(&region), findings)
         }
         Found::Buckets(list) => {
-            let findings = list
-                .iter()
-                .filter_map(|b| {
-                    s3_tiering(
-                        &RuleContext {
-                            account,
-                            region: &b.region,
-                            prices,
-                            thresholds,
-                            now,
-                        },
-                        b,
-                    )
-                })
-                .collect();
+            let findings = evaluate_buckets(account, prices, thresholds, now, &list);
             (S3_UNIT.to_string(), stored_buckets(&list), findings)
         }
         Found::Account { .. } => (ACCOUNT_UNIT.to_string(), Vec::new(), Vec::new()),
