@@ -1,5 +1,6 @@
 //! costscope: a terminal cost explorer for AWS organizations over a local SQLite cache.
 
+pub mod audit_report;
 pub mod aws;
 pub mod cli;
 pub mod config;
@@ -7,6 +8,7 @@ pub mod demo;
 pub mod domain;
 pub mod findings_report;
 pub mod progress;
+pub mod remediate;
 pub mod report;
 pub mod store;
 pub mod sync;

@@ -5,7 +5,7 @@
 use super::{map_error, AwsError, Meter};
 use aws_sdk_sts::config::{Credentials, SharedCredentialsProvider};
 
-/// Session name shown in the member account's CloudTrail.
+/// Session name of scans, shown in the member account's CloudTrail.
 pub const SESSION_NAME: &str = "costscope-scan";
 
 /// The configuration to use for `account`: `base` for the signed-in account, the
@@ -16,6 +16,7 @@ pub async fn config_for_account(
     signed_in: &str,
     account: &str,
     role_name: &str,
+    session_name: &str,
     meter: &mut Meter,
 ) -> Result<aws_config::SdkConfig, AwsError> {
     if account == signed_in {
@@ -25,7 +26,7 @@ pub async fn config_for_account(
     let out = sts
         .assume_role()
         .role_arn(format!("arn:aws:iam::{account}:role/{role_name}"))
-        .role_session_name(SESSION_NAME)
+        .role_session_name(session_name)
         .send()
         .await
         .map_err(|e| map_error("AssumeRole", e))?;

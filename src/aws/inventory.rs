@@ -122,17 +122,7 @@ pub async fn region_inventory(
         .map_err(|e| map_error("DescribeAddresses", e))?
         .addresses()
         .iter()
-        .map(|a| ElasticIp {
-            allocation_id: a
-                .allocation_id()
-                .or(a.public_ip())
-                .unwrap_or_default()
-                .to_string(),
-            public_ip: a.public_ip().unwrap_or_default().to_string(),
-            // Some answers carry empty strings for "none".
-            association_id: non_empty(a.association_id()),
-            instance_id: non_empty(a.instance_id()),
-        })
+        .map(address)
         .collect();
     let mut databases: Vec<Database> = listing!(
         meter,
@@ -166,7 +156,7 @@ pub async fn region_inventory(
 
 /// Snapshot id -> the AMI (of this account, disabled and deprecated ones included)
 /// whose block devices use it.
-async fn image_snapshots(
+pub(crate) async fn image_snapshots(
     ec2: &aws_sdk_ec2::Client,
     meter: &mut Meter,
 ) -> Result<HashMap<String, String>, AwsError> {
@@ -192,7 +182,7 @@ async fn image_snapshots(
     Ok(used)
 }
 
-fn non_empty(text: Option<&str>) -> Option<String> {
+pub(crate) fn non_empty(text: Option<&str>) -> Option<String> {
     text.filter(|t| !t.is_empty()).map(str::to_string)
 }
 
@@ -202,7 +192,7 @@ fn tag<'a>(tags: &'a [aws_sdk_ec2::types::Tag], key: &str) -> Option<&'a str> {
         .and_then(|t| t.value())
 }
 
-fn instance(i: &aws_sdk_ec2::types::Instance) -> Instance {
+pub(crate) fn instance(i: &aws_sdk_ec2::types::Instance) -> Instance {
     Instance {
         id: i.instance_id().unwrap_or_default().to_string(),
         name: tag(i.tags(), "Name").map(str::to_string),
@@ -223,7 +213,21 @@ fn instance(i: &aws_sdk_ec2::types::Instance) -> Instance {
     }
 }
 
-fn volume(v: &aws_sdk_ec2::types::Volume) -> Volume {
+pub(crate) fn address(a: &aws_sdk_ec2::types::Address) -> ElasticIp {
+    ElasticIp {
+        allocation_id: a
+            .allocation_id()
+            .or(a.public_ip())
+            .unwrap_or_default()
+            .to_string(),
+        public_ip: a.public_ip().unwrap_or_default().to_string(),
+        // Some answers carry empty strings for "none".
+        association_id: non_empty(a.association_id()),
+        instance_id: non_empty(a.instance_id()),
+    }
+}
+
+pub(crate) fn volume(v: &aws_sdk_ec2::types::Volume) -> Volume {
     Volume {
         id: v.volume_id().unwrap_or_default().to_string(),
         name: tag(v.tags(), "Name").map(str::to_string),
@@ -247,7 +251,7 @@ fn volume(v: &aws_sdk_ec2::types::Volume) -> Volume {
     }
 }
 
-fn snapshot(s: &aws_sdk_ec2::types::Snapshot) -> Snapshot {
+pub(crate) fn snapshot(s: &aws_sdk_ec2::types::Snapshot) -> Snapshot {
     Snapshot {
         id: s.snapshot_id().unwrap_or_default().to_string(),
         volume_id: s.volume_id().map(str::to_string),
@@ -258,7 +262,7 @@ fn snapshot(s: &aws_sdk_ec2::types::Snapshot) -> Snapshot {
     }
 }
 
-fn database(d: &aws_sdk_rds::types::DbInstance) -> Database {
+pub(crate) fn database(d: &aws_sdk_rds::types::DbInstance) -> Database {
     Database {
         id: d.db_instance_identifier().unwrap_or_default().to_string(),
         class: d.db_instance_class().unwrap_or_default().to_string(),

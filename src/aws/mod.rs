@@ -42,6 +42,7 @@ pub mod identity;
 pub mod inventory;
 pub mod organizations;
 pub mod pace;
+pub mod remediation;
 pub mod s3;
 
 use aws_config::timeout::TimeoutConfig;
@@ -258,6 +259,29 @@ impl CostClients {
     /// Clients from the standard chain with `--profile` and `--region`.
     pub async fn connect(profile: Option<&str>, region: Option<&str>) -> CostClients {
         CostClients::new(&load_config(profile, region).await)
+    }
+}
+
+/// Where background jobs get their SDK configuration.
+#[derive(Debug, Clone)]
+pub enum Connect {
+    /// The standard chain, with a profile and region.
+    Chain {
+        profile: Option<String>,
+        region: Option<String>,
+    },
+    /// A ready SDK configuration (tests point it at a local server).
+    Config(Box<aws_config::SdkConfig>),
+}
+
+impl Connect {
+    pub async fn config(&self) -> aws_config::SdkConfig {
+        match self {
+            Connect::Chain { profile, region } => {
+                load_config(profile.as_deref(), region.as_deref()).await
+            }
+            Connect::Config(config) => (**config).clone(),
+        }
     }
 }
 

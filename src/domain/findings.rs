@@ -57,6 +57,18 @@ impl Rule {
         }
     }
 
+    /// The kind of resource it is about, as the inventory stores it.
+    pub fn resource_kind(self) -> &'static str {
+        match self {
+            Rule::IdleEc2 => "ec2-instance",
+            Rule::Gp2Volume | Rule::UnattachedVolume => "ebs-volume",
+            Rule::OldSnapshot => "ebs-snapshot",
+            Rule::S3Tiering => "s3-bucket",
+            Rule::IdleRds => "rds-instance",
+            Rule::UnassociatedEip => "elastic-ip",
+        }
+    }
+
     /// The Cost Explorer service whose cost this finding explains.
     pub fn cost_service(self) -> &'static str {
         match self {
@@ -161,6 +173,8 @@ pub enum FindingStatus {
     Dismissed,
     /// The resource is gone or no longer matches the rule.
     Closed,
+    /// costscope applied its remediation and verified it.
+    Applied,
 }
 
 impl FindingStatus {
@@ -169,6 +183,7 @@ impl FindingStatus {
             FindingStatus::Open => "open",
             FindingStatus::Dismissed => "dismissed",
             FindingStatus::Closed => "closed",
+            FindingStatus::Applied => "applied",
         }
     }
 
@@ -177,6 +192,7 @@ impl FindingStatus {
             FindingStatus::Open,
             FindingStatus::Dismissed,
             FindingStatus::Closed,
+            FindingStatus::Applied,
         ]
         .into_iter()
         .find(|s| s.name() == name)

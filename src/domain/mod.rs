@@ -1,5 +1,6 @@
 //! Pure types and logic: no SDK, no UI, no async.
 
+pub mod audit;
 pub mod cost;
 pub mod findings;
 pub mod inventory;
@@ -7,6 +8,7 @@ pub mod money;
 pub mod org;
 pub mod period;
 pub mod prices;
+pub mod remediation;
 pub mod rules;
 pub mod scope;
 pub mod sync_plan;

@@ -150,7 +150,8 @@ impl Store {
         changes.closed = tx
             .execute(
                 "UPDATE findings SET status = 'closed', closed_at = ?3
-                 WHERE account = ?1 AND unit = ?2 AND status <> 'closed' AND last_seen <> ?3",
+                 WHERE account = ?1 AND unit = ?2 AND status NOT IN ('closed', 'applied')
+                   AND last_seen <> ?3",
                 params![account, unit, now],
             )
             .map_err(err)? as u64;
@@ -300,6 +301,57 @@ impl Store {
             )
             .map(|n| n > 0)
             .map_err(|e| self.sql_err(e))
+    }
+
+    /// Marks a finding applied (its remediation ran and was verified). A later scan that
+    /// finds the same problem again reopens it.
+    pub fn mark_finding_applied(&self, id: i64, now: &str) -> StoreResult<()> {
+        self.conn
+            .execute(
+                "UPDATE findings SET status = 'applied', applied_at = ?2 WHERE id = ?1",
+                params![id, now],
+            )
+            .map(|_| ())
+            .map_err(|e| self.sql_err(e))
+    }
+
+    /// The last scan's record (JSON) of a resource.
+    pub fn resource_data(
+        &self,
+        account: &str,
+        kind: &str,
+        id: &str,
+    ) -> StoreResult<Option<String>> {
+        self.conn
+            .query_row(
+                "SELECT data FROM resources WHERE account = ?1 AND kind = ?2 AND id = ?3",
+                params![account, kind, id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.sql_err(e))
+    }
+
+    /// Replaces (Some) or removes (None) a resource's record: the demo's simulated
+    /// changes land here, so browsing shows them.
+    pub fn set_resource_data(
+        &self,
+        account: &str,
+        kind: &str,
+        id: &str,
+        data: Option<&str>,
+    ) -> StoreResult<()> {
+        let result = match data {
+            Some(data) => self.conn.execute(
+                "UPDATE resources SET data = ?4 WHERE account = ?1 AND kind = ?2 AND id = ?3",
+                params![account, kind, id, data],
+            ),
+            None => self.conn.execute(
+                "DELETE FROM resources WHERE account = ?1 AND kind = ?2 AND id = ?3",
+                params![account, kind, id],
+            ),
+        };
+        result.map(|_| ()).map_err(|e| self.sql_err(e))
     }
 
     /// Forgets every scan: inventory, coverage and findings (the demo regenerates them).

@@ -1,6 +1,7 @@
 //! The SQLite cache: opening it safely, migrations, writes in transactions, view queries.
 
 mod api_calls;
+mod audit;
 mod error;
 mod findings;
 mod query;

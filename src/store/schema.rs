@@ -184,6 +184,33 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX findings_by_unit ON findings (account, unit, status);
     ",
+    // 4: the remediation audit log. Append-only: triggers refuse every UPDATE and
+    // DELETE, and no rebuild path (demo regeneration, full sync, clearing scans) drops it.
+    "
+    CREATE TABLE audit_log (
+        id         INTEGER PRIMARY KEY,
+        at         TEXT NOT NULL,
+        plan       INTEGER NOT NULL,
+        step       INTEGER,
+        finding_id INTEGER,
+        account    TEXT NOT NULL,
+        region     TEXT NOT NULL,
+        resource   TEXT NOT NULL,
+        action     TEXT NOT NULL,
+        phase      TEXT NOT NULL,
+        identity   TEXT NOT NULL,
+        detail     TEXT NOT NULL,
+        request_id TEXT,
+        undo       TEXT,
+        simulated  INTEGER NOT NULL
+    );
+    CREATE INDEX audit_log_by_plan ON audit_log (plan, step, id);
+    CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    ALTER TABLE findings ADD COLUMN applied_at TEXT;
+    ",
 ];
 
 pub fn latest_version() -> i64 {

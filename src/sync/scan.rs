@@ -355,6 +355,7 @@ impl Job {
                         &shared.signed_in,
                         &account,
                         &shared.settings.role_name,
+                        crate::aws::assume::SESSION_NAME,
                         &mut meter,
                     )
                     .await?;

@@ -1,0 +1,189 @@
+//! Text for people: a plan as the confirmation shows it, and `costscope audit` as a
+//! table, JSON or CSV.
+
+use crate::domain::audit::AuditEntry;
+use crate::domain::remediation::{Confirmation, Plan, PlanStep};
+use crate::report::{Format, ReportError};
+
+/// Label and value of everything the operator should read about one step.
+pub fn step_facts(step: &PlanStep) -> Vec<(&'static str, String)> {
+    let mut facts = vec![
+        (
+            "account",
+            format!("{} ({})", step.account_name, step.account),
+        ),
+        ("region", step.region.clone()),
+        ("resource", format!("{} — {}", step.resource, step.label)),
+        ("action", step.change.verb().to_string()),
+    ];
+    facts.extend(step.api_calls().into_iter().map(|c| ("call", c)));
+    facts.push((
+        "saving",
+        format!(
+            "{} ({})",
+            step.saving.per_month_label(),
+            step.saving.basis()
+        ),
+    ));
+    facts.push((
+        "undo",
+        step.undo()
+            .unwrap_or_else(|| "cannot be undone".to_string()),
+    ));
+    facts.extend(
+        step.checks()
+            .into_iter()
+            .map(|c| ("check first", c.to_string())),
+    );
+    if let Some(note) = step.notes() {
+        facts.push(("note", note.to_string()));
+    }
+    facts
+}
+
+/// What the confirmation asks for, in words.
+pub fn confirmation_text(confirmation: &Confirmation) -> String {
+    match confirmation {
+        Confirmation::Press => "confirm: move to [Apply] and press Enter".to_string(),
+        Confirmation::Type { text, why } => {
+            format!("confirm by typing {text:?}: {why}")
+        }
+    }
+}
+
+/// The whole plan as plain text (the command line prints it before anything runs).
+pub fn plan_text(plan: &Plan, identity: Option<&str>, simulated: bool) -> String {
+    let mut out = String::new();
+    if simulated {
+        out.push_str("SIMULATED (demo organization): nothing leaves this machine\n");
+    }
+    if let Some(identity) = identity {
+        out.push_str(&format!("applies as: {identity}\n"));
+    }
+    out.push_str(&format!(
+        "plan: {} step(s), {} left out\n",
+        plan.steps.len(),
+        plan.refused.len()
+    ));
+    for (i, step) in plan.steps.iter().enumerate() {
+        out.push_str(&format!("\n{}. finding {}\n", i + 1, step.finding_id));
+        for (label, value) in step_facts(step) {
+            out.push_str(&format!("   {label:<12} {value}\n"));
+        }
+    }
+    for refusal in &plan.refused {
+        out.push_str(&format!(
+            "\nleft out: finding {} {}: {}\n",
+            refusal.finding_id, refusal.resource, refusal.reason
+        ));
+    }
+    out
+}
+
+const COLUMNS: [&str; 13] = [
+    "id",
+    "at",
+    "plan",
+    "step",
+    "finding",
+    "account",
+    "region",
+    "resource",
+    "action",
+    "phase",
+    "identity",
+    "request_id",
+    "detail",
+];
+
+fn row(e: &AuditEntry) -> [String; 13] {
+    let phase = if e.reverify {
+        format!("{} (RE-VERIFY: no outcome recorded)", e.phase.name())
+    } else {
+        e.phase.name().to_string()
+    };
+    let detail = match (&e.undo, e.simulated) {
+        (Some(undo), sim) => format!(
+            "{}{} | undo: {undo}",
+            if sim { "[simulated] " } else { "" },
+            e.detail
+        ),
+        (None, true) => format!("[simulated] {}", e.detail),
+        (None, false) => e.detail.clone(),
+    };
+    [
+        e.id.to_string(),
+        e.at.clone(),
+        e.plan.to_string(),
+        e.step.map(|s| (s + 1).to_string()).unwrap_or_default(),
+        e.finding_id.map(|f| f.to_string()).unwrap_or_default(),
+        e.account.clone(),
+        e.region.clone(),
+        e.resource.clone(),
+        e.action.clone(),
+        phase,
+        e.identity.clone(),
+        e.request_id.clone().unwrap_or_default(),
+        detail,
+    ]
+}
+
+pub fn render_audit(entries: &[AuditEntry], format: Format) -> Result<String, ReportError> {
+    let write_err = |e: String| ReportError::Write(e);
+    match format {
+        Format::Json => serde_json::to_string_pretty(entries)
+            .map(|s| s + "\n")
+            .map_err(|e| write_err(e.to_string())),
+        Format::Csv => {
+            let mut out = csv::Writer::from_writer(Vec::new());
+            out.write_record(COLUMNS)
+                .map_err(|e| write_err(e.to_string()))?;
+            for e in entries {
+                out.write_record(row(e))
+                    .map_err(|e| write_err(e.to_string()))?;
+            }
+            let bytes = out.into_inner().map_err(|e| write_err(e.to_string()))?;
+            String::from_utf8(bytes).map_err(|e| write_err(e.to_string()))
+        }
+        Format::Table => {
+            if entries.is_empty() {
+                return Ok(
+                    "the audit log is empty: nothing has been applied from this cache\n".into(),
+                );
+            }
+            let mut out = String::new();
+            for e in entries {
+                let r = row(e);
+                // at, plan.step, phase, action, account/region/resource, request id, detail
+                out.push_str(&format!(
+                    "{} #{}{} {:<11} {:<28} {} {} {}{}\n    {}\n",
+                    r[1],
+                    r[2],
+                    if r[3].is_empty() {
+                        String::new()
+                    } else {
+                        format!(".{}", r[3])
+                    },
+                    r[9],
+                    r[8],
+                    r[5],
+                    r[6],
+                    r[7],
+                    if r[11].is_empty() {
+                        String::new()
+                    } else {
+                        format!(" request {}", r[11])
+                    },
+                    r[12]
+                ));
+            }
+            let reverify = entries.iter().filter(|e| e.reverify).count();
+            if reverify > 0 {
+                out.push_str(&format!(
+                    "\n{reverify} call(s) have no recorded outcome (costscope stopped mid-call): check those resources in AWS\n"
+                ));
+            }
+            Ok(out)
+        }
+    }
+}

@@ -1,0 +1,701 @@
+//! The AWS side of the executor, and the only code in costscope that changes AWS (a
+//! test fails if a mutating call appears anywhere else). Building it needs a
+//! `WriteAccess`, which read-only mode never hands out. Each step re-reads its resource
+//! through `observe`; the executor (src/remediate) decides what that means.
+
+use super::assume::config_for_account;
+use super::cloudwatch::{daily_metrics, lookback_window, values, MetricRequest};
+use super::inventory::{address, database, image_snapshots, instance, snapshot, volume};
+use super::{map_error, AwsError, Meter};
+use crate::domain::findings::Rule;
+use crate::domain::remediation::{Change, Observed, PlanStep, LIFECYCLE_RULE_PREFIX};
+use crate::remediate::{ActionError, Actions, Applied, Backend, DryRun, WriteAccess};
+use aws_sdk_ec2::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_ec2::operation::RequestId;
+use std::future::Future;
+use std::time::Duration;
+
+/// Session name shown in the member accounts' CloudTrail for changes.
+pub const APPLY_SESSION_NAME: &str = "costscope-apply";
+/// How long to wait for the snapshot taken before a volume is deleted.
+const SNAPSHOT_WAIT: Duration = Duration::from_secs(15 * 60);
+const SNAPSHOT_POLL: Duration = Duration::from_secs(3);
+
+/// Acts as the identity of `base` (the apply profile), assuming `role_name` in the
+/// organization's other accounts.
+pub struct AwsBackend {
+    base: aws_config::SdkConfig,
+    sts: aws_sdk_sts::Client,
+    signed_in: String,
+    arn: String,
+    role_name: String,
+    _write: WriteAccess,
+}
+
+impl AwsBackend {
+    pub async fn connect(
+        base: aws_config::SdkConfig,
+        role_name: &str,
+        write: WriteAccess,
+    ) -> Result<AwsBackend, AwsError> {
+        let sts = aws_sdk_sts::Client::new(&base);
+        let out = sts
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| map_error("GetCallerIdentity", e))?;
+        let missing = || AwsError::BadResponse {
+            operation: "GetCallerIdentity",
+            message: "no account or ARN in the answer".into(),
+        };
+        Ok(AwsBackend {
+            signed_in: out.account().ok_or_else(missing)?.to_string(),
+            arn: out.arn().ok_or_else(missing)?.to_string(),
+            base,
+            sts,
+            role_name: role_name.to_string(),
+            _write: write,
+        })
+    }
+}
+
+impl Backend for AwsBackend {
+    type Actions = AwsActions;
+
+    fn simulated(&self) -> bool {
+        false
+    }
+
+    fn identity(&self) -> impl Future<Output = Result<String, ActionError>> {
+        std::future::ready(Ok(self.arn.clone()))
+    }
+
+    fn actions_for(
+        &self,
+        account: &str,
+        region: &str,
+    ) -> impl Future<Output = Result<AwsActions, ActionError>> {
+        async move {
+            let config = config_for_account(
+                &self.sts,
+                &self.base,
+                &self.signed_in,
+                account,
+                &self.role_name,
+                APPLY_SESSION_NAME,
+                &mut Meter::default(),
+            )
+            .await
+            .map_err(|e| ActionError::Failed(e.to_string()))?;
+            Ok(AwsActions::new(&config, region))
+        }
+    }
+}
+
+/// The clients of one account in one region.
+pub struct AwsActions {
+    ec2: aws_sdk_ec2::Client,
+    rds: aws_sdk_rds::Client,
+    s3: aws_sdk_s3::Client,
+    cloudwatch: aws_sdk_cloudwatch::Client,
+}
+
+impl AwsActions {
+    pub fn new(config: &aws_config::SdkConfig, region: &str) -> AwsActions {
+        let regional = config
+            .to_builder()
+            .region(aws_config::Region::new(region.to_string()))
+            .build();
+        AwsActions {
+            ec2: aws_sdk_ec2::Client::new(&regional),
+            rds: aws_sdk_rds::Client::new(&regional),
+            s3: super::s3::s3_client(config, region),
+            cloudwatch: aws_sdk_cloudwatch::Client::new(&regional),
+        }
+    }
+
+    /// Clients made elsewhere (tests give EC2 a mocked client).
+    pub fn from_clients(
+        ec2: aws_sdk_ec2::Client,
+        rds: aws_sdk_rds::Client,
+        s3: aws_sdk_s3::Client,
+        cloudwatch: aws_sdk_cloudwatch::Client,
+    ) -> AwsActions {
+        AwsActions {
+            ec2,
+            rds,
+            s3,
+            cloudwatch,
+        }
+    }
+}
+
+/// A failed call as the executor needs it: denied, unknown outcome, or failed.
+fn action_error<E, R>(operation: &'static str, err: SdkError<E, R>) -> ActionError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    let unknown = matches!(
+        err,
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_)
+    );
+    if unknown {
+        return ActionError::UnknownOutcome(format!("{operation}: {}", DisplayErrorContext(&err)));
+    }
+    match map_error(operation, err) {
+        AwsError::AccessDenied { operation, message } => {
+            ActionError::AccessDenied(format!("{operation}: {message}"))
+        }
+        other => ActionError::Failed(other.to_string()),
+    }
+}
+
+fn is_not_found(code: Option<&str>) -> bool {
+    code.is_some_and(|c| {
+        c.ends_with(".NotFound")
+            || matches!(
+                c,
+                "DBInstanceNotFound" | "DBInstanceNotFoundFault" | "NoSuchBucket"
+            )
+    })
+}
+
+/// An EC2 call sent with DryRun=true: DryRunOperation is the "yes".
+fn dry_run_answer<T, E, R>(
+    operation: &'static str,
+    result: Result<T, SdkError<E, R>>,
+) -> Result<DryRun, ActionError>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match result {
+        Err(e) if e.code() == Some("DryRunOperation") => Ok(DryRun::Permitted),
+        Err(e) if e.code() == Some("UnauthorizedOperation") => Ok(DryRun::Unauthorized(
+            e.message().unwrap_or("no message").to_string(),
+        )),
+        Err(e) => Err(action_error(operation, e)),
+        Ok(_) => Err(ActionError::Failed(format!(
+            "{operation} answered a dry run as if it had run; stopping this step"
+        ))),
+    }
+}
+
+fn applied(request_id: Option<&str>, detail: String) -> Applied {
+    Applied {
+        request_id: request_id.map(str::to_string),
+        detail,
+    }
+}
+
+impl AwsActions {
+    async fn observe_instance(&self, id: &str, step: &PlanStep) -> Result<Observed, ActionError> {
+        let out = match self.ec2.describe_instances().instance_ids(id).send().await {
+            Err(e) if is_not_found(e.code()) => return Ok(Observed::Missing),
+            other => other.map_err(|e| action_error("DescribeInstances", e))?,
+        };
+        let Some(found) = out
+            .reservations()
+            .iter()
+            .flat_map(|r| r.instances())
+            .find(|i| i.instance_id() == Some(id))
+        else {
+            return Ok(Observed::Missing);
+        };
+        if found
+            .state()
+            .and_then(|s| s.name())
+            .is_some_and(|n| n.as_str() == "terminated")
+        {
+            return Ok(Observed::Missing);
+        }
+        let stop_protection = self
+            .ec2
+            .describe_instance_attribute()
+            .instance_id(id)
+            .attribute(aws_sdk_ec2::types::InstanceAttributeName::DisableApiStop)
+            .send()
+            .await
+            .map_err(|e| action_error("DescribeInstanceAttribute", e))?
+            .disable_api_stop()
+            .and_then(|v| v.value())
+            .unwrap_or(false);
+        let recent_cpu_percent = match step.change {
+            Change::StopInstance { .. } => self.recent_cpu(id).await?,
+            _ => None,
+        };
+        Ok(Observed::Instance {
+            ebs_backed: found.root_device_type().map(|t| t.as_str()) == Some("ebs"),
+            instance: instance(found),
+            stop_protection,
+            recent_cpu_percent,
+        })
+    }
+
+    /// The highest daily average CPU of the last 2 whole days.
+    async fn recent_cpu(&self, id: &str) -> Result<Option<f64>, ActionError> {
+        let (start, end) = lookback_window(chrono::Utc::now(), 2);
+        let request = MetricRequest {
+            namespace: "AWS/EC2",
+            name: "CPUUtilization",
+            dimensions: vec![("InstanceId", id.to_string())],
+            stat: "Average",
+        };
+        let points = daily_metrics(
+            &self.cloudwatch,
+            &[request],
+            start,
+            end,
+            &mut Meter::default(),
+        )
+        .await
+        .map_err(|e| ActionError::Failed(e.to_string()))?;
+        Ok(points
+            .first()
+            .map(values)
+            .and_then(|v| v.into_iter().reduce(f64::max)))
+    }
+
+    async fn observe_volume(&self, id: &str) -> Result<Observed, ActionError> {
+        let out = match self.ec2.describe_volumes().volume_ids(id).send().await {
+            Err(e) if is_not_found(e.code()) => return Ok(Observed::Missing),
+            other => other.map_err(|e| action_error("DescribeVolumes", e))?,
+        };
+        let Some(found) = out.volumes().iter().find(|v| v.volume_id() == Some(id)) else {
+            return Ok(Observed::Missing);
+        };
+        let modifications = self
+            .ec2
+            .describe_volumes_modifications()
+            .volume_ids(id)
+            .send()
+            .await
+            .map_err(|e| action_error("DescribeVolumesModifications", e))?;
+        let latest = modifications
+            .volumes_modifications()
+            .iter()
+            .max_by_key(|m| m.start_time().map(|t| (t.secs(), t.subsec_nanos())));
+        Ok(Observed::Volume {
+            volume: volume(found),
+            modification: latest.map(|m| {
+                (
+                    m.modification_state()
+                        .map(|s| s.as_str().to_string())
+                        .unwrap_or_default(),
+                    m.target_volume_type()
+                        .map(|t| t.as_str().to_string())
+                        .unwrap_or_default(),
+                )
+            }),
+        })
+    }
+
+    async fn observe_snapshot(&self, id: &str) -> Result<Observed, ActionError> {
+        let out = match self.ec2.describe_snapshots().snapshot_ids(id).send().await {
+            Err(e) if is_not_found(e.code()) => return Ok(Observed::Missing),
+            other => other.map_err(|e| action_error("DescribeSnapshots", e))?,
+        };
+        let Some(found) = out.snapshots().iter().find(|s| s.snapshot_id() == Some(id)) else {
+            return Ok(Observed::Missing);
+        };
+        let mut snapshot = snapshot(found);
+        // Every AMI of the account and region, disabled and deprecated ones included;
+        // if that listing fails, nothing proves the snapshot unused.
+        let images = image_snapshots(&self.ec2, &mut Meter::default()).await;
+        let images_complete = images.is_ok();
+        snapshot.used_by_image = images.ok().and_then(|used| used.get(id).cloned());
+        Ok(Observed::Snapshot {
+            snapshot,
+            images_complete,
+        })
+    }
+
+    async fn observe_address(&self, id: &str) -> Result<Observed, ActionError> {
+        let out = match self
+            .ec2
+            .describe_addresses()
+            .allocation_ids(id)
+            .send()
+            .await
+        {
+            Err(e) if is_not_found(e.code()) => return Ok(Observed::Missing),
+            other => other.map_err(|e| action_error("DescribeAddresses", e))?,
+        };
+        Ok(out
+            .addresses()
+            .iter()
+            .find(|a| a.allocation_id() == Some(id))
+            .map_or(Observed::Missing, |a| Observed::Address(address(a))))
+    }
+
+    async fn observe_database(&self, id: &str) -> Result<Observed, ActionError> {
+        let out = match self
+            .rds
+            .describe_db_instances()
+            .db_instance_identifier(id)
+            .send()
+            .await
+        {
+            Err(e) if is_not_found(e.code()) => return Ok(Observed::Missing),
+            other => other.map_err(|e| action_error("DescribeDBInstances", e))?,
+        };
+        Ok(out
+            .db_instances()
+            .iter()
+            .find(|d| d.db_instance_identifier() == Some(id))
+            .map_or(Observed::Missing, |d| Observed::Database(database(d))))
+    }
+
+    /// The bucket's lifecycle rules. Only NoSuchLifecycleConfiguration means "none".
+    async fn lifecycle(
+        &self,
+        bucket: &str,
+    ) -> Result<Option<aws_sdk_s3::operation::get_bucket_lifecycle_configuration::GetBucketLifecycleConfigurationOutput>, ActionError>{
+        match self
+            .s3
+            .get_bucket_lifecycle_configuration()
+            .bucket(bucket)
+            .send()
+            .await
+        {
+            Ok(out) => Ok(Some(out)),
+            Err(e) if e.code() == Some("NoSuchLifecycleConfiguration") => Ok(None),
+            Err(e) => Err(action_error("GetBucketLifecycleConfiguration", e)),
+        }
+    }
+
+    async fn observe_bucket(&self, bucket: &str) -> Result<Observed, ActionError> {
+        let config = match self.lifecycle(bucket).await {
+            Err(ActionError::Failed(m)) if m.contains("NoSuchBucket") => {
+                return Ok(Observed::Missing)
+            }
+            other => other?,
+        };
+        let rules = config.as_ref().map(|c| c.rules()).unwrap_or_default();
+        Ok(Observed::Bucket {
+            rule_ids: rules
+                .iter()
+                .map(|r| r.id().unwrap_or_default().to_string())
+                .collect(),
+            has_transition: rules.iter().any(|r| {
+                r.status().as_str() == "Enabled"
+                    && !r
+                        .id()
+                        .unwrap_or_default()
+                        .starts_with(LIFECYCLE_RULE_PREFIX)
+                    && (!r.transitions().is_empty()
+                        || !r.noncurrent_version_transitions().is_empty())
+            }),
+        })
+    }
+
+    /// GET the configuration, keep every rule that is not costscope's, add ours, PUT.
+    async fn add_lifecycle_rule(
+        &self,
+        bucket: &str,
+        rule_id: &str,
+        ia_after_days: u32,
+        glacier_ir_after_days: u32,
+    ) -> Result<Applied, ActionError> {
+        use aws_sdk_s3::types::{
+            BucketLifecycleConfiguration, ExpirationStatus, LifecycleRule, LifecycleRuleFilter,
+            Transition, TransitionStorageClass,
+        };
+        let current = self.lifecycle(bucket).await?;
+        let mut rules: Vec<LifecycleRule> = current
+            .as_ref()
+            .map(|c| c.rules().to_vec())
+            .unwrap_or_default();
+        let kept = rules.len();
+        rules.retain(|r| r.id() != Some(rule_id));
+        let days = |d: u32| i32::try_from(d).unwrap_or(i32::MAX);
+        let ours = LifecycleRule::builder()
+            .id(rule_id)
+            .status(ExpirationStatus::Enabled)
+            .filter(LifecycleRuleFilter::builder().prefix("").build())
+            .transitions(
+                Transition::builder()
+                    .days(days(ia_after_days))
+                    .storage_class(TransitionStorageClass::StandardIa)
+                    .build(),
+            )
+            .transitions(
+                Transition::builder()
+                    .days(days(glacier_ir_after_days))
+                    .storage_class(TransitionStorageClass::GlacierIr)
+                    .build(),
+            )
+            .build()
+            .map_err(|e| ActionError::Failed(e.to_string()))?;
+        rules.push(ours);
+        let configuration = BucketLifecycleConfiguration::builder()
+            .set_rules(Some(rules))
+            .build()
+            .map_err(|e| ActionError::Failed(e.to_string()))?;
+        let out = self
+            .s3
+            .put_bucket_lifecycle_configuration()
+            .bucket(bucket)
+            .lifecycle_configuration(configuration)
+            .set_transition_default_minimum_object_size(
+                current
+                    .as_ref()
+                    .and_then(|c| c.transition_default_minimum_object_size().cloned()),
+            )
+            .send()
+            .await
+            .map_err(|e| action_error("PutBucketLifecycleConfiguration", e))?;
+        Ok(applied(
+            out.request_id(),
+            format!("lifecycle written: {kept} existing rule(s) kept, {rule_id} added"),
+        ))
+    }
+
+    /// Snapshot the volume, wait until the snapshot is completed, then delete it.
+    async fn snapshot_then_delete(&self, id: &str) -> Result<Applied, ActionError> {
+        let snap = self
+            .ec2
+            .create_snapshot()
+            .volume_id(id)
+            .description(format!("costscope: before deleting {id}"))
+            .send()
+            .await
+            .map_err(|e| action_error("CreateSnapshot", e))?;
+        let snapshot_id = snap
+            .snapshot_id()
+            .ok_or_else(|| ActionError::Failed("CreateSnapshot returned no id".into()))?
+            .to_string();
+        let deadline = tokio::time::Instant::now() + SNAPSHOT_WAIT;
+        loop {
+            let state = self
+                .ec2
+                .describe_snapshots()
+                .snapshot_ids(&snapshot_id)
+                .send()
+                .await
+                .map_err(|e| action_error("DescribeSnapshots", e))?
+                .snapshots()
+                .first()
+                .and_then(|s| s.state().map(|s| s.as_str().to_string()))
+                .unwrap_or_default();
+            match state.as_str() {
+                "completed" => break,
+                "error" | "recoverable" | "recovering" => {
+                    return Err(ActionError::Failed(format!(
+                        "snapshot {snapshot_id} is {state}; the volume was not deleted"
+                    )))
+                }
+                _ if tokio::time::Instant::now() >= deadline => {
+                    return Err(ActionError::Failed(format!(
+                        "snapshot {snapshot_id} is still {state} after {} minutes; the volume was not deleted",
+                        SNAPSHOT_WAIT.as_secs() / 60
+                    )))
+                }
+                _ => tokio::time::sleep(SNAPSHOT_POLL).await,
+            }
+        }
+        let out = self
+            .ec2
+            .delete_volume()
+            .volume_id(id)
+            .send()
+            .await
+            .map_err(|e| action_error("DeleteVolume", e))?;
+        Ok(applied(
+            out.request_id(),
+            format!(
+                "snapshot {snapshot_id} completed (restore from it to undo); volume {id} deleted"
+            ),
+        ))
+    }
+}
+
+impl Actions for AwsActions {
+    fn observe(&self, step: &PlanStep) -> impl Future<Output = Result<Observed, ActionError>> {
+        async move {
+            let id = step.resource.as_str();
+            match step.rule {
+                Rule::IdleEc2 => self.observe_instance(id, step).await,
+                Rule::Gp2Volume | Rule::UnattachedVolume => self.observe_volume(id).await,
+                Rule::OldSnapshot => self.observe_snapshot(id).await,
+                Rule::S3Tiering => self.observe_bucket(id).await,
+                Rule::IdleRds => self.observe_database(id).await,
+                Rule::UnassociatedEip => self.observe_address(id).await,
+            }
+        }
+    }
+
+    fn dry_run(&self, step: &PlanStep) -> impl Future<Output = Result<DryRun, ActionError>> {
+        async move {
+            let id = step.resource.as_str();
+            let ec2 = &self.ec2;
+            match &step.change {
+                Change::StopInstance { .. } => dry_run_answer(
+                    "StopInstances",
+                    ec2.stop_instances()
+                        .instance_ids(id)
+                        .dry_run(true)
+                        .send()
+                        .await,
+                ),
+                Change::ModifyVolumeToGp3 {
+                    iops,
+                    throughput_mibps,
+                } => dry_run_answer(
+                    "ModifyVolume",
+                    modify_volume(ec2, id, *iops, *throughput_mibps)
+                        .dry_run(true)
+                        .send()
+                        .await,
+                ),
+                Change::SnapshotThenDeleteVolume => {
+                    match dry_run_answer(
+                        "CreateSnapshot",
+                        ec2.create_snapshot()
+                            .volume_id(id)
+                            .dry_run(true)
+                            .send()
+                            .await,
+                    )? {
+                        DryRun::Permitted => dry_run_answer(
+                            "DeleteVolume",
+                            ec2.delete_volume().volume_id(id).dry_run(true).send().await,
+                        ),
+                        other => Ok(other),
+                    }
+                }
+                Change::DeleteSnapshot => dry_run_answer(
+                    "DeleteSnapshot",
+                    ec2.delete_snapshot()
+                        .snapshot_id(id)
+                        .dry_run(true)
+                        .send()
+                        .await,
+                ),
+                Change::ReleaseAddress => dry_run_answer(
+                    "ReleaseAddress",
+                    ec2.release_address()
+                        .allocation_id(id)
+                        .dry_run(true)
+                        .send()
+                        .await,
+                ),
+                Change::AddLifecycleTransition { .. }
+                | Change::StopDatabase
+                | Change::DeleteDatabase { .. } => Ok(DryRun::NotOffered),
+            }
+        }
+    }
+
+    fn apply(
+        &self,
+        step: &PlanStep,
+        _before: &Observed,
+    ) -> impl Future<Output = Result<Applied, ActionError>> {
+        async move {
+            let id = step.resource.as_str();
+            match &step.change {
+                Change::StopInstance { .. } => {
+                    let out = self
+                        .ec2
+                        .stop_instances()
+                        .instance_ids(id)
+                        .send()
+                        .await
+                        .map_err(|e| action_error("StopInstances", e))?;
+                    Ok(applied(out.request_id(), format!("instance {id} stopping")))
+                }
+                Change::ModifyVolumeToGp3 {
+                    iops,
+                    throughput_mibps,
+                } => {
+                    let out = modify_volume(&self.ec2, id, *iops, *throughput_mibps)
+                        .send()
+                        .await
+                        .map_err(|e| action_error("ModifyVolume", e))?;
+                    let state = out
+                        .volume_modification()
+                        .and_then(|m| m.modification_state())
+                        .map_or("unknown", |s| s.as_str());
+                    Ok(applied(
+                        out.request_id(),
+                        format!("modification to gp3 started ({state})"),
+                    ))
+                }
+                Change::SnapshotThenDeleteVolume => self.snapshot_then_delete(id).await,
+                Change::DeleteSnapshot => {
+                    let out = self
+                        .ec2
+                        .delete_snapshot()
+                        .snapshot_id(id)
+                        .send()
+                        .await
+                        .map_err(|e| action_error("DeleteSnapshot", e))?;
+                    Ok(applied(out.request_id(), format!("snapshot {id} deleted")))
+                }
+                Change::AddLifecycleTransition {
+                    rule_id,
+                    ia_after_days,
+                    glacier_ir_after_days,
+                    ..
+                } => {
+                    self.add_lifecycle_rule(id, rule_id, *ia_after_days, *glacier_ir_after_days)
+                        .await
+                }
+                Change::StopDatabase => {
+                    let out = self
+                        .rds
+                        .stop_db_instance()
+                        .db_instance_identifier(id)
+                        .send()
+                        .await
+                        .map_err(|e| action_error("StopDBInstance", e))?;
+                    Ok(applied(
+                        out.request_id(),
+                        format!("DB instance {id} stopping; AWS starts it again after 7 days"),
+                    ))
+                }
+                Change::DeleteDatabase { final_snapshot } => {
+                    let out = self
+                        .rds
+                        .delete_db_instance()
+                        .db_instance_identifier(id)
+                        .skip_final_snapshot(false)
+                        .final_db_snapshot_identifier(final_snapshot)
+                        .send()
+                        .await
+                        .map_err(|e| action_error("DeleteDBInstance", e))?;
+                    Ok(applied(
+                        out.request_id(),
+                        format!("DB instance {id} deleting; final snapshot {final_snapshot}"),
+                    ))
+                }
+                Change::ReleaseAddress => {
+                    let out = self
+                        .ec2
+                        .release_address()
+                        .allocation_id(id)
+                        .send()
+                        .await
+                        .map_err(|e| action_error("ReleaseAddress", e))?;
+                    Ok(applied(out.request_id(), format!("address {id} released")))
+                }
+            }
+        }
+    }
+}
+
+fn modify_volume(
+    ec2: &aws_sdk_ec2::Client,
+    id: &str,
+    iops: i64,
+    throughput_mibps: i64,
+) -> aws_sdk_ec2::operation::modify_volume::builders::ModifyVolumeFluentBuilder {
+    let int = |v: i64| i32::try_from(v).unwrap_or(i32::MAX);
+    ec2.modify_volume()
+        .volume_id(id)
+        .volume_type(aws_sdk_ec2::types::VolumeType::Gp3)
+        .iops(int(iops))
+        .throughput(int(throughput_mibps))
+}

@@ -1,0 +1,658 @@
+//! Remediation plans: which change each finding calls for, what it needs to still be
+//! true before it runs, how to tell it worked, and how strongly a plan must be
+//! confirmed. Pure: the executor (src/remediate) runs plans; src/aws makes the calls.
+
+use super::findings::{FindingStatus, Rule, Saving, TrackedFinding};
+use super::inventory::{Bucket, Database, ElasticIp, Instance, Snapshot, Volume};
+use super::rules::{gp2_performance, Thresholds};
+use serde::{Deserialize, Serialize};
+
+/// The id prefix of lifecycle rules costscope writes; rules with other ids are never
+/// touched.
+pub const LIFECYCLE_RULE_PREFIX: &str = "costscope-";
+pub const LIFECYCLE_RULE_ID: &str = "costscope-tiering";
+
+/// One change to AWS, with every parameter it will be called with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Change {
+    /// Stop an idle instance; refused if it looks busy again (daily average CPU at or
+    /// above this) when re-read.
+    StopInstance {
+        busy_cpu_percent: f64,
+    },
+    ModifyVolumeToGp3 {
+        iops: i64,
+        throughput_mibps: i64,
+    },
+    /// Snapshot the volume, wait for the snapshot, then delete the volume.
+    SnapshotThenDeleteVolume,
+    DeleteSnapshot,
+    /// Add (or replace) costscope's own lifecycle rule; `other_rules` is how many rules
+    /// the bucket had at scan time (a different number at apply time means it changed).
+    AddLifecycleTransition {
+        rule_id: String,
+        ia_after_days: u32,
+        glacier_ir_after_days: u32,
+        other_rules: usize,
+    },
+    StopDatabase,
+    /// Delete with a final snapshot: an explicit choice, never the default.
+    DeleteDatabase {
+        final_snapshot: String,
+    },
+    ReleaseAddress,
+}
+
+impl Change {
+    /// Whether it destroys something (a volume, snapshot, database or address).
+    pub fn deletes(&self) -> bool {
+        matches!(
+            self,
+            Change::SnapshotThenDeleteVolume
+                | Change::DeleteSnapshot
+                | Change::DeleteDatabase { .. }
+                | Change::ReleaseAddress
+        )
+    }
+
+    pub fn verb(&self) -> &'static str {
+        match self {
+            Change::StopInstance { .. } => "stop instance",
+            Change::ModifyVolumeToGp3 { .. } => "modify volume to gp3",
+            Change::SnapshotThenDeleteVolume => "snapshot, then delete volume",
+            Change::DeleteSnapshot => "delete snapshot",
+            Change::AddLifecycleTransition { .. } => "add lifecycle transition",
+            Change::StopDatabase => "stop DB instance",
+            Change::DeleteDatabase { .. } => "delete DB instance (final snapshot)",
+            Change::ReleaseAddress => "release Elastic IP",
+        }
+    }
+
+    /// Whether AWS offers a dry run of it (EC2 does; S3 and RDS do not).
+    pub fn has_dry_run(&self) -> bool {
+        !matches!(
+            self,
+            Change::AddLifecycleTransition { .. }
+                | Change::StopDatabase
+                | Change::DeleteDatabase { .. }
+        )
+    }
+}
+
+/// One step of a plan: a finding and the change that fixes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanStep {
+    pub finding_id: i64,
+    pub rule: Rule,
+    pub account: String,
+    pub account_name: String,
+    pub region: String,
+    pub resource: String,
+    pub label: String,
+    pub change: Change,
+    pub saving: Saving,
+}
+
+impl PlanStep {
+    /// The AWS calls with their exact parameters, as the executor makes them.
+    pub fn api_calls(&self) -> Vec<String> {
+        let r = &self.resource;
+        match &self.change {
+            Change::StopInstance { .. } => vec![format!("ec2:StopInstances InstanceIds=[{r}]")],
+            Change::ModifyVolumeToGp3 {
+                iops,
+                throughput_mibps,
+            } => vec![format!(
+                "ec2:ModifyVolume VolumeId={r} VolumeType=gp3 Iops={iops} Throughput={throughput_mibps}"
+            )],
+            Change::SnapshotThenDeleteVolume => vec![
+                format!("ec2:CreateSnapshot VolumeId={r} Description=\"costscope: before deleting {r}\""),
+                format!("ec2:DeleteVolume VolumeId={r} (once the snapshot is completed)"),
+            ],
+            Change::DeleteSnapshot => vec![format!("ec2:DeleteSnapshot SnapshotId={r}")],
+            Change::AddLifecycleTransition {
+                rule_id,
+                ia_after_days,
+                glacier_ir_after_days,
+                ..
+            } => vec![
+                format!("s3:GetBucketLifecycleConfiguration Bucket={r}"),
+                format!(
+                    "s3:PutBucketLifecycleConfiguration Bucket={r}: every existing rule kept, plus ID={rule_id} Filter=whole bucket Transitions=[{ia_after_days} d STANDARD_IA, {glacier_ir_after_days} d GLACIER_IR]"
+                ),
+            ],
+            Change::StopDatabase => {
+                vec![format!("rds:StopDBInstance DBInstanceIdentifier={r}")]
+            }
+            Change::DeleteDatabase { final_snapshot } => vec![format!(
+                "rds:DeleteDBInstance DBInstanceIdentifier={r} FinalDBSnapshotIdentifier={final_snapshot}"
+            )],
+            Change::ReleaseAddress => vec![format!("ec2:ReleaseAddress AllocationId={r}")],
+        }
+    }
+
+    /// What is re-read and must still hold just before the call.
+    pub fn checks(&self) -> Vec<&'static str> {
+        let mut checks = match &self.change {
+            Change::StopInstance { .. } => vec![
+                "still running, EBS-backed, not Spot, not in an Auto Scaling group",
+                "stop protection off",
+                "still idle (CPU of the last 2 days)",
+            ],
+            Change::ModifyVolumeToGp3 { .. } => {
+                vec!["still gp2", "no earlier modification in progress"]
+            }
+            Change::SnapshotThenDeleteVolume => vec!["still available (attached to nothing)"],
+            Change::DeleteSnapshot => vec!["still used by no AMI (every AMI of the region read)"],
+            Change::AddLifecycleTransition { .. } => vec![
+                "the lifecycle configuration has the rules it had at the scan",
+                "no transition rule added since",
+            ],
+            Change::StopDatabase => vec![
+                "status available",
+                "not Aurora, not a read replica or a source of one, not Multi-AZ SQL Server",
+            ],
+            Change::DeleteDatabase { .. } => vec!["status available or stopped"],
+            Change::ReleaseAddress => vec!["still not associated"],
+        };
+        if self.change.has_dry_run() {
+            checks.push("EC2 dry run: this identity is permitted");
+        }
+        checks
+    }
+
+    /// How to undo it, or None when it cannot be undone.
+    pub fn undo(&self) -> Option<String> {
+        let r = &self.resource;
+        let region = &self.region;
+        match &self.change {
+            Change::StopInstance { .. } => Some(format!(
+                "aws ec2 start-instances --region {region} --instance-ids {r}"
+            )),
+            Change::ModifyVolumeToGp3 { .. } => Some(format!(
+                "after 6 hours: aws ec2 modify-volume --region {region} --volume-id {r} --volume-type gp2"
+            )),
+            Change::SnapshotThenDeleteVolume => Some(format!(
+                "restore from the snapshot taken first: aws ec2 create-volume --region {region} --snapshot-id <snapshot in the audit log> --availability-zone <zone>"
+            )),
+            Change::AddLifecycleTransition { rule_id, .. } => Some(format!(
+                "remove rule {rule_id} from the bucket's lifecycle configuration (objects already moved stay in their class)"
+            )),
+            Change::StopDatabase => Some(format!(
+                "aws rds start-db-instance --region {region} --db-instance-identifier {r}"
+            )),
+            Change::DeleteDatabase { final_snapshot } => Some(format!(
+                "aws rds restore-db-instance-from-db-snapshot --region {region} --db-instance-identifier {r} --db-snapshot-identifier {final_snapshot}"
+            )),
+            Change::DeleteSnapshot | Change::ReleaseAddress => None,
+        }
+    }
+
+    /// What the operator should know beyond the saving.
+    pub fn notes(&self) -> Option<&'static str> {
+        match &self.change {
+            Change::StopInstance { .. } => {
+                Some("its EBS volumes and Elastic IPs keep billing while it is stopped")
+            }
+            Change::StopDatabase => {
+                Some("AWS starts a stopped DB instance again after 7 days; storage keeps billing")
+            }
+            Change::ModifyVolumeToGp3 { .. } => {
+                Some("a volume can be modified again only after 6 hours")
+            }
+            Change::ReleaseAddress => {
+                Some("a released address can rarely be recovered; anything pointing at it breaks")
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A finding the plan leaves out, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Refusal {
+    pub finding_id: i64,
+    pub resource: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub steps: Vec<PlanStep>,
+    pub refused: Vec<Refusal>,
+}
+
+/// How a plan must be confirmed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Confirmation {
+    /// Move to Apply and press Enter.
+    Press,
+    /// Type this text first (an account name, or the number of resources).
+    Type { text: String, why: String },
+}
+
+/// What makes a confirmation stronger.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConfirmPolicy {
+    /// Plans touching more resources than this need the count typed.
+    pub typed_over: usize,
+    /// Accounts whose changes need their name typed.
+    pub protected_accounts: Vec<String>,
+}
+
+impl Plan {
+    pub fn accounts(&self) -> Vec<&str> {
+        let mut accounts: Vec<&str> = self.steps.iter().map(|s| s.account.as_str()).collect();
+        accounts.sort_unstable();
+        accounts.dedup();
+        accounts
+    }
+
+    pub fn confirmation(&self, policy: &ConfirmPolicy) -> Confirmation {
+        let protected: Vec<&PlanStep> = self
+            .steps
+            .iter()
+            .filter(|s| policy.protected_accounts.contains(&s.account))
+            .collect();
+        let protected_names = {
+            let mut names: Vec<&str> = protected.iter().map(|s| s.account_name.as_str()).collect();
+            names.dedup();
+            names
+        };
+        let count = self.steps.len().to_string();
+        if let [name] = protected_names.as_slice() {
+            return Confirmation::Type {
+                text: (*name).to_string(),
+                why: format!("it touches the protected account {name}"),
+            };
+        }
+        let why = if protected_names.len() > 1 {
+            Some("it touches several protected accounts".to_string())
+        } else if self.steps.iter().any(|s| s.change.deletes()) {
+            Some("it deletes or releases something".to_string())
+        } else if self.steps.len() > policy.typed_over {
+            Some(format!(
+                "it touches more than {} resources",
+                policy.typed_over
+            ))
+        } else {
+            None
+        };
+        match why {
+            Some(why) => Confirmation::Type { text: count, why },
+            None => Confirmation::Press,
+        }
+    }
+}
+
+/// What building a plan needs besides the findings.
+#[derive(Debug, Clone, Default)]
+pub struct PlanOptions {
+    pub thresholds: Thresholds,
+    /// Idle RDS: snapshot and delete rather than stop.
+    pub delete_databases: bool,
+    /// Stop instances of Auto Scaling groups too (the group may start a replacement).
+    pub allow_auto_scaling: bool,
+    /// For names that must be unique (final DB snapshots): e.g. 20261123-1405.
+    pub stamp: String,
+}
+
+/// One finding to plan, with the resource as the last scan recorded it (JSON) and the
+/// account's name.
+pub struct PlanInput<'a> {
+    pub finding: &'a TrackedFinding,
+    pub resource: Option<&'a str>,
+    pub account_name: String,
+}
+
+pub fn build_plan(inputs: &[PlanInput], options: &PlanOptions) -> Plan {
+    let mut plan = Plan::default();
+    for input in inputs {
+        let t = input.finding;
+        let f = &t.finding;
+        match plan_change(input, options) {
+            Ok(change) => plan.steps.push(PlanStep {
+                finding_id: t.id,
+                rule: f.rule,
+                account: f.account.clone(),
+                account_name: input.account_name.clone(),
+                region: f.region.clone(),
+                resource: f.resource.clone(),
+                label: f.label.clone(),
+                change,
+                saving: f.saving.clone(),
+            }),
+            Err(reason) => plan.refused.push(Refusal {
+                finding_id: t.id,
+                resource: f.resource.clone(),
+                reason,
+            }),
+        }
+    }
+    plan
+}
+
+fn parse<T: serde::de::DeserializeOwned>(data: Option<&str>) -> Result<T, String> {
+    let data = data.ok_or("the scan's record of this resource is not in the cache: rescan")?;
+    serde_json::from_str(data)
+        .map_err(|_| "the cached record of this resource cannot be read: rescan".to_string())
+}
+
+fn plan_change(input: &PlanInput, options: &PlanOptions) -> Result<Change, String> {
+    let t = input.finding;
+    if t.status != FindingStatus::Open {
+        return Err(format!("the finding is {}", t.status.name()));
+    }
+    let data = input.resource;
+    match t.finding.rule {
+        Rule::IdleEc2 => {
+            let i: Instance = parse(data)?;
+            if i.spot {
+                return Err("a Spot instance: stopping it is not offered".into());
+            }
+            if i.auto_scaling_group.is_some() && !options.allow_auto_scaling {
+                return Err(
+                    "in an Auto Scaling group, which would replace it (set [apply] allow_auto_scaling to allow)"
+                        .into(),
+                );
+            }
+            Ok(Change::StopInstance {
+                busy_cpu_percent: options.thresholds.idle_cpu_percent,
+            })
+        }
+        Rule::Gp2Volume => {
+            let v: Volume = parse(data)?;
+            let (iops, throughput_mibps) = gp2_performance(v.size_gib);
+            Ok(Change::ModifyVolumeToGp3 {
+                iops,
+                throughput_mibps,
+            })
+        }
+        Rule::UnattachedVolume => Ok(Change::SnapshotThenDeleteVolume),
+        Rule::OldSnapshot => Ok(Change::DeleteSnapshot),
+        Rule::S3Tiering => {
+            let b: Bucket = parse(data)?;
+            Ok(Change::AddLifecycleTransition {
+                rule_id: LIFECYCLE_RULE_ID.to_string(),
+                ia_after_days: options.thresholds.s3_ia_after_days,
+                glacier_ir_after_days: options.thresholds.s3_glacier_ir_after_days,
+                other_rules: b.lifecycle_rules,
+            })
+        }
+        Rule::IdleRds => {
+            let d: Database = parse(data)?;
+            if options.delete_databases {
+                return Ok(Change::DeleteDatabase {
+                    final_snapshot: format!("costscope-final-{}-{}", d.id, options.stamp),
+                });
+            }
+            database_stoppable(&d)?;
+            Ok(Change::StopDatabase)
+        }
+        Rule::UnassociatedEip => Ok(Change::ReleaseAddress),
+    }
+}
+
+fn database_stoppable(d: &Database) -> Result<(), String> {
+    if d.engine.starts_with("aurora") {
+        return Err("Aurora: clusters are stopped as a whole, not per instance".into());
+    }
+    if d.read_replica_of.is_some() || d.has_read_replicas {
+        return Err("a read replica or the source of one cannot be stopped".into());
+    }
+    if d.multi_az && d.engine.starts_with("sqlserver") {
+        return Err("Multi-AZ SQL Server cannot be stopped".into());
+    }
+    Ok(())
+}
+
+/// A resource as re-read just before (and just after) a change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Observed {
+    /// The resource no longer exists.
+    Missing,
+    Instance {
+        instance: Instance,
+        ebs_backed: bool,
+        stop_protection: bool,
+        /// Highest daily average CPU of the last 2 days; None when CloudWatch has none.
+        recent_cpu_percent: Option<f64>,
+    },
+    Volume {
+        volume: Volume,
+        /// The latest modification's state and target type, if any.
+        modification: Option<(String, String)>,
+    },
+    Snapshot {
+        snapshot: Snapshot,
+        /// False when the AMI listing failed: then nothing proves the snapshot unused.
+        images_complete: bool,
+    },
+    Address(ElasticIp),
+    Database(Database),
+    Bucket {
+        rule_ids: Vec<String>,
+        has_transition: bool,
+    },
+}
+
+/// Whether the step may still run; Err(why) makes it stale (skipped, never forced).
+pub fn still_applies(step: &PlanStep, now: &Observed) -> Result<(), String> {
+    let gone = || Err("it no longer exists".to_string());
+    match (&step.change, now) {
+        (_, Observed::Missing) => gone(),
+        (
+            Change::StopInstance { busy_cpu_percent },
+            Observed::Instance {
+                instance,
+                ebs_backed,
+                stop_protection,
+                recent_cpu_percent,
+            },
+        ) => {
+            if instance.state != "running" {
+                Err(format!("it is {} now", instance.state))
+            } else if instance.spot || instance.auto_scaling_group.is_some() {
+                Err("it is Spot or in an Auto Scaling group now".into())
+            } else if !ebs_backed {
+                Err("its root device is instance store: stopping loses data".into())
+            } else if *stop_protection {
+                Err("stop protection is on".into())
+            } else if recent_cpu_percent.is_some_and(|c| c >= *busy_cpu_percent) {
+                Err(format!(
+                    "it is busy again: {:.1}% CPU on a recent day (threshold {busy_cpu_percent}%)",
+                    recent_cpu_percent.unwrap_or_default()
+                ))
+            } else {
+                Ok(())
+            }
+        }
+        (
+            Change::ModifyVolumeToGp3 { .. },
+            Observed::Volume {
+                volume,
+                modification,
+            },
+        ) => match modification {
+            Some((state, _)) if state == "modifying" => {
+                Err("an earlier modification is still in progress".into())
+            }
+            _ if volume.volume_type != "gp2" => Err(format!("it is {} now", volume.volume_type)),
+            _ => Ok(()),
+        },
+        (Change::SnapshotThenDeleteVolume, Observed::Volume { volume, .. }) => {
+            match (&volume.attached_to, volume.state.as_str()) {
+                (Some(instance), _) => Err(format!("it is attached to {instance} now")),
+                (None, "available") => Ok(()),
+                (None, state) => Err(format!("it is {state} now")),
+            }
+        }
+        (
+            Change::DeleteSnapshot,
+            Observed::Snapshot {
+                snapshot,
+                images_complete,
+            },
+        ) => match (&snapshot.used_by_image, images_complete) {
+            (Some(image), _) => Err(format!("the AMI {image} uses it now")),
+            (None, false) => {
+                Err("the AMIs could not all be read, so nothing proves it unused".into())
+            }
+            (None, true) => Ok(()),
+        },
+        (
+            Change::AddLifecycleTransition { other_rules, .. },
+            Observed::Bucket {
+                rule_ids,
+                has_transition,
+            },
+        ) => {
+            let others = rule_ids
+                .iter()
+                .filter(|id| !id.starts_with(LIFECYCLE_RULE_PREFIX))
+                .count();
+            if *has_transition {
+                Err("a lifecycle rule with a transition exists now".into())
+            } else if others != *other_rules {
+                Err(format!(
+                    "the lifecycle configuration changed since the scan ({other_rules} rules then, {others} now)"
+                ))
+            } else {
+                Ok(())
+            }
+        }
+        (Change::StopDatabase, Observed::Database(d)) => {
+            if d.status != "available" {
+                return Err(format!("it is {} now", d.status));
+            }
+            database_stoppable(d)
+        }
+        (Change::DeleteDatabase { .. }, Observed::Database(d)) => match d.status.as_str() {
+            "available" | "stopped" => Ok(()),
+            other => Err(format!("it is {other} now")),
+        },
+        (Change::ReleaseAddress, Observed::Address(a)) => {
+            match (&a.association_id, &a.instance_id) {
+                (None, None) => Ok(()),
+                (_, Some(instance)) => Err(format!("it is associated with {instance} now")),
+                (Some(association), None) => Err(format!("it is associated now ({association})")),
+            }
+        }
+        (change, _) => Err(format!(
+            "AWS described it as a different kind of resource than `{}` expects",
+            change.verb()
+        )),
+    }
+}
+
+/// Whether the resource re-read after the call shows the change; Err(what it shows).
+pub fn shows_change(step: &PlanStep, before: &Observed, after: &Observed) -> Result<(), String> {
+    match (&step.change, after) {
+        (Change::StopInstance { .. }, Observed::Instance { instance, .. }) => {
+            match instance.state.as_str() {
+                "stopping" | "stopped" => Ok(()),
+                other => Err(format!("the instance is {other}")),
+            }
+        }
+        (
+            Change::ModifyVolumeToGp3 { .. },
+            Observed::Volume {
+                volume,
+                modification,
+            },
+        ) => {
+            let modifying_to_gp3 = modification.as_ref().is_some_and(|(state, target)| {
+                matches!(state.as_str(), "optimizing" | "completed") && target == "gp3"
+            });
+            if volume.volume_type == "gp3" || modifying_to_gp3 {
+                Ok(())
+            } else {
+                Err(format!("the volume is still {}", volume.volume_type))
+            }
+        }
+        (
+            Change::SnapshotThenDeleteVolume | Change::DeleteSnapshot | Change::ReleaseAddress,
+            Observed::Missing,
+        ) => Ok(()),
+        (Change::SnapshotThenDeleteVolume, Observed::Volume { volume, .. })
+            if volume.state == "deleting" || volume.state == "deleted" =>
+        {
+            Ok(())
+        }
+        (Change::AddLifecycleTransition { rule_id, .. }, Observed::Bucket { rule_ids, .. }) => {
+            let Observed::Bucket {
+                rule_ids: earlier, ..
+            } = before
+            else {
+                return Err("the configuration before the change is unknown".into());
+            };
+            let lost: Vec<&String> = earlier
+                .iter()
+                .filter(|id| !id.starts_with(LIFECYCLE_RULE_PREFIX) && !rule_ids.contains(id))
+                .collect();
+            if !lost.is_empty() {
+                Err(format!("rules missing after the change: {lost:?}"))
+            } else if !rule_ids.contains(rule_id) {
+                Err(format!("rule {rule_id} is not in the configuration"))
+            } else {
+                Ok(())
+            }
+        }
+        (Change::StopDatabase, Observed::Database(d)) => match d.status.as_str() {
+            "stopping" | "stopped" => Ok(()),
+            other => Err(format!("the DB instance is {other}")),
+        },
+        (Change::DeleteDatabase { .. }, Observed::Missing) => Ok(()),
+        (Change::DeleteDatabase { .. }, Observed::Database(d)) if d.status == "deleting" => Ok(()),
+        (_, Observed::Missing) => Err("the resource is gone".into()),
+        (_, _) => Err("the resource still exists in its earlier state".into()),
+    }
+}
+
+/// The resource as it should look once the change is made (the demo's simulation).
+pub fn simulated_after(step: &PlanStep, before: &Observed) -> Observed {
+    let mut after = before.clone();
+    match (&step.change, &mut after) {
+        (Change::StopInstance { .. }, Observed::Instance { instance, .. }) => {
+            instance.state = "stopped".into();
+        }
+        (
+            Change::ModifyVolumeToGp3 {
+                iops,
+                throughput_mibps,
+            },
+            Observed::Volume {
+                volume,
+                modification,
+            },
+        ) => {
+            volume.volume_type = "gp3".into();
+            volume.iops = Some(*iops);
+            volume.throughput_mibps = Some(*throughput_mibps);
+            *modification = Some(("optimizing".into(), "gp3".into()));
+        }
+        (
+            Change::AddLifecycleTransition { rule_id, .. },
+            Observed::Bucket {
+                rule_ids,
+                has_transition,
+            },
+        ) => {
+            rule_ids.retain(|id| id != rule_id);
+            rule_ids.push(rule_id.clone());
+            *has_transition = true;
+        }
+        (Change::StopDatabase, Observed::Database(d)) => d.status = "stopped".into(),
+        (
+            Change::SnapshotThenDeleteVolume
+            | Change::DeleteSnapshot
+            | Change::ReleaseAddress
+            | Change::DeleteDatabase { .. },
+            _,
+        ) => after = Observed::Missing,
+        _ => {}
+    }
+    after
+}

@@ -1,0 +1,91 @@
+//! Who carries out a plan: the demo's simulation, or AWS through the apply profile.
+//! Shared by `costscope apply` and the TUI, so both run exactly the same way.
+
+use super::simulated::Simulated;
+use super::Backend;
+use super::{apply_plan, write_access, Access, ApplyError, ApplyEvent, ApplyRequest, ApplySummary};
+use crate::aws::remediation::AwsBackend;
+use crate::aws::Connect;
+use crate::domain::remediation::Plan;
+use crate::store::Store;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone)]
+pub enum Applier {
+    /// The demo: changes land in the cache's inventory only.
+    Simulated,
+    /// AWS, as the identity of `connect`, assuming `role_name` in other accounts.
+    Aws { connect: Connect, role_name: String },
+}
+
+/// A confirmed plan to run against a cache.
+pub struct Job {
+    pub cache: PathBuf,
+    pub plan: Plan,
+    /// The identity the confirmation showed; the run refuses to act as anyone else.
+    pub identity: String,
+    pub stop_on_error: bool,
+}
+
+impl Applier {
+    pub fn is_simulated(&self) -> bool {
+        matches!(self, Applier::Simulated)
+    }
+
+    /// The identity that would apply (an ARN), for the confirmation.
+    pub async fn identity(&self, access: Access) -> Result<String, ApplyError> {
+        let write = write_access(access)?;
+        match self {
+            Applier::Simulated => Ok(super::simulated::SIMULATED_IDENTITY.to_string()),
+            Applier::Aws { connect, role_name } => {
+                let backend = AwsBackend::connect(connect.config().await, role_name, write)
+                    .await
+                    .map_err(|e| ApplyError::Identity(e.to_string()))?;
+                backend
+                    .identity()
+                    .await
+                    .map_err(|e| ApplyError::Identity(e.to_string()))
+            }
+        }
+    }
+
+    /// Runs a confirmed plan; audit entries and finding updates go to `job.cache`.
+    pub async fn run(
+        &self,
+        access: Access,
+        job: &Job,
+        progress: &mut dyn FnMut(ApplyEvent),
+    ) -> Result<ApplySummary, ApplyError> {
+        let write = write_access(access)?;
+        let store = Store::open(&job.cache)?;
+        let plan_id = store.next_plan_id()?;
+        let request = ApplyRequest {
+            plan: &job.plan,
+            plan_id,
+            identity: &job.identity,
+            stop_on_error: job.stop_on_error,
+        };
+        match self {
+            Applier::Simulated => {
+                let backend = Simulated { store: &store };
+                apply_plan(&backend, &store, access, &request, progress).await
+            }
+            Applier::Aws { connect, role_name } => {
+                let backend = AwsBackend::connect(connect.config().await, role_name, write)
+                    .await
+                    .map_err(|e| ApplyError::Identity(e.to_string()))?;
+                let acting = backend
+                    .identity()
+                    .await
+                    .map_err(|e| ApplyError::Identity(e.to_string()))?;
+                if acting != job.identity {
+                    return Err(ApplyError::Identity(format!(
+                        "the credentials now belong to {acting}, not {} as confirmed; nothing was applied",
+                        job.identity
+                    )));
+                }
+                apply_plan(&backend, &store, access, &request, progress).await
+            }
+        }
+    }
+}

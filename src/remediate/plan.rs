@@ -1,0 +1,54 @@
+//! Building a plan from findings in the cache: each finding with the resource as the
+//! last scan recorded it and its account's name.
+
+use crate::domain::remediation::{build_plan, Plan, PlanInput, PlanOptions, Refusal};
+use crate::store::{FindingFilter, Store, StoreResult};
+
+/// The plan for these finding ids, in the order given. Unknown ids are refused.
+pub fn plan_findings(store: &Store, ids: &[i64], options: &PlanOptions) -> StoreResult<Plan> {
+    let (org, _) = store.organization()?;
+    let name_of = |account: &str| {
+        org.accounts
+            .iter()
+            .find(|a| a.id == account)
+            .map_or_else(|| account.to_string(), |a| a.name.clone())
+    };
+    let mut by_id: std::collections::HashMap<i64, _> = store
+        .findings(&FindingFilter {
+            all: true,
+            ..FindingFilter::default()
+        })?
+        .into_iter()
+        .map(|t| (t.id, t))
+        .collect();
+    let mut findings = Vec::new();
+    let mut unknown = Vec::new();
+    for &id in ids {
+        match by_id.remove(&id) {
+            Some(t) => {
+                let data = store.resource_data(
+                    &t.finding.account,
+                    t.finding.rule.resource_kind(),
+                    &t.finding.resource,
+                )?;
+                findings.push((t, data));
+            }
+            None => unknown.push(id),
+        }
+    }
+    let inputs: Vec<PlanInput> = findings
+        .iter()
+        .map(|(t, data)| PlanInput {
+            finding: t,
+            resource: data.as_deref(),
+            account_name: name_of(&t.finding.account),
+        })
+        .collect();
+    let mut plan = build_plan(&inputs, options);
+    plan.refused.extend(unknown.into_iter().map(|id| Refusal {
+        finding_id: id,
+        resource: String::new(),
+        reason: "there is no such finding in the cache".into(),
+    }));
+    Ok(plan)
+}

@@ -1,0 +1,153 @@
+//! The demo's backend: the same executor, re-reads and verification, over the cache's
+//! inventory instead of AWS. Nothing leaves the machine; every audit entry says
+//! "simulated".
+
+use super::{ActionError, Actions, Applied, Backend, DryRun};
+use crate::domain::findings::Rule;
+use crate::domain::inventory::{Bucket, Database, ElasticIp, Instance, Snapshot, Volume};
+use crate::domain::remediation::{simulated_after, Observed, PlanStep, LIFECYCLE_RULE_ID};
+use crate::store::Store;
+use std::future::{ready, Future};
+
+pub const SIMULATED_IDENTITY: &str = "arn:aws:iam::000000000000:user/demo (simulated)";
+
+pub struct Simulated<'a> {
+    pub store: &'a Store,
+}
+
+impl<'a> Backend for Simulated<'a> {
+    type Actions = SimulatedActions<'a>;
+
+    fn simulated(&self) -> bool {
+        true
+    }
+
+    fn identity(&self) -> impl Future<Output = Result<String, ActionError>> {
+        ready(Ok(SIMULATED_IDENTITY.to_string()))
+    }
+
+    fn actions_for(
+        &self,
+        _account: &str,
+        _region: &str,
+    ) -> impl Future<Output = Result<SimulatedActions<'a>, ActionError>> {
+        ready(Ok(SimulatedActions { store: self.store }))
+    }
+}
+
+pub struct SimulatedActions<'a> {
+    store: &'a Store,
+}
+
+fn failed(e: impl std::fmt::Display) -> ActionError {
+    ActionError::Failed(e.to_string())
+}
+
+fn decode<T: serde::de::DeserializeOwned>(data: &str) -> Result<T, ActionError> {
+    serde_json::from_str(data).map_err(failed)
+}
+
+fn encode<T: serde::Serialize>(value: &T) -> Result<String, ActionError> {
+    serde_json::to_string(value).map_err(failed)
+}
+
+impl SimulatedActions<'_> {
+    fn read(&self, step: &PlanStep) -> Result<Observed, ActionError> {
+        let data = self
+            .store
+            .resource_data(&step.account, step.rule.resource_kind(), &step.resource)
+            .map_err(failed)?;
+        let Some(data) = data else {
+            return Ok(Observed::Missing);
+        };
+        Ok(match step.rule {
+            Rule::IdleEc2 => {
+                let instance: Instance = decode(&data)?;
+                let recent = instance.cpu_percent.iter().rev().take(2).copied();
+                Observed::Instance {
+                    recent_cpu_percent: recent.reduce(f64::max),
+                    instance,
+                    ebs_backed: true,
+                    stop_protection: false,
+                }
+            }
+            Rule::Gp2Volume | Rule::UnattachedVolume => Observed::Volume {
+                volume: decode::<Volume>(&data)?,
+                modification: None,
+            },
+            Rule::OldSnapshot => Observed::Snapshot {
+                snapshot: decode::<Snapshot>(&data)?,
+                images_complete: true,
+            },
+            Rule::S3Tiering => {
+                // The demo keeps a count of rules; costscope's own is the last one once
+                // a transition exists.
+                let bucket: Bucket = decode(&data)?;
+                let mut rule_ids: Vec<String> = (1..=bucket.lifecycle_rules)
+                    .map(|i| format!("existing-rule-{i}"))
+                    .collect();
+                if bucket.has_transition {
+                    rule_ids.pop();
+                    rule_ids.push(LIFECYCLE_RULE_ID.to_string());
+                }
+                Observed::Bucket {
+                    rule_ids,
+                    has_transition: bucket.has_transition,
+                }
+            }
+            Rule::IdleRds => Observed::Database(decode::<Database>(&data)?),
+            Rule::UnassociatedEip => Observed::Address(decode::<ElasticIp>(&data)?),
+        })
+    }
+
+    fn write(&self, step: &PlanStep, after: &Observed) -> Result<(), ActionError> {
+        let kind = step.rule.resource_kind();
+        let data = match after {
+            Observed::Missing => None,
+            Observed::Instance { instance, .. } => Some(encode(instance)?),
+            Observed::Volume { volume, .. } => Some(encode(volume)?),
+            Observed::Snapshot { snapshot, .. } => Some(encode(snapshot)?),
+            Observed::Address(address) => Some(encode(address)?),
+            Observed::Database(database) => Some(encode(database)?),
+            Observed::Bucket {
+                rule_ids,
+                has_transition,
+            } => {
+                let current = self
+                    .store
+                    .resource_data(&step.account, kind, &step.resource)
+                    .map_err(failed)?
+                    .ok_or_else(|| failed("the bucket is gone"))?;
+                let mut bucket: Bucket = decode(&current)?;
+                bucket.lifecycle_rules = rule_ids.len();
+                bucket.has_transition = *has_transition;
+                Some(encode(&bucket)?)
+            }
+        };
+        self.store
+            .set_resource_data(&step.account, kind, &step.resource, data.as_deref())
+            .map_err(failed)
+    }
+}
+
+impl Actions for SimulatedActions<'_> {
+    fn observe(&self, step: &PlanStep) -> impl Future<Output = Result<Observed, ActionError>> {
+        ready(self.read(step))
+    }
+
+    fn dry_run(&self, _step: &PlanStep) -> impl Future<Output = Result<DryRun, ActionError>> {
+        ready(Ok(DryRun::Permitted))
+    }
+
+    fn apply(
+        &self,
+        step: &PlanStep,
+        before: &Observed,
+    ) -> impl Future<Output = Result<Applied, ActionError>> {
+        let after = simulated_after(step, before);
+        ready(self.write(step, &after).map(|()| Applied {
+            request_id: Some(format!("simulated-{}", step.resource)),
+            detail: format!("simulated: {}", step.api_calls().join("; ")),
+        }))
+    }
+}
