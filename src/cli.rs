@@ -38,6 +38,16 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub region: Option<String>,
 
+    /// Never change anything in AWS: applying is refused everywhere (also [apply]
+    /// read_only in the config)
+    #[arg(long, global = true)]
+    pub read_only: bool,
+
+    /// AWS profile that applies remediations (default: [apply] profile, else the
+    /// reading profile); lets reading use a read-only identity
+    #[arg(long, global = true, value_name = "PROFILE")]
+    pub apply_profile: Option<String>,
+
     /// Pretend today is this date (for reproducible screens and tests)
     #[arg(
         long,
@@ -139,6 +149,43 @@ pub enum Command {
         #[arg(long)]
         restore: bool,
     },
+    /// Apply the remediation of findings: prints the plan (every call and its
+    /// parameters), then with --yes re-reads, dry-runs, applies and verifies each step,
+    /// writing the audit log. On the demo cache it is simulated
+    Apply {
+        /// Finding ids (from `costscope findings`)
+        ids: Vec<i64>,
+        /// Run a plan saved with --save-plan instead of planning the ids
+        #[arg(long, value_name = "FILE", conflicts_with = "ids")]
+        plan: Option<PathBuf>,
+        /// Write the plan as JSON to FILE and stop (nothing is applied)
+        #[arg(long, value_name = "FILE")]
+        save_plan: Option<PathBuf>,
+        /// Apply the plan; without it the plan is only printed
+        #[arg(long)]
+        yes: bool,
+        /// Stop at the first failed step (default: [apply] stop_on_error, else go on)
+        #[arg(long)]
+        stop_on_error: bool,
+        /// Idle RDS: take a final snapshot and delete the instance instead of stopping it
+        #[arg(long)]
+        delete_databases: bool,
+        /// Use the demo organization's cache (simulated; nothing leaves the machine)
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Print the audit log of applied remediations (no network)
+    Audit {
+        /// Output format
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+        /// Only this plan
+        #[arg(long, value_name = "N")]
+        plan: Option<i64>,
+        /// Read the demo organization's cache
+        #[arg(long)]
+        demo: bool,
+    },
     /// Check the cache file's integrity
     Check,
     /// Show where costscope keeps its config, cache and logs
@@ -198,6 +245,14 @@ pub enum AppError {
     ScanIncomplete(usize),
     #[error("there is no finding {0} in the cache (see `costscope findings --all`)")]
     NoSuchFinding(i64),
+    #[error(transparent)]
+    Apply(#[from] crate::remediate::ApplyError),
+    #[error("nothing to apply: {0}")]
+    NothingToApply(String),
+    #[error("cannot read the plan file {path}: {message}")]
+    PlanFile { path: PathBuf, message: String },
+    #[error("the plan finished with steps not done ({0}); see `costscope audit`")]
+    ApplyIncomplete(String),
     #[error("terminal error: {0}")]
     Terminal(#[from] std::io::Error),
     #[error("cannot find a home directory for the default cache location; pass --cache PATH")]
@@ -209,10 +264,11 @@ pub enum AppError {
 }
 
 impl AppError {
-    /// 3: the scan finished but some accounts or regions are unknown; 2: anything else.
+    /// 3: the scan (or plan) finished but some accounts, regions (or steps) were not
+    /// done; 2: anything else.
     pub fn exit_code(&self) -> u8 {
         match self {
-            AppError::ScanIncomplete(_) => 3,
+            AppError::ScanIncomplete(_) | AppError::ApplyIncomplete(_) => 3,
             _ => 2,
         }
     }
@@ -293,6 +349,7 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
     let today = cli
         .today
         .unwrap_or_else(|| chrono::Local::now().date_naive());
+    let flags = cli.apply_options();
     match cli.command {
         Some(Command::Paths) => {
             print_paths(paths.as_ref(), cli.cache.as_deref());
@@ -434,6 +491,87 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
             );
             Ok(())
         }
+        Some(Command::Apply {
+            ids,
+            plan,
+            save_plan,
+            yes,
+            stop_on_error,
+            delete_databases,
+            demo,
+        }) => {
+            let config = config_file(paths.as_ref())?;
+            let path = if demo {
+                demo_cache_path(&cli.cache, paths.as_ref())?
+            } else {
+                real_cache_path(&cli.cache, cli.org.as_deref(), paths.as_ref())?
+            };
+            let store = Store::open(&path)?;
+            let applier = applier_for(&store, &flags, &config)?;
+            let plan = match plan {
+                Some(file) => read_plan(&file)?,
+                None if ids.is_empty() => {
+                    return Err(AppError::NothingToApply(
+                        "give finding ids (see `costscope findings`) or --plan FILE".into(),
+                    ))
+                }
+                None => crate::remediate::plan::plan_findings(
+                    &store,
+                    &ids,
+                    &plan_options(&config, delete_databases),
+                )?,
+            };
+            drop(store);
+            print!(
+                "{}",
+                crate::audit_report::plan_text(&plan, None, applier.is_simulated())
+            );
+            if let Some(file) = save_plan {
+                write_plan(&file, &plan)?;
+                eprintln!("plan saved to {}; nothing applied", file.display());
+                return Ok(());
+            }
+            if plan.steps.is_empty() {
+                return Err(AppError::NothingToApply(
+                    "every finding was left out (see above)".into(),
+                ));
+            }
+            let access = access_of(cli.read_only, &config);
+            if access == crate::remediate::Access::ReadOnly {
+                return Err(crate::remediate::ApplyError::ReadOnly.into());
+            }
+            if !yes {
+                eprintln!(
+                    "nothing applied: add --yes to apply these {} step(s)",
+                    plan.steps.len()
+                );
+                return Ok(());
+            }
+            let job = crate::remediate::launch::Job {
+                cache: path,
+                plan,
+                identity: String::new(),
+                stop_on_error: stop_on_error || config.apply.stop_on_error,
+            };
+            let summary = apply_now(&applier, access, job)?;
+            eprintln!("plan {}: {}", summary.plan, summary.line());
+            if summary.all_verified() {
+                Ok(())
+            } else {
+                Err(AppError::ApplyIncomplete(summary.line()))
+            }
+        }
+        Some(Command::Audit { format, plan, demo }) => {
+            let path = if demo {
+                demo_cache_path(&cli.cache, paths.as_ref())?
+            } else {
+                real_cache_path(&cli.cache, cli.org.as_deref(), paths.as_ref())?
+            };
+            let store = Store::open(&path)?;
+            let entries = store.audit_entries(plan)?;
+            print!("{}", crate::audit_report::render_audit(&entries, format)?);
+            Ok(())
+        }
         Some(Command::Check) => {
             let path = real_cache_path(&cli.cache, cli.org.as_deref(), paths.as_ref())?;
             let store = Store::open(&path)?;
@@ -454,11 +592,7 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
             no_tui,
         }) => {
             let settings = load_settings(paths.as_ref(), cli.theme.as_deref())?;
-            let path = match (&cli.cache, &paths) {
-                (Some(p), _) => p.clone(),
-                (None, Some(p)) => p.demo_cache_file(),
-                (None, None) => return Err(AppError::NoHome),
-            };
+            let path = demo_cache_path(&cli.cache, paths.as_ref())?;
             let params = DemoParams {
                 seed,
                 accounts,
@@ -482,12 +616,14 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
             if no_tui {
                 return Ok(());
             }
-            open_tui(store, settings, today, None)
+            let launcher = tui_applier(&store, &path, &flags, &settings.config)?;
+            open_tui(store, settings, today, None, launcher)
         }
         None => {
             let settings = load_settings(paths.as_ref(), cli.theme.as_deref())?;
             let path = real_cache_path(&cli.cache, cli.org.as_deref(), paths.as_ref())?;
             let store = Store::open(&path)?;
+            let launcher = tui_applier(&store, &path, &flags, &settings.config)?;
             let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
             let syncer = tui::refresh::AwsSync {
                 cache: path,
@@ -497,9 +633,143 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
                 },
                 options: sync_options(&settings.config, today, now),
             };
-            open_tui(store, settings, today, Some(Box::new(syncer)))
+            open_tui(store, settings, today, Some(Box::new(syncer)), launcher)
         }
     }
+}
+
+/// The global flags that decide who applies, and whether anything may be applied.
+struct ApplyFlags {
+    profile: Option<String>,
+    apply_profile: Option<String>,
+    region: Option<String>,
+    read_only: bool,
+}
+
+impl Cli {
+    fn apply_options(&self) -> ApplyFlags {
+        ApplyFlags {
+            profile: self.profile.clone(),
+            apply_profile: self.apply_profile.clone(),
+            region: self.region.clone(),
+            read_only: self.read_only,
+        }
+    }
+}
+
+/// `--cache`, else the demo organization's own cache file.
+fn demo_cache_path(flag: &Option<PathBuf>, paths: Option<&Paths>) -> Result<PathBuf, AppError> {
+    match (flag, paths) {
+        (Some(p), _) => Ok(p.clone()),
+        (None, Some(p)) => Ok(p.demo_cache_file()),
+        (None, None) => Err(AppError::NoHome),
+    }
+}
+
+/// Read-only when the flag or the config says so.
+fn access_of(read_only_flag: bool, config: &Config) -> crate::remediate::Access {
+    if read_only_flag || config.apply.read_only {
+        crate::remediate::Access::ReadOnly
+    } else {
+        crate::remediate::Access::ReadWrite
+    }
+}
+
+/// The simulation for a demo cache; otherwise AWS through the apply profile
+/// (`--apply-profile`, else `[apply] profile`, else the reading profile).
+fn applier_for(
+    store: &Store,
+    flags: &ApplyFlags,
+    config: &Config,
+) -> Result<crate::remediate::launch::Applier, AppError> {
+    use crate::remediate::launch::Applier;
+    if store.kind()? == Some(crate::store::CacheKind::Demo) {
+        return Ok(Applier::Simulated);
+    }
+    Ok(Applier::Aws {
+        connect: crate::aws::Connect::Chain {
+            profile: flags
+                .apply_profile
+                .clone()
+                .or_else(|| config.apply.profile.clone())
+                .or_else(|| flags.profile.clone()),
+            region: flags.region.clone(),
+        },
+        role_name: config.scan.role_name.clone(),
+    })
+}
+
+fn plan_options(
+    config: &Config,
+    delete_databases: bool,
+) -> crate::domain::remediation::PlanOptions {
+    crate::domain::remediation::PlanOptions {
+        thresholds: config.scan.thresholds.clone(),
+        delete_databases,
+        allow_auto_scaling: config.apply.allow_auto_scaling,
+        stamp: chrono::Utc::now().format("%Y%m%d-%H%M").to_string(),
+    }
+}
+
+fn read_plan(file: &Path) -> Result<crate::domain::remediation::Plan, AppError> {
+    let err = |message: String| AppError::PlanFile {
+        path: file.to_path_buf(),
+        message,
+    };
+    let text = std::fs::read_to_string(file).map_err(|e| err(e.to_string()))?;
+    serde_json::from_str(&text).map_err(|e| err(e.to_string()))
+}
+
+fn write_plan(file: &Path, plan: &crate::domain::remediation::Plan) -> Result<(), AppError> {
+    let text = serde_json::to_string_pretty(plan).map_err(|e| AppError::PlanFile {
+        path: file.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    std::fs::write(file, text + "\n").map_err(|e| AppError::PlanFile {
+        path: file.to_path_buf(),
+        message: e.to_string(),
+    })
+}
+
+/// `costscope apply --yes`: who applies, then every step with a line of progress.
+fn apply_now(
+    applier: &crate::remediate::launch::Applier,
+    access: crate::remediate::Access,
+    mut job: crate::remediate::launch::Job,
+) -> Result<crate::remediate::ApplySummary, AppError> {
+    use crate::remediate::{ApplyEvent, StepOutcome};
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        job.identity = applier.identity(access).await?;
+        eprintln!("applying as {}", job.identity);
+        let steps: Vec<String> = job.plan.steps.iter().map(|s| s.resource.clone()).collect();
+        let total = steps.len();
+        let mut progress = |event: ApplyEvent| match event {
+            ApplyEvent::Phase { index, phase } => {
+                eprintln!("  [{}/{total}] {}: {phase}", index + 1, steps[index]);
+            }
+            ApplyEvent::Finished { index, outcome } => {
+                let reason = outcome
+                    .reason()
+                    .map(|r| format!(": {r}"))
+                    .unwrap_or_default();
+                let mark = if outcome == StepOutcome::Verified {
+                    "ok"
+                } else {
+                    "!!"
+                };
+                eprintln!(
+                    "  [{}/{total}] {} {mark} {}{reason}",
+                    index + 1,
+                    steps[index],
+                    outcome.label()
+                );
+            }
+        };
+        Ok(applier.run(access, &job, &mut progress).await?)
+    })
 }
 
 /// `--cache`, else COSTSCOPE_CACHE: a cache the user named.
@@ -648,18 +918,39 @@ fn print_paths(paths: Option<&Paths>, cache: Option<&Path>) {
     println!("log:        {}", p.log_file().display());
 }
 
+/// How the TUI applies plans: simulated on the demo, else AWS through the apply profile.
+fn tui_applier(
+    store: &Store,
+    path: &Path,
+    flags: &ApplyFlags,
+    config: &Config,
+) -> Result<tui::app::ApplyLauncher, AppError> {
+    Ok(tui::app::ApplyLauncher {
+        applier: applier_for(store, flags, config)?,
+        cache: path.to_path_buf(),
+        access: access_of(flags.read_only, config),
+        plan_options: plan_options(config, false),
+        policy: crate::domain::remediation::ConfirmPolicy {
+            typed_over: config.apply.typed_confirmation_over as usize,
+            protected_accounts: config.apply.protected_accounts.clone(),
+        },
+        stop_on_error: config.apply.stop_on_error,
+    })
+}
+
 fn open_tui(
     store: Store,
     settings: Settings,
     today: NaiveDate,
     syncer: Option<Box<dyn tui::refresh::SyncLauncher>>,
+    launcher: tui::app::ApplyLauncher,
 ) -> Result<(), AppError> {
     let mut state = State::new(&settings.config, settings.theme, settings.keymap, today);
     if let Some(w) = settings.warning {
         state.message = Some((tui::state::Severity::Warning, w));
     }
     tracing::info!(cache = %store.path().display(), "opening the TUI");
-    let mut app = App::new(store, state, settings.themes_dir)?;
+    let mut app = App::new(store, state, settings.themes_dir)?.with_applier(launcher);
     if let Some(syncer) = syncer {
         app = app.with_sync(syncer);
     }

@@ -62,6 +62,72 @@ struct RawConfig {
     ce_requests_per_second: Option<toml::Spanned<f64>>,
     ce_max_attempts: Option<toml::Spanned<u32>>,
     scan: Option<RawScan>,
+    apply: Option<RawApply>,
+}
+
+/// The `[apply]` table: who applies remediations and how strongly they are confirmed.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawApply {
+    read_only: Option<bool>,
+    profile: Option<String>,
+    typed_confirmation_over: Option<toml::Spanned<u32>>,
+    protected_accounts: Option<Vec<String>>,
+    stop_on_error: Option<bool>,
+    allow_auto_scaling: Option<bool>,
+}
+
+/// How remediations are applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApplySettings {
+    /// Nothing can be applied (the --read-only flag sets it too).
+    pub read_only: bool,
+    /// The AWS profile that applies; reading uses --profile or the standard chain.
+    pub profile: Option<String>,
+    /// Plans touching more resources than this need the count typed.
+    pub typed_confirmation_over: u32,
+    /// Account ids whose changes need the account's name typed.
+    pub protected_accounts: Vec<String>,
+    /// Stop a plan at its first failed step.
+    pub stop_on_error: bool,
+    /// Offer to stop instances of Auto Scaling groups.
+    pub allow_auto_scaling: bool,
+}
+
+pub const DEFAULT_TYPED_CONFIRMATION_OVER: u32 = 5;
+
+impl Default for ApplySettings {
+    fn default() -> Self {
+        ApplySettings {
+            read_only: false,
+            profile: None,
+            typed_confirmation_over: DEFAULT_TYPED_CONFIRMATION_OVER,
+            protected_accounts: Vec::new(),
+            stop_on_error: false,
+            allow_auto_scaling: false,
+        }
+    }
+}
+
+impl ApplySettings {
+    fn parse(file: &Path, text: &str, raw: Option<RawApply>) -> Result<ApplySettings, ConfigError> {
+        let d = ApplySettings::default();
+        let Some(raw) = raw else { return Ok(d) };
+        Ok(ApplySettings {
+            read_only: raw.read_only.unwrap_or(d.read_only),
+            profile: raw.profile.filter(|p| !p.is_empty()),
+            typed_confirmation_over: within(
+                file,
+                text,
+                raw.typed_confirmation_over,
+                0..=10_000,
+                d.typed_confirmation_over,
+            )?,
+            protected_accounts: raw.protected_accounts.unwrap_or_default(),
+            stop_on_error: raw.stop_on_error.unwrap_or(d.stop_on_error),
+            allow_auto_scaling: raw.allow_auto_scaling.unwrap_or(d.allow_auto_scaling),
+        })
+    }
 }
 
 /// The `[scan]` table: reach, concurrency and the rules' thresholds.
@@ -203,6 +269,7 @@ pub struct Config {
     /// Attempts per Cost Explorer page when throttled, the first included.
     pub ce_max_attempts: u32,
     pub scan: ScanSettings,
+    pub apply: ApplySettings,
 }
 
 impl Default for Config {
@@ -218,6 +285,7 @@ impl Default for Config {
             ce_requests_per_second: DEFAULT_CE_REQUESTS_PER_SECOND,
             ce_max_attempts: DEFAULT_CE_MAX_ATTEMPTS,
             scan: ScanSettings::default(),
+            apply: ApplySettings::default(),
         }
     }
 }
@@ -278,6 +346,7 @@ impl Config {
                 defaults.ce_max_attempts,
             )?,
             scan: ScanSettings::parse(file, text, raw.scan)?,
+            apply: ApplySettings::parse(file, text, raw.apply)?,
         })
     }
 

@@ -2,7 +2,9 @@
 
 use super::model::ViewData;
 use crate::config::Theme;
+use crate::domain::remediation::Plan;
 use crate::domain::RangePreset;
+use crate::remediate::{ApplyEvent, ApplySummary};
 use crate::sync::SyncEvent;
 
 /// How a background sync ended, as the app needs to show it.
@@ -56,6 +58,10 @@ pub enum Action {
     Findings,
     Dismiss,
     ToggleAllFindings,
+    Mark,
+    Plan,
+    PlanDelete,
+    Audit,
     // Text input while the filter or command line is open.
     InputChar(char),
     InputBackspace,
@@ -69,6 +75,12 @@ pub enum Action {
     SyncProgress(SyncEvent),
     SyncFinished(SyncOutcome),
     ThemeLoaded(Box<Theme>),
+    /// The plan for the marked findings, read from the cache.
+    PlanReady(Box<Plan>),
+    /// Who would apply (an ARN), or why that is unknown.
+    ApplyIdentity(Result<String, String>),
+    ApplyProgress(ApplyEvent),
+    ApplyFinished(Result<ApplySummary, String>),
     Failed(String),
 }
 
@@ -110,6 +122,10 @@ pub const BINDABLE: &[(&str, Action)] = &[
     ("findings", Action::Findings),
     ("dismiss", Action::Dismiss),
     ("toggle_all_findings", Action::ToggleAllFindings),
+    ("mark", Action::Mark),
+    ("plan", Action::Plan),
+    ("plan_delete", Action::PlanDelete),
+    ("audit", Action::Audit),
 ];
 
 pub fn bindable_names() -> Vec<&'static str> {
@@ -124,7 +140,7 @@ pub fn bindable(name: &str) -> Option<Action> {
 }
 
 /// Work for the runtime. Update never does I/O itself.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     /// Read the data of the top view from the cache.
     Load,
@@ -141,5 +157,17 @@ pub enum Effect {
         reason: String,
     },
     RestoreFinding(i64),
+    /// Read these findings and their resources, and plan their remediation.
+    BuildPlan {
+        ids: Vec<i64>,
+        delete_databases: bool,
+    },
+    /// Ask who would apply (sts:GetCallerIdentity of the apply profile).
+    ResolveApplyIdentity,
+    /// Run a confirmed plan, exactly as shown, as `identity`.
+    ApplyPlan {
+        plan: Box<Plan>,
+        identity: String,
+    },
     Quit,
 }

@@ -24,11 +24,44 @@ pub enum Message {
     Action(Action),
 }
 
+/// What the TUI applies plans with.
+#[derive(Debug, Clone)]
+pub struct ApplyLauncher {
+    pub applier: crate::remediate::launch::Applier,
+    pub cache: PathBuf,
+    pub access: crate::remediate::Access,
+    pub plan_options: crate::domain::remediation::PlanOptions,
+    pub policy: crate::domain::remediation::ConfirmPolicy,
+    pub stop_on_error: bool,
+}
+
+impl ApplyLauncher {
+    /// Runs `work` on its own thread with its own runtime, like the sync.
+    fn spawn<F, Fut>(&self, reporter: Reporter, work: F)
+    where
+        F: FnOnce(ApplyLauncher, Reporter) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = Action>,
+    {
+        let launcher = self.clone();
+        std::thread::spawn(move || {
+            let action = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(runtime) => runtime.block_on(work(launcher, reporter.clone())),
+                Err(e) => Action::Failed(e.to_string()),
+            };
+            reporter.send(action);
+        });
+    }
+}
+
 pub struct App {
     pub state: State,
     store: Store,
     themes_dir: Option<PathBuf>,
     syncer: Option<Box<dyn SyncLauncher>>,
+    applier: Option<ApplyLauncher>,
     sender: UnboundedSender<Message>,
     inbox: UnboundedReceiver<Message>,
 }
@@ -42,6 +75,7 @@ impl App {
             store,
             themes_dir,
             syncer: None,
+            applier: None,
             sender,
             inbox,
         };
@@ -53,6 +87,17 @@ impl App {
     pub fn with_sync(mut self, syncer: Box<dyn SyncLauncher>) -> App {
         self.syncer = Some(syncer);
         self.state.sync.available = true;
+        self
+    }
+
+    /// Lets `p` plan and apply with this launcher (AWS, or the demo's simulation).
+    pub fn with_applier(mut self, launcher: ApplyLauncher) -> App {
+        let status = &mut self.state.apply;
+        status.available = true;
+        status.read_only = launcher.access == crate::remediate::Access::ReadOnly;
+        status.simulated = launcher.applier.is_simulated();
+        status.policy = launcher.policy.clone();
+        self.applier = Some(launcher);
         self
     }
 
@@ -75,7 +120,9 @@ impl App {
     fn load_view(&mut self) -> StoreResult<()> {
         let findings_view = matches!(
             self.state.top().kind,
-            super::state::ViewKind::Findings | super::state::ViewKind::Finding(_)
+            super::state::ViewKind::Findings
+                | super::state::ViewKind::Finding(_)
+                | super::state::ViewKind::Audit
         );
         let (data, result) = if self.state.summary.months.is_empty() && !findings_view {
             (ViewData::Empty, Ok(()))
@@ -142,6 +189,74 @@ impl App {
                         self.state.message =
                             Some((Severity::Info, format!("finding {id} restored")));
                     }),
+                Effect::BuildPlan {
+                    ids,
+                    delete_databases,
+                } => match &self.applier {
+                    Some(launcher) => {
+                        let mut options = launcher.plan_options.clone();
+                        options.delete_databases = delete_databases;
+                        options.stamp = chrono::Utc::now().format("%Y%m%d-%H%M").to_string();
+                        crate::remediate::plan::plan_findings(&self.store, &ids, &options).map(
+                            |plan| {
+                                queue.extend(update(
+                                    &mut self.state,
+                                    Action::PlanReady(Box::new(plan)),
+                                ))
+                            },
+                        )
+                    }
+                    None => {
+                        queue.extend(update(
+                            &mut self.state,
+                            Action::Failed("applying is not available here".into()),
+                        ));
+                        Ok(())
+                    }
+                },
+                Effect::ResolveApplyIdentity => {
+                    if let Some(launcher) = &self.applier {
+                        launcher.spawn(Reporter(self.sender.clone()), |l, _| async move {
+                            Action::ApplyIdentity(
+                                l.applier
+                                    .identity(l.access)
+                                    .await
+                                    .map_err(|e| e.to_string()),
+                            )
+                        });
+                    }
+                    Ok(())
+                }
+                Effect::ApplyPlan { plan, identity } => {
+                    match &self.applier {
+                        Some(launcher) => {
+                            launcher.spawn(
+                                Reporter(self.sender.clone()),
+                                move |l, reporter| async move {
+                                    let job = crate::remediate::launch::Job {
+                                        cache: l.cache.clone(),
+                                        plan: *plan,
+                                        identity,
+                                        stop_on_error: l.stop_on_error,
+                                    };
+                                    let mut progress =
+                                        |event| reporter.send(Action::ApplyProgress(event));
+                                    Action::ApplyFinished(
+                                        l.applier
+                                            .run(l.access, &job, &mut progress)
+                                            .await
+                                            .map_err(|e| e.to_string()),
+                                    )
+                                },
+                            );
+                        }
+                        None => queue.extend(update(
+                            &mut self.state,
+                            Action::ApplyFinished(Err("applying is not available here".into())),
+                        )),
+                    }
+                    Ok(())
+                }
                 Effect::Quit => Ok(()),
             };
             if let Err(e) = result {
@@ -170,6 +285,9 @@ impl App {
                 KeyCode::Char(c) => Some(Action::InputChar(c)),
                 _ => None,
             };
+        }
+        if matches!(self.state.mode, Mode::ConfirmApply(_)) {
+            return confirm_key(key);
         }
         let chord = chord_of(key)?;
         self.state.keymap.action_for(&chord).and_then(bindable)
@@ -242,8 +360,17 @@ impl App {
     /// Applies what background jobs have sent until a sync ends (or `timeout`), for
     /// headless use without a terminal. Returns whether the sync ended in time.
     pub fn wait_for_sync(&mut self, timeout: std::time::Duration) -> bool {
+        self.wait_until(timeout, |state| state.sync.running.is_none())
+    }
+
+    /// Applies what background jobs send until `done(state)` holds (or `timeout`).
+    pub fn wait_until(
+        &mut self,
+        timeout: std::time::Duration,
+        done: impl Fn(&State) -> bool,
+    ) -> bool {
         let deadline = std::time::Instant::now() + timeout;
-        while self.state.sync.running.is_some() {
+        while !done(&self.state) {
             match self.inbox.try_recv() {
                 Ok(message) => {
                     self.handle_message(message);
@@ -276,6 +403,26 @@ impl App {
             _ => false,
         }
     }
+}
+
+/// Keys in the confirm dialog: not through the keymap, so no binding can turn a key
+/// into a confirmation. Letters type; Enter activates the focused button.
+fn confirm_key(key: KeyEvent) -> Option<Action> {
+    Some(match key.code {
+        KeyCode::Esc => Action::InputCancel,
+        KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => Action::InputCancel,
+        KeyCode::Enter => Action::InputSubmit,
+        KeyCode::Tab | KeyCode::BackTab => Action::NextView,
+        KeyCode::Left => Action::FocusLeft,
+        KeyCode::Right => Action::FocusRight,
+        KeyCode::Up => Action::Up,
+        KeyCode::Down => Action::Down,
+        KeyCode::PageUp => Action::PageUp,
+        KeyCode::PageDown => Action::PageDown,
+        KeyCode::Backspace => Action::InputBackspace,
+        KeyCode::Char(c) => Action::InputChar(c),
+        _ => return None,
+    })
 }
 
 pub fn chord_of(key: KeyEvent) -> Option<KeyChord> {

@@ -194,10 +194,13 @@ pub fn start_dismiss(state: &mut State) -> Vec<Effect> {
     };
     match t.status {
         FindingStatus::Dismissed => vec![Effect::RestoreFinding(t.id)],
-        FindingStatus::Closed => {
+        FindingStatus::Closed | FindingStatus::Applied => {
             state.message = Some((
                 Severity::Info,
-                "this finding is closed: its resource is gone or no longer matches".into(),
+                format!(
+                    "this finding is {}: there is nothing left to dismiss",
+                    t.status.name()
+                ),
             ));
             vec![]
         }

@@ -104,8 +104,13 @@ fn render_list(frame: &mut Frame, area: Rect, state: &State, data: &FindingsData
                 FindingStatus::Open => String::new(),
                 other => format!(" [{}]", other.name()),
             };
+            let mark = if state.marked.contains(&t.id) {
+                "● "
+            } else {
+                "  "
+            };
             let row = Row::new(vec![
-                Cell::from(f.rule.name()),
+                Cell::from(format!("{mark}{}", f.rule.name())),
                 Cell::from(account_label(state, &f.account)),
                 Cell::from(f.region.clone()),
                 Cell::from(f.resource.clone()),

@@ -3,6 +3,8 @@
 
 pub mod action;
 pub mod app;
+pub mod apply;
+mod apply_view;
 pub mod findings;
 mod findings_view;
 pub mod load;

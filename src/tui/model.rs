@@ -62,6 +62,8 @@ pub enum ViewData {
     Overview(OverviewData),
     Table(TableData),
     Findings(Box<super::findings::FindingsData>),
+    /// The remediation audit log, oldest first.
+    Audit(Vec<crate::domain::audit::AuditEntry>),
     /// The cache could not answer for this view: say so rather than show other data.
     Unavailable(String),
 }

@@ -26,17 +26,7 @@ pub trait SyncLauncher: Send {
     fn start(&self, reporter: Reporter);
 }
 
-/// How the background sync gets its AWS clients.
-#[derive(Debug, Clone)]
-pub enum Connect {
-    /// The standard credential chain, with `--profile` and `--region`.
-    Chain {
-        profile: Option<String>,
-        region: Option<String>,
-    },
-    /// A ready SDK configuration (tests point it at a local server).
-    Config(Box<aws_config::SdkConfig>),
-}
+pub use crate::aws::Connect;
 
 /// The real sync: AWS into the cache file the TUI has open.
 #[derive(Debug, Clone)]
@@ -70,12 +60,7 @@ impl AwsSync {
     async fn run(self, reporter: &Reporter) -> SyncOutcome {
         let mut options = self.options;
         options.now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        let clients = match self.connect {
-            Connect::Chain { profile, region } => {
-                CostClients::connect(profile.as_deref(), region.as_deref()).await
-            }
-            Connect::Config(config) => CostClients::new(&config),
-        };
+        let clients = CostClients::new(&self.connect.config().await);
         let result: Result<sync::SyncReport, SyncError> = async {
             let identified = sync::identify(&clients, &options.now).await?;
             let mut store = Store::open(&self.cache)?;

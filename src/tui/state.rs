@@ -22,6 +22,8 @@ pub enum ViewKind {
     Findings,
     /// One finding's detail and evidence.
     Finding(i64),
+    /// The remediation audit log.
+    Audit,
 }
 
 /// Which table of the overview has the cursor.
@@ -74,7 +76,7 @@ impl ViewState {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Mode {
     Normal,
     Filter,
@@ -92,6 +94,10 @@ pub enum Mode {
         id: i64,
         reason: String,
     },
+    /// The plan and its confirmation: nothing runs until Apply is chosen here.
+    ConfirmApply(Box<super::apply::ConfirmDialog>),
+    /// A plan's live progress (it keeps running if this is closed).
+    ApplyProgress,
 }
 
 /// The background sync as the status bar shows it.
@@ -189,6 +195,9 @@ pub struct State {
     pub finding_index: super::findings::FindingIndex,
     /// The findings view lists dismissed and closed findings too.
     pub show_all_findings: bool,
+    /// Findings marked with space, for the next plan.
+    pub marked: std::collections::BTreeSet<i64>,
+    pub apply: super::apply::ApplyStatus,
     pub size: (u16, u16),
     pub should_quit: bool,
 }
@@ -217,6 +226,8 @@ impl State {
             sync: SyncStatus::default(),
             finding_index: Default::default(),
             show_all_findings: false,
+            marked: Default::default(),
+            apply: Default::default(),
             size: (80, 24),
             should_quit: false,
         }
@@ -266,6 +277,7 @@ impl State {
                 },
                 ViewKind::Findings => "Findings".to_string(),
                 ViewKind::Finding(id) => format!("finding {id}"),
+                ViewKind::Audit => "Audit log".to_string(),
             });
             parent = Some(view.kind);
         }

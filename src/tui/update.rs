@@ -1,6 +1,7 @@
 //! `update(state, action) -> effects`: every state change, and no I/O.
 
 use super::action::{Action, Effect};
+use super::apply;
 use super::findings;
 use super::model::{RowKey, TableRow, ViewData};
 use super::state::{Mode, OverviewFocus, Severity, State, ViewKind, ViewState};
@@ -31,6 +32,10 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::RunCommand(line) => return run_command(state, &line),
         Action::SyncProgress(event) => return sync_update::on_event(state, event),
         Action::SyncFinished(outcome) => return sync_update::on_finished(state, outcome),
+        Action::PlanReady(plan) => return apply::on_plan(state, *plan),
+        Action::ApplyIdentity(identity) => return apply::on_identity(state, identity),
+        Action::ApplyProgress(event) => return apply::on_progress(state, event),
+        Action::ApplyFinished(result) => return apply::on_finished(state, result),
         _ => {}
     }
     match state.mode.clone() {
@@ -39,6 +44,8 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Mode::Command(input) => update_command_line(state, action, input),
         Mode::ConfirmSync { .. } => sync_update::update_confirm(state, action),
         Mode::Dismiss { id, reason } => findings::update_dismiss(state, action, id, reason),
+        Mode::ConfirmApply(dialog) => apply::update_confirm(state, action, *dialog),
+        Mode::ApplyProgress => apply::update_progress(state, action),
         Mode::Normal => update_normal(state, action),
     }
 }
@@ -127,6 +134,10 @@ fn update_normal(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Enter => return drill_down(state),
         Action::Findings => return open_root(state, ViewKind::Findings),
         Action::Dismiss if is_findings_view(state) => return findings::start_dismiss(state),
+        Action::Mark if is_findings_view(state) => return apply::toggle_mark(state),
+        Action::Plan if is_findings_view(state) => return apply::request_plan(state, false),
+        Action::PlanDelete if is_findings_view(state) => return apply::request_plan(state, true),
+        Action::Audit => return open_root(state, ViewKind::Audit),
         Action::ToggleAllFindings if is_findings_view(state) => {
             state.show_all_findings = !state.show_all_findings;
             state.top_mut().selected = 0;
@@ -210,7 +221,10 @@ pub fn current_rows(state: &State) -> Vec<TableRow> {
             let grouped = state.group_by_ou && kind == ViewKind::Accounts;
             visible_rows(&t.rows, &view.filter, view.sort, grouped)
         }
-        (ViewData::Empty | ViewData::Unavailable(_) | ViewData::Findings(_), _) => Vec::new(),
+        (
+            ViewData::Empty | ViewData::Unavailable(_) | ViewData::Findings(_) | ViewData::Audit(_),
+            _,
+        ) => Vec::new(),
     }
 }
 
@@ -221,6 +235,8 @@ fn is_findings_view(state: &State) -> bool {
 fn move_selection(state: &mut State, delta: i64) {
     let count = if state.top().kind == ViewKind::Findings {
         findings::visible_count(state)
+    } else if let ViewData::Audit(entries) = &state.data {
+        entries.len()
     } else {
         current_rows(state).len()
     } as i64;
@@ -329,6 +345,7 @@ fn run_command(state: &mut State, line: &str) -> Vec<Effect> {
             state.show_all_findings = arg == "all";
             open_root(state, ViewKind::Findings)
         }
+        ("audit" | "log", _) => open_root(state, ViewKind::Audit),
         ("reload", _) => vec![Effect::Reload],
         ("theme", false) => vec![Effect::LoadTheme(arg.to_string())],
         ("theme", true) => error(state, "usage: :theme <name>, e.g. :theme light".to_string()),
@@ -351,7 +368,7 @@ fn run_command(state: &mut State, line: &str) -> Vec<Effect> {
         },
         (other, _) => error(
             state,
-            format!("unknown command :{other} (try :overview, :accounts, :services, :account <id|name>, :service <name>, :range, :metric, :theme, :findings [all], :sync, :reload, :q)"),
+            format!("unknown command :{other} (try :overview, :accounts, :services, :account <id|name>, :service <name>, :range, :metric, :theme, :findings [all], :audit, :sync, :reload, :q)"),
         ),
     }
 }

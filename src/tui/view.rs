@@ -47,6 +47,7 @@ pub fn render(frame: &mut Frame, state: &State) {
         ViewData::Overview(data) => render_overview(frame, body, state, data),
         ViewData::Table(data) => render_table_view(frame, body, state, data),
         ViewData::Findings(data) => super::findings_view::render_findings(frame, body, state, data),
+        ViewData::Audit(entries) => super::apply_view::render_audit(frame, body, state, entries),
         ViewData::Empty => render_empty(frame, body, state),
         ViewData::Unavailable(reason) => render_unavailable(frame, body, state, reason),
     }
@@ -61,6 +62,8 @@ pub fn render(frame: &mut Frame, state: &State) {
         Mode::Dismiss { id, reason } => {
             super::findings_view::render_dismiss(frame, area, state, *id, reason)
         }
+        Mode::ConfirmApply(dialog) => super::apply_view::render_confirm(frame, area, state, dialog),
+        Mode::ApplyProgress => super::apply_view::render_progress(frame, area, state),
         _ => {}
     }
 }
@@ -430,7 +433,7 @@ fn render_table_view(frame: &mut Frame, area: Rect, state: &State, data: &TableD
                 "months"
             }
         }
-        ViewKind::Overview | ViewKind::Findings | ViewKind::Finding(_) => "rows",
+        ViewKind::Overview | ViewKind::Findings | ViewKind::Finding(_) | ViewKind::Audit => "rows",
     };
     let shown = rows
         .iter()
@@ -784,11 +787,11 @@ fn key_hints(state: &State) -> Line<'static> {
     let findings = [
         ("enter", "detail"),
         ("back", "back"),
+        ("mark", "mark"),
+        ("plan", "plan & apply"),
         ("dismiss", "dismiss"),
         ("toggle_all_findings", "all"),
-        ("sort_next", "sort"),
-        ("filter", "filter"),
-        ("command", "cmd"),
+        ("audit", "audit"),
         ("help", "help"),
         ("quit", "quit"),
     ];

@@ -1,0 +1,309 @@
+//! Marking findings, the plan and its confirmation, and a plan's live progress. Pure:
+//! the only way to an `Effect::ApplyPlan` is the Apply button of the confirm dialog,
+//! with the identity known and any typed confirmation matching.
+
+use super::action::{Action, Effect};
+use super::findings::{account_label, selected_finding, visible_findings};
+use super::model::ViewData;
+use super::state::{Mode, Severity, State, ViewKind};
+use crate::domain::remediation::{ConfirmPolicy, Confirmation, Plan};
+use crate::remediate::{ApplyEvent, ApplySummary, StepOutcome};
+
+/// Whether and how plans can be applied here.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ApplyStatus {
+    /// Something can carry out plans (AWS, or the demo's simulation).
+    pub available: bool,
+    /// --read-only or [apply] read_only: nothing can be applied.
+    pub read_only: bool,
+    /// The demo: applying is simulated over the cache.
+    pub simulated: bool,
+    pub policy: ConfirmPolicy,
+    /// The plan running or last run, step by step.
+    pub run: Option<ApplyRun>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApplyRun {
+    /// Resource and action of each step.
+    pub steps: Vec<(String, String)>,
+    /// The phase each step is in, or its outcome once finished.
+    pub phases: Vec<String>,
+    pub outcomes: Vec<Option<StepOutcome>>,
+    /// The summary line once the plan has ended.
+    pub finished: Option<String>,
+}
+
+impl ApplyRun {
+    pub fn is_running(&self) -> bool {
+        self.finished.is_none()
+    }
+
+    pub fn done(&self) -> usize {
+        self.outcomes.iter().filter(|o| o.is_some()).count()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Cancel,
+    Apply,
+}
+
+/// The confirm dialog: the plan exactly as it will run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfirmDialog {
+    pub plan: Plan,
+    pub confirmation: Confirmation,
+    pub typed: String,
+    pub focus: Focus,
+    /// None while sts:GetCallerIdentity is asked.
+    pub identity: Option<Result<String, String>>,
+    /// Marked findings the current filter hides (they are in the plan too).
+    pub hidden_marked: usize,
+    pub scroll: u16,
+}
+
+impl ConfirmDialog {
+    /// Whether pressing Enter on Apply would run the plan now.
+    pub fn ready(&self) -> Result<&str, String> {
+        let identity = match &self.identity {
+            None => return Err("waiting to learn which identity applies".into()),
+            Some(Err(e)) => return Err(format!("cannot tell which identity applies: {e}")),
+            Some(Ok(identity)) => identity,
+        };
+        if let Confirmation::Type { text, .. } = &self.confirmation {
+            if self.typed.trim() != text {
+                return Err(format!("type {text:?} to confirm"));
+            }
+        }
+        Ok(identity)
+    }
+}
+
+fn refusal(state: &State) -> Option<&'static str> {
+    if state.apply.read_only {
+        Some("read-only mode (--read-only or [apply] read_only): nothing can be applied")
+    } else if !state.apply.available {
+        Some("applying is not available here")
+    } else if state.apply.run.as_ref().is_some_and(ApplyRun::is_running) {
+        Some("a plan is still running; its progress is in the status bar")
+    } else {
+        None
+    }
+}
+
+/// `space`: mark or unmark the finding under the cursor, then move down.
+pub fn toggle_mark(state: &mut State) -> Vec<Effect> {
+    let Some(id) = selected_finding(state).map(|t| t.id) else {
+        return vec![];
+    };
+    if !state.marked.remove(&id) {
+        state.marked.insert(id);
+    }
+    state.message = Some((
+        Severity::Info,
+        format!(
+            "{} finding(s) marked · p: plan and confirm",
+            state.marked.len()
+        ),
+    ));
+    if state.top().kind == ViewKind::Findings {
+        let rows = super::findings::visible_count(state);
+        let view = state.top_mut();
+        view.selected = (view.selected + 1).min(rows.saturating_sub(1));
+    }
+    vec![]
+}
+
+/// `p` (or `D`: idle databases deleted after a final snapshot instead of stopped):
+/// plan the marked findings, or the one under the cursor.
+pub fn request_plan(state: &mut State, delete_databases: bool) -> Vec<Effect> {
+    if let Some(text) = refusal(state) {
+        state.message = Some((Severity::Warning, text.to_string()));
+        return vec![];
+    }
+    let ids: Vec<i64> = if state.marked.is_empty() {
+        selected_finding(state).map(|t| t.id).into_iter().collect()
+    } else {
+        state.marked.iter().copied().collect()
+    };
+    if ids.is_empty() {
+        state.message = Some((
+            Severity::Info,
+            "no finding selected: mark findings with space, then p".into(),
+        ));
+        return vec![];
+    }
+    vec![Effect::BuildPlan {
+        ids,
+        delete_databases,
+    }]
+}
+
+fn hidden_marked(state: &State) -> usize {
+    let ViewData::Findings(data) = &state.data else {
+        return 0;
+    };
+    if state.top().kind != ViewKind::Findings {
+        return 0;
+    }
+    let visible: Vec<i64> = visible_findings(data, state.top(), |a| account_label(state, a))
+        .iter()
+        .map(|t| t.id)
+        .collect();
+    state
+        .marked
+        .iter()
+        .filter(|id| !visible.contains(id))
+        .count()
+}
+
+/// The plan is read: open the confirm dialog (focus on Cancel) and ask who applies.
+pub fn on_plan(state: &mut State, plan: Plan) -> Vec<Effect> {
+    if plan.steps.is_empty() {
+        let why = plan
+            .refused
+            .first()
+            .map_or_else(String::new, |r| format!(": {} — {}", r.resource, r.reason));
+        state.message = Some((
+            Severity::Warning,
+            format!("nothing to apply; every finding was left out{why}"),
+        ));
+        return vec![];
+    }
+    let confirmation = plan.confirmation(&state.apply.policy);
+    state.mode = Mode::ConfirmApply(Box::new(ConfirmDialog {
+        hidden_marked: hidden_marked(state),
+        plan,
+        confirmation,
+        typed: String::new(),
+        focus: Focus::Cancel,
+        identity: None,
+        scroll: 0,
+    }));
+    vec![Effect::ResolveApplyIdentity]
+}
+
+pub fn on_identity(state: &mut State, identity: Result<String, String>) -> Vec<Effect> {
+    if let Mode::ConfirmApply(dialog) = &mut state.mode {
+        dialog.identity = Some(identity);
+    }
+    vec![]
+}
+
+fn cancel(state: &mut State) -> Vec<Effect> {
+    state.mode = Mode::Normal;
+    state.message = Some((Severity::Info, "cancelled: nothing was applied".into()));
+    vec![]
+}
+
+/// Keys while the confirm dialog is open. Enter on Cancel (where the focus starts)
+/// cancels; Enter on Apply runs the plan once the identity is known and any typed
+/// confirmation matches.
+pub fn update_confirm(state: &mut State, action: Action, mut dialog: ConfirmDialog) -> Vec<Effect> {
+    match action {
+        Action::InputCancel | Action::Back | Action::Quit => return cancel(state),
+        Action::FocusLeft => dialog.focus = Focus::Cancel,
+        Action::FocusRight => dialog.focus = Focus::Apply,
+        Action::NextView => {
+            dialog.focus = match dialog.focus {
+                Focus::Cancel => Focus::Apply,
+                Focus::Apply => Focus::Cancel,
+            }
+        }
+        Action::Up => dialog.scroll = dialog.scroll.saturating_sub(1),
+        Action::Down => dialog.scroll = dialog.scroll.saturating_add(1),
+        Action::PageUp => dialog.scroll = dialog.scroll.saturating_sub(10),
+        Action::PageDown => dialog.scroll = dialog.scroll.saturating_add(10),
+        Action::InputChar(c) if matches!(dialog.confirmation, Confirmation::Type { .. }) => {
+            dialog.typed.push(c)
+        }
+        Action::InputBackspace => {
+            dialog.typed.pop();
+        }
+        Action::InputSubmit if dialog.focus == Focus::Cancel => return cancel(state),
+        Action::InputSubmit => match dialog.ready() {
+            Ok(identity) => {
+                let identity = identity.to_string();
+                state.apply.run = Some(ApplyRun {
+                    steps: dialog
+                        .plan
+                        .steps
+                        .iter()
+                        .map(|s| (s.resource.clone(), s.change.verb().to_string()))
+                        .collect(),
+                    phases: vec!["waiting".into(); dialog.plan.steps.len()],
+                    outcomes: vec![None; dialog.plan.steps.len()],
+                    finished: None,
+                });
+                state.marked.clear();
+                state.mode = Mode::ApplyProgress;
+                state.message = Some((
+                    Severity::Info,
+                    format!("applying {} step(s)", dialog.plan.steps.len()),
+                ));
+                return vec![Effect::ApplyPlan {
+                    plan: Box::new(dialog.plan),
+                    identity,
+                }];
+            }
+            Err(why) => state.message = Some((Severity::Warning, why)),
+        },
+        _ => {}
+    }
+    state.mode = Mode::ConfirmApply(Box::new(dialog));
+    vec![]
+}
+
+pub fn on_progress(state: &mut State, event: ApplyEvent) -> Vec<Effect> {
+    let Some(run) = &mut state.apply.run else {
+        return vec![];
+    };
+    match event {
+        ApplyEvent::Phase { index, phase } => {
+            if let Some(p) = run.phases.get_mut(index) {
+                *p = phase.to_string();
+            }
+        }
+        ApplyEvent::Finished { index, outcome } => {
+            if let Some(p) = run.phases.get_mut(index) {
+                *p = outcome.label().to_string();
+            }
+            if let Some(o) = run.outcomes.get_mut(index) {
+                *o = Some(outcome);
+            }
+        }
+    }
+    vec![]
+}
+
+pub fn on_finished(state: &mut State, result: Result<ApplySummary, String>) -> Vec<Effect> {
+    let (severity, line) = match result {
+        Ok(summary) if summary.all_verified() => (
+            Severity::Info,
+            format!("plan {} done: {}", summary.plan, summary.line()),
+        ),
+        Ok(summary) => (
+            Severity::Warning,
+            format!("plan {} ended: {}", summary.plan, summary.line()),
+        ),
+        Err(e) => (Severity::Error, format!("the plan did not run: {e}")),
+    };
+    if let Some(run) = &mut state.apply.run {
+        run.finished = Some(line.clone());
+    }
+    state.message = Some((severity, format!("{line} · L: audit log")));
+    vec![Effect::ReloadData]
+}
+
+/// Keys while the progress overlay is open: Esc or Enter closes it (the plan goes on).
+pub fn update_progress(state: &mut State, action: Action) -> Vec<Effect> {
+    if matches!(
+        action,
+        Action::Back | Action::InputCancel | Action::Enter | Action::InputSubmit | Action::Quit
+    ) {
+        state.mode = Mode::Normal;
+    }
+    vec![]
+}

@@ -1,0 +1,317 @@
+//! Drawing the confirm dialog (the plan exactly as it will run), a plan's live
+//! progress, and the audit log. Pure: reads the state only.
+
+use super::apply::{ConfirmDialog, Focus};
+use super::state::State;
+use super::view::{block, header_style, render_selectable};
+use crate::audit_report::{confirmation_text, step_facts};
+use crate::domain::audit::AuditEntry;
+use crate::domain::remediation::Confirmation;
+use crate::remediate::StepOutcome;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Clear, Paragraph, Row, Table, Wrap};
+use ratatui::Frame;
+
+fn overlay(area: Rect, width_pct: u16, height_pct: u16) -> Rect {
+    let width = (area.width * width_pct / 100).max(40).min(area.width);
+    let height = (area.height * height_pct / 100).max(10).min(area.height);
+    Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    }
+}
+
+pub fn render_confirm(frame: &mut Frame, area: Rect, state: &State, dialog: &ConfirmDialog) {
+    let theme = &state.theme;
+    let rect = overlay(area, 90, 90);
+    let strong = Style::default().add_modifier(Modifier::BOLD);
+    let muted = Style::default().fg(theme.muted);
+    let mut head: Vec<Line> = Vec::new();
+    if state.apply.simulated {
+        head.push(Line::from(Span::styled(
+            "SIMULATED (demo organization): nothing leaves this machine",
+            Style::default()
+                .fg(theme.badge_fg)
+                .bg(theme.badge_bg)
+                .add_modifier(Modifier::BOLD),
+        )));
+    }
+    head.push(Line::from(vec![
+        Span::raw("applies as: "),
+        match &dialog.identity {
+            None => Span::styled("asking sts:GetCallerIdentity…", muted),
+            Some(Ok(identity)) => Span::styled(identity.clone(), strong),
+            Some(Err(e)) => Span::styled(format!("unknown: {e}"), Style::default().fg(theme.error)),
+        },
+    ]));
+    let saving = dialog
+        .plan
+        .steps
+        .iter()
+        .filter_map(|s| s.saving.amount())
+        .fold(crate::domain::Money::ZERO, |a, b| a + b);
+    head.push(Line::from(format!(
+        "{} step(s) in {} account(s) · estimated saving {}/mo{}",
+        dialog.plan.steps.len(),
+        dialog.plan.accounts().len(),
+        saving.format_exact(),
+        if dialog.plan.refused.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " · {} finding(s) left out (listed below)",
+                dialog.plan.refused.len()
+            )
+        }
+    )));
+    if dialog.hidden_marked > 0 {
+        head.push(Line::from(Span::styled(
+            format!(
+                "{} marked finding(s) are hidden by the filter and are in this plan",
+                dialog.hidden_marked
+            ),
+            Style::default().fg(theme.warning),
+        )));
+    }
+    let mut body: Vec<Line> = Vec::new();
+    for (i, step) in dialog.plan.steps.iter().enumerate() {
+        body.push(Line::from(Span::styled(
+            format!(
+                "{}. finding {} · {}",
+                i + 1,
+                step.finding_id,
+                step.change.verb()
+            ),
+            Style::default()
+                .fg(theme.accent)
+                .add_modifier(Modifier::BOLD),
+        )));
+        for (label, value) in step_facts(step) {
+            body.push(Line::from(vec![
+                Span::styled(format!("   {label:<12}"), muted),
+                Span::raw(value),
+            ]));
+        }
+    }
+    for r in &dialog.plan.refused {
+        body.push(Line::from(Span::styled(
+            format!(
+                "left out: finding {} {} — {}",
+                r.finding_id, r.resource, r.reason
+            ),
+            Style::default().fg(theme.warning),
+        )));
+    }
+    let mut foot: Vec<Line> = vec![Line::from(confirmation_text(&dialog.confirmation))];
+    if let Confirmation::Type { .. } = dialog.confirmation {
+        foot.push(Line::from(vec![
+            Span::raw("typed: "),
+            Span::styled(dialog.typed.clone(), strong),
+            Span::styled("▏", Style::default().fg(theme.accent)),
+        ]));
+    }
+    let button = |label: &'static str, focused: bool| {
+        if focused {
+            Span::styled(
+                format!(" {label} "),
+                Style::default()
+                    .fg(theme.selection_fg)
+                    .bg(theme.selection_bg)
+                    .add_modifier(Modifier::BOLD),
+            )
+        } else {
+            Span::raw(format!(" {label} "))
+        }
+    };
+    foot.push(Line::from(vec![
+        button("[ Cancel ]", dialog.focus == Focus::Cancel),
+        Span::raw("  "),
+        button("[ Apply ]", dialog.focus == Focus::Apply),
+        Span::styled(
+            "   tab/←/→ choose · enter activates · esc cancels · ↑/↓ scroll",
+            muted,
+        ),
+    ]));
+    frame.render_widget(Clear, rect);
+    let inner = block(" Confirm plan ", theme);
+    let content = inner.inner(rect);
+    frame.render_widget(inner, rect);
+    let head_height = head.len() as u16;
+    let foot_height = foot.len() as u16;
+    let body_height = content.height.saturating_sub(head_height + foot_height + 2);
+    let parts = [
+        Rect {
+            height: head_height.min(content.height),
+            ..content
+        },
+        Rect {
+            y: content.y + head_height + 1,
+            height: body_height,
+            ..content
+        },
+        Rect {
+            y: (content.y + content.height).saturating_sub(foot_height),
+            height: foot_height.min(content.height),
+            ..content
+        },
+    ];
+    frame.render_widget(Paragraph::new(head).wrap(Wrap { trim: true }), parts[0]);
+    frame.render_widget(
+        Paragraph::new(body)
+            .wrap(Wrap { trim: false })
+            .scroll((dialog.scroll, 0)),
+        parts[1],
+    );
+    frame.render_widget(Paragraph::new(foot).wrap(Wrap { trim: true }), parts[2]);
+}
+
+pub fn render_progress(frame: &mut Frame, area: Rect, state: &State) {
+    let theme = &state.theme;
+    let Some(run) = &state.apply.run else {
+        return;
+    };
+    let rect = overlay(area, 80, 60);
+    let mut lines: Vec<Line> = Vec::new();
+    if state.apply.simulated {
+        lines.push(Line::from(Span::styled(
+            "SIMULATED: nothing leaves this machine",
+            Style::default().fg(theme.badge_fg).bg(theme.badge_bg),
+        )));
+    }
+    for (i, (resource, verb)) in run.steps.iter().enumerate() {
+        let outcome = run.outcomes.get(i).and_then(Option::as_ref);
+        let color = match outcome {
+            Some(StepOutcome::Verified) => theme.accent,
+            Some(StepOutcome::Skipped(_) | StepOutcome::NotRun | StepOutcome::Unverified(_)) => {
+                theme.warning
+            }
+            Some(_) => theme.error,
+            None => theme.foreground,
+        };
+        lines.push(Line::from(vec![
+            Span::raw(format!("{}. {resource} · {verb}: ", i + 1)),
+            Span::styled(
+                run.phases.get(i).cloned().unwrap_or_default(),
+                Style::default().fg(color).add_modifier(Modifier::BOLD),
+            ),
+        ]));
+        if let Some(reason) = outcome.and_then(StepOutcome::reason) {
+            lines.push(Line::from(Span::styled(
+                format!("   {reason}"),
+                Style::default().fg(theme.muted),
+            )));
+        }
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(match &run.finished {
+        Some(line) => format!("{line} · esc: close · L: audit log"),
+        None => format!(
+            "{}/{} step(s) done · esc: close (the plan keeps running)",
+            run.done(),
+            run.steps.len()
+        ),
+    }));
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block(" Applying ", theme))
+            .wrap(Wrap { trim: false }),
+        rect,
+    );
+}
+
+pub fn render_audit(frame: &mut Frame, area: Rect, state: &State, entries: &[AuditEntry]) {
+    let theme = &state.theme;
+    if entries.is_empty() {
+        frame.render_widget(
+            Paragraph::new("The audit log is empty: nothing has been applied from this cache.")
+                .block(block(" Audit log ", theme)),
+            area,
+        );
+        return;
+    }
+    let view = state.top();
+    let needle = view.filter.to_lowercase();
+    let rows: Vec<&AuditEntry> = entries
+        .iter()
+        .rev()
+        .filter(|e| {
+            needle.is_empty()
+                || [&e.resource, &e.account, &e.action, &e.detail, &e.identity]
+                    .iter()
+                    .any(|t| t.to_lowercase().contains(&needle))
+                || e.phase.name().contains(&needle)
+        })
+        .collect();
+    let reverify = entries.iter().filter(|e| e.reverify).count();
+    let header = Row::new([
+        "At",
+        "Plan",
+        "Phase",
+        "Action",
+        "Resource",
+        "Request id",
+        "Detail",
+    ])
+    .style(header_style(theme));
+    let body: Vec<Row> = rows
+        .iter()
+        .map(|e| {
+            let phase = if e.reverify {
+                format!("{} RE-VERIFY", e.phase.name())
+            } else {
+                e.phase.name().to_string()
+            };
+            let color = match e.phase.name() {
+                "verified" | "applied" => theme.accent,
+                "failed" | "unverified" => theme.error,
+                "skipped" => theme.warning,
+                _ => theme.foreground,
+            };
+            Row::new(vec![
+                Cell::from(e.at.get(..19).unwrap_or(&e.at).replace('T', " ")),
+                Cell::from(match e.step {
+                    Some(step) => format!("{}.{}", e.plan, step + 1),
+                    None => e.plan.to_string(),
+                }),
+                Cell::from(Span::styled(phase, Style::default().fg(color))),
+                Cell::from(e.action.clone()),
+                Cell::from(e.resource.clone()),
+                Cell::from(e.request_id.clone().unwrap_or_default()),
+                Cell::from(format!(
+                    "{}{}",
+                    if e.simulated { "[simulated] " } else { "" },
+                    e.detail
+                )),
+            ])
+        })
+        .collect();
+    let count = body.len();
+    let table = Table::new(
+        body,
+        [
+            Constraint::Length(19),
+            Constraint::Length(6),
+            Constraint::Length(16),
+            Constraint::Length(22),
+            Constraint::Length(22),
+            Constraint::Length(14),
+            Constraint::Min(20),
+        ],
+    )
+    .header(header);
+    let title = Line::from(format!(
+        " Audit log · {} entries, newest first{} ",
+        entries.len(),
+        if reverify > 0 {
+            format!(" · {reverify} call(s) with no recorded outcome: re-verify them")
+        } else {
+            String::new()
+        }
+    ));
+    render_selectable(frame, area, table, title, theme, view.selected, count);
+}
