@@ -70,25 +70,19 @@ impl Backend for AwsBackend {
         std::future::ready(Ok(self.arn.clone()))
     }
 
-    fn actions_for(
-        &self,
-        account: &str,
-        region: &str,
-    ) -> impl Future<Output = Result<AwsActions, ActionError>> {
-        async move {
-            let config = config_for_account(
-                &self.sts,
-                &self.base,
-                &self.signed_in,
-                account,
-                &self.role_name,
-                APPLY_SESSION_NAME,
-                &mut Meter::default(),
-            )
-            .await
-            .map_err(|e| ActionError::Failed(e.to_string()))?;
-            Ok(AwsActions::new(&config, region))
-        }
+    async fn actions_for(&self, account: &str, region: &str) -> Result<AwsActions, ActionError> {
+        let config = config_for_account(
+            &self.sts,
+            &self.base,
+            &self.signed_in,
+            account,
+            &self.role_name,
+            APPLY_SESSION_NAME,
+            &mut Meter::default(),
+        )
+        .await
+        .map_err(|e| ActionError::Failed(e.to_string()))?;
+        Ok(AwsActions::new(&config, region))
     }
 }
 
@@ -512,8 +506,8 @@ impl AwsActions {
 }
 
 impl Actions for AwsActions {
-    fn observe(&self, step: &PlanStep) -> impl Future<Output = Result<Observed, ActionError>> {
-        async move {
+    async fn observe(&self, step: &PlanStep) -> Result<Observed, ActionError> {
+        {
             let id = step.resource.as_str();
             match step.rule {
                 Rule::IdleEc2 => self.observe_instance(id, step).await,
@@ -526,8 +520,8 @@ impl Actions for AwsActions {
         }
     }
 
-    fn dry_run(&self, step: &PlanStep) -> impl Future<Output = Result<DryRun, ActionError>> {
-        async move {
+    async fn dry_run(&self, step: &PlanStep) -> Result<DryRun, ActionError> {
+        {
             let id = step.resource.as_str();
             let ec2 = &self.ec2;
             match &step.change {
@@ -588,12 +582,8 @@ impl Actions for AwsActions {
         }
     }
 
-    fn apply(
-        &self,
-        step: &PlanStep,
-        _before: &Observed,
-    ) -> impl Future<Output = Result<Applied, ActionError>> {
-        async move {
+    async fn apply(&self, step: &PlanStep, _before: &Observed) -> Result<Applied, ActionError> {
+        {
             let id = step.resource.as_str();
             match &step.change {
                 Change::StopInstance { .. } => {

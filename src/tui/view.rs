@@ -872,6 +872,21 @@ fn render_status(frame: &mut Frame, area: Rect, state: &State) {
             Style::default().fg(theme.accent).bg(theme.status_bg),
         ));
     }
+    if state.apply.read_only {
+        spans.push(Span::styled(
+            " READ-ONLY ",
+            Style::default()
+                .fg(theme.status_bg)
+                .bg(theme.warning)
+                .add_modifier(Modifier::BOLD),
+        ));
+    }
+    if let Some(run) = state.apply.run.as_ref().filter(|r| r.is_running()) {
+        spans.push(Span::styled(
+            format!("· applying {}/{} ", run.done(), run.steps.len()),
+            Style::default().fg(theme.accent).bg(theme.status_bg),
+        ));
+    }
     if state.sync.offline {
         spans.push(Span::styled(
             " OFFLINE ",

@@ -1,0 +1,313 @@
+//! Approve and apply in the TUI, headless on a real demo cache (simulated, nothing
+//! leaves the machine): marking, the plan in the confirm dialog, no apply effect
+//! without the confirm action, typed confirmation, read-only mode, a whole run with
+//! its audit entries, and the audit log's append-only guarantees.
+
+mod common;
+
+use costscope::domain::audit::{AuditEntry, AuditPhase};
+use costscope::domain::findings::{FindingStatus, Rule};
+use costscope::domain::remediation::{ConfirmPolicy, PlanOptions};
+use costscope::remediate::launch::Applier;
+use costscope::remediate::Access;
+use costscope::store::{FindingFilter, Store};
+use costscope::tui::action::{Action, BINDABLE};
+use costscope::tui::app::ApplyLauncher;
+use costscope::tui::apply::Focus;
+use costscope::tui::state::{Mode, ViewKind};
+use costscope::tui::update::update;
+use costscope::tui::{App, Effect};
+use std::time::Duration;
+
+fn launcher(path: &std::path::Path, access: Access) -> ApplyLauncher {
+    ApplyLauncher {
+        applier: Applier::Simulated,
+        cache: path.to_path_buf(),
+        access,
+        plan_options: PlanOptions::default(),
+        policy: ConfirmPolicy {
+            typed_over: 5,
+            protected_accounts: vec![],
+        },
+        stop_on_error: false,
+    }
+}
+
+fn own_demo(access: Access) -> (tempfile::TempDir, std::path::PathBuf, App) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("demo.sqlite");
+    let (store, _) = costscope::demo::prepare_cache(&path, common::params(24), |_, _| {}).unwrap();
+    let mut app = common::app_on(store).with_applier(launcher(&path, access));
+    app.dispatch(Action::Resize(140, 45));
+    app.dispatch(Action::Findings);
+    (dir, path, app)
+}
+
+/// Moves the cursor to the first open finding of `rule`.
+fn select(app: &mut App, rule: Rule) -> i64 {
+    app.dispatch(Action::Top);
+    for _ in 0..500 {
+        let t = costscope::tui::findings::selected_finding(&app.state).unwrap();
+        if t.finding.rule == rule && t.status == FindingStatus::Open {
+            return t.id;
+        }
+        app.dispatch(Action::Down);
+    }
+    panic!("no open {rule} finding");
+}
+
+fn wait_for_identity(app: &mut App) {
+    assert!(app.wait_until(Duration::from_secs(10), |s| matches!(
+        &s.mode,
+        Mode::ConfirmApply(d) if d.identity.is_some()
+    )));
+}
+
+fn dialog(app: &App) -> costscope::tui::apply::ConfirmDialog {
+    match &app.state.mode {
+        Mode::ConfirmApply(d) => (**d).clone(),
+        other => panic!("no confirm dialog: {other:?}"),
+    }
+}
+
+#[test]
+fn no_apply_effect_is_produced_without_the_confirm_action() {
+    let (_dir, _path, mut app) = own_demo(Access::ReadWrite);
+    select(&mut app, Rule::IdleEc2);
+    app.dispatch(Action::Plan);
+    wait_for_identity(&mut app);
+    let open = dialog(&app);
+    assert_eq!(open.focus, Focus::Cancel, "the dialog opens on Cancel");
+    assert_eq!(open.plan.steps.len(), 1);
+
+    // Every key the keymap knows, typed characters, and Enter on Cancel: none of them
+    // applies anything.
+    let mut tries: Vec<Action> = BINDABLE.iter().map(|(_, a)| a.clone()).collect();
+    tries.extend("y yes apply 1\n".chars().map(Action::InputChar));
+    tries.extend([
+        Action::InputSubmit,
+        Action::InputBackspace,
+        Action::InputCancel,
+        Action::RunCommand("apply".into()),
+    ]);
+    for action in tries {
+        app.state.mode = Mode::ConfirmApply(Box::new(open.clone()));
+        let effects = update(&mut app.state, action.clone());
+        assert!(
+            !effects
+                .iter()
+                .any(|e| matches!(e, Effect::ApplyPlan { .. })),
+            "{action:?} applied the plan"
+        );
+    }
+    // Enter alone cancels.
+    app.state.mode = Mode::ConfirmApply(Box::new(open.clone()));
+    assert!(update(&mut app.state, Action::InputSubmit).is_empty());
+    assert_eq!(app.state.mode, Mode::Normal);
+    // Esc cancels and changes nothing.
+    app.state.mode = Mode::ConfirmApply(Box::new(open.clone()));
+    assert!(update(&mut app.state, Action::InputCancel).is_empty());
+    assert_eq!(app.state.mode, Mode::Normal);
+    assert!(app.state.apply.run.is_none());
+
+    // The confirm action: focus Apply, then Enter. What runs is what was shown.
+    app.state.mode = Mode::ConfirmApply(Box::new(open.clone()));
+    update(&mut app.state, Action::FocusRight);
+    let effects = update(&mut app.state, Action::InputSubmit);
+    match effects.as_slice() {
+        [Effect::ApplyPlan { plan, identity }] => {
+            assert_eq!(**plan, open.plan);
+            assert!(identity.contains("simulated"), "{identity}");
+        }
+        other => panic!("expected the apply effect, got {other:?}"),
+    }
+}
+
+#[test]
+fn deletes_need_the_count_typed() {
+    let (_dir, _path, mut app) = own_demo(Access::ReadWrite);
+    select(&mut app, Rule::OldSnapshot);
+    app.dispatch(Action::Mark);
+    select(&mut app, Rule::UnassociatedEip);
+    app.dispatch(Action::Mark);
+    assert_eq!(app.state.marked.len(), 2);
+    app.dispatch(Action::Plan);
+    wait_for_identity(&mut app);
+    let open = dialog(&app);
+    assert!(matches!(
+        &open.confirmation,
+        costscope::domain::remediation::Confirmation::Type { text, .. } if text == "2"
+    ));
+    app.dispatch(Action::FocusRight);
+    app.dispatch(Action::InputSubmit);
+    assert!(
+        matches!(app.state.mode, Mode::ConfirmApply(_)),
+        "not typed yet"
+    );
+    assert!(app.state.apply.run.is_none());
+    app.dispatch(Action::InputChar('3'));
+    app.dispatch(Action::InputSubmit);
+    assert!(app.state.apply.run.is_none(), "wrong count");
+    app.dispatch(Action::InputBackspace);
+    app.dispatch(Action::InputChar('2'));
+    app.dispatch(Action::InputSubmit);
+    assert_eq!(app.state.mode, Mode::ApplyProgress);
+    assert!(app.wait_until(Duration::from_secs(20), |s| s
+        .apply
+        .run
+        .as_ref()
+        .is_some_and(|r| r.finished.is_some())));
+}
+
+#[test]
+fn read_only_mode_cannot_plan_or_apply() {
+    let (_dir, path, mut app) = own_demo(Access::ReadOnly);
+    select(&mut app, Rule::IdleEc2);
+    app.dispatch(Action::Mark);
+    let effects = update(&mut app.state, Action::Plan);
+    assert!(effects.is_empty(), "{effects:?}");
+    let (_, message) = app.state.message.clone().unwrap();
+    assert!(message.contains("read-only"), "{message}");
+    assert_eq!(app.state.mode, Mode::Normal);
+    let text = common::screen_text(&app, 140, 45);
+    assert!(text.contains("READ-ONLY"), "the status bar says so");
+    assert!(Store::open(&path)
+        .unwrap()
+        .audit_entries(None)
+        .unwrap()
+        .is_empty());
+}
+
+#[test]
+fn a_simulated_run_applies_verifies_and_audits_each_step() {
+    let (_dir, path, mut app) = own_demo(Access::ReadWrite);
+    let instance = select(&mut app, Rule::IdleEc2);
+    app.dispatch(Action::Mark);
+    let volume = select(&mut app, Rule::Gp2Volume);
+    app.dispatch(Action::Mark);
+    app.dispatch(Action::Plan);
+    wait_for_identity(&mut app);
+    let text = common::screen_text(&app, 140, 45);
+    assert!(
+        text.contains("SIMULATED"),
+        "the dialog says it is simulated"
+    );
+    assert!(text.contains("ec2:StopInstances"), "the call is shown");
+    assert!(text.contains("ec2:ModifyVolume"), "the call is shown");
+    assert!(text.contains("Cancel") && text.contains("Apply"));
+    app.dispatch(Action::NextView);
+    app.dispatch(Action::InputSubmit);
+    assert!(app.wait_until(Duration::from_secs(20), |s| s
+        .apply
+        .run
+        .as_ref()
+        .is_some_and(|r| r.finished.is_some())));
+    let run = app.state.apply.run.clone().unwrap();
+    assert_eq!(run.phases, ["verified", "verified"], "{run:?}");
+    assert!(app.state.marked.is_empty());
+
+    let store = Store::open(&path).unwrap();
+    let all = store
+        .findings(&FindingFilter {
+            all: true,
+            ..FindingFilter::default()
+        })
+        .unwrap();
+    for id in [instance, volume] {
+        assert_eq!(
+            all.iter().find(|t| t.id == id).unwrap().status,
+            FindingStatus::Applied
+        );
+    }
+    let entries = store.audit_entries(None).unwrap();
+    assert!(entries.iter().all(|e| e.simulated));
+    for step in [0, 1] {
+        let phases: Vec<AuditPhase> = entries
+            .iter()
+            .filter(|e| e.step == Some(step))
+            .map(|e| e.phase)
+            .collect();
+        assert_eq!(
+            phases,
+            [
+                AuditPhase::Planned,
+                AuditPhase::DryRun,
+                AuditPhase::Intent,
+                AuditPhase::Applied,
+                AuditPhase::Verified
+            ]
+        );
+    }
+    // The audit view lists them.
+    app.dispatch(Action::Back);
+    app.dispatch(Action::Audit);
+    assert_eq!(app.state.top().kind, ViewKind::Audit);
+    let text = common::screen_text(&app, 140, 45);
+    assert!(
+        text.contains("verified") && text.contains("[simulated]"),
+        "{text}"
+    );
+}
+
+fn entry(plan: i64, step: u32, phase: AuditPhase) -> AuditEntry {
+    AuditEntry {
+        id: 0,
+        at: "2026-11-23T12:00:00Z".into(),
+        plan,
+        step: Some(step),
+        finding_id: Some(1),
+        account: "111111111111".into(),
+        region: "us-east-1".into(),
+        resource: "i-1".into(),
+        action: "stop instance".into(),
+        phase,
+        identity: "arn:aws:iam::111111111111:user/ops".into(),
+        detail: String::new(),
+        request_id: None,
+        undo: None,
+        simulated: false,
+        reverify: false,
+    }
+}
+
+#[test]
+fn the_audit_log_is_append_only_survives_rebuilds_and_flags_unfinished_calls() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("demo.sqlite");
+    let (store, _) = costscope::demo::prepare_cache(&path, common::params(6), |_, _| {}).unwrap();
+    store
+        .append_audit(&entry(1, 0, AuditPhase::Intent))
+        .unwrap();
+    store
+        .append_audit(&entry(1, 0, AuditPhase::Applied))
+        .unwrap();
+    // The process died between this intent and its outcome.
+    store
+        .append_audit(&entry(2, 0, AuditPhase::Intent))
+        .unwrap();
+    assert_eq!(store.next_plan_id().unwrap(), 3);
+
+    let unfinished = store.unfinished_intents().unwrap();
+    assert_eq!(unfinished.len(), 1);
+    assert_eq!(unfinished[0].plan, 2);
+
+    // Rows cannot be changed or removed.
+    drop(store);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    for sql in [
+        "UPDATE audit_log SET phase = 'verified'",
+        "DELETE FROM audit_log",
+    ] {
+        let err = conn.execute(sql, []).unwrap_err().to_string();
+        assert!(err.contains("append-only"), "{sql}: {err}");
+    }
+    drop(conn);
+
+    // Regenerating the demo (another seed) clears scans and costs, not the log.
+    let mut params = common::params(6);
+    params.seed += 1;
+    let (store, stats) = costscope::demo::prepare_cache(&path, params, |_, _| {}).unwrap();
+    assert!(stats.is_some(), "regenerated");
+    store.clear_scan_data().unwrap();
+    assert_eq!(store.audit_entries(None).unwrap().len(), 3);
+}
