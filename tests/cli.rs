@@ -356,3 +356,102 @@ fn findings_print_as_table_json_and_csv_and_dismiss_sticks() {
     );
     assert!(err.contains("no finding 999999"), "{err}");
 }
+
+#[test]
+fn apply_prints_the_plan_needs_yes_refuses_in_read_only_and_is_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache_path = demo_cache(dir.path());
+    let cache = cache_path.to_str().unwrap();
+    let run = |args: &[&str]| succeeds(dir.path(), &cache_path, args);
+    let csv = run(&["findings", "--format", "csv", "--rule", "gp2-volume"]);
+    let id = csv
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap()
+        .to_string();
+
+    // Without --yes: the plan, every call and parameter, and nothing applied.
+    let out = costscope(dir.path())
+        .args(["apply", &id, "--cache", cache])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let plan = String::from_utf8_lossy(&out.stdout);
+    assert!(plan.contains("SIMULATED"), "{plan}");
+    assert!(
+        plan.contains("ec2:ModifyVolume VolumeId=vol-") && plan.contains("VolumeType=gp3 Iops="),
+        "{plan}"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("add --yes"));
+    assert!(run(&["audit"]).contains("the audit log is empty"));
+
+    // Read-only: the plan is printed, then a refusal; still nothing applied.
+    let refused = fails(
+        dir.path(),
+        &["--read-only", "apply", &id, "--yes", "--cache", cache],
+    );
+    assert!(refused.contains("read-only mode"), "{refused}");
+    assert!(run(&["audit"]).contains("the audit log is empty"));
+
+    // A saved plan runs exactly as saved.
+    let saved = dir.path().join("plan.json");
+    run(&["apply", &id, "--save-plan", saved.to_str().unwrap()]);
+    let out = costscope(dir.path())
+        .args([
+            "apply",
+            "--plan",
+            saved.to_str().unwrap(),
+            "--yes",
+            "--cache",
+            cache,
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("1 verified, 0 unverified, 0 failed, 0 skipped"),
+        "{stderr}"
+    );
+
+    let audit: serde_json::Value =
+        serde_json::from_str(&run(&["audit", "--format", "json"])).unwrap();
+    let phases: Vec<&str> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["phase"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        phases,
+        [
+            "planned",
+            "confirmed",
+            "dry-run",
+            "intent",
+            "applied",
+            "verified"
+        ]
+    );
+    assert!(audit[5]["simulated"].as_bool().unwrap());
+    let status = run(&[
+        "findings",
+        "--all",
+        "--format",
+        "csv",
+        "--rule",
+        "gp2-volume",
+    ]);
+    assert!(
+        status
+            .lines()
+            .any(|l| l.starts_with(&format!("{id},")) && l.contains(",applied,")),
+        "{status}"
+    );
+    // Applying it again: the finding is no longer open, so nothing is planned.
+    let again = fails(dir.path(), &["apply", &id, "--yes", "--cache", cache]);
+    assert!(again.contains("every finding was left out"), "{again}");
+}

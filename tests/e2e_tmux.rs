@@ -205,3 +205,50 @@ fn a_terminate_signal_restores_the_terminal() {
         "the alternate screen was left:\n{after}"
     );
 }
+
+#[test]
+fn demo_mark_two_findings_confirm_and_see_them_applied_and_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((tmux, cache)) = start_demo(dir.path(), "apply") else {
+        return;
+    };
+    tmux.wait_for("the overview", |s| s.contains("Top accounts"));
+    tmux.send(&["f"]);
+    tmux.wait_for("the findings", |s| s.contains("finding(s)"));
+    tmux.send(&["Space", "Space"]);
+    tmux.wait_for("two marks", |s| s.contains("2 finding(s) marked"));
+    tmux.send(&["p"]);
+    let dialog = tmux.wait_for("the confirm dialog with the identity", |s| {
+        s.contains("Confirm plan") && s.contains("applies as: arn:")
+    });
+    assert!(dialog.contains("SIMULATED"), "{dialog}");
+    assert!(dialog.contains("2 step(s)"), "{dialog}");
+    assert!(dialog.contains("[ Cancel ]") && dialog.contains("[ Apply ]"));
+    // Tab moves to Apply; typing the count is needed when the plan deletes something
+    // and ignored otherwise.
+    tmux.send(&["Tab", "2", "Enter"]);
+    let progress = tmux.wait_for("both steps verified", |s| s.contains("plan 1 done"));
+    assert_eq!(progress.matches(": verified").count(), 2, "{progress}");
+
+    tmux.send(&["Escape", "L"]);
+    let audit = tmux.wait_for("the audit log", |s| s.contains("Audit log ·"));
+    assert!(
+        audit.contains("verified") && audit.contains("[simulated]"),
+        "{audit}"
+    );
+
+    tmux.send(&["q"]);
+    let after = tmux.wait_for("the program to exit", |s| {
+        s.contains("costscope-exited-with-")
+    });
+    assert!(after.contains("costscope-exited-with-0"), "{after}");
+    // The same log from the command line, from the cache the TUI wrote.
+    let out = Command::new(env!("CARGO_BIN_EXE_costscope"))
+        .args(["audit", "--format", "csv", "--cache"])
+        .arg(&cache)
+        .output()
+        .unwrap();
+    let csv = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert_eq!(csv.matches(",verified,").count(), 2, "{csv}");
+}
