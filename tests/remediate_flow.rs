@@ -38,6 +38,7 @@ fn own_demo(access: Access) -> (tempfile::TempDir, std::path::PathBuf, App) {
     let path = dir.path().join("demo.sqlite");
     let (store, _) = costscope::demo::prepare_cache(&path, common::params(24), |_, _| {}).unwrap();
     let mut app = common::app_on(store).with_applier(launcher(&path, access));
+    app.state.cache_label = "demo.sqlite".to_string();
     app.dispatch(Action::Resize(140, 45));
     app.dispatch(Action::Findings);
     (dir, path, app)
@@ -187,6 +188,7 @@ fn a_simulated_run_applies_verifies_and_audits_each_step() {
     app.dispatch(Action::Mark);
     app.dispatch(Action::Plan);
     wait_for_identity(&mut app);
+    insta::assert_snapshot!("confirm_dialog", common::screen_text_lines(&app, 140, 45));
     let text = common::screen_text(&app, 140, 45);
     assert!(
         text.contains("SIMULATED"),
@@ -302,6 +304,15 @@ fn the_audit_log_is_append_only_survives_rebuilds_and_flags_unfinished_calls() {
         assert!(err.contains("append-only"), "{sql}: {err}");
     }
     drop(conn);
+
+    // The next start says so.
+    let app = common::app_on(Store::open(&path).unwrap());
+    let (_, message) = app.state.message.clone().expect("a warning at start");
+    assert!(
+        message.contains("RE-VERIFY") && message.contains("i-1"),
+        "{message}"
+    );
+    drop(app);
 
     // Regenerating the demo (another seed) clears scans and costs, not the log.
     let mut params = common::params(6);

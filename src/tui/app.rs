@@ -80,6 +80,17 @@ impl App {
             inbox,
         };
         app.reload()?;
+        let unfinished = app.store.unfinished_intents()?;
+        if !unfinished.is_empty() {
+            let resources: Vec<&str> = unfinished.iter().map(|e| e.resource.as_str()).collect();
+            app.state.message = Some((
+                Severity::Warning,
+                format!(
+                    "RE-VERIFY: costscope stopped during a change to {}; check in AWS (L: audit log)",
+                    resources.join(", ")
+                ),
+            ));
+        }
         Ok(app)
     }
 
