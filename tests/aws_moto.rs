@@ -249,7 +249,7 @@ fn queue_one_row_per_month(url: &str, account: &str, dollars: &str) -> Money {
 /// A reset moto with an organization whose management account is moto's default one.
 fn fresh_organization(url: &str) -> (aws_config::SdkConfig, String) {
     assert_eq!(post(url, "/moto-api/reset", ""), 200);
-    runtime().block_on(async {
+    common::runtime().block_on(async {
         let config = sdk_config(url).await;
         let created = aws_sdk_organizations::Client::new(&config)
             .create_organization()
@@ -261,19 +261,12 @@ fn fresh_organization(url: &str) -> (aws_config::SdkConfig, String) {
     })
 }
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
 #[test]
 fn an_account_outside_any_organization_syncs_alone_and_never_into_another_scope() {
     let Some(url) = moto_url() else { return };
     let _turn = MOTO.lock().unwrap_or_else(|e| e.into_inner());
     assert_eq!(post(&url, "/moto-api/reset", ""), 200);
-    runtime().block_on(async {
+    common::runtime().block_on(async {
         let clients = CostClients::new(&sdk_config(&url).await);
         let options = SyncOptions::new(today(), "2026-11-20T07:00:00Z");
         // moto's default account, with no organization created.

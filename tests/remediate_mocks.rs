@@ -1,6 +1,8 @@
 //! Error paths of the AWS actions with aws-smithy-mocks: an EC2 dry run answered
 //! UnauthorizedOperation is reported and the real call is never made.
 
+mod common;
+
 use aws_sdk_ec2::error::ErrorMetadata;
 use aws_sdk_ec2::operation::describe_addresses::DescribeAddressesOutput;
 use aws_sdk_ec2::operation::release_address::{ReleaseAddressError, ReleaseAddressOutput};
@@ -103,13 +105,6 @@ async fn run(ec2: aws_sdk_ec2::Client, store: &Store) -> StepOutcome {
     summary.outcomes[0].clone()
 }
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
 #[test]
 fn an_unauthorized_dry_run_is_reported_and_nothing_is_called() {
     let describe = free_address();
@@ -133,7 +128,7 @@ fn an_unauthorized_dry_run_is_reported_and_nothing_is_called() {
     );
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("c.sqlite")).unwrap();
-    let outcome = runtime().block_on(run(ec2, &store));
+    let outcome = common::runtime().block_on(run(ec2, &store));
 
     match &outcome {
         StepOutcome::NotPermitted(reason) => {

@@ -19,11 +19,23 @@ use costscope::remediate::{Access, ApplyError, StepOutcome};
 use costscope::store::{FindingFilter, Store};
 use costscope::sync::scan::{run_scan, ScanOptions};
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
+async fn scan(
+    store: &mut Store,
+    clients: &CostClients,
+    config: &aws_config::SdkConfig,
+    identified: &costscope::sync::Identified,
+    options: &ScanOptions,
+) {
+    run_scan(
+        store,
+        clients,
+        config,
+        identified,
+        options,
+        &mut |_: &costscope::sync::SyncEvent| {},
+    )
+    .await
+    .unwrap();
 }
 
 #[test]
@@ -31,7 +43,7 @@ fn every_action_applies_verifies_and_is_audited_and_a_changed_resource_is_skippe
     let Some(url) = moto_url() else { return };
     let _turn = MOTO.lock().unwrap_or_else(|e| e.into_inner());
     assert_eq!(post(&url, "/moto-api/reset", ""), 200);
-    runtime().block_on(async {
+    common::runtime().block_on(async {
         let config = sdk_config(&url).await;
         let orgs = aws_sdk_organizations::Client::new(&config);
         orgs.create_organization().send().await.unwrap();
@@ -91,16 +103,7 @@ fn every_action_applies_verifies_and_is_audited_and_a_changed_resource_is_skippe
             now,
             home_region: "us-east-1".into(),
         };
-        run_scan(
-            &mut store,
-            &clients,
-            &config,
-            &identified,
-            &options,
-            &mut |_: &costscope::sync::SyncEvent| {},
-        )
-        .await
-        .unwrap();
+        scan(&mut store, &clients, &config, &identified, &options).await;
         let open = store.findings(&FindingFilter::default()).unwrap();
         let rules: Vec<Rule> = open.iter().map(|t| t.finding.rule).collect();
         for rule in Rule::ALL {
@@ -371,16 +374,7 @@ fn every_action_applies_verifies_and_is_audited_and_a_changed_resource_is_skippe
         }
 
         // A rescan keeps them applied (not closed, not reopened).
-        run_scan(
-            &mut store,
-            &clients,
-            &config,
-            &identified,
-            &options,
-            &mut |_: &costscope::sync::SyncEvent| {},
-        )
-        .await
-        .unwrap();
+        scan(&mut store, &clients, &config, &identified, &options).await;
         let applied_after = store
             .findings(&FindingFilter {
                 all: true,

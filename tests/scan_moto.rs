@@ -22,13 +22,6 @@ use costscope::sync::SyncEvent;
 
 const MANAGEMENT: &str = "123456789012";
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
 fn dollars(text: &str) -> Money {
     text.parse().unwrap()
 }
@@ -116,7 +109,7 @@ fn scan_finds_each_rule_both_ways_across_assumed_accounts_and_reports_a_missing_
     let Some(url) = moto_url() else { return };
     let _turn = MOTO.lock().unwrap_or_else(|e| e.into_inner());
     assert_eq!(post(&url, "/moto-api/reset", ""), 200);
-    runtime().block_on(async {
+    common::runtime().block_on(async {
         let config = sdk_config(&url).await;
         let orgs = aws_sdk_organizations::Client::new(&config);
         orgs.create_organization().send().await.unwrap();

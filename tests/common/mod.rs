@@ -10,6 +10,14 @@ use costscope::store::Store;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
+/// A current-thread runtime for the async parts of a test.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
 pub fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 20).unwrap()
 }
