@@ -501,11 +501,7 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
             demo,
         }) => {
             let config = config_file(paths.as_ref())?;
-            let path = if demo {
-                demo_cache_path(&cli.cache, paths.as_ref())?
-            } else {
-                real_cache_path(&cli.cache, cli.org.as_deref(), paths.as_ref())?
-            };
+            let path = cache_or_demo(demo, &cli.cache, cli.org.as_deref(), paths.as_ref())?;
             let store = Store::open(&path)?;
             let applier = applier_for(&store, &flags, &config)?;
             let plan = match plan {
@@ -562,11 +558,7 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
             }
         }
         Some(Command::Audit { format, plan, demo }) => {
-            let path = if demo {
-                demo_cache_path(&cli.cache, paths.as_ref())?
-            } else {
-                real_cache_path(&cli.cache, cli.org.as_deref(), paths.as_ref())?
-            };
+            let path = cache_or_demo(demo, &cli.cache, cli.org.as_deref(), paths.as_ref())?;
             let store = Store::open(&path)?;
             let entries = store.audit_entries(plan)?;
             print!("{}", crate::audit_report::render_audit(&entries, format)?);
@@ -654,6 +646,20 @@ impl Cli {
             region: self.region.clone(),
             read_only: self.read_only,
         }
+    }
+}
+
+/// `--demo`: the demo organization's cache; otherwise the real one.
+fn cache_or_demo(
+    demo: bool,
+    flag: &Option<PathBuf>,
+    org: Option<&str>,
+    paths: Option<&Paths>,
+) -> Result<PathBuf, AppError> {
+    if demo {
+        demo_cache_path(flag, paths)
+    } else {
+        real_cache_path(flag, org, paths)
     }
 }
 
