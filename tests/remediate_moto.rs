@@ -5,8 +5,8 @@
 
 mod common;
 
-use common::fixtures::{assume, build_account_a};
-use common::moto::{create_member, moto_url, post, sdk_config, MOTO};
+use common::fixtures::{assume, build_account_a, put_lifecycle_rule};
+use common::moto::{create_member, fresh_organization, moto_url, MOTO};
 use costscope::aws::{Connect, CostClients};
 use costscope::config::prices::built_in_prices;
 use costscope::config::ScanSettings;
@@ -42,11 +42,8 @@ async fn scan(
 fn every_action_applies_verifies_and_is_audited_and_a_changed_resource_is_skipped() {
     let Some(url) = moto_url() else { return };
     let _turn = MOTO.lock().unwrap_or_else(|e| e.into_inner());
-    assert_eq!(post(&url, "/moto-api/reset", ""), 200);
     common::runtime().block_on(async {
-        let config = sdk_config(&url).await;
-        let orgs = aws_sdk_organizations::Client::new(&config);
-        orgs.create_organization().send().await.unwrap();
+        let (config, orgs) = fresh_organization(&url).await;
         let a = create_member(&orgs, "app-a").await;
         let (_, a_config) = assume(&config, &a).await;
         let built = build_account_a(&a_config, "r").await;
@@ -60,25 +57,18 @@ fn every_action_applies_verifies_and_is_audited_and_a_changed_resource_is_skippe
         // must keep it.
         {
             use aws_sdk_s3::types::*;
-            s3.put_bucket_lifecycle_configuration()
-                .bucket("big-logs-r")
-                .lifecycle_configuration(
-                    BucketLifecycleConfiguration::builder()
-                        .rules(
-                            LifecycleRule::builder()
-                                .id("expire-tmp")
-                                .status(ExpirationStatus::Enabled)
-                                .filter(LifecycleRuleFilter::builder().prefix("tmp/").build())
-                                .expiration(LifecycleExpiration::builder().days(7).build())
-                                .build()
-                                .unwrap(),
-                        )
-                        .build()
-                        .unwrap(),
-                )
-                .send()
-                .await
-                .unwrap();
+            put_lifecycle_rule(
+                &s3,
+                "big-logs-r",
+                LifecycleRule::builder()
+                    .id("expire-tmp")
+                    .status(ExpirationStatus::Enabled)
+                    .filter(LifecycleRuleFilter::builder().prefix("tmp/").build())
+                    .expiration(LifecycleExpiration::builder().days(7).build())
+                    .build()
+                    .unwrap(),
+            )
+            .await;
         }
 
         // Scan A with the real clients.

@@ -10,7 +10,7 @@ use aws_sdk_sts::operation::assume_role::{AssumeRoleError, AssumeRoleOutput};
 use aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityOutput;
 use aws_smithy_mocks::{mock, mock_client, RuleMode};
 use common::fixtures::{assume, build_account_a};
-use common::moto::{create_member, moto_url, post, sdk_config, MOTO};
+use common::moto::{create_member, fresh_organization, moto_url, MOTO};
 use costscope::aws::CostClients;
 use costscope::config::prices::built_in_prices;
 use costscope::config::ScanSettings;
@@ -108,11 +108,8 @@ fn of<'a>(
 fn scan_finds_each_rule_both_ways_across_assumed_accounts_and_reports_a_missing_role() {
     let Some(url) = moto_url() else { return };
     let _turn = MOTO.lock().unwrap_or_else(|e| e.into_inner());
-    assert_eq!(post(&url, "/moto-api/reset", ""), 200);
     common::runtime().block_on(async {
-        let config = sdk_config(&url).await;
-        let orgs = aws_sdk_organizations::Client::new(&config);
-        orgs.create_organization().send().await.unwrap();
+        let (config, orgs) = fresh_organization(&url).await;
         let mut members = Vec::new();
         for name in ["app-a", "app-b", "locked-c"] {
             members.push(create_member(&orgs, name).await);

@@ -38,9 +38,7 @@ impl Applier {
         match self {
             Applier::Simulated => Ok(super::simulated::SIMULATED_IDENTITY.to_string()),
             Applier::Aws { connect, role_name } => {
-                let backend = AwsBackend::connect(connect.config().await, role_name, write)
-                    .await
-                    .map_err(|e| ApplyError::Identity(e.to_string()))?;
+                let backend = aws_backend(connect, role_name, write).await?;
                 backend
                     .identity()
                     .await
@@ -71,9 +69,7 @@ impl Applier {
                 apply_plan(&backend, &store, access, &request, progress).await
             }
             Applier::Aws { connect, role_name } => {
-                let backend = AwsBackend::connect(connect.config().await, role_name, write)
-                    .await
-                    .map_err(|e| ApplyError::Identity(e.to_string()))?;
+                let backend = aws_backend(connect, role_name, write).await?;
                 let acting = backend
                     .identity()
                     .await
@@ -88,4 +84,15 @@ impl Applier {
             }
         }
     }
+}
+
+/// Signs in as the apply identity (GetCallerIdentity), ready to act.
+async fn aws_backend(
+    connect: &Connect,
+    role_name: &str,
+    write: super::WriteAccess,
+) -> Result<AwsBackend, ApplyError> {
+    AwsBackend::connect(connect.config().await, role_name, write)
+        .await
+        .map_err(|e| ApplyError::Identity(e.to_string()))
 }

@@ -10,7 +10,7 @@ pub mod simulated;
 use crate::domain::audit::{AuditEntry, AuditPhase};
 use crate::domain::remediation::{shows_change, still_applies, Observed, Plan, PlanStep};
 use crate::store::{Store, StoreError};
-use std::collections::HashMap;
+use std::collections::hash_map::{Entry, HashMap};
 use std::future::Future;
 
 /// Whether this run may change anything.
@@ -254,27 +254,21 @@ pub async fn apply_plan<B: Backend>(
             StepOutcome::NotRun
         } else {
             let key = (step.account.clone(), step.region.clone());
-            if !clients.contains_key(&key) {
-                match backend.actions_for(&step.account, &step.region).await {
-                    Ok(actions) => {
-                        clients.insert(key.clone(), actions);
-                    }
-                    Err(e) => {
-                        let reason = format!("cannot act in this account and region: {e}");
-                        audit.step(index, step, AuditPhase::Failed, &reason, None)?;
-                        let outcome = StepOutcome::Failed(reason);
-                        stopped = request.stop_on_error;
-                        progress(ApplyEvent::Finished {
-                            index,
-                            outcome: outcome.clone(),
-                        });
-                        summary.outcomes.push(outcome);
-                        continue;
-                    }
+            let actions = match clients.entry(key) {
+                Entry::Occupied(known) => Ok(&*known.into_mut()),
+                Entry::Vacant(slot) => backend
+                    .actions_for(&step.account, &step.region)
+                    .await
+                    .map(|actions| &*slot.insert(actions)),
+            };
+            let outcome = match actions {
+                Ok(actions) => run_step(actions, &audit, index, step, progress).await?,
+                Err(e) => {
+                    let reason = format!("cannot act in this account and region: {e}");
+                    audit.step(index, step, AuditPhase::Failed, &reason, None)?;
+                    StepOutcome::Failed(reason)
                 }
-            }
-            let actions = &clients[&key];
-            let outcome = run_step(actions, &audit, index, step, progress).await?;
+            };
             stopped = request.stop_on_error && outcome.is_error();
             outcome
         };

@@ -46,6 +46,25 @@ pub async fn put_daily(
         .unwrap();
 }
 
+/// Replaces a bucket's lifecycle configuration with this one rule.
+pub async fn put_lifecycle_rule(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    rule: aws_sdk_s3::types::LifecycleRule,
+) {
+    s3.put_bucket_lifecycle_configuration()
+        .bucket(bucket)
+        .lifecycle_configuration(
+            aws_sdk_s3::types::BucketLifecycleConfiguration::builder()
+                .rules(rule)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
 /// What one member account holds, built through its assumed role.
 pub struct Built {
     pub idle_instance: String,
@@ -208,30 +227,23 @@ pub async fn build_account_a(config: &aws_config::SdkConfig, suffix: &str) -> Bu
         s3.create_bucket().bucket(&bucket).send().await.unwrap();
         if transition {
             use aws_sdk_s3::types::*;
-            s3.put_bucket_lifecycle_configuration()
-                .bucket(&bucket)
-                .lifecycle_configuration(
-                    BucketLifecycleConfiguration::builder()
-                        .rules(
-                            LifecycleRule::builder()
-                                .id("archive")
-                                .status(ExpirationStatus::Enabled)
-                                .filter(LifecycleRuleFilter::builder().prefix("").build())
-                                .transitions(
-                                    Transition::builder()
-                                        .days(30)
-                                        .storage_class(TransitionStorageClass::StandardIa)
-                                        .build(),
-                                )
-                                .build()
-                                .unwrap(),
-                        )
-                        .build()
-                        .unwrap(),
-                )
-                .send()
-                .await
-                .unwrap();
+            put_lifecycle_rule(
+                &s3,
+                &bucket,
+                LifecycleRule::builder()
+                    .id("archive")
+                    .status(ExpirationStatus::Enabled)
+                    .filter(LifecycleRuleFilter::builder().prefix("").build())
+                    .transitions(
+                        Transition::builder()
+                            .days(30)
+                            .storage_class(TransitionStorageClass::StandardIa)
+                            .build(),
+                    )
+                    .build()
+                    .unwrap(),
+            )
+            .await;
         }
         put_daily(
             &cw,

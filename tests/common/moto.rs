@@ -64,3 +64,14 @@ pub async fn create_member(orgs: &aws_sdk_organizations::Client, name: &str) -> 
         .unwrap()
         .to_string()
 }
+
+/// moto reset to nothing, then an organization whose management account is signed in.
+pub async fn fresh_organization(
+    url: &str,
+) -> (aws_config::SdkConfig, aws_sdk_organizations::Client) {
+    assert_eq!(post(url, "/moto-api/reset", ""), 200);
+    let config = sdk_config(url).await;
+    let orgs = aws_sdk_organizations::Client::new(&config);
+    orgs.create_organization().send().await.unwrap();
+    (config, orgs)
+}
