@@ -4,6 +4,23 @@
 use crate::domain::audit::AuditEntry;
 use crate::domain::remediation::{Confirmation, Plan, PlanStep};
 use crate::report::{Format, ReportError};
+use crate::store::{AuditLog, Store, StoreResult};
+
+/// The warning the TUI and `costscope apply` give while steps of earlier plans are still
+/// pending (no outcome, an unknown outcome, or a change not visible yet).
+pub fn pending_warning(store: &Store) -> StoreResult<Option<String>> {
+    let pending = AuditLog::open_for(store)?.pending()?;
+    if pending.is_empty() {
+        return Ok(None);
+    }
+    let mut resources: Vec<&str> = pending.iter().map(|p| p.intent.resource.as_str()).collect();
+    resources.dedup();
+    Ok(Some(format!(
+        "RE-VERIFY: {} earlier change(s) have no confirmed outcome ({}); run `costscope audit --reverify`",
+        pending.len(),
+        resources.join(", ")
+    )))
+}
 
 /// Label and value of everything the operator should read about one step.
 pub fn step_facts(step: &PlanStep) -> Vec<(&'static str, String)> {
@@ -98,7 +115,7 @@ const COLUMNS: [&str; 13] = [
 
 fn row(e: &AuditEntry) -> [String; 13] {
     let phase = if e.reverify {
-        format!("{} (RE-VERIFY: no outcome recorded)", e.phase.name())
+        format!("{} (RE-VERIFY: outcome not confirmed)", e.phase.name())
     } else {
         e.phase.name().to_string()
     };
@@ -180,7 +197,7 @@ pub fn render_audit(entries: &[AuditEntry], format: Format) -> Result<String, Re
             let reverify = entries.iter().filter(|e| e.reverify).count();
             if reverify > 0 {
                 out.push_str(&format!(
-                    "\n{reverify} call(s) have no recorded outcome (costscope stopped mid-call): check those resources in AWS\n"
+                    "\n{reverify} call(s) have no confirmed outcome (costscope stopped mid-call, the outcome was unknown, or the change was not visible yet): run `costscope audit --reverify`\n"
                 ));
             }
             Ok(out)

@@ -10,6 +10,7 @@ use crate::tui::{self, App, State};
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
+use tokio::signal::unix::{signal, SignalKind};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -164,6 +165,11 @@ pub enum Command {
         /// Apply the plan; without it the plan is only printed
         #[arg(long)]
         yes: bool,
+        /// The text the plan's confirmation asks for, as the TUI's dialog does: the
+        /// number of steps for deletes and big plans, the account's name for a
+        /// protected account (the plan says which)
+        #[arg(long, value_name = "TEXT")]
+        confirm: Option<String>,
         /// Stop at the first failed step (default: [apply] stop_on_error, else go on)
         #[arg(long)]
         stop_on_error: bool,
@@ -185,6 +191,10 @@ pub enum Command {
         /// Read the demo organization's cache
         #[arg(long)]
         demo: bool,
+        /// Re-read every step whose outcome is not confirmed yet (RE-VERIFY) and close
+        /// it as verified or not applied; reads only, as the apply identity
+        #[arg(long)]
+        reverify: bool,
     },
     /// Check the cache file's integrity
     Check,
@@ -253,6 +263,10 @@ pub enum AppError {
     PlanFile { path: PathBuf, message: String },
     #[error("the plan finished with steps not done ({0}); see `costscope audit`")]
     ApplyIncomplete(String),
+    #[error("nothing applied: this plan needs typed confirmation because {why}; add --confirm {text:?} (as the TUI's dialog asks)")]
+    ConfirmationNeeded { text: String, why: String },
+    #[error("{0} step(s) still have no confirmed outcome (see above); run `costscope audit --reverify` again later")]
+    StillUnverified(usize),
     #[error("terminal error: {0}")]
     Terminal(#[from] std::io::Error),
     #[error("cannot find a home directory for the default cache location; pass --cache PATH")]
@@ -268,7 +282,9 @@ impl AppError {
     /// done; 2: anything else.
     pub fn exit_code(&self) -> u8 {
         match self {
-            AppError::ScanIncomplete(_) | AppError::ApplyIncomplete(_) => 3,
+            AppError::ScanIncomplete(_)
+            | AppError::ApplyIncomplete(_)
+            | AppError::StillUnverified(_) => 3,
             _ => 2,
         }
     }
@@ -496,6 +512,7 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
             plan,
             save_plan,
             yes,
+            confirm,
             stop_on_error,
             delete_databases,
             demo,
@@ -505,7 +522,9 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
             let store = Store::open(&path)?;
             let applier = applier_for(&store, &flags, &config)?;
             let plan = match plan {
-                Some(file) => read_plan(&file)?,
+                // A saved plan runs only as it was shown, and only its steps whose
+                // findings are still open for the same resource.
+                Some(file) => crate::remediate::plan::recheck(&store, read_plan(&file)?)?,
                 None if ids.is_empty() => {
                     return Err(AppError::NothingToApply(
                         "give finding ids (see `costscope findings`) or --plan FILE".into(),
@@ -517,11 +536,20 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
                     &plan_options(&config, delete_databases),
                 )?,
             };
+            let pending = crate::audit_report::pending_warning(&store)?;
             drop(store);
+            let confirmation = plan.confirmation(&confirm_policy(&config));
             print!(
                 "{}",
                 crate::audit_report::plan_text(&plan, None, applier.is_simulated())
             );
+            println!(
+                "\n{}",
+                crate::audit_report::confirmation_text(&confirmation)
+            );
+            if let Some(warning) = pending {
+                eprintln!("{warning}");
+            }
             if let Some(file) = save_plan {
                 write_plan(&file, &plan)?;
                 eprintln!("plan saved to {}; nothing applied", file.display());
@@ -537,17 +565,29 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
                 return Err(crate::remediate::ApplyError::ReadOnly.into());
             }
             if !yes {
+                let typed = match &confirmation {
+                    crate::domain::remediation::Confirmation::Type { text, .. } => {
+                        format!(" --confirm {text:?}")
+                    }
+                    crate::domain::remediation::Confirmation::Press => String::new(),
+                };
                 eprintln!(
-                    "nothing applied: add --yes to apply these {} step(s)",
+                    "nothing applied: add --yes{typed} to apply these {} step(s)",
                     plan.steps.len()
                 );
                 return Ok(());
+            }
+            if let crate::domain::remediation::Confirmation::Type { text, why } = confirmation {
+                if confirm.as_deref().map(str::trim) != Some(text.as_str()) {
+                    return Err(AppError::ConfirmationNeeded { text, why });
+                }
             }
             let job = crate::remediate::launch::Job {
                 cache: path,
                 plan,
                 identity: String::new(),
                 stop_on_error: stop_on_error || config.apply.stop_on_error,
+                stop: Default::default(),
             };
             let summary = apply_now(&applier, access, job)?;
             eprintln!("plan {}: {}", summary.plan, summary.line());
@@ -557,10 +597,20 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
                 Err(AppError::ApplyIncomplete(summary.line()))
             }
         }
-        Some(Command::Audit { format, plan, demo }) => {
+        Some(Command::Audit {
+            format,
+            plan,
+            demo,
+            reverify,
+        }) => {
             let path = cache_or_demo(demo, &cli.cache, cli.org.as_deref(), paths.as_ref())?;
+            if reverify {
+                let config = config_file(paths.as_ref())?;
+                let applier = applier_for(&Store::open(&path)?, &flags, &config)?;
+                return reverify_now(&applier, access_of(cli.read_only, &config), &path);
+            }
             let store = Store::open(&path)?;
-            let entries = store.audit_entries(plan)?;
+            let entries = crate::store::AuditLog::open_for(&store)?.entries(plan)?;
             print!("{}", crate::audit_report::render_audit(&entries, format)?);
             Ok(())
         }
@@ -723,18 +773,16 @@ fn read_plan(file: &Path) -> Result<crate::domain::remediation::Plan, AppError> 
         message,
     };
     let text = std::fs::read_to_string(file).map_err(|e| err(e.to_string()))?;
-    serde_json::from_str(&text).map_err(|e| err(e.to_string()))
+    crate::domain::remediation::SavedPlan::open(&text).map_err(err)
 }
 
 fn write_plan(file: &Path, plan: &crate::domain::remediation::Plan) -> Result<(), AppError> {
-    let text = serde_json::to_string_pretty(plan).map_err(|e| AppError::PlanFile {
+    let err = |message: String| AppError::PlanFile {
         path: file.to_path_buf(),
-        message: e.to_string(),
-    })?;
-    std::fs::write(file, text + "\n").map_err(|e| AppError::PlanFile {
-        path: file.to_path_buf(),
-        message: e.to_string(),
-    })
+        message,
+    };
+    let text = crate::domain::remediation::SavedPlan::seal(plan).map_err(err)?;
+    std::fs::write(file, text + "\n").map_err(|e| err(e.to_string()))
 }
 
 /// `costscope apply --yes`: who applies, then every step with a line of progress.
@@ -750,6 +798,24 @@ fn apply_now(
     runtime.block_on(async {
         job.identity = applier.identity(access).await?;
         eprintln!("applying as {}", job.identity);
+        // Ctrl-C, SIGTERM and SIGHUP stop the plan after the step in flight, whose
+        // outcome is written first: never an intent left without one.
+        for (kind, name) in [
+            (SignalKind::interrupt(), "SIGINT"),
+            (SignalKind::terminate(), "SIGTERM"),
+            (SignalKind::hangup(), "SIGHUP"),
+        ] {
+            let mut listener = signal(kind)?;
+            let stop = job.stop.clone();
+            tokio::spawn(async move {
+                while listener.recv().await.is_some() {
+                    eprintln!(
+                        "{name}: stopping after the step in flight (its outcome is written first)"
+                    );
+                    stop.request(name);
+                }
+            });
+        }
         let steps: Vec<String> = job.plan.steps.iter().map(|s| s.resource.clone()).collect();
         let total = steps.len();
         let mut progress = |event: ApplyEvent| match event {
@@ -776,6 +842,57 @@ fn apply_now(
         };
         Ok(applier.run(access, &job, &mut progress).await?)
     })
+}
+
+/// `costscope audit --reverify`: re-read every pending step, one line each.
+fn reverify_now(
+    applier: &crate::remediate::launch::Applier,
+    access: crate::remediate::Access,
+    cache: &Path,
+) -> Result<(), AppError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let results = runtime.block_on(applier.reverify(access, cache))?;
+    if results.is_empty() {
+        println!("nothing to re-verify: every change in the audit log has a confirmed outcome");
+        return Ok(());
+    }
+    let mut still = 0;
+    for (intent, outcome) in &results {
+        let why = match outcome {
+            crate::remediate::Reverified::Verified => String::new(),
+            crate::remediate::Reverified::NotApplied(why) => format!(": {why}"),
+            crate::remediate::Reverified::StillUnknown(why) => {
+                still += 1;
+                format!(": {why}")
+            }
+        };
+        println!(
+            "plan {} step {} {} {} {} {}: {}{why}",
+            intent.plan,
+            intent.step.map_or(0, |s| s + 1),
+            intent.account,
+            intent.region,
+            intent.resource,
+            intent.action,
+            outcome.label()
+        );
+    }
+    if still == 0 {
+        Ok(())
+    } else {
+        Err(AppError::StillUnverified(still))
+    }
+}
+
+/// What makes a plan's confirmation stronger, from `[apply]`: the same for the TUI and
+/// the command line.
+fn confirm_policy(config: &Config) -> crate::domain::remediation::ConfirmPolicy {
+    crate::domain::remediation::ConfirmPolicy {
+        typed_over: config.apply.typed_confirmation_over as usize,
+        protected_accounts: config.apply.protected_accounts.clone(),
+    }
 }
 
 /// `--cache`, else COSTSCOPE_CACHE: a cache the user named.
@@ -936,10 +1053,7 @@ fn tui_applier(
         cache: path.to_path_buf(),
         access: access_of(flags.read_only, config),
         plan_options: plan_options(config, false),
-        policy: crate::domain::remediation::ConfirmPolicy {
-            typed_over: config.apply.typed_confirmation_over as usize,
-            protected_accounts: config.apply.protected_accounts.clone(),
-        },
+        policy: confirm_policy(config),
         stop_on_error: config.apply.stop_on_error,
     })
 }

@@ -10,7 +10,7 @@ use costscope::domain::findings::{FindingStatus, Rule};
 use costscope::domain::remediation::{ConfirmPolicy, PlanOptions};
 use costscope::remediate::launch::Applier;
 use costscope::remediate::Access;
-use costscope::store::{FindingFilter, Store};
+use costscope::store::{AuditLog, FindingFilter, Store};
 use costscope::tui::action::{Action, BINDABLE};
 use costscope::tui::app::ApplyLauncher;
 use costscope::tui::apply::Focus;
@@ -172,9 +172,9 @@ fn read_only_mode_cannot_plan_or_apply() {
     assert_eq!(app.state.mode, Mode::Normal);
     let text = common::screen_text(&app, 140, 45);
     assert!(text.contains("READ-ONLY"), "the status bar says so");
-    assert!(Store::open(&path)
+    assert!(AuditLog::open_for(&Store::open(&path).unwrap())
         .unwrap()
-        .audit_entries(None)
+        .entries(None)
         .unwrap()
         .is_empty());
 }
@@ -221,7 +221,7 @@ fn a_simulated_run_applies_verifies_and_audits_each_step() {
             FindingStatus::Applied
         );
     }
-    let entries = store.audit_entries(None).unwrap();
+    let entries = AuditLog::open_for(&store).unwrap().entries(None).unwrap();
     assert!(entries.iter().all(|e| e.simulated));
     for step in [0, 1] {
         let phases: Vec<AuditPhase> = entries
@@ -268,37 +268,62 @@ fn entry(plan: i64, step: u32, phase: AuditPhase) -> AuditEntry {
         request_id: None,
         undo: None,
         simulated: false,
+        intent_id: None,
         reverify: false,
     }
 }
 
+fn closing(intent: i64, plan: i64, phase: AuditPhase) -> AuditEntry {
+    AuditEntry {
+        intent_id: Some(intent),
+        ..entry(plan, 0, phase)
+    }
+}
+
 #[test]
-fn the_audit_log_is_append_only_survives_rebuilds_and_flags_unfinished_calls() {
+fn the_audit_log_is_its_own_append_only_file_that_outlives_a_rebuilt_cache() {
+    use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("demo.sqlite");
     let (store, _) = costscope::demo::prepare_cache(&path, common::params(6), |_, _| {}).unwrap();
-    store
-        .append_audit(&entry(1, 0, AuditPhase::Intent))
+    let log = AuditLog::open_for(&store).unwrap();
+    assert_eq!(log.path(), dir.path().join("audit-demo.sqlite"));
+    let mode = std::fs::metadata(log.path()).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "owner-only, like the cache");
+
+    let first = log
+        .begin_plan("2026-11-23T12:00:00Z", "ops", false, 1)
         .unwrap();
-    store
-        .append_audit(&entry(1, 0, AuditPhase::Applied))
+    let second = log
+        .begin_plan("2026-11-23T12:05:00Z", "ops", false, 1)
+        .unwrap();
+    assert_eq!(
+        (first, second),
+        (1, 2),
+        "plan ids are allocated, never shared"
+    );
+    let intent = log
+        .append(&entry(first, 0, AuditPhase::Intent), None)
+        .unwrap();
+    log.append(&closing(intent, first, AuditPhase::Applied), None)
+        .unwrap();
+    log.append(&closing(intent, first, AuditPhase::Verified), None)
         .unwrap();
     // The process died between this intent and its outcome.
-    store
-        .append_audit(&entry(2, 0, AuditPhase::Intent))
+    let died = log
+        .append(&entry(second, 0, AuditPhase::Intent), None)
         .unwrap();
-    assert_eq!(store.next_plan_id().unwrap(), 3);
-
-    let unfinished = store.unfinished_intents().unwrap();
-    assert_eq!(unfinished.len(), 1);
-    assert_eq!(unfinished[0].plan, 2);
+    let pending = log.pending().unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].intent.id, died);
+    drop(log);
 
     // Rows cannot be changed or removed.
-    drop(store);
-    let conn = rusqlite::Connection::open(&path).unwrap();
+    let conn = rusqlite::Connection::open(dir.path().join("audit-demo.sqlite")).unwrap();
     for sql in [
-        "UPDATE audit_log SET phase = 'verified'",
-        "DELETE FROM audit_log",
+        "UPDATE entries SET phase = 'verified'",
+        "DELETE FROM entries",
+        "DELETE FROM plans",
     ] {
         let err = conn.execute(sql, []).unwrap_err().to_string();
         assert!(err.contains("append-only"), "{sql}: {err}");
@@ -306,19 +331,75 @@ fn the_audit_log_is_append_only_survives_rebuilds_and_flags_unfinished_calls() {
     drop(conn);
 
     // The next start says so.
+    drop(store);
     let app = common::app_on(Store::open(&path).unwrap());
     let (_, message) = app.state.message.clone().expect("a warning at start");
     assert!(
-        message.contains("RE-VERIFY") && message.contains("i-1"),
+        message.contains("RE-VERIFY") && message.contains("i-1") && message.contains("--reverify"),
         "{message}"
     );
     drop(app);
 
-    // Regenerating the demo (another seed) clears scans and costs, not the log.
-    let mut params = common::params(6);
-    params.seed += 1;
-    let (store, stats) = costscope::demo::prepare_cache(&path, params, |_, _| {}).unwrap();
-    assert!(stats.is_some(), "regenerated");
+    // The cache is moved aside (as a corrupt one would be) and built anew: the log is
+    // still there, whole.
+    for suffix in ["", "-wal", "-shm"] {
+        let from = format!("{}{suffix}", path.display());
+        let _ = std::fs::rename(&from, format!("{from}.corrupt"));
+    }
+    let (store, stats) =
+        costscope::demo::prepare_cache(&path, common::params(6), |_, _| {}).unwrap();
+    assert!(stats.is_some(), "rebuilt");
     store.clear_scan_data().unwrap();
-    assert_eq!(store.audit_entries(None).unwrap().len(), 3);
+    let log = AuditLog::open_for(&store).unwrap();
+    assert_eq!(log.entries(None).unwrap().len(), 4);
+    assert_eq!(log.pending().unwrap().len(), 1);
+}
+
+#[test]
+fn the_rows_a_cache_kept_itself_move_to_the_ledger_once_with_outcomes_paired() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("org-o-abc.sqlite");
+    let store = Store::open(&path).unwrap();
+    drop(store);
+    // What an earlier costscope wrote: into the cache's own audit_log table.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    for (plan, phase) in [
+        (1, "intent"),
+        (1, "applied"),
+        (1, "verified"),
+        (2, "intent"),
+    ] {
+        conn.execute(
+            "INSERT INTO audit_log (at, plan, step, finding_id, account, region, resource,
+                action, phase, identity, detail, request_id, undo, simulated)
+             VALUES ('2026-11-01T10:00:00Z', ?1, 0, 5, '111111111111', 'us-east-1', 'vol-1',
+                'modify volume to gp3', ?2, 'ops', '', NULL, NULL, 0)",
+            rusqlite::params![plan, phase],
+        )
+        .unwrap();
+    }
+    drop(conn);
+
+    let store = Store::open(&path).unwrap();
+    let log = AuditLog::open_for(&store).unwrap();
+    assert_eq!(log.path(), dir.path().join("audit-org-o-abc.sqlite"));
+    let entries = log.entries(None).unwrap();
+    assert_eq!(entries.len(), 4);
+    assert_eq!(entries[1].intent_id, Some(entries[0].id));
+    assert_eq!(entries[2].intent_id, Some(entries[0].id));
+    assert_eq!(entries[3].intent_id, None);
+    let pending = log.pending().unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].intent.plan, 2);
+    assert!(pending[0].record.is_none(), "an old intent has no record");
+    drop(log);
+
+    // Opened again: nothing copied twice, and new plans come after the old ones.
+    let log = AuditLog::open_for(&store).unwrap();
+    assert_eq!(log.entries(None).unwrap().len(), 4);
+    assert_eq!(
+        log.begin_plan("2026-12-01T09:00:00Z", "ops", false, 1)
+            .unwrap(),
+        3
+    );
 }

@@ -16,7 +16,7 @@ use costscope::domain::remediation::PlanOptions;
 use costscope::remediate::launch::{Applier, Job};
 use costscope::remediate::plan::plan_findings;
 use costscope::remediate::{Access, ApplyError, StepOutcome};
-use costscope::store::{FindingFilter, Store};
+use costscope::store::{AuditLog, FindingFilter, Store};
 use costscope::sync::scan::{run_scan, ScanOptions};
 
 async fn scan(
@@ -147,6 +147,7 @@ fn every_action_applies_verifies_and_is_audited_and_a_changed_resource_is_skippe
             plan: plan.clone(),
             identity: String::new(),
             stop_on_error: false,
+            stop: Default::default(),
         };
         assert!(matches!(
             applier.identity(Access::ReadOnly).await,
@@ -156,7 +157,11 @@ fn every_action_applies_verifies_and_is_audited_and_a_changed_resource_is_skippe
             applier.run(Access::ReadOnly, &job, &mut |_| {}).await,
             Err(ApplyError::ReadOnly)
         ));
-        assert!(store.audit_entries(None).unwrap().is_empty());
+        assert!(AuditLog::open_for(&store)
+            .unwrap()
+            .entries(None)
+            .unwrap()
+            .is_empty());
 
         let identity = applier.identity(Access::ReadWrite).await.unwrap();
         assert!(identity.starts_with("arn:aws:"), "{identity}");
@@ -310,7 +315,7 @@ fn every_action_applies_verifies_and_is_audited_and_a_changed_resource_is_skippe
 
         // The audit log: the plan confirmed by this identity, and for each applied step
         // planned → (dry run for EC2) → intent → applied with a request id → verified.
-        let entries = store.audit_entries(None).unwrap();
+        let entries = AuditLog::open_for(&store).unwrap().entries(None).unwrap();
         assert!(entries.iter().any(|e| e.phase == AuditPhase::Confirmed
             && e.identity == identity
             && e.step.is_none()));

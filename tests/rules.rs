@@ -196,6 +196,7 @@ fn bucket(standard_gib: i64, transition: bool) -> Bucket {
         region: "us-west-2".into(),
         lifecycle_rules: usize::from(transition),
         has_transition: transition,
+        rules: vec![],
         bytes_by_storage_type: vec![("StandardStorage".into(), standard_gib << 30)],
     }
 }

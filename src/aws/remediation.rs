@@ -6,10 +6,13 @@
 use super::assume::config_for_account;
 use super::cloudwatch::{daily_metrics, lookback_window, values, MetricRequest};
 use super::inventory::{address, database, image_snapshots, instance, snapshot, volume};
+use super::s3::{rules_seen, transitions};
 use super::{map_error, AwsError, Meter};
 use crate::domain::findings::Rule;
-use crate::domain::remediation::{Change, Observed, PlanStep, LIFECYCLE_RULE_PREFIX};
-use crate::remediate::{ActionError, Actions, Applied, Backend, DryRun, WriteAccess};
+use crate::domain::remediation::{Change, Observed, PlanStep};
+use crate::remediate::{ActionError, Actions, Applied, Backend, CallError, DryRun, WriteAccess};
+use aws_config::retry::RetryConfig;
+use aws_sdk_ec2::config::http::HttpResponse;
 use aws_sdk_ec2::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_ec2::operation::RequestId;
 use std::future::Future;
@@ -17,6 +20,9 @@ use std::time::Duration;
 
 /// Session name shown in the member accounts' CloudTrail for changes.
 pub const APPLY_SESSION_NAME: &str = "costscope-apply";
+/// The tag on resources a step creates (the snapshot taken before a volume is deleted),
+/// valued with the step's token; looked for before anything is created again.
+pub const STEP_TAG: &str = "costscope:step";
 /// How long to wait for the snapshot taken before a volume is deleted.
 const SNAPSHOT_WAIT: Duration = Duration::from_secs(15 * 60);
 const SNAPSHOT_POLL: Duration = Duration::from_secs(3);
@@ -29,7 +35,7 @@ pub struct AwsBackend {
     signed_in: String,
     arn: String,
     role_name: String,
-    _write: WriteAccess,
+    write: WriteAccess,
 }
 
 impl AwsBackend {
@@ -54,7 +60,7 @@ impl AwsBackend {
             base,
             sts,
             role_name: role_name.to_string(),
-            _write: write,
+            write,
         })
     }
 }
@@ -82,40 +88,66 @@ impl Backend for AwsBackend {
         )
         .await
         .map_err(|e| ActionError::Failed(e.to_string()))?;
-        Ok(AwsActions::new(&config, region))
+        Ok(AwsActions::new(&config, region, self.write))
     }
 }
 
-/// The clients of one account in one region.
+/// The clients of one account in one region. Reads (re-reads, verification) retry as
+/// the SDK does; the clients that change things never retry by themselves: a change is
+/// sent once, and what happens after a timeout is decided from a re-read.
 pub struct AwsActions {
     ec2: aws_sdk_ec2::Client,
     rds: aws_sdk_rds::Client,
     s3: aws_sdk_s3::Client,
     cloudwatch: aws_sdk_cloudwatch::Client,
+    writers: Writers,
+}
+
+/// The clients mutating calls (and their dry runs) go through: retries disabled.
+struct Writers {
+    ec2: aws_sdk_ec2::Client,
+    rds: aws_sdk_rds::Client,
+    s3: aws_sdk_s3::Client,
 }
 
 impl AwsActions {
-    pub fn new(config: &aws_config::SdkConfig, region: &str) -> AwsActions {
+    pub fn new(config: &aws_config::SdkConfig, region: &str, _write: WriteAccess) -> AwsActions {
         let regional = config
             .to_builder()
             .region(aws_config::Region::new(region.to_string()))
+            .build();
+        let once = regional
+            .to_builder()
+            .retry_config(RetryConfig::disabled())
             .build();
         AwsActions {
             ec2: aws_sdk_ec2::Client::new(&regional),
             rds: aws_sdk_rds::Client::new(&regional),
             s3: super::s3::s3_client(config, region),
             cloudwatch: aws_sdk_cloudwatch::Client::new(&regional),
+            writers: Writers {
+                ec2: aws_sdk_ec2::Client::new(&once),
+                rds: aws_sdk_rds::Client::new(&once),
+                s3: super::s3::s3_client(&once, region),
+            },
         }
     }
 
-    /// Clients made elsewhere (tests give EC2 a mocked client).
+    /// Clients made elsewhere (tests give EC2 a mocked client); the same ones read
+    /// and write.
     pub fn from_clients(
         ec2: aws_sdk_ec2::Client,
         rds: aws_sdk_rds::Client,
         s3: aws_sdk_s3::Client,
         cloudwatch: aws_sdk_cloudwatch::Client,
+        _write: WriteAccess,
     ) -> AwsActions {
         AwsActions {
+            writers: Writers {
+                ec2: ec2.clone(),
+                rds: rds.clone(),
+                s3: s3.clone(),
+            },
             ec2,
             rds,
             s3,
@@ -124,16 +156,21 @@ impl AwsActions {
     }
 }
 
-/// A failed call as the executor needs it: denied, unknown outcome, or failed.
-fn action_error<E, R>(operation: &'static str, err: SdkError<E, R>) -> ActionError
+/// A failed call as the executor needs it: denied, unknown outcome, or failed. A
+/// timeout, a lost connection, an unreadable answer or a server error (5xx) leaves the
+/// outcome unknown: AWS may have made the change.
+fn action_error<E>(operation: &'static str, err: SdkError<E, HttpResponse>) -> ActionError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
 {
-    let unknown = matches!(
-        err,
-        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_)
-    );
+    let server_error = err
+        .raw_response()
+        .is_some_and(|r| r.status().is_server_error());
+    let unknown = server_error
+        || matches!(
+            err,
+            SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_)
+        );
     if unknown {
         return ActionError::UnknownOutcome(format!("{operation}: {}", DisplayErrorContext(&err)));
     }
@@ -142,6 +179,31 @@ where
             ActionError::AccessDenied(format!("{operation}: {message}"))
         }
         other => ActionError::Failed(other.to_string()),
+    }
+}
+
+/// A failed mutating call, with the request id AWS gave it: from the error's metadata
+/// or the response headers, else from an EC2 error body's `<RequestID>` (which the
+/// SDK does not lift into the metadata).
+fn call_error<E>(operation: &'static str, err: SdkError<E, HttpResponse>) -> CallError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    let request_id = err
+        .as_service_error()
+        .and_then(|e| e.meta().request_id())
+        .or_else(|| err.request_id())
+        .map(str::to_string)
+        .or_else(|| {
+            let body = err.raw_response()?.body().bytes()?;
+            let text = std::str::from_utf8(body).ok()?;
+            let start = text.find("<RequestID>")? + "<RequestID>".len();
+            let end = start + text[start..].find("</RequestID>")?;
+            Some(text[start..end].trim().to_string())
+        });
+    CallError {
+        error: action_error(operation, err),
+        request_id,
     }
 }
 
@@ -156,13 +218,12 @@ fn is_not_found(code: Option<&str>) -> bool {
 }
 
 /// An EC2 call sent with DryRun=true: DryRunOperation is the "yes".
-fn dry_run_answer<T, E, R>(
+fn dry_run_answer<T, E>(
     operation: &'static str,
-    result: Result<T, SdkError<E, R>>,
+    result: Result<T, SdkError<E, HttpResponse>>,
 ) -> Result<DryRun, ActionError>
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
 {
     match result {
         Err(e) if e.code() == Some("DryRunOperation") => Ok(DryRun::Permitted),
@@ -368,19 +429,8 @@ impl AwsActions {
         };
         let rules = config.as_ref().map(|c| c.rules()).unwrap_or_default();
         Ok(Observed::Bucket {
-            rule_ids: rules
-                .iter()
-                .map(|r| r.id().unwrap_or_default().to_string())
-                .collect(),
-            has_transition: rules.iter().any(|r| {
-                r.status().as_str() == "Enabled"
-                    && !r
-                        .id()
-                        .unwrap_or_default()
-                        .starts_with(LIFECYCLE_RULE_PREFIX)
-                    && (!r.transitions().is_empty()
-                        || !r.noncurrent_version_transitions().is_empty())
-            }),
+            rules: rules_seen(rules),
+            has_transition: transitions(rules, false),
         })
     }
 
@@ -391,7 +441,7 @@ impl AwsActions {
         rule_id: &str,
         ia_after_days: u32,
         glacier_ir_after_days: u32,
-    ) -> Result<Applied, ActionError> {
+    ) -> Result<Applied, CallError> {
         use aws_sdk_s3::types::{
             BucketLifecycleConfiguration, ExpirationStatus, LifecycleRule, LifecycleRuleFilter,
             Transition, TransitionStorageClass,
@@ -428,6 +478,7 @@ impl AwsActions {
             .build()
             .map_err(|e| ActionError::Failed(e.to_string()))?;
         let out = self
+            .writers
             .s3
             .put_bucket_lifecycle_configuration()
             .bucket(bucket)
@@ -439,27 +490,62 @@ impl AwsActions {
             )
             .send()
             .await
-            .map_err(|e| action_error("PutBucketLifecycleConfiguration", e))?;
+            .map_err(|e| call_error("PutBucketLifecycleConfiguration", e))?;
         Ok(applied(
             out.request_id(),
             format!("lifecycle written: {kept} existing rule(s) kept, {rule_id} added"),
         ))
     }
 
-    /// Snapshot the volume, wait until the snapshot is completed, then delete it.
-    async fn snapshot_then_delete(&self, id: &str) -> Result<Applied, ActionError> {
-        let snap = self
+    /// The snapshot this step took already, if an earlier attempt got that far: found by
+    /// the step's tag, so that a second snapshot is never taken.
+    async fn snapshot_of_step(&self, token: &str) -> Result<Option<String>, ActionError> {
+        let out = self
             .ec2
-            .create_snapshot()
-            .volume_id(id)
-            .description(format!("costscope: before deleting {id}"))
+            .describe_snapshots()
+            .owner_ids("self")
+            .filters(
+                aws_sdk_ec2::types::Filter::builder()
+                    .name(format!("tag:{STEP_TAG}"))
+                    .values(token)
+                    .build(),
+            )
             .send()
             .await
-            .map_err(|e| action_error("CreateSnapshot", e))?;
-        let snapshot_id = snap
-            .snapshot_id()
-            .ok_or_else(|| ActionError::Failed("CreateSnapshot returned no id".into()))?
-            .to_string();
+            .map_err(|e| action_error("DescribeSnapshots", e))?;
+        Ok(out
+            .snapshots()
+            .iter()
+            .find_map(|s| s.snapshot_id().map(str::to_string)))
+    }
+
+    /// Snapshot the volume (tagged with the step), wait until the snapshot is
+    /// completed, then delete the volume.
+    async fn snapshot_then_delete(&self, id: &str, token: &str) -> Result<Applied, CallError> {
+        use aws_sdk_ec2::types::{ResourceType, Tag, TagSpecification};
+        let snapshot_id = match self.snapshot_of_step(token).await? {
+            Some(existing) => existing,
+            None => {
+                let snap = self
+                    .writers
+                    .ec2
+                    .create_snapshot()
+                    .volume_id(id)
+                    .description(format!("costscope: before deleting {id}"))
+                    .tag_specifications(
+                        TagSpecification::builder()
+                            .resource_type(ResourceType::Snapshot)
+                            .tags(Tag::builder().key(STEP_TAG).value(token).build())
+                            .build(),
+                    )
+                    .send()
+                    .await
+                    .map_err(|e| call_error("CreateSnapshot", e))?;
+                snap.snapshot_id()
+                    .ok_or_else(|| ActionError::Failed("CreateSnapshot returned no id".into()))?
+                    .to_string()
+            }
+        };
         let deadline = tokio::time::Instant::now() + SNAPSHOT_WAIT;
         loop {
             let state = self
@@ -478,24 +564,27 @@ impl AwsActions {
                 "error" | "recoverable" | "recovering" => {
                     return Err(ActionError::Failed(format!(
                         "snapshot {snapshot_id} is {state}; the volume was not deleted"
-                    )))
+                    ))
+                    .into())
                 }
                 _ if tokio::time::Instant::now() >= deadline => {
                     return Err(ActionError::Failed(format!(
                         "snapshot {snapshot_id} is still {state} after {} minutes; the volume was not deleted",
                         SNAPSHOT_WAIT.as_secs() / 60
-                    )))
+                    ))
+                    .into())
                 }
                 _ => tokio::time::sleep(SNAPSHOT_POLL).await,
             }
         }
         let out = self
+            .writers
             .ec2
             .delete_volume()
             .volume_id(id)
             .send()
             .await
-            .map_err(|e| action_error("DeleteVolume", e))?;
+            .map_err(|e| call_error("DeleteVolume", e))?;
         Ok(applied(
             out.request_id(),
             format!(
@@ -523,7 +612,7 @@ impl Actions for AwsActions {
     async fn dry_run(&self, step: &PlanStep) -> Result<DryRun, ActionError> {
         {
             let id = step.resource.as_str();
-            let ec2 = &self.ec2;
+            let ec2 = &self.writers.ec2;
             match &step.change {
                 Change::StopInstance { .. } => dry_run_answer(
                     "StopInstances",
@@ -582,28 +671,34 @@ impl Actions for AwsActions {
         }
     }
 
-    async fn apply(&self, step: &PlanStep, _before: &Observed) -> Result<Applied, ActionError> {
+    async fn apply(
+        &self,
+        step: &PlanStep,
+        _before: &Observed,
+        token: &str,
+    ) -> Result<Applied, CallError> {
         {
             let id = step.resource.as_str();
             match &step.change {
                 Change::StopInstance { .. } => {
                     let out = self
+                        .writers
                         .ec2
                         .stop_instances()
                         .instance_ids(id)
                         .send()
                         .await
-                        .map_err(|e| action_error("StopInstances", e))?;
+                        .map_err(|e| call_error("StopInstances", e))?;
                     Ok(applied(out.request_id(), format!("instance {id} stopping")))
                 }
                 Change::ModifyVolumeToGp3 {
                     iops,
                     throughput_mibps,
                 } => {
-                    let out = modify_volume(&self.ec2, id, *iops, *throughput_mibps)
+                    let out = modify_volume(&self.writers.ec2, id, *iops, *throughput_mibps)
                         .send()
                         .await
-                        .map_err(|e| action_error("ModifyVolume", e))?;
+                        .map_err(|e| call_error("ModifyVolume", e))?;
                     let state = out
                         .volume_modification()
                         .and_then(|m| m.modification_state())
@@ -613,15 +708,16 @@ impl Actions for AwsActions {
                         format!("modification to gp3 started ({state})"),
                     ))
                 }
-                Change::SnapshotThenDeleteVolume => self.snapshot_then_delete(id).await,
+                Change::SnapshotThenDeleteVolume => self.snapshot_then_delete(id, token).await,
                 Change::DeleteSnapshot => {
                     let out = self
+                        .writers
                         .ec2
                         .delete_snapshot()
                         .snapshot_id(id)
                         .send()
                         .await
-                        .map_err(|e| action_error("DeleteSnapshot", e))?;
+                        .map_err(|e| call_error("DeleteSnapshot", e))?;
                     Ok(applied(out.request_id(), format!("snapshot {id} deleted")))
                 }
                 Change::AddLifecycleTransition {
@@ -635,12 +731,13 @@ impl Actions for AwsActions {
                 }
                 Change::StopDatabase => {
                     let out = self
+                        .writers
                         .rds
                         .stop_db_instance()
                         .db_instance_identifier(id)
                         .send()
                         .await
-                        .map_err(|e| action_error("StopDBInstance", e))?;
+                        .map_err(|e| call_error("StopDBInstance", e))?;
                     Ok(applied(
                         out.request_id(),
                         format!("DB instance {id} stopping; AWS starts it again after 7 days"),
@@ -648,6 +745,7 @@ impl Actions for AwsActions {
                 }
                 Change::DeleteDatabase { final_snapshot } => {
                     let out = self
+                        .writers
                         .rds
                         .delete_db_instance()
                         .db_instance_identifier(id)
@@ -655,7 +753,7 @@ impl Actions for AwsActions {
                         .final_db_snapshot_identifier(final_snapshot)
                         .send()
                         .await
-                        .map_err(|e| action_error("DeleteDBInstance", e))?;
+                        .map_err(|e| call_error("DeleteDBInstance", e))?;
                     Ok(applied(
                         out.request_id(),
                         format!("DB instance {id} deleting; final snapshot {final_snapshot}"),
@@ -663,12 +761,13 @@ impl Actions for AwsActions {
                 }
                 Change::ReleaseAddress => {
                     let out = self
+                        .writers
                         .ec2
                         .release_address()
                         .allocation_id(id)
                         .send()
                         .await
-                        .map_err(|e| action_error("ReleaseAddress", e))?;
+                        .map_err(|e| call_error("ReleaseAddress", e))?;
                     Ok(applied(out.request_id(), format!("address {id} released")))
                 }
             }

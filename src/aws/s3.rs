@@ -3,8 +3,11 @@
 
 use super::cloudwatch::{daily_metrics, lookback_window, MetricRequest};
 use super::{map_error, AwsError, Meter};
-use crate::domain::inventory::Bucket;
+use crate::domain::inventory::{Bucket, LifecycleRuleSeen};
+use crate::domain::remediation::LIFECYCLE_RULE_PREFIX;
 use aws_sdk_s3::error::ProvideErrorMetadata;
+use aws_sdk_s3::types::LifecycleRule;
+use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
 /// The StorageType dimensions read for each bucket. Each one is a metric billed by
@@ -55,12 +58,13 @@ pub async fn buckets(
             None => bucket_region(&home, name, meter).await?,
         };
         let client = s3_client(config, &region);
-        let (rules, has_transition) = lifecycle(&client, name, meter).await?;
+        let rules = lifecycle(&client, name, meter).await?;
         buckets.push(Bucket {
             name: name.to_string(),
             region,
-            lifecycle_rules: rules,
-            has_transition,
+            lifecycle_rules: rules.len(),
+            has_transition: transitions(&rules, true),
+            rules: rules_seen(&rules),
             bytes_by_storage_type: Vec::new(),
         });
     }
@@ -88,13 +92,13 @@ async fn bucket_region(
     })
 }
 
-/// (number of rules, whether an enabled rule transitions current or noncurrent objects).
-/// Only NoSuchLifecycleConfiguration means "no rules"; any other error fails.
+/// The bucket's lifecycle rules. Only NoSuchLifecycleConfiguration means "no rules";
+/// any other error fails.
 async fn lifecycle(
     client: &aws_sdk_s3::Client,
     name: &str,
     meter: &mut Meter,
-) -> Result<(usize, bool), AwsError> {
+) -> Result<Vec<LifecycleRule>, AwsError> {
     meter.add("s3", "GetBucketLifecycleConfiguration", 1, 0);
     match client
         .get_bucket_lifecycle_configuration()
@@ -102,18 +106,37 @@ async fn lifecycle(
         .send()
         .await
     {
-        Ok(out) => {
-            let rules = out.rules();
-            let transitions = rules.iter().any(|r| {
-                r.status().as_str() == "Enabled"
-                    && (!r.transitions().is_empty()
-                        || !r.noncurrent_version_transitions().is_empty())
-            });
-            Ok((rules.len(), transitions))
-        }
-        Err(e) if e.code() == Some("NoSuchLifecycleConfiguration") => Ok((0, false)),
+        Ok(out) => Ok(out.rules().to_vec()),
+        Err(e) if e.code() == Some("NoSuchLifecycleConfiguration") => Ok(Vec::new()),
         Err(e) => Err(map_error("GetBucketLifecycleConfiguration", e)),
     }
+}
+
+/// Whether an enabled rule transitions current or noncurrent objects; with
+/// `count_ours` false, costscope's own rules (which applying replaces) do not count.
+/// The scan and the executor both decide with this one function.
+pub(crate) fn transitions(rules: &[LifecycleRule], count_ours: bool) -> bool {
+    rules.iter().any(|r| {
+        r.status().as_str() == "Enabled"
+            && (count_ours
+                || !r
+                    .id()
+                    .unwrap_or_default()
+                    .starts_with(LIFECYCLE_RULE_PREFIX))
+            && (!r.transitions().is_empty() || !r.noncurrent_version_transitions().is_empty())
+    })
+}
+
+/// Each rule's id and a digest of everything in it, so that any edit of a rule (not
+/// only adding or removing one) shows as a change.
+pub(crate) fn rules_seen(rules: &[LifecycleRule]) -> Vec<LifecycleRuleSeen> {
+    rules
+        .iter()
+        .map(|r| LifecycleRuleSeen {
+            id: r.id().unwrap_or_default().to_string(),
+            fingerprint: hex::encode(&Sha256::digest(format!("{r:?}").as_bytes())[..12]),
+        })
+        .collect()
 }
 
 /// The latest daily BucketSizeBytes per storage type, one GetMetricData chain per region.

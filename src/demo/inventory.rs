@@ -252,6 +252,14 @@ fn buckets(rng: &mut SplitMix64, account: &str) -> Vec<Bucket> {
                 region: pick(rng, &REGIONS[..2]).to_string(),
                 lifecycle_rules: usize::from(tiered),
                 has_transition: tiered,
+                rules: if tiered {
+                    vec![crate::domain::inventory::LifecycleRuleSeen {
+                        id: "archive-old-objects".into(),
+                        fingerprint: "demo".into(),
+                    }]
+                } else {
+                    Vec::new()
+                },
                 bytes_by_storage_type: bytes,
             }
         })

@@ -1,7 +1,8 @@
 //! The audit log's entries: one per phase of every remediation step, written before and
 //! after each call so that a crash in the middle leaves a trace.
 
-use serde::Serialize;
+use super::remediation::{Observed, PlanStep};
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -19,12 +20,15 @@ pub enum AuditPhase {
     Applied,
     Failed,
     Verified,
-    /// The call returned but the resource does not show the change (yet).
+    /// The resource does not show the change (yet), or the call's outcome is unknown:
+    /// the step stays pending until a re-verification closes it.
     Unverified,
+    /// Re-verified: the re-read shows the change was never made.
+    NotApplied,
 }
 
 impl AuditPhase {
-    pub const ALL: [AuditPhase; 9] = [
+    pub const ALL: [AuditPhase; 10] = [
         AuditPhase::Planned,
         AuditPhase::Confirmed,
         AuditPhase::Skipped,
@@ -34,6 +38,7 @@ impl AuditPhase {
         AuditPhase::Failed,
         AuditPhase::Verified,
         AuditPhase::Unverified,
+        AuditPhase::NotApplied,
     ];
 
     pub fn name(self) -> &'static str {
@@ -47,6 +52,7 @@ impl AuditPhase {
             AuditPhase::Failed => "failed",
             AuditPhase::Verified => "verified",
             AuditPhase::Unverified => "unverified",
+            AuditPhase::NotApplied => "not-applied",
         }
     }
 
@@ -54,9 +60,14 @@ impl AuditPhase {
         AuditPhase::ALL.into_iter().find(|p| p.name() == name)
     }
 
-    /// Phases that close an intent: the call's outcome is known.
-    pub fn is_outcome(self) -> bool {
-        matches!(self, AuditPhase::Applied | AuditPhase::Failed)
+    /// Phases that close an intent: what the call did is known for certain (the change
+    /// is there, it was never made, or AWS refused it). Applied alone does not close
+    /// it: only the re-read that follows tells.
+    pub fn closes_intent(self) -> bool {
+        matches!(
+            self,
+            AuditPhase::Verified | AuditPhase::NotApplied | AuditPhase::Failed
+        )
     }
 }
 
@@ -81,7 +92,26 @@ pub struct AuditEntry {
     pub undo: Option<String>,
     /// Made by the demo's simulation: nothing reached AWS.
     pub simulated: bool,
-    /// An intent with no outcome after it: the process stopped mid-call, so the
-    /// resource must be re-verified by hand (set when read, never stored).
+    /// The intent this entry is the outcome of (outcomes and re-verifications).
+    pub intent_id: Option<i64>,
+    /// An intent that nothing has closed yet: the call's outcome is unknown or not yet
+    /// visible, so the resource must be re-verified (`costscope audit --reverify`).
+    /// Set when read, never stored.
     pub reverify: bool,
+}
+
+/// What an intent row keeps so that the step can be re-verified later, by this process
+/// or another: the step as confirmed and the resource as re-read just before the call.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IntentRecord {
+    pub step: PlanStep,
+    pub before: Observed,
+}
+
+/// An intent still waiting for its outcome, with what re-verifying it needs (None for
+/// intents written by a costscope that did not record it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingStep {
+    pub intent: AuditEntry,
+    pub record: Option<IntentRecord>,
 }

@@ -80,8 +80,19 @@ pub struct Bucket {
     /// Number of lifecycle rules, and whether an enabled one transitions objects.
     pub lifecycle_rules: usize,
     pub has_transition: bool,
+    /// Each lifecycle rule as the scan read it, so that applying can tell whether the
+    /// rules themselves changed since (not only their number).
+    #[serde(default)]
+    pub rules: Vec<LifecycleRuleSeen>,
     /// Latest daily BucketSizeBytes per storage type (StandardStorage, StandardIAStorage, ...).
     pub bytes_by_storage_type: Vec<(String, i64)>,
+}
+
+/// One lifecycle rule: its id and a digest of everything in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LifecycleRuleSeen {
+    pub id: String,
+    pub fingerprint: String,
 }
 
 impl Bucket {

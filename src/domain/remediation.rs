@@ -3,7 +3,9 @@
 //! confirmed. Pure: the executor (src/remediate) runs plans; src/aws makes the calls.
 
 use super::findings::{FindingStatus, Rule, Saving, TrackedFinding};
-use super::inventory::{Bucket, Database, ElasticIp, Instance, Snapshot, Volume};
+use super::inventory::{
+    Bucket, Database, ElasticIp, Instance, LifecycleRuleSeen, Snapshot, Volume,
+};
 use super::rules::{gp2_performance, Thresholds};
 use serde::{Deserialize, Serialize};
 
@@ -17,9 +19,12 @@ pub const LIFECYCLE_RULE_ID: &str = "costscope-tiering";
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Change {
     /// Stop an idle instance; refused if it looks busy again (daily average CPU at or
-    /// above this) when re-read.
+    /// above this) when re-read, or if it is in an Auto Scaling group and the operator
+    /// did not allow that.
     StopInstance {
         busy_cpu_percent: f64,
+        #[serde(default)]
+        allow_auto_scaling: bool,
     },
     ModifyVolumeToGp3 {
         iops: i64,
@@ -28,13 +33,13 @@ pub enum Change {
     /// Snapshot the volume, wait for the snapshot, then delete the volume.
     SnapshotThenDeleteVolume,
     DeleteSnapshot,
-    /// Add (or replace) costscope's own lifecycle rule; `other_rules` is how many rules
-    /// the bucket had at scan time (a different number at apply time means it changed).
+    /// Add (or replace) costscope's own lifecycle rule; `other_rules` are the bucket's
+    /// other rules as the scan read them (any difference at apply time means it changed).
     AddLifecycleTransition {
         rule_id: String,
         ia_after_days: u32,
         glacier_ir_after_days: u32,
-        other_rules: usize,
+        other_rules: Vec<LifecycleRuleSeen>,
     },
     StopDatabase,
     /// Delete with a final snapshot: an explicit choice, never the default.
@@ -223,6 +228,54 @@ pub struct Plan {
     pub refused: Vec<Refusal>,
 }
 
+/// A plan as `--save-plan` writes it: the plan and a digest of exactly what was shown,
+/// so that a file edited since is refused rather than run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedPlan {
+    pub costscope_plan: u32,
+    pub digest: String,
+    pub plan: Plan,
+}
+
+impl SavedPlan {
+    const FORMAT: u32 = 1;
+
+    fn digest(plan: &Plan) -> Result<String, String> {
+        use sha2::{Digest, Sha256};
+        let canonical = serde_json::to_string(plan).map_err(|e| e.to_string())?;
+        Ok(hex::encode(Sha256::digest(canonical.as_bytes())))
+    }
+
+    /// The file's text for `plan`.
+    pub fn seal(plan: &Plan) -> Result<String, String> {
+        let saved = SavedPlan {
+            costscope_plan: SavedPlan::FORMAT,
+            digest: SavedPlan::digest(plan)?,
+            plan: plan.clone(),
+        };
+        serde_json::to_string_pretty(&saved).map_err(|e| e.to_string())
+    }
+
+    /// The plan in `text`, if it is exactly what was saved.
+    pub fn open(text: &str) -> Result<Plan, String> {
+        let saved: SavedPlan = serde_json::from_str(text)
+            .map_err(|e| format!("not a plan saved by `costscope apply --save-plan` ({e})"))?;
+        if saved.costscope_plan != SavedPlan::FORMAT {
+            return Err(format!(
+                "plan format {} is not one this costscope reads (it reads {})",
+                saved.costscope_plan,
+                SavedPlan::FORMAT
+            ));
+        }
+        if SavedPlan::digest(&saved.plan)? != saved.digest {
+            return Err(
+                "the plan was changed after it was saved (its digest does not match); nothing was applied: save it again with --save-plan".into(),
+            );
+        }
+        Ok(saved.plan)
+    }
+}
+
 /// How a plan must be confirmed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Confirmation {
@@ -359,6 +412,7 @@ fn plan_change(input: &PlanInput, options: &PlanOptions) -> Result<Change, Strin
             }
             Ok(Change::StopInstance {
                 busy_cpu_percent: options.thresholds.idle_cpu_percent,
+                allow_auto_scaling: options.allow_auto_scaling,
             })
         }
         Rule::Gp2Volume => {
@@ -377,7 +431,7 @@ fn plan_change(input: &PlanInput, options: &PlanOptions) -> Result<Change, Strin
                 rule_id: LIFECYCLE_RULE_ID.to_string(),
                 ia_after_days: options.thresholds.s3_ia_after_days,
                 glacier_ir_after_days: options.thresholds.s3_glacier_ir_after_days,
-                other_rules: b.lifecycle_rules,
+                other_rules: others_of(&b.rules),
             })
         }
         Rule::IdleRds => {
@@ -433,9 +487,21 @@ pub enum Observed {
     Address(ElasticIp),
     Database(Database),
     Bucket {
-        rule_ids: Vec<String>,
+        rules: Vec<LifecycleRuleSeen>,
+        /// Whether an enabled rule that is not costscope's transitions objects.
         has_transition: bool,
     },
+}
+
+/// The rules that are not costscope's, in id order: what must not change.
+pub fn others_of(rules: &[LifecycleRuleSeen]) -> Vec<LifecycleRuleSeen> {
+    let mut others: Vec<LifecycleRuleSeen> = rules
+        .iter()
+        .filter(|r| !r.id.starts_with(LIFECYCLE_RULE_PREFIX))
+        .cloned()
+        .collect();
+    others.sort_by(|a, b| (&a.id, &a.fingerprint).cmp(&(&b.id, &b.fingerprint)));
+    others
 }
 
 /// Whether the step may still run; Err(why) makes it stale (skipped, never forced).
@@ -444,7 +510,10 @@ pub fn still_applies(step: &PlanStep, now: &Observed) -> Result<(), String> {
     match (&step.change, now) {
         (_, Observed::Missing) => gone(),
         (
-            Change::StopInstance { busy_cpu_percent },
+            Change::StopInstance {
+                busy_cpu_percent,
+                allow_auto_scaling,
+            },
             Observed::Instance {
                 instance,
                 ebs_backed,
@@ -454,8 +523,10 @@ pub fn still_applies(step: &PlanStep, now: &Observed) -> Result<(), String> {
         ) => {
             if instance.state != "running" {
                 Err(format!("it is {} now", instance.state))
-            } else if instance.spot || instance.auto_scaling_group.is_some() {
-                Err("it is Spot or in an Auto Scaling group now".into())
+            } else if instance.spot {
+                Err("it is a Spot instance".into())
+            } else if instance.auto_scaling_group.is_some() && !allow_auto_scaling {
+                Err("it is in an Auto Scaling group, which would replace it ([apply] allow_auto_scaling is off)".into())
             } else if !ebs_backed {
                 Err("its root device is instance store: stopping loses data".into())
             } else if *stop_protection {
@@ -476,9 +547,10 @@ pub fn still_applies(step: &PlanStep, now: &Observed) -> Result<(), String> {
                 modification,
             },
         ) => match modification {
-            Some((state, _)) if state == "modifying" => {
-                Err("an earlier modification is still in progress".into())
-            }
+            // AWS allows a new modification only once the last one is completed.
+            Some((state, _)) if state == "modifying" || state == "optimizing" => Err(format!(
+                "an earlier modification is not finished yet ({state})"
+            )),
             _ if volume.volume_type != "gp2" => Err(format!("it is {} now", volume.volume_type)),
             _ => Ok(()),
         },
@@ -505,19 +577,25 @@ pub fn still_applies(step: &PlanStep, now: &Observed) -> Result<(), String> {
         (
             Change::AddLifecycleTransition { other_rules, .. },
             Observed::Bucket {
-                rule_ids,
+                rules,
                 has_transition,
             },
         ) => {
-            let others = rule_ids
-                .iter()
-                .filter(|id| !id.starts_with(LIFECYCLE_RULE_PREFIX))
-                .count();
+            let now = others_of(rules);
             if *has_transition {
                 Err("a lifecycle rule with a transition exists now".into())
-            } else if others != *other_rules {
+            } else if now != *other_rules {
+                let ids = |rules: &[LifecycleRuleSeen]| {
+                    rules
+                        .iter()
+                        .map(|r| r.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
                 Err(format!(
-                    "the lifecycle configuration changed since the scan ({other_rules} rules then, {others} now)"
+                    "the lifecycle rules changed since the scan (then: [{}], now: [{}])",
+                    ids(other_rules),
+                    ids(&now)
                 ))
             } else {
                 Ok(())
@@ -581,20 +659,22 @@ pub fn shows_change(step: &PlanStep, before: &Observed, after: &Observed) -> Res
         {
             Ok(())
         }
-        (Change::AddLifecycleTransition { rule_id, .. }, Observed::Bucket { rule_ids, .. }) => {
-            let Observed::Bucket {
-                rule_ids: earlier, ..
-            } = before
-            else {
+        (Change::AddLifecycleTransition { rule_id, .. }, Observed::Bucket { rules, .. }) => {
+            let Observed::Bucket { rules: earlier, .. } = before else {
                 return Err("the configuration before the change is unknown".into());
             };
-            let lost: Vec<&String> = earlier
+            // Every other rule exactly as it was, plus ours.
+            let earlier = others_of(earlier);
+            let lost: Vec<&str> = earlier
                 .iter()
-                .filter(|id| !id.starts_with(LIFECYCLE_RULE_PREFIX) && !rule_ids.contains(id))
+                .filter(|r| !rules.contains(r))
+                .map(|r| r.id.as_str())
                 .collect();
             if !lost.is_empty() {
-                Err(format!("rules missing after the change: {lost:?}"))
-            } else if !rule_ids.contains(rule_id) {
+                Err(format!(
+                    "rules missing or changed after the change: {lost:?}"
+                ))
+            } else if !rules.iter().any(|r| &r.id == rule_id) {
                 Err(format!("rule {rule_id} is not in the configuration"))
             } else {
                 Ok(())
@@ -608,6 +688,56 @@ pub fn shows_change(step: &PlanStep, before: &Observed, after: &Observed) -> Res
         (Change::DeleteDatabase { .. }, Observed::Database(d)) if d.status == "deleting" => Ok(()),
         (_, Observed::Missing) => Err("the resource is gone".into()),
         (_, _) => Err("the resource still exists in its earlier state".into()),
+    }
+}
+
+/// Whether the resource re-read after an unknown outcome is exactly as the change would
+/// have found it, so the change was never made: Some(what shows it), else None.
+pub fn shows_no_change(step: &PlanStep, after: &Observed) -> Option<String> {
+    match (&step.change, after) {
+        (Change::StopInstance { .. }, Observed::Instance { instance, .. })
+            if instance.state == "running" =>
+        {
+            Some("the instance is still running".into())
+        }
+        (
+            Change::ModifyVolumeToGp3 { .. },
+            Observed::Volume {
+                volume,
+                modification,
+            },
+        ) if volume.volume_type == "gp2"
+            && !modification
+                .as_ref()
+                .is_some_and(|(state, target)| state != "completed" || target == "gp3") =>
+        {
+            Some("the volume is still gp2 with no modification under way".into())
+        }
+        (Change::SnapshotThenDeleteVolume, Observed::Volume { volume, .. })
+            if volume.state == "available" =>
+        {
+            Some("the volume still exists, unattached".into())
+        }
+        (Change::DeleteSnapshot, Observed::Snapshot { .. }) => {
+            Some("the snapshot still exists".into())
+        }
+        (Change::AddLifecycleTransition { rule_id, .. }, Observed::Bucket { rules, .. })
+            if !rules.iter().any(|r| &r.id == rule_id) =>
+        {
+            Some(format!("the bucket has no rule {rule_id}"))
+        }
+        (Change::StopDatabase, Observed::Database(d)) if d.status == "available" => {
+            Some("the DB instance is still available".into())
+        }
+        (Change::DeleteDatabase { .. }, Observed::Database(d))
+            if d.status == "available" || d.status == "stopped" =>
+        {
+            Some(format!("the DB instance is still {}", d.status))
+        }
+        (Change::ReleaseAddress, Observed::Address(_)) => {
+            Some("the address is still allocated".into())
+        }
+        _ => None,
     }
 }
 
@@ -633,16 +763,12 @@ pub fn simulated_after(step: &PlanStep, before: &Observed) -> Observed {
             volume.throughput_mibps = Some(*throughput_mibps);
             *modification = Some(("optimizing".into(), "gp3".into()));
         }
-        (
-            Change::AddLifecycleTransition { rule_id, .. },
-            Observed::Bucket {
-                rule_ids,
-                has_transition,
-            },
-        ) => {
-            rule_ids.retain(|id| id != rule_id);
-            rule_ids.push(rule_id.clone());
-            *has_transition = true;
+        (Change::AddLifecycleTransition { rule_id, .. }, Observed::Bucket { rules, .. }) => {
+            rules.retain(|r| &r.id != rule_id);
+            rules.push(LifecycleRuleSeen {
+                id: rule_id.clone(),
+                fingerprint: "simulated".into(),
+            });
         }
         (Change::StopDatabase, Observed::Database(d)) => d.status = "stopped".into(),
         (

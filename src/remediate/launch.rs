@@ -2,13 +2,17 @@
 //! Shared by `costscope apply` and the TUI, so both run exactly the same way.
 
 use super::simulated::Simulated;
-use super::Backend;
-use super::{apply_plan, write_access, Access, ApplyError, ApplyEvent, ApplyRequest, ApplySummary};
+use super::{
+    apply_plan, reverify, write_access, Access, ApplyError, ApplyEvent, ApplyRequest, ApplySummary,
+    Backend, Reverified, StopRequest,
+};
 use crate::aws::remediation::AwsBackend;
 use crate::aws::Connect;
+use crate::domain::audit::AuditEntry;
 use crate::domain::remediation::Plan;
-use crate::store::Store;
+use crate::store::{AuditLog, Store};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 #[derive(Debug, Clone)]
 pub enum Applier {
@@ -25,6 +29,8 @@ pub struct Job {
     /// The identity the confirmation showed; the run refuses to act as anyone else.
     pub identity: String,
     pub stop_on_error: bool,
+    /// Set to stop the plan after the step in flight.
+    pub stop: Arc<StopRequest>,
 }
 
 impl Applier {
@@ -56,17 +62,17 @@ impl Applier {
     ) -> Result<ApplySummary, ApplyError> {
         let write = write_access(access)?;
         let store = Store::open(&job.cache)?;
-        let plan_id = store.next_plan_id()?;
+        let audit = AuditLog::open_for(&store)?;
         let request = ApplyRequest {
             plan: &job.plan,
-            plan_id,
             identity: &job.identity,
             stop_on_error: job.stop_on_error,
+            stop: Some(&job.stop),
         };
         match self {
             Applier::Simulated => {
                 let backend = Simulated { store: &store };
-                apply_plan(&backend, &store, access, &request, progress).await
+                apply_plan(&backend, &store, &audit, access, &request, progress).await
             }
             Applier::Aws { connect, role_name } => {
                 let backend = aws_backend(connect, role_name, write).await?;
@@ -80,7 +86,28 @@ impl Applier {
                         job.identity
                     )));
                 }
-                apply_plan(&backend, &store, access, &request, progress).await
+                apply_plan(&backend, &store, &audit, access, &request, progress).await
+            }
+        }
+    }
+
+    /// Re-reads every step the audit log of `cache` still has pending, and closes what
+    /// the re-read settles.
+    pub async fn reverify(
+        &self,
+        access: Access,
+        cache: &std::path::Path,
+    ) -> Result<Vec<(AuditEntry, Reverified)>, ApplyError> {
+        let write = write_access(access)?;
+        let store = Store::open(cache)?;
+        let audit = AuditLog::open_for(&store)?;
+        match self {
+            Applier::Simulated => {
+                reverify(&Simulated { store: &store }, &store, &audit, access).await
+            }
+            Applier::Aws { connect, role_name } => {
+                let backend = aws_backend(connect, role_name, write).await?;
+                reverify(&backend, &store, &audit, access).await
             }
         }
     }

@@ -7,9 +7,11 @@ pub mod launch;
 pub mod plan;
 pub mod simulated;
 
-use crate::domain::audit::{AuditEntry, AuditPhase};
-use crate::domain::remediation::{shows_change, still_applies, Observed, Plan, PlanStep};
-use crate::store::{Store, StoreError};
+use crate::domain::audit::{AuditEntry, AuditPhase, IntentRecord};
+use crate::domain::remediation::{
+    shows_change, shows_no_change, still_applies, Observed, Plan, PlanStep,
+};
+use crate::store::{AuditLog, Store, StoreError};
 use std::collections::hash_map::{Entry, HashMap};
 use std::future::Future;
 
@@ -40,6 +42,8 @@ pub enum ApplyError {
     Store(#[from] StoreError),
     #[error("cannot tell who would apply the plan: {0}")]
     Identity(String),
+    #[error("plan {plan} stopped: the audit log could not be written: {message}")]
+    AuditLost { plan: i64, message: String },
 }
 
 /// What an EC2 dry run said.
@@ -65,11 +69,28 @@ pub struct Applied {
 pub enum ActionError {
     #[error("access denied: {0}")]
     AccessDenied(String),
-    /// A timeout or lost connection: the call may or may not have happened.
+    /// A timeout, lost connection or server error: the call may or may not have
+    /// happened.
     #[error("outcome unknown: {0}")]
     UnknownOutcome(String),
     #[error("{0}")]
     Failed(String),
+}
+
+/// A mutating call that did not return success, with AWS's request id when it answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallError {
+    pub error: ActionError,
+    pub request_id: Option<String>,
+}
+
+impl From<ActionError> for CallError {
+    fn from(error: ActionError) -> CallError {
+        CallError {
+            error,
+            request_id: None,
+        }
+    }
 }
 
 /// The calls for one account and region.
@@ -77,12 +98,15 @@ pub trait Actions {
     /// Re-reads the step's resource.
     fn observe(&self, step: &PlanStep) -> impl Future<Output = Result<Observed, ActionError>>;
     fn dry_run(&self, step: &PlanStep) -> impl Future<Output = Result<DryRun, ActionError>>;
-    /// Makes the change. `before` is what `observe` just read.
+    /// Makes the change, once. `before` is what `observe` just read; `token` names this
+    /// step of this plan (resources the change creates are tagged with it, and looked
+    /// for before anything is created again).
     fn apply(
         &self,
         step: &PlanStep,
         before: &Observed,
-    ) -> impl Future<Output = Result<Applied, ActionError>>;
+        token: &str,
+    ) -> impl Future<Output = Result<Applied, CallError>>;
 }
 
 pub trait Backend {
@@ -103,15 +127,17 @@ pub trait Backend {
 pub enum StepOutcome {
     /// Applied, and the re-read shows the change.
     Verified,
-    /// Applied, but the re-read does not show the change (yet).
+    /// The call's outcome is unknown or the re-read does not show the change yet: the
+    /// step stays flagged RE-VERIFY until `costscope audit --reverify` closes it.
     Unverified(String),
     Failed(String),
     /// Not permitted for this identity (the dry run said so); nothing was called.
     NotPermitted(String),
     /// The resource changed since the scan: nothing was called.
     Skipped(String),
-    /// Not started: an earlier step failed and the plan stops on the first error.
-    NotRun,
+    /// Not started: an earlier step failed (and the plan stops on the first error), or
+    /// costscope was asked to stop.
+    NotRun(String),
 }
 
 impl StepOutcome {
@@ -122,7 +148,7 @@ impl StepOutcome {
             StepOutcome::Failed(_) => "failed",
             StepOutcome::NotPermitted(_) => "not permitted",
             StepOutcome::Skipped(_) => "skipped",
-            StepOutcome::NotRun => "not run",
+            StepOutcome::NotRun(_) => "not run",
         }
     }
 
@@ -131,8 +157,9 @@ impl StepOutcome {
             StepOutcome::Unverified(r)
             | StepOutcome::Failed(r)
             | StepOutcome::NotPermitted(r)
-            | StepOutcome::Skipped(r) => Some(r),
-            StepOutcome::Verified | StepOutcome::NotRun => None,
+            | StepOutcome::Skipped(r)
+            | StepOutcome::NotRun(r) => Some(r),
+            StepOutcome::Verified => None,
         }
     }
 
@@ -186,43 +213,107 @@ impl ApplySummary {
     }
 }
 
+/// Asks a running plan to stop after the step in flight (a signal, or quitting the
+/// TUI). The step in flight always finishes and writes its outcome first.
+#[derive(Debug, Default)]
+pub struct StopRequest {
+    why: std::sync::Mutex<Option<String>>,
+}
+
+impl StopRequest {
+    pub fn request(&self, why: &str) {
+        if let Ok(mut slot) = self.why.lock() {
+            slot.get_or_insert_with(|| why.to_string());
+        }
+    }
+
+    pub fn requested(&self) -> Option<String> {
+        self.why.lock().ok().and_then(|slot| slot.clone())
+    }
+}
+
 /// A confirmed plan and how to run it.
 pub struct ApplyRequest<'a> {
     pub plan: &'a Plan,
-    pub plan_id: i64,
     /// Who applies (as the confirm dialog showed it).
     pub identity: &'a str,
     pub stop_on_error: bool,
+    pub stop: Option<&'a StopRequest>,
 }
 
 fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
+/// The name a step's changes are tagged with in AWS: plan and step, unique per log.
+pub fn step_token(plan: i64, index: usize) -> String {
+    format!("costscope-plan-{plan}-step-{}", index + 1)
+}
+
+/// An audit write failed; `called` says what was sent to AWS when it happened after a
+/// mutating call.
+struct AuditFailure {
+    error: StoreError,
+    called: Option<String>,
+}
+
+impl From<StoreError> for AuditFailure {
+    fn from(error: StoreError) -> AuditFailure {
+        AuditFailure {
+            error,
+            called: None,
+        }
+    }
+}
+
 /// Runs every step of a confirmed plan. One failed step does not stop the others
-/// unless `stop_on_error`. Audit entries go to `store` before and after every call.
+/// unless `stop_on_error`; a stop request ends the plan after the step in flight.
+/// Entries go to `audit` before and after every call; if one cannot be written even
+/// after retries, the plan stops and the error says what was done.
 pub async fn apply_plan<B: Backend>(
     backend: &B,
     store: &Store,
+    audit_log: &AuditLog,
     access: Access,
     request: &ApplyRequest<'_>,
     progress: &mut dyn FnMut(ApplyEvent),
 ) -> Result<ApplySummary, ApplyError> {
     write_access(access)?;
+    let plan_id = audit_log.begin_plan(
+        &now(),
+        request.identity,
+        backend.simulated(),
+        request.plan.steps.len(),
+    )?;
     let audit = Audit {
-        store,
-        plan: request.plan_id,
+        log: audit_log,
+        plan: plan_id,
         identity: request.identity,
         simulated: backend.simulated(),
     };
+    let mut summary = ApplySummary {
+        plan: plan_id,
+        outcomes: Vec::new(),
+    };
+    match run_plan(backend, store, &audit, request, progress, &mut summary).await {
+        Ok(()) => Ok(summary),
+        Err(failure) => Err(ApplyError::AuditLost {
+            plan: plan_id,
+            message: audit_lost_message(request.plan, &summary, failure),
+        }),
+    }
+}
+
+async fn run_plan<B: Backend>(
+    backend: &B,
+    store: &Store,
+    audit: &Audit<'_>,
+    request: &ApplyRequest<'_>,
+    progress: &mut dyn FnMut(ApplyEvent),
+    summary: &mut ApplySummary,
+) -> Result<(), AuditFailure> {
     for (index, step) in request.plan.steps.iter().enumerate() {
-        audit.step(
-            index,
-            step,
-            AuditPhase::Planned,
-            &planned_detail(step),
-            None,
-        )?;
+        audit.step(index, step, AuditPhase::Planned, &planned_detail(step))?;
     }
     audit.plan_wide(
         AuditPhase::Confirmed,
@@ -236,22 +327,18 @@ pub async fn apply_plan<B: Backend>(
             }
         ),
     )?;
-    let mut summary = ApplySummary {
-        plan: request.plan_id,
-        outcomes: Vec::new(),
-    };
     let mut clients: HashMap<(String, String), B::Actions> = HashMap::new();
-    let mut stopped = false;
+    let mut stopped: Option<String> = None;
     for (index, step) in request.plan.steps.iter().enumerate() {
-        let outcome = if stopped {
-            audit.step(
-                index,
-                step,
-                AuditPhase::Skipped,
-                "not run: an earlier step failed and the plan stops on the first error",
-                None,
-            )?;
-            StepOutcome::NotRun
+        if stopped.is_none() {
+            stopped = request
+                .stop
+                .and_then(StopRequest::requested)
+                .map(|why| format!("not run: costscope was asked to stop ({why})"));
+        }
+        let outcome = if let Some(why) = &stopped {
+            audit.step(index, step, AuditPhase::Skipped, why)?;
+            StepOutcome::NotRun(why.clone())
         } else {
             let key = (step.account.clone(), step.region.clone());
             let actions = match clients.entry(key) {
@@ -262,14 +349,18 @@ pub async fn apply_plan<B: Backend>(
                     .map(|actions| &*slot.insert(actions)),
             };
             let outcome = match actions {
-                Ok(actions) => run_step(actions, &audit, index, step, progress).await?,
+                Ok(actions) => run_step(actions, store, audit, index, step, progress).await?,
                 Err(e) => {
                     let reason = format!("cannot act in this account and region: {e}");
-                    audit.step(index, step, AuditPhase::Failed, &reason, None)?;
+                    audit.step(index, step, AuditPhase::Failed, &reason)?;
                     StepOutcome::Failed(reason)
                 }
             };
-            stopped = request.stop_on_error && outcome.is_error();
+            if request.stop_on_error && outcome.is_error() {
+                stopped = Some(
+                    "not run: an earlier step failed and the plan stops on the first error".into(),
+                );
+            }
             outcome
         };
         progress(ApplyEvent::Finished {
@@ -278,7 +369,31 @@ pub async fn apply_plan<B: Backend>(
         });
         summary.outcomes.push(outcome);
     }
-    Ok(summary)
+    Ok(())
+}
+
+/// What the operator must know when the log stopped a plan: what each step did, and
+/// whether a call was in flight.
+fn audit_lost_message(plan: &Plan, summary: &ApplySummary, failure: AuditFailure) -> String {
+    let mut message = format!("{}. ", failure.error);
+    for (step, outcome) in plan.steps.iter().zip(&summary.outcomes) {
+        message.push_str(&format!("{} {}; ", step.resource, outcome.label()));
+    }
+    let in_flight = plan.steps.get(summary.outcomes.len());
+    match (in_flight, failure.called) {
+        (Some(step), Some(called)) => message.push_str(&format!(
+            "{}: the call WAS MADE ({called}) but its outcome is not in the audit log: check it in AWS; ",
+            step.resource
+        )),
+        (Some(step), None) => message.push_str(&format!(
+            "{}: nothing was sent for it; ",
+            step.resource
+        )),
+        (None, _) => {}
+    }
+    let not_run = plan.steps.len().saturating_sub(summary.outcomes.len() + 1);
+    message.push_str(&format!("{not_run} step(s) not run"));
+    message
 }
 
 fn planned_detail(step: &PlanStep) -> String {
@@ -299,11 +414,12 @@ fn planned_detail(step: &PlanStep) -> String {
 
 async fn run_step<A: Actions>(
     actions: &A,
+    store: &Store,
     audit: &Audit<'_>,
     index: usize,
     step: &PlanStep,
     progress: &mut dyn FnMut(ApplyEvent),
-) -> Result<StepOutcome, ApplyError> {
+) -> Result<StepOutcome, AuditFailure> {
     progress(ApplyEvent::Phase {
         index,
         phase: "re-reading",
@@ -312,13 +428,13 @@ async fn run_step<A: Actions>(
         Ok(observed) => observed,
         Err(e) => {
             let reason = format!("could not re-read the resource: {e}");
-            audit.step(index, step, AuditPhase::Failed, &reason, None)?;
+            audit.step(index, step, AuditPhase::Failed, &reason)?;
             return Ok(StepOutcome::Failed(reason));
         }
     };
     if let Err(why) = still_applies(step, &before) {
         let reason = format!("changed since the scan: {why}");
-        audit.step(index, step, AuditPhase::Skipped, &reason, None)?;
+        audit.step(index, step, AuditPhase::Skipped, &reason)?;
         return Ok(StepOutcome::Skipped(reason));
     }
     if step.change.has_dry_run() {
@@ -327,24 +443,25 @@ async fn run_step<A: Actions>(
             phase: "dry run",
         });
         match actions.dry_run(step).await {
-            Ok(DryRun::Permitted) => audit.step(
-                index,
-                step,
-                AuditPhase::DryRun,
-                "DryRunOperation: this identity is permitted (a dry run proves permission, not success)",
-                None,
-            )?,
+            Ok(DryRun::Permitted) => {
+                audit.step(
+                    index,
+                    step,
+                    AuditPhase::DryRun,
+                    "DryRunOperation: this identity is permitted (a dry run proves permission, not success)",
+                )?;
+            }
             Ok(DryRun::NotOffered) => {}
             Ok(DryRun::Unauthorized(message)) => {
                 let reason = format!(
                     "UnauthorizedOperation: this identity may not make this call ({message}); nothing was changed"
                 );
-                audit.step(index, step, AuditPhase::DryRun, &reason, None)?;
+                audit.step(index, step, AuditPhase::DryRun, &reason)?;
                 return Ok(StepOutcome::NotPermitted(reason));
             }
             Err(e) => {
                 let reason = format!("the dry run failed: {e}; nothing was changed");
-                audit.step(index, step, AuditPhase::Failed, &reason, None)?;
+                audit.step(index, step, AuditPhase::Failed, &reason)?;
                 return Ok(StepOutcome::Failed(reason));
             }
         }
@@ -353,133 +470,284 @@ async fn run_step<A: Actions>(
         index,
         phase: "applying",
     });
-    audit.step(
-        index,
-        step,
-        AuditPhase::Intent,
-        &step.api_calls().join("; "),
-        None,
-    )?;
-    match actions.apply(step, &before).await {
-        Ok(applied) => audit.step(
-            index,
-            step,
-            AuditPhase::Applied,
-            &applied.detail,
-            applied.request_id.as_deref(),
-        )?,
-        Err(ActionError::UnknownOutcome(message)) => {
-            // Never send it again: re-read, and count "already changed" as done.
-            let shown = actions
-                .observe(step)
-                .await
-                .ok()
-                .is_some_and(|after| shows_change(step, &before, &after).is_ok());
-            if !shown {
-                let reason = format!("outcome unknown ({message}) and the re-read does not show the change; not retried");
-                audit.step(index, step, AuditPhase::Failed, &reason, None)?;
-                return Ok(StepOutcome::Failed(reason));
-            }
-            audit.step(
-                index,
-                step,
-                AuditPhase::Applied,
-                &format!("outcome unknown ({message}), but the re-read shows the change"),
-                None,
-            )?;
+    let record = IntentRecord {
+        step: step.clone(),
+        before: before.clone(),
+    };
+    let intent = audit.intent(index, step, &record)?;
+    let token = step_token(audit.plan, index);
+    let called = match actions.apply(step, &before, &token).await {
+        Ok(applied) => {
+            let detail = applied.detail.clone();
+            audit
+                .outcome(
+                    index,
+                    step,
+                    intent,
+                    AuditPhase::Applied,
+                    &applied.detail,
+                    applied.request_id.as_deref(),
+                )
+                .map_err(|error| AuditFailure {
+                    error,
+                    called: Some(format!(
+                        "it answered success{}: {detail}",
+                        applied
+                            .request_id
+                            .as_deref()
+                            .map(|id| format!(", request {id}"))
+                            .unwrap_or_default()
+                    )),
+                })?;
+            None
         }
-        Err(e) => {
-            let reason = e.to_string();
-            audit.step(index, step, AuditPhase::Failed, &reason, None)?;
+        Err(CallError {
+            error: ActionError::UnknownOutcome(message),
+            request_id,
+        }) => Some((message, request_id)),
+        Err(CallError { error, request_id }) => {
+            let reason = error.to_string();
+            audit
+                .outcome(
+                    index,
+                    step,
+                    intent,
+                    AuditPhase::Failed,
+                    &reason,
+                    request_id.as_deref(),
+                )
+                .map_err(|error| AuditFailure {
+                    error,
+                    called: Some(format!("AWS refused it: {reason}")),
+                })?;
             return Ok(StepOutcome::Failed(reason));
         }
-    }
+    };
     progress(ApplyEvent::Phase {
         index,
         phase: "verifying",
     });
+    // Never sent again: the re-read decides, and "already changed" is success.
     let verdict = match actions.observe(step).await {
         Ok(after) => shows_change(step, &before, &after),
         Err(e) => Err(format!("could not re-read it: {e}")),
     };
-    match verdict {
-        Ok(()) => {
-            audit.step(
-                index,
-                step,
-                AuditPhase::Verified,
-                "re-read: the change is there",
-                None,
-            )?;
-            audit.store.mark_finding_applied(step.finding_id, &now())?;
+    let lost = |error| AuditFailure {
+        error,
+        called: Some("its result is not recorded".into()),
+    };
+    match (verdict, called) {
+        (Ok(()), unknown) => {
+            let detail = match unknown {
+                None => "re-read: the change is there".to_string(),
+                Some((message, _)) => {
+                    format!("outcome unknown ({message}), but the re-read shows the change")
+                }
+            };
+            audit
+                .outcome(index, step, intent, AuditPhase::Verified, &detail, None)
+                .map_err(lost)?;
+            store
+                .mark_finding_applied(step.finding_id, &now())
+                .map_err(lost)?;
             Ok(StepOutcome::Verified)
         }
-        Err(why) => {
-            audit.step(index, step, AuditPhase::Unverified, &why, None)?;
-            Ok(StepOutcome::Unverified(why))
+        (Err(why), unknown) => {
+            let (reason, request_id) = match unknown {
+                None => (why, None),
+                Some((message, request_id)) => (
+                    format!(
+                        "outcome unknown ({message}) and the re-read does not show the change ({why}); not sent again: re-verify with `costscope audit --reverify`"
+                    ),
+                    request_id,
+                ),
+            };
+            audit
+                .outcome(
+                    index,
+                    step,
+                    intent,
+                    AuditPhase::Unverified,
+                    &reason,
+                    request_id.as_deref(),
+                )
+                .map_err(lost)?;
+            Ok(StepOutcome::Unverified(reason))
         }
+    }
+}
+
+/// How a pending step ended when it was re-read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reverified {
+    /// The change is there: closed as verified.
+    Verified,
+    /// The resource is as it was before the call: closed as not applied.
+    NotApplied(String),
+    /// Neither can be told yet: still pending.
+    StillUnknown(String),
+}
+
+impl Reverified {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Reverified::Verified => "verified",
+            Reverified::NotApplied(_) => "not applied",
+            Reverified::StillUnknown(_) => "still unknown",
+        }
+    }
+}
+
+/// Re-reads every pending step (an intent nothing has closed) and closes it as verified
+/// or not applied, or records that it is still unknown. Nothing is sent but reads.
+pub async fn reverify<B: Backend>(
+    backend: &B,
+    store: &Store,
+    audit_log: &AuditLog,
+    access: Access,
+) -> Result<Vec<(AuditEntry, Reverified)>, ApplyError> {
+    write_access(access)?;
+    let identity = backend
+        .identity()
+        .await
+        .map_err(|e| ApplyError::Identity(e.to_string()))?;
+    let mut results = Vec::new();
+    for pending in audit_log.pending()? {
+        let intent = pending.intent;
+        let outcome = match &pending.record {
+            None => Reverified::StillUnknown(
+                "written by an older costscope without the step's record: check this resource in AWS by hand".into(),
+            ),
+            Some(record) => reread(backend, record).await,
+        };
+        let audit = Audit {
+            log: audit_log,
+            plan: intent.plan,
+            identity: &identity,
+            simulated: backend.simulated(),
+        };
+        let (phase, detail) = match &outcome {
+            Reverified::Verified => (
+                AuditPhase::Verified,
+                "re-verified: the change is there".to_string(),
+            ),
+            Reverified::NotApplied(why) => (
+                AuditPhase::NotApplied,
+                format!("re-verified: the change was not made ({why})"),
+            ),
+            Reverified::StillUnknown(why) => (
+                AuditPhase::Unverified,
+                format!("re-verified: still unknown ({why})"),
+            ),
+        };
+        if let Some(record) = &pending.record {
+            let index = intent.step.unwrap_or_default() as usize;
+            audit.outcome(index, &record.step, intent.id, phase, &detail, None)?;
+            if outcome == Reverified::Verified {
+                store.mark_finding_applied(record.step.finding_id, &now())?;
+            }
+        }
+        results.push((intent, outcome));
+    }
+    Ok(results)
+}
+
+async fn reread<B: Backend>(backend: &B, record: &IntentRecord) -> Reverified {
+    let step = &record.step;
+    let actions = match backend.actions_for(&step.account, &step.region).await {
+        Ok(actions) => actions,
+        Err(e) => return Reverified::StillUnknown(format!("cannot reach the account: {e}")),
+    };
+    match actions.observe(step).await {
+        Err(e) => Reverified::StillUnknown(format!("could not re-read it: {e}")),
+        Ok(after) => match shows_change(step, &record.before, &after) {
+            Ok(()) => Reverified::Verified,
+            Err(shown) => match shows_no_change(step, &after) {
+                Some(unchanged) => Reverified::NotApplied(unchanged),
+                None => Reverified::StillUnknown(shown),
+            },
+        },
     }
 }
 
 /// Writes the entries of one plan.
 struct Audit<'a> {
-    store: &'a Store,
+    log: &'a AuditLog,
     plan: i64,
     identity: &'a str,
     simulated: bool,
 }
 
 impl Audit<'_> {
+    fn entry(
+        &self,
+        index: Option<usize>,
+        step: Option<&PlanStep>,
+        phase: AuditPhase,
+    ) -> AuditEntry {
+        AuditEntry {
+            id: 0,
+            at: now(),
+            plan: self.plan,
+            step: index.map(|i| i as u32),
+            finding_id: step.map(|s| s.finding_id),
+            account: step.map(|s| s.account.clone()).unwrap_or_default(),
+            region: step.map(|s| s.region.clone()).unwrap_or_default(),
+            resource: step.map(|s| s.resource.clone()).unwrap_or_default(),
+            action: step.map_or_else(|| "plan".into(), |s| s.change.verb().to_string()),
+            phase,
+            identity: self.identity.to_string(),
+            detail: String::new(),
+            request_id: None,
+            undo: step.and_then(PlanStep::undo),
+            simulated: self.simulated,
+            intent_id: None,
+            reverify: false,
+        }
+    }
+
     fn step(
         &self,
         index: usize,
         step: &PlanStep,
         phase: AuditPhase,
         detail: &str,
-        request_id: Option<&str>,
-    ) -> Result<(), StoreError> {
-        self.store
-            .append_audit(&AuditEntry {
-                id: 0,
-                at: now(),
-                plan: self.plan,
-                step: Some(index as u32),
-                finding_id: Some(step.finding_id),
-                account: step.account.clone(),
-                region: step.region.clone(),
-                resource: step.resource.clone(),
-                action: step.change.verb().to_string(),
-                phase,
-                identity: self.identity.to_string(),
-                detail: detail.to_string(),
-                request_id: request_id.map(str::to_string),
-                undo: step.undo(),
-                simulated: self.simulated,
-                reverify: false,
-            })
-            .map(|_| ())
+    ) -> Result<i64, StoreError> {
+        let mut entry = self.entry(Some(index), Some(step), phase);
+        entry.detail = detail.to_string();
+        self.log.append(&entry, None)
     }
 
-    fn plan_wide(&self, phase: AuditPhase, detail: &str) -> Result<(), StoreError> {
-        self.store
-            .append_audit(&AuditEntry {
-                id: 0,
-                at: now(),
-                plan: self.plan,
-                step: None,
-                finding_id: None,
-                account: String::new(),
-                region: String::new(),
-                resource: String::new(),
-                action: "plan".into(),
-                phase,
-                identity: self.identity.to_string(),
-                detail: detail.to_string(),
-                request_id: None,
-                undo: None,
-                simulated: self.simulated,
-                reverify: false,
-            })
-            .map(|_| ())
+    fn intent(
+        &self,
+        index: usize,
+        step: &PlanStep,
+        record: &IntentRecord,
+    ) -> Result<i64, StoreError> {
+        let mut entry = self.entry(Some(index), Some(step), AuditPhase::Intent);
+        entry.detail = step.api_calls().join("; ");
+        self.log.append(&entry, Some(record))
+    }
+
+    fn outcome(
+        &self,
+        index: usize,
+        step: &PlanStep,
+        intent: i64,
+        phase: AuditPhase,
+        detail: &str,
+        request_id: Option<&str>,
+    ) -> Result<i64, StoreError> {
+        let mut entry = self.entry(Some(index), Some(step), phase);
+        entry.detail = detail.to_string();
+        entry.request_id = request_id.map(str::to_string);
+        entry.intent_id = Some(intent);
+        self.log.append(&entry, None)
+    }
+
+    fn plan_wide(&self, phase: AuditPhase, detail: &str) -> Result<i64, StoreError> {
+        let mut entry = self.entry(None, None, phase);
+        entry.detail = detail.to_string();
+        self.log.append(&entry, None)
     }
 }

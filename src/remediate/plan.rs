@@ -1,6 +1,7 @@
 //! Building a plan from findings in the cache: each finding with the resource as the
 //! last scan recorded it and its account's name.
 
+use crate::domain::findings::FindingStatus;
 use crate::domain::remediation::{build_plan, Plan, PlanInput, PlanOptions, Refusal};
 use crate::store::{FindingFilter, Store, StoreResult};
 
@@ -51,4 +52,54 @@ pub fn plan_findings(store: &Store, ids: &[i64], options: &PlanOptions) -> Store
         reason: "there is no such finding in the cache".into(),
     }));
     Ok(plan)
+}
+
+/// A saved plan checked against the cache now: each step runs only if its finding is
+/// still open and still about the same resource; the others are left out with why.
+pub fn recheck(store: &Store, plan: Plan) -> StoreResult<Plan> {
+    let findings: std::collections::HashMap<i64, _> = store
+        .findings(&FindingFilter {
+            all: true,
+            ..FindingFilter::default()
+        })?
+        .into_iter()
+        .map(|t| (t.id, t))
+        .collect();
+    let mut checked = Plan {
+        steps: Vec::new(),
+        refused: plan.refused,
+    };
+    for step in plan.steps {
+        let why = match findings.get(&step.finding_id) {
+            None => Some("the finding is no longer in the cache".to_string()),
+            Some(t) if t.status != FindingStatus::Open => {
+                Some(format!("the finding is {} now", t.status.name()))
+            }
+            Some(t)
+                if (
+                    t.finding.rule,
+                    t.finding.account.as_str(),
+                    t.finding.region.as_str(),
+                    t.finding.resource.as_str(),
+                ) != (
+                    step.rule,
+                    step.account.as_str(),
+                    step.region.as_str(),
+                    step.resource.as_str(),
+                ) =>
+            {
+                Some("the finding now describes another resource".to_string())
+            }
+            Some(_) => None,
+        };
+        match why {
+            Some(reason) => checked.refused.push(Refusal {
+                finding_id: step.finding_id,
+                resource: step.resource,
+                reason: format!("saved plan: {reason}"),
+            }),
+            None => checked.steps.push(step),
+        }
+    }
+    Ok(checked)
 }

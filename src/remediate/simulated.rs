@@ -2,14 +2,18 @@
 //! inventory instead of AWS. Nothing leaves the machine; every audit entry says
 //! "simulated".
 
-use super::{ActionError, Actions, Applied, Backend, DryRun};
+use super::{ActionError, Actions, Applied, Backend, CallError, DryRun};
 use crate::domain::findings::Rule;
 use crate::domain::inventory::{Bucket, Database, ElasticIp, Instance, Snapshot, Volume};
-use crate::domain::remediation::{simulated_after, Observed, PlanStep, LIFECYCLE_RULE_ID};
+use crate::domain::remediation::{simulated_after, Observed, PlanStep, LIFECYCLE_RULE_PREFIX};
 use crate::store::Store;
 use std::future::{ready, Future};
 
 pub const SIMULATED_IDENTITY: &str = "arn:aws:iam::000000000000:user/demo (simulated)";
+
+/// Test hook: each simulated change takes this many milliseconds, so that tests can
+/// interrupt a plan while a change is in flight. Unset, changes are instant.
+pub const CALL_DELAY_ENV: &str = "COSTSCOPE_SIMULATED_CALL_DELAY_MS";
 
 pub struct Simulated<'a> {
     pub store: &'a Store,
@@ -80,19 +84,15 @@ impl SimulatedActions<'_> {
                 images_complete: true,
             },
             Rule::S3Tiering => {
-                // The demo keeps a count of rules; costscope's own is the last one once
-                // a transition exists.
                 let bucket: Bucket = decode(&data)?;
-                let mut rule_ids: Vec<String> = (1..=bucket.lifecycle_rules)
-                    .map(|i| format!("existing-rule-{i}"))
-                    .collect();
-                if bucket.has_transition {
-                    rule_ids.pop();
-                    rule_ids.push(LIFECYCLE_RULE_ID.to_string());
-                }
+                let others_transition = bucket.has_transition
+                    && !bucket
+                        .rules
+                        .iter()
+                        .any(|r| r.id.starts_with(LIFECYCLE_RULE_PREFIX));
                 Observed::Bucket {
-                    rule_ids,
-                    has_transition: bucket.has_transition,
+                    rules: bucket.rules,
+                    has_transition: others_transition,
                 }
             }
             Rule::IdleRds => Observed::Database(decode::<Database>(&data)?),
@@ -109,18 +109,17 @@ impl SimulatedActions<'_> {
             Observed::Snapshot { snapshot, .. } => Some(encode(snapshot)?),
             Observed::Address(address) => Some(encode(address)?),
             Observed::Database(database) => Some(encode(database)?),
-            Observed::Bucket {
-                rule_ids,
-                has_transition,
-            } => {
+            Observed::Bucket { rules, .. } => {
                 let current = self
                     .store
                     .resource_data(&step.account, kind, &step.resource)
                     .map_err(failed)?
                     .ok_or_else(|| failed("the bucket is gone"))?;
                 let mut bucket: Bucket = decode(&current)?;
-                bucket.lifecycle_rules = rule_ids.len();
-                bucket.has_transition = *has_transition;
+                bucket.lifecycle_rules = rules.len();
+                // costscope's own rule transitions objects.
+                bucket.has_transition = true;
+                bucket.rules = rules.clone();
                 Some(encode(&bucket)?)
             }
         };
@@ -139,15 +138,23 @@ impl Actions for SimulatedActions<'_> {
         ready(Ok(DryRun::Permitted))
     }
 
-    fn apply(
+    async fn apply(
         &self,
         step: &PlanStep,
         before: &Observed,
-    ) -> impl Future<Output = Result<Applied, ActionError>> {
+        _token: &str,
+    ) -> Result<Applied, CallError> {
+        let delay = std::env::var(CALL_DELAY_ENV)
+            .ok()
+            .and_then(|ms| ms.parse::<u64>().ok());
+        if let Some(ms) = delay {
+            tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+        }
         let after = simulated_after(step, before);
-        ready(self.write(step, &after).map(|()| Applied {
+        self.write(step, &after)?;
+        Ok(Applied {
             request_id: Some(format!("simulated-{}", step.resource)),
             detail: format!("simulated: {}", step.api_calls().join("; ")),
-        }))
+        })
     }
 }

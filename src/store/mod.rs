@@ -9,6 +9,7 @@ mod schema;
 mod write;
 
 pub use api_calls::{ApiCall, ApiUse};
+pub use audit::AuditLog;
 pub use error::{StoreError, StoreResult};
 pub use findings::{FindingFilter, ScanUnit, UnitChanges, UnitStatus, ACCOUNT_UNIT, S3_UNIT};
 pub use query::{CacheSummary, MonthInfo, Scope};
@@ -44,18 +45,12 @@ impl Store {
     /// Opens the cache at `path`, creating it (0600, in a 0700 directory) if missing.
     /// A file that is not a costscope cache is reported, never overwritten.
     pub fn open(path: &Path) -> StoreResult<Store> {
-        check_existing_file(path)?;
-        create_private_file(path)?;
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn =
-            Connection::open_with_flags(path, flags).map_err(|e| error::classify(path, e))?;
-        let mut store = Store {
+        let mut conn = open_connection(path)?;
+        migrate(&mut conn, path, schema::APPLICATION_ID, schema::MIGRATIONS)?;
+        Ok(Store {
             conn,
             path: path.to_path_buf(),
-        };
-        store.configure()?;
-        store.migrate()?;
-        Ok(store)
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -64,77 +59,6 @@ impl Store {
 
     fn sql_err(&self, err: rusqlite::Error) -> StoreError {
         error::classify(&self.path, err)
-    }
-
-    fn configure(&self) -> StoreResult<()> {
-        self.conn
-            .busy_timeout(std::time::Duration::from_secs(5))
-            .map_err(|e| self.sql_err(e))?;
-        // A 32 MiB page cache holds every rollup table of a 500-account org, so browsing
-        // does not re-read pages; the daily table is touched only by narrow ranges.
-        self.conn
-            .execute_batch(
-                "PRAGMA foreign_keys = ON;
-                 PRAGMA synchronous = NORMAL;
-                 PRAGMA temp_store = MEMORY;
-                 PRAGMA page_size = 16384;
-                 PRAGMA cache_size = -32768;",
-            )
-            .map_err(|e| self.sql_err(e))?;
-        let mode: String = self
-            .conn
-            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
-            .map_err(|e| self.sql_err(e))?;
-        if !mode.eq_ignore_ascii_case("wal") {
-            tracing::warn!(mode, "the cache could not switch to WAL mode");
-        }
-        Ok(())
-    }
-
-    fn pragma_i64(&self, name: &str) -> StoreResult<i64> {
-        self.conn
-            .query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))
-            .map_err(|e| self.sql_err(e))
-    }
-
-    fn migrate(&mut self) -> StoreResult<()> {
-        let app_id = self.pragma_i64("application_id")?;
-        let version = self.pragma_i64("user_version")?;
-        let tables: i64 = self
-            .conn
-            .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
-            .map_err(|e| self.sql_err(e))?;
-        let is_new = app_id == 0 && version == 0 && tables == 0;
-        if !is_new && app_id != schema::APPLICATION_ID {
-            return Err(StoreError::ForeignDatabase {
-                path: self.path.clone(),
-            });
-        }
-        let latest = schema::latest_version();
-        if version > latest {
-            return Err(StoreError::NewerSchema {
-                path: self.path.clone(),
-                found: version,
-                supported: latest,
-            });
-        }
-        for (index, sql) in schema::MIGRATIONS.iter().enumerate().skip(version as usize) {
-            let tx = self
-                .conn
-                .transaction()
-                .map_err(|e| error::classify(&self.path, e))?;
-            tx.execute_batch(sql)
-                .and_then(|_| {
-                    tx.execute_batch(&format!(
-                        "PRAGMA application_id = {}; PRAGMA user_version = {};",
-                        schema::APPLICATION_ID,
-                        index + 1
-                    ))
-                })
-                .and_then(|_| tx.commit())
-                .map_err(|e| error::classify(&self.path, e))?;
-        }
-        Ok(())
     }
 
     /// Runs SQLite's full integrity check: "ok" or the problems it found.
@@ -175,6 +99,93 @@ impl Store {
             .map(|_| ())
             .map_err(|e| self.sql_err(e))
     }
+}
+
+/// Opens (creating owner-only if missing) an SQLite file of costscope's, with WAL, a
+/// busy timeout and foreign keys on. Files that are not SQLite are refused untouched.
+pub(crate) fn open_connection(path: &Path) -> StoreResult<Connection> {
+    check_existing_file(path)?;
+    create_private_file(path)?;
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).map_err(|e| error::classify(path, e))?;
+    let sql_err = |e| error::classify(path, e);
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(sql_err)?;
+    // A 32 MiB page cache holds every rollup table of a 500-account org, so browsing
+    // does not re-read pages; the daily table is touched only by narrow ranges.
+    conn.execute_batch(
+        "PRAGMA foreign_keys = ON;
+         PRAGMA synchronous = NORMAL;
+         PRAGMA temp_store = MEMORY;
+         PRAGMA page_size = 16384;
+         PRAGMA cache_size = -32768;",
+    )
+    .map_err(sql_err)?;
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+        .map_err(sql_err)?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        tracing::warn!(mode, "{} could not switch to WAL mode", path.display());
+    }
+    Ok(conn)
+}
+
+fn pragma_i64(conn: &Connection, path: &Path, name: &str) -> StoreResult<i64> {
+    conn.query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))
+        .map_err(|e| error::classify(path, e))
+}
+
+/// Brings the file to the latest of `migrations`, one transaction per step, keyed on
+/// `user_version`; a file of another application or a newer schema is refused.
+pub(crate) fn migrate(
+    conn: &mut Connection,
+    path: &Path,
+    application_id: i64,
+    migrations: &[&str],
+) -> StoreResult<()> {
+    let app_id = pragma_i64(conn, path, "application_id")?;
+    let version = pragma_i64(conn, path, "user_version")?;
+    let tables: i64 = conn
+        .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+        .map_err(|e| error::classify(path, e))?;
+    let is_new = app_id == 0 && version == 0 && tables == 0;
+    if !is_new && app_id != application_id {
+        return Err(StoreError::ForeignDatabase {
+            path: path.to_path_buf(),
+        });
+    }
+    let latest = migrations.len() as i64;
+    if version > latest {
+        return Err(StoreError::NewerSchema {
+            path: path.to_path_buf(),
+            found: version,
+            supported: latest,
+        });
+    }
+    if version == latest {
+        return Ok(());
+    }
+    // Each step under the write lock, re-reading the version inside it: two processes
+    // opening a new file at once must not both run the same migration.
+    loop {
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| error::classify(path, e))?;
+        let version = pragma_i64(&tx, path, "user_version")?;
+        let Some(sql) = migrations.get(version as usize) else {
+            break;
+        };
+        tx.execute_batch(sql)
+            .and_then(|_| {
+                tx.execute_batch(&format!(
+                    "PRAGMA application_id = {application_id}; PRAGMA user_version = {};",
+                    version + 1
+                ))
+            })
+            .and_then(|_| tx.commit())
+            .map_err(|e| error::classify(path, e))?;
+    }
+    Ok(())
 }
 
 /// Refuses files that are not SQLite before SQLite (or we) write anything to them.

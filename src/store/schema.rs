@@ -212,7 +212,3 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE findings ADD COLUMN applied_at TEXT;
     ",
 ];
-
-pub fn latest_version() -> i64 {
-    MIGRATIONS.len() as i64
-}

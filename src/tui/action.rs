@@ -81,6 +81,8 @@ pub enum Action {
     ApplyIdentity(Result<String, String>),
     ApplyProgress(ApplyEvent),
     ApplyFinished(Result<ApplySummary, String>),
+    /// SIGTERM or SIGHUP: quit, letting a running plan finish its step in flight.
+    QuitNow,
     Failed(String),
 }
 
@@ -169,5 +171,7 @@ pub enum Effect {
         plan: Box<Plan>,
         identity: String,
     },
+    /// Stop the running plan after its step in flight (its outcome is written first).
+    StopApply,
     Quit,
 }

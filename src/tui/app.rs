@@ -62,6 +62,8 @@ pub struct App {
     themes_dir: Option<PathBuf>,
     syncer: Option<Box<dyn SyncLauncher>>,
     applier: Option<ApplyLauncher>,
+    /// Stops the running plan after its step in flight.
+    apply_stop: Option<std::sync::Arc<crate::remediate::StopRequest>>,
     sender: UnboundedSender<Message>,
     inbox: UnboundedReceiver<Message>,
 }
@@ -76,20 +78,13 @@ impl App {
             themes_dir,
             syncer: None,
             applier: None,
+            apply_stop: None,
             sender,
             inbox,
         };
         app.reload()?;
-        let unfinished = app.store.unfinished_intents()?;
-        if !unfinished.is_empty() {
-            let resources: Vec<&str> = unfinished.iter().map(|e| e.resource.as_str()).collect();
-            app.state.message = Some((
-                Severity::Warning,
-                format!(
-                    "RE-VERIFY: costscope stopped during a change to {}; check in AWS (L: audit log)",
-                    resources.join(", ")
-                ),
-            ));
+        if let Some(warning) = crate::audit_report::pending_warning(&app.store)? {
+            app.state.message = Some((Severity::Warning, format!("{warning} (L: audit log)")));
         }
         Ok(app)
     }
@@ -241,6 +236,9 @@ impl App {
                 Effect::ApplyPlan { plan, identity } => {
                     match &self.applier {
                         Some(launcher) => {
+                            let stop =
+                                std::sync::Arc::new(crate::remediate::StopRequest::default());
+                            self.apply_stop = Some(stop.clone());
                             launcher.spawn(
                                 Reporter(self.sender.clone()),
                                 move |l, reporter| async move {
@@ -249,6 +247,7 @@ impl App {
                                         plan: *plan,
                                         identity,
                                         stop_on_error: l.stop_on_error,
+                                        stop,
                                     };
                                     let mut progress =
                                         |event| reporter.send(Action::ApplyProgress(event));
@@ -265,6 +264,12 @@ impl App {
                             &mut self.state,
                             Action::ApplyFinished(Err("applying is not available here".into())),
                         )),
+                    }
+                    Ok(())
+                }
+                Effect::StopApply => {
+                    if let Some(stop) = &self.apply_stop {
+                        stop.request("the operator quit");
                     }
                     Ok(())
                 }
@@ -330,26 +335,36 @@ impl App {
         });
         runtime.block_on(async {
             // A closed terminal (SIGHUP) or a kill (SIGTERM) ends the loop like `q`, so the
-            // caller restores the terminal.
+            // caller restores the terminal; a plan that is running first finishes the
+            // step in flight and writes its outcome.
             let mut hangup = signal(SignalKind::hangup())?;
             let mut terminate = signal(SignalKind::terminate())?;
+            let mut signalled = false;
             loop {
                 let event = tokio::select! {
                     event = self.inbox.recv() => match event {
-                        Some(event) => event,
+                        Some(event) => Some(event),
                         None => break,
                     },
-                    _ = hangup.recv() => break,
-                    _ = terminate.recv() => break,
+                    _ = hangup.recv() => None,
+                    _ = terminate.recv() => None,
                 };
-                let mut dirty = self.handle_message(event);
+                let mut dirty = match event {
+                    Some(event) => self.handle_message(event),
+                    None => {
+                        signalled = true;
+                        self.dispatch(Action::QuitNow);
+                        true
+                    }
+                };
                 while let Ok(more) = self.inbox.try_recv() {
                     dirty |= self.handle_message(more);
                 }
-                if self.state.should_quit {
+                if self.state.should_quit && !self.state.apply_running() {
                     break;
                 }
-                if dirty {
+                // After SIGHUP the terminal is gone: nothing more is drawn.
+                if dirty && !signalled {
                     self.render_to(terminal)?;
                 }
             }

@@ -21,6 +21,8 @@ pub struct ApplyStatus {
     pub policy: ConfirmPolicy,
     /// The plan running or last run, step by step.
     pub run: Option<ApplyRun>,
+    /// `q` was pressed once while a plan runs: the next one stops it.
+    pub quit_asked: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -293,8 +295,38 @@ pub fn on_finished(state: &mut State, result: Result<ApplySummary, String>) -> V
     if let Some(run) = &mut state.apply.run {
         run.finished = Some(line.clone());
     }
+    state.apply.quit_asked = false;
     state.message = Some((severity, format!("{line} · L: audit log")));
     vec![Effect::ReloadData]
+}
+
+/// Quitting. With no plan running it quits at once. While one runs, the first `q` asks
+/// and the second (or a signal: `now`) stops the plan after the step in flight; the app
+/// quits once that step's outcome is written.
+pub fn quit(state: &mut State, now: bool) -> Vec<Effect> {
+    let Some(run) = state.apply.run.as_ref().filter(|r| r.is_running()) else {
+        state.should_quit = true;
+        return vec![Effect::Quit];
+    };
+    if !now && !state.apply.quit_asked {
+        state.apply.quit_asked = true;
+        state.message = Some((
+            Severity::Warning,
+            format!(
+                "a plan is applying ({}/{} done): q again stops it after the step in flight, then quits",
+                run.done(),
+                run.steps.len()
+            ),
+        ));
+        return vec![];
+    }
+    state.should_quit = true;
+    state.message = Some((
+        Severity::Warning,
+        "stopping: the step in flight finishes and its outcome is written, then costscope quits"
+            .into(),
+    ));
+    vec![Effect::StopApply]
 }
 
 /// Keys while the progress overlay is open: Esc or Enter closes it (the plan goes on).

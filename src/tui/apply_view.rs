@@ -186,7 +186,7 @@ pub fn render_progress(frame: &mut Frame, area: Rect, state: &State) {
         let outcome = run.outcomes.get(i).and_then(Option::as_ref);
         let color = match outcome {
             Some(StepOutcome::Verified) => theme.accent,
-            Some(StepOutcome::Skipped(_) | StepOutcome::NotRun | StepOutcome::Unverified(_)) => {
+            Some(StepOutcome::Skipped(_) | StepOutcome::NotRun(_) | StepOutcome::Unverified(_)) => {
                 theme.warning
             }
             Some(_) => theme.error,

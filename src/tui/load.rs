@@ -19,7 +19,9 @@ pub fn load(store: &Store, state: &State) -> StoreResult<ViewData> {
             state.show_all_findings || matches!(view.kind, ViewKind::Finding(_)),
         )
         .map(|d| ViewData::Findings(Box::new(d))),
-        ViewKind::Audit => store.audit_entries(None).map(ViewData::Audit),
+        ViewKind::Audit => crate::store::AuditLog::open_for(store)
+            .and_then(|log| log.entries(None))
+            .map(ViewData::Audit),
         ViewKind::Overview => load_overview(store, state).map(ViewData::Overview),
         ViewKind::Series { account, service } => {
             load_series(store, state, account, service).map(ViewData::Table)

@@ -233,6 +233,14 @@ impl State {
         }
     }
 
+    /// Whether a plan is being applied right now.
+    pub fn apply_running(&self) -> bool {
+        self.apply
+            .run
+            .as_ref()
+            .is_some_and(super::apply::ApplyRun::is_running)
+    }
+
     pub fn top(&self) -> &ViewState {
         // The stack is never empty (pop keeps the last view), so this cannot fail.
         &self.stack[self.stack.len() - 1]

@@ -36,6 +36,13 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::ApplyIdentity(identity) => return apply::on_identity(state, identity),
         Action::ApplyProgress(event) => return apply::on_progress(state, event),
         Action::ApplyFinished(result) => return apply::on_finished(state, result),
+        Action::QuitNow => return apply::quit(state, true),
+        Action::Quit
+            if state.apply_running()
+                && matches!(state.mode, Mode::Normal | Mode::ApplyProgress) =>
+        {
+            return apply::quit(state, false)
+        }
         _ => {}
     }
     match state.mode.clone() {
@@ -321,10 +328,7 @@ fn run_command(state: &mut State, line: &str) -> Vec<Effect> {
     };
     match (verb.to_ascii_lowercase().as_str(), arg.is_empty()) {
         ("", _) => vec![],
-        ("q" | "q!" | "quit" | "exit", _) => {
-            state.should_quit = true;
-            vec![Effect::Quit]
-        }
+        ("q" | "q!" | "quit" | "exit", _) => apply::quit(state, false),
         ("help" | "h", _) => {
             state.mode = Mode::Help { scroll: 0 };
             vec![]

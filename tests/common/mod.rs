@@ -36,9 +36,13 @@ pub fn demo_cache(binary: &str) -> PathBuf {
     static PATH: OnceLock<PathBuf> = OnceLock::new();
     PATH.get_or_init(|| {
         let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{binary}-demo.sqlite"));
-        // A fresh file every run: the target directory may outlive a schema change.
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        // A fresh file every run (and a fresh audit log beside it): the target
+        // directory may outlive a schema change.
+        let audit = costscope::store::AuditLog::path_for(&path);
+        for file in [&path, &audit] {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
+            }
         }
         demo::prepare_cache(&path, params(demo::DEFAULT_ACCOUNTS), |_, _| {}).unwrap();
         path
