@@ -455,3 +455,225 @@ fn apply_prints_the_plan_needs_yes_refuses_in_read_only_and_is_audited() {
     let again = fails(dir.path(), &["apply", &id, "--yes", "--cache", cache]);
     assert!(again.contains("every finding was left out"), "{again}");
 }
+
+/// The ids of the open findings of `rule` in the demo cache.
+fn finding_ids(home: &std::path::Path, cache: &std::path::Path, rule: &str) -> Vec<String> {
+    succeeds(
+        home,
+        cache,
+        &["findings", "--format", "csv", "--rule", rule],
+    )
+    .lines()
+    .skip(1)
+    .filter_map(|l| l.split(',').next().map(str::to_string))
+    .collect()
+}
+
+#[test]
+fn apply_asks_the_command_line_for_the_same_typed_confirmation_as_the_tui() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache_path = demo_cache(dir.path());
+    let cache = cache_path.to_str().unwrap();
+    let snapshot = finding_ids(dir.path(), &cache_path, "old-snapshot").remove(0);
+
+    // A delete with --yes alone is refused, with the exact text to type; nothing runs.
+    let refused = fails(dir.path(), &["apply", &snapshot, "--yes", "--cache", cache]);
+    assert!(
+        refused.contains("needs typed confirmation") && refused.contains("--confirm \"1\""),
+        "{refused}"
+    );
+    let wrong = fails(
+        dir.path(),
+        &[
+            "apply",
+            &snapshot,
+            "--yes",
+            "--confirm",
+            "2",
+            "--cache",
+            cache,
+        ],
+    );
+    assert!(wrong.contains("--confirm \"1\""), "{wrong}");
+    assert!(succeeds(dir.path(), &cache_path, &["audit"]).contains("the audit log is empty"));
+
+    // Without --yes the hint says what to add.
+    let out = costscope(dir.path())
+        .args(["apply", &snapshot, "--cache", cache])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("add --yes --confirm \"1\""), "{stderr}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("confirm by typing \"1\""));
+
+    // With the text the plan asks for, it runs.
+    let out = costscope(dir.path())
+        .args([
+            "apply",
+            &snapshot,
+            "--yes",
+            "--confirm",
+            "1",
+            "--cache",
+            cache,
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("1 verified"), "{stderr}");
+
+    // Protected accounts need the account's name, as in the TUI.
+    let volume = finding_ids(dir.path(), &cache_path, "gp2-volume").remove(0);
+    let plan = succeeds(dir.path(), &cache_path, &["apply", &volume]);
+    let account = plan
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("account"))
+        .unwrap()
+        .trim()
+        .to_string();
+    let (name, id) = account.rsplit_once(" (").unwrap();
+    let config_dir = dir.path().join("config/costscope");
+    std::fs::create_dir_all(&config_dir).unwrap();
+    std::fs::write(
+        config_dir.join("config.toml"),
+        format!(
+            "[apply]\nprotected_accounts = [\"{}\"]\n",
+            id.trim_end_matches(')')
+        ),
+    )
+    .unwrap();
+    let refused = fails(dir.path(), &["apply", &volume, "--yes", "--cache", cache]);
+    assert!(
+        refused.contains(&format!("--confirm {name:?}")) && refused.contains("protected"),
+        "{refused}"
+    );
+}
+
+#[test]
+fn a_saved_plan_runs_only_unedited_and_only_for_findings_still_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache_path = demo_cache(dir.path());
+    let cache = cache_path.to_str().unwrap();
+    let ids = finding_ids(dir.path(), &cache_path, "gp2-volume");
+    let saved = dir.path().join("plan.json");
+    let saved_arg = saved.to_str().unwrap();
+    succeeds(
+        dir.path(),
+        &cache_path,
+        &["apply", &ids[0], &ids[1], "--save-plan", saved_arg],
+    );
+
+    // Edited after it was shown: refused, nothing applied.
+    let text = std::fs::read_to_string(&saved).unwrap();
+    // More throughput than was shown: 125 becomes 1125.
+    let edited = text.replacen("\"throughput_mibps\": ", "\"throughput_mibps\": 1", 1);
+    assert_ne!(edited, text, "the plan has a throughput to edit");
+    let tampered = dir.path().join("tampered.json");
+    std::fs::write(&tampered, &edited).unwrap();
+    let refused = fails(
+        dir.path(),
+        &[
+            "apply",
+            "--plan",
+            tampered.to_str().unwrap(),
+            "--yes",
+            "--cache",
+            cache,
+        ],
+    );
+    assert!(refused.contains("changed after it was saved"), "{refused}");
+    assert!(succeeds(dir.path(), &cache_path, &["audit"]).contains("the audit log is empty"));
+
+    // One of its findings is applied meanwhile: the saved plan leaves that step out.
+    let out = costscope(dir.path())
+        .args(["apply", &ids[0], "--yes", "--cache", cache])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let out = costscope(dir.path())
+        .args(["apply", "--plan", saved_arg, "--yes", "--cache", cache])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stdout.contains(&format!("left out: finding {}", ids[0]))
+            && stdout.contains("saved plan: the finding is applied now"),
+        "{stdout}"
+    );
+    assert!(stderr.contains("1 verified"), "{stderr}");
+}
+
+#[test]
+fn a_terminate_signal_during_apply_finishes_the_step_in_flight_and_runs_no_more() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let cache_path = demo_cache(dir.path());
+    let cache = cache_path.to_str().unwrap();
+    let ids = finding_ids(dir.path(), &cache_path, "gp2-volume");
+    let mut child = costscope(dir.path())
+        .args([
+            "apply", &ids[0], &ids[1], &ids[2], "--yes", "--cache", cache,
+        ])
+        .env(costscope::remediate::simulated::CALL_DELAY_ENV, "1500")
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    // The first change is in flight: send SIGTERM now.
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let in_flight = line.contains("[1/3]") && line.contains("applying");
+        seen.push(line);
+        if in_flight {
+            break;
+        }
+    }
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    seen.extend(lines.map(Result::unwrap));
+    let status = child.wait().unwrap();
+    let stderr = seen.join("\n");
+    assert_eq!(status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("SIGTERM: stopping after the step in flight"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("1 verified") && stderr.contains("2 not run"),
+        "{stderr}"
+    );
+
+    let audit: serde_json::Value = serde_json::from_str(&succeeds(
+        dir.path(),
+        &cache_path,
+        &["audit", "--format", "json"],
+    ))
+    .unwrap();
+    let entries = audit.as_array().unwrap();
+    let phases_of = |step: u64| -> Vec<&str> {
+        entries
+            .iter()
+            .filter(|e| e["step"].as_u64() == Some(step))
+            .map(|e| e["phase"].as_str().unwrap())
+            .collect()
+    };
+    assert_eq!(
+        phases_of(0),
+        ["planned", "dry-run", "intent", "applied", "verified"],
+        "the step in flight finished and wrote its outcome"
+    );
+    for step in [1, 2] {
+        assert_eq!(phases_of(step), ["planned", "skipped"], "step {step}");
+    }
+    assert!(entries.iter().all(|e| !e["reverify"].as_bool().unwrap()));
+    let nothing = succeeds(dir.path(), &cache_path, &["audit", "--reverify"]);
+    assert!(nothing.contains("nothing to re-verify"), "{nothing}");
+}
