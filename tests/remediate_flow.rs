@@ -403,3 +403,42 @@ fn the_rows_a_cache_kept_itself_move_to_the_ledger_once_with_outcomes_paired() {
         3
     );
 }
+
+#[test]
+fn quitting_while_a_plan_runs_asks_then_stops_after_the_step_in_flight() {
+    use costscope::tui::apply::ApplyRun;
+    let (_dir, _path, mut app) = own_demo(Access::ReadWrite);
+    let running = ApplyRun {
+        steps: vec![("i-1".into(), "stop instance".into()); 3],
+        phases: vec!["applying".into(), "waiting".into(), "waiting".into()],
+        outcomes: vec![None; 3],
+        finished: None,
+    };
+    app.state.apply.run = Some(running.clone());
+
+    // The first q only asks.
+    let effects = update(&mut app.state, Action::Quit);
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(!app.state.should_quit);
+    let (_, message) = app.state.message.clone().unwrap();
+    assert!(message.contains("q again stops it"), "{message}");
+    // The second one stops the plan after its step in flight, and then quits.
+    let effects = update(&mut app.state, Action::Quit);
+    assert_eq!(effects, [Effect::StopApply]);
+    assert!(app.state.should_quit);
+    assert!(
+        app.state.apply_running(),
+        "the step in flight is not abandoned"
+    );
+
+    // A signal does the same at once; with nothing running, q quits at once.
+    app.state.should_quit = false;
+    app.state.apply.quit_asked = false;
+    assert_eq!(update(&mut app.state, Action::QuitNow), [Effect::StopApply]);
+    app.state.apply.run = Some(ApplyRun {
+        finished: Some("done".into()),
+        ..running
+    });
+    app.state.should_quit = false;
+    assert_eq!(update(&mut app.state, Action::Quit), [Effect::Quit]);
+}
