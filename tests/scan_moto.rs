@@ -16,7 +16,7 @@ use costscope::config::prices::built_in_prices;
 use costscope::config::ScanSettings;
 use costscope::domain::findings::{FindingStatus, Rule, TrackedFinding};
 use costscope::domain::Money;
-use costscope::store::{FindingFilter, Store};
+use costscope::store::{FindingFilter, Store, UnitStatus};
 use costscope::sync::scan::{run_scan, ScanOptions, ScanReport};
 use costscope::sync::SyncEvent;
 
@@ -243,5 +243,70 @@ fn scan_finds_each_rule_both_ways_across_assumed_accounts_and_reports_a_missing_
         let first_idle = of(&all, Rule::IdleEc2, &built.idle_instance).unwrap();
         assert_eq!(first_idle.first_seen, idle.first_seen);
         assert_eq!(store.integrity_check().unwrap(), ["ok"]);
+    });
+}
+
+#[test]
+fn a_denied_account_listing_makes_the_scan_partial_never_an_empty_success() {
+    use aws_sdk_organizations::operation::describe_organization::DescribeOrganizationOutput;
+    use aws_sdk_organizations::operation::list_roots::ListRootsError;
+    let Some(url) = moto_url() else { return };
+    let _turn = MOTO.lock().unwrap_or_else(|e| e.into_inner());
+    common::runtime().block_on(async {
+        let (config, _orgs) = fresh_organization(&url).await;
+        // The organization exists, but this identity may not list its accounts.
+        let describe =
+            mock!(aws_sdk_organizations::Client::describe_organization).then_output(|| {
+                DescribeOrganizationOutput::builder()
+                    .organization(
+                        aws_sdk_organizations::types::Organization::builder()
+                            .id("o-denied1234")
+                            .master_account_id(MANAGEMENT)
+                            .build(),
+                    )
+                    .build()
+            });
+        let denied = mock!(aws_sdk_organizations::Client::list_roots).then_error(|| {
+            ListRootsError::generic(
+                aws_sdk_organizations::error::ErrorMetadata::builder()
+                    .code("AccessDeniedException")
+                    .message("not authorized to perform organizations:ListRoots")
+                    .build(),
+            )
+        });
+        let clients = CostClients {
+            sts: aws_sdk_sts::Client::new(&config),
+            organizations: mock_client!(
+                aws_sdk_organizations,
+                RuleMode::MatchAny,
+                [&describe, &denied]
+            ),
+            cost_explorer: aws_sdk_costexplorer::Client::new(&config),
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("cache.sqlite")).unwrap();
+        let mut events = Vec::new();
+        let report = scan(&mut store, &clients, &config, &mut events).await;
+
+        assert_eq!(report.accounts, 1, "the signed-in account is still scanned");
+        let (account, unit, reason) = report
+            .not_scanned
+            .iter()
+            .find(|(_, unit, _)| unit == costscope::store::ORG_UNIT)
+            .expect("the scan says it is partial");
+        assert_eq!(account, MANAGEMENT);
+        assert_eq!(unit, "org");
+        assert!(
+            reason.contains("cannot list the organization's accounts")
+                && reason.contains("only 1 account(s)"),
+            "{reason}"
+        );
+        let units = store.scan_units().unwrap();
+        assert!(
+            units
+                .iter()
+                .any(|u| u.unit == "org" && u.status == UnitStatus::NotScanned),
+            "coverage shows it: {units:?}"
+        );
     });
 }

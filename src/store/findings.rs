@@ -12,6 +12,9 @@ use rusqlite::{params, OptionalExtension};
 pub const S3_UNIT: &str = "s3";
 /// The unit name used when a whole account could not be reached.
 pub const ACCOUNT_UNIT: &str = "*";
+/// The unit name (on the signed-in account) recording that the organization's accounts
+/// could not be listed: the scan covered only the accounts already known.
+pub const ORG_UNIT: &str = "org";
 
 /// How one unit of the last scan went.
 #[derive(Debug, Clone, PartialEq, Eq)]

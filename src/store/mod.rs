@@ -11,7 +11,9 @@ mod write;
 pub use api_calls::{ApiCall, ApiUse};
 pub use audit::AuditLog;
 pub use error::{StoreError, StoreResult};
-pub use findings::{FindingFilter, ScanUnit, UnitChanges, UnitStatus, ACCOUNT_UNIT, S3_UNIT};
+pub use findings::{
+    FindingFilter, ScanUnit, UnitChanges, UnitStatus, ACCOUNT_UNIT, ORG_UNIT, S3_UNIT,
+};
 pub use query::{CacheSummary, MonthInfo, Scope};
 pub use write::{CostRecord, MonthStatus};
 

@@ -322,13 +322,15 @@ fn finish(store: &Store, options: &SyncOptions, report: &SyncReport) -> Result<(
 
 /// The organization's accounts and OUs, or the signed-in account alone when the
 /// organization cannot be listed (or the scope is one account).
+/// Reads the organization's accounts into the cache. `Ok(Some(reason))` when they could
+/// not be listed (the cache keeps the accounts it knew): unknown, not "no accounts".
 pub(crate) async fn load_organization(
     store: &mut Store,
     clients: &CostClients,
     identified: &Identified,
     now: &str,
     progress: &mut dyn Progress,
-) -> Result<(), SyncError> {
+) -> Result<Option<String>, SyncError> {
     let account = &identified.identity.account_id;
     if identified.scope.covers_whole_organization() {
         let fetched = fetch_organization(&clients.organizations).await;
@@ -351,13 +353,15 @@ pub(crate) async fn load_organization(
                     units: org.units.len(),
                 });
                 store.replace_org(&org)?;
-                return Ok(());
+                return Ok(None);
             }
             Err(e @ AwsError::AccessDenied { .. }) => {
                 progress.event(&SyncEvent::Advice(format!(
                     "cannot list the organization's accounts ({e}); accounts show by id"
                 )));
-                return Ok(());
+                return Ok(Some(format!(
+                    "cannot list the organization's accounts: {e}"
+                )));
             }
             Err(e) => return Err(e.into()),
         }
@@ -372,7 +376,7 @@ pub(crate) async fn load_organization(
         accounts: 1,
         units: 0,
     });
-    Ok(())
+    Ok(None)
 }
 
 fn single_account(id: &str) -> Organization {

@@ -14,7 +14,7 @@ use crate::domain::inventory::{stored_buckets, Bucket, RegionInventory};
 use crate::domain::prices::PriceTable;
 use crate::domain::rules::{evaluate_buckets, evaluate_region, RuleContext, Thresholds};
 use crate::domain::{AccountStatus, Money};
-use crate::store::{ApiCall, Store, UnitChanges, UnitStatus, ACCOUNT_UNIT, S3_UNIT};
+use crate::store::{ApiCall, Store, UnitChanges, UnitStatus, ACCOUNT_UNIT, ORG_UNIT, S3_UNIT};
 use chrono::{DateTime, Utc};
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -70,20 +70,49 @@ pub async fn run_scan(
     identified.record_calls(store)?;
     let stamp = options.stamp();
     progress.event(&SyncEvent::Scope(identified.scope.clone()));
-    load_organization(store, clients, identified, &stamp, progress).await?;
+    let unlisted = load_organization(store, clients, identified, &stamp, progress).await?;
     let (org, _) = store.organization()?;
     let wanted = &options.settings.accounts;
-    let accounts: Vec<String> = org
+    let signed_in = &identified.identity.account_id;
+    let mut accounts: Vec<String> = org
         .accounts
         .iter()
         .filter(|a| a.status == AccountStatus::Active)
         .map(|a| a.id.clone())
         .filter(|id| wanted.is_empty() || wanted.contains(id))
         .collect();
-    let mut report = ScanReport {
-        accounts: accounts.len(),
-        ..ScanReport::default()
-    };
+    let mut report = ScanReport::default();
+    if unlisted.is_none() {
+        // Listed: an earlier "could not list" no longer stands.
+        store.write_scanned_unit(signed_in, ORG_UNIT, &[], &[], &stamp)?;
+    }
+    if let Some(reason) = unlisted {
+        // Unknown accounts are not "no accounts": scan what is known (the signed-in
+        // account at least) and say the scan is partial.
+        if !accounts.contains(signed_in) && (wanted.is_empty() || wanted.contains(signed_in)) {
+            accounts.push(signed_in.clone());
+        }
+        let reason = format!(
+            "{reason}; only {} account(s) known from the cache were scanned",
+            accounts.len()
+        );
+        store.record_unscanned_unit(
+            signed_in,
+            ORG_UNIT,
+            UnitStatus::NotScanned,
+            &reason,
+            &stamp,
+        )?;
+        progress.event(&SyncEvent::UnitNotScanned {
+            account: signed_in.clone(),
+            unit: ORG_UNIT.to_string(),
+            reason: reason.clone(),
+        });
+        report
+            .not_scanned
+            .push((signed_in.clone(), ORG_UNIT.to_string(), reason));
+    }
+    report.accounts = accounts.len();
     progress.event(&SyncEvent::ScanPlanned {
         accounts: accounts.len(),
         concurrency: options.settings.concurrency,
