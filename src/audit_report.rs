@@ -3,7 +3,7 @@
 
 use crate::domain::audit::AuditEntry;
 use crate::domain::remediation::{Confirmation, Plan, PlanStep};
-use crate::report::{Format, ReportError};
+use crate::report::{DataSource, Format, ReportError};
 use crate::store::{AuditLog, Store, StoreResult};
 
 /// The warning the TUI and `costscope apply` give while steps of earlier plans are still
@@ -97,7 +97,8 @@ pub fn plan_text(plan: &Plan, identity: Option<&str>, simulated: bool) -> String
     out
 }
 
-const COLUMNS: [&str; 13] = [
+const COLUMNS: [&str; 14] = [
+    "source",
     "id",
     "at",
     "plan",
@@ -113,7 +114,16 @@ const COLUMNS: [&str; 13] = [
     "detail",
 ];
 
-fn row(e: &AuditEntry) -> [String; 13] {
+/// An entry's source: simulated entries are demo data, whatever cache they are in.
+fn entry_source(e: &AuditEntry) -> DataSource {
+    if e.simulated {
+        DataSource::Demo
+    } else {
+        DataSource::Aws
+    }
+}
+
+fn row(e: &AuditEntry) -> [String; 14] {
     let phase = if e.reverify {
         format!("{} (RE-VERIFY: outcome not confirmed)", e.phase.name())
     } else {
@@ -129,6 +139,7 @@ fn row(e: &AuditEntry) -> [String; 13] {
         (None, false) => e.detail.clone(),
     };
     [
+        entry_source(e).name().to_string(),
         e.id.to_string(),
         e.at.clone(),
         e.plan.to_string(),
@@ -145,12 +156,29 @@ fn row(e: &AuditEntry) -> [String; 13] {
     ]
 }
 
-pub fn render_audit(entries: &[AuditEntry], format: Format) -> Result<String, ReportError> {
+pub fn render_audit(
+    entries: &[AuditEntry],
+    format: Format,
+    source: DataSource,
+) -> Result<String, ReportError> {
     let write_err = |e: String| ReportError::Write(e);
     match format {
-        Format::Json => serde_json::to_string_pretty(entries)
-            .map(|s| s + "\n")
-            .map_err(|e| write_err(e.to_string())),
+        Format::Json => {
+            let labelled: Vec<serde_json::Value> = entries
+                .iter()
+                .map(|e| {
+                    let mut value = serde_json::to_value(e)?;
+                    if let Some(fields) = value.as_object_mut() {
+                        fields.insert("source".into(), entry_source(e).name().into());
+                    }
+                    Ok(value)
+                })
+                .collect::<Result<_, serde_json::Error>>()
+                .map_err(|e| write_err(e.to_string()))?;
+            serde_json::to_string_pretty(&labelled)
+                .map(|s| s + "\n")
+                .map_err(|e| write_err(e.to_string()))
+        }
         Format::Csv => {
             let mut out = csv::Writer::from_writer(Vec::new());
             out.write_record(COLUMNS)
@@ -163,35 +191,34 @@ pub fn render_audit(entries: &[AuditEntry], format: Format) -> Result<String, Re
             String::from_utf8(bytes).map_err(|e| write_err(e.to_string()))
         }
         Format::Table => {
+            let mut out = source.banner().to_string();
             if entries.is_empty() {
-                return Ok(
-                    "the audit log is empty: nothing has been applied from this cache\n".into(),
-                );
+                out.push_str("the audit log is empty: nothing has been applied from this cache\n");
+                return Ok(out);
             }
-            let mut out = String::new();
             for e in entries {
                 let r = row(e);
                 // at, plan.step, phase, action, account/region/resource, request id, detail
                 out.push_str(&format!(
                     "{} #{}{} {:<11} {:<28} {} {} {}{}\n    {}\n",
-                    r[1],
                     r[2],
-                    if r[3].is_empty() {
+                    r[3],
+                    if r[4].is_empty() {
                         String::new()
                     } else {
-                        format!(".{}", r[3])
+                        format!(".{}", r[4])
                     },
+                    r[10],
                     r[9],
-                    r[8],
-                    r[5],
                     r[6],
                     r[7],
-                    if r[11].is_empty() {
+                    r[8],
+                    if r[12].is_empty() {
                         String::new()
                     } else {
-                        format!(" request {}", r[11])
+                        format!(" request {}", r[12])
                     },
-                    r[12]
+                    r[13]
                 ));
             }
             let reverify = entries.iter().filter(|e| e.reverify).count();

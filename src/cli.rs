@@ -481,7 +481,12 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
             let units = store.scan_units()?;
             print!(
                 "{}",
-                crate::findings_report::render_findings(&findings, &units, format)?
+                crate::findings_report::render_findings(
+                    &findings,
+                    &units,
+                    format,
+                    report::DataSource::of(&store)?
+                )?
             );
             Ok(())
         }
@@ -611,13 +616,26 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
             }
             let store = Store::open(&path)?;
             let entries = crate::store::AuditLog::open_for(&store)?.entries(plan)?;
-            print!("{}", crate::audit_report::render_audit(&entries, format)?);
+            print!(
+                "{}",
+                crate::audit_report::render_audit(
+                    &entries,
+                    format,
+                    report::DataSource::of(&store)?
+                )?
+            );
             Ok(())
         }
         Some(Command::Check) => {
             let path = real_cache_path(&cli.cache, cli.org.as_deref(), paths.as_ref())?;
             let store = Store::open(&path)?;
-            let problems = store.integrity_check()?;
+            let mut problems = store.integrity_check()?;
+            if demo::is_incomplete(&store)? {
+                problems.retain(|p| p != "ok");
+                problems.push(
+                    "the demo data is incomplete: its generation was interrupted; run `costscope demo` again to regenerate it".into(),
+                );
+            }
             if problems == ["ok"] {
                 println!("{}: ok", path.display());
                 Ok(())

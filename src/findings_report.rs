@@ -3,7 +3,7 @@
 
 use crate::domain::findings::{Rule, TrackedFinding};
 use crate::domain::Money;
-use crate::report::{Format, ReportError};
+use crate::report::{DataSource, Format, ReportError};
 use crate::store::{ScanUnit, UnitStatus};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -39,6 +39,7 @@ pub fn totals_by<K: Ord>(
 
 #[derive(Serialize)]
 struct JsonReport<'a> {
+    source: DataSource,
     currency: &'static str,
     findings: Vec<JsonFinding<'a>>,
     totals_by_rule: BTreeMap<&'static str, Total>,
@@ -71,10 +72,12 @@ pub fn render_findings(
     findings: &[TrackedFinding],
     units: &[ScanUnit],
     format: Format,
+    source: DataSource,
 ) -> Result<String, ReportError> {
     match format {
         Format::Json => {
             let report = JsonReport {
+                source,
                 currency: "USD",
                 findings: findings
                     .iter()
@@ -100,15 +103,16 @@ pub fn render_findings(
                 .map(|s| s + "\n")
                 .map_err(|e| ReportError::Write(e.to_string()))
         }
-        Format::Csv => render_csv(findings),
-        Format::Table => Ok(render_table(findings, units)),
+        Format::Csv => render_csv(findings, source),
+        Format::Table => Ok(source.banner().to_string() + &render_table(findings, units)),
     }
 }
 
-fn render_csv(findings: &[TrackedFinding]) -> Result<String, ReportError> {
+fn render_csv(findings: &[TrackedFinding], source: DataSource) -> Result<String, ReportError> {
     let err = |e: csv::Error| ReportError::Write(e.to_string());
     let mut out = csv::Writer::from_writer(Vec::new());
     out.write_record([
+        "source",
         "id",
         "rule",
         "account",
@@ -133,6 +137,7 @@ fn render_csv(findings: &[TrackedFinding]) -> Result<String, ReportError> {
             (Some(_), false) => "estimate",
         };
         out.write_record([
+            source.name(),
             t.id.to_string().as_str(),
             f.rule.name(),
             &f.account,

@@ -168,10 +168,13 @@ fn costs_csv_has_a_header_and_one_row_per_service_with_exact_amounts() {
         &["--month", "2026-10", "--by", "service", "--format", "csv"],
     );
     let mut lines = csv.lines();
-    assert_eq!(lines.next(), Some("service,amount_usd"));
+    assert_eq!(lines.next(), Some("source,service,amount_usd"));
     let rows: Vec<(String, String)> = lines
         .map(|l| {
             let (name, amount) = l.rsplit_once(',').unwrap();
+            let name = name
+                .strip_prefix("demo,")
+                .expect("every row says it is demo data");
             (name.trim_matches('"').to_string(), amount.to_string())
         })
         .collect();
@@ -227,7 +230,11 @@ fn costs_json_total_reconciles_with_the_raw_rows() {
 
     let table = costs(dir.path(), &cache, &["--month", "2026-09"]);
     assert!(
-        table.starts_with("Sep 2026 unblended cost by account (final;"),
+        table
+            .lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("Sep 2026 unblended cost by account (final;"),
         "{table}"
     );
     assert!(table.lines().last().unwrap().starts_with("Total"));
@@ -316,18 +323,18 @@ fn findings_print_as_table_json_and_csv_and_dismiss_sticks() {
     assert!(lines
         .next()
         .unwrap()
-        .starts_with("id,rule,account,region,resource"));
+        .starts_with("source,id,rule,account,region,resource"));
     let row = lines.next().expect("an address finding");
     assert!(
         row.contains(",unassociated-eip,") && row.contains(",3.65,43.80,"),
         "{row}"
     );
-    let id = row.split(',').next().unwrap();
+    let id = row.split(',').nth(1).unwrap();
 
     run(&["dismiss", id, "--reason", "reserved for the DR cut-over"]);
     let after = run(&["findings", "--format", "csv", "--rule", "unassociated-eip"]);
     assert!(
-        !after.lines().any(|l| l.starts_with(&format!("{id},"))),
+        !after.lines().any(|l| l.starts_with(&format!("demo,{id},"))),
         "dismissed ones are hidden"
     );
     let all = run(&[
@@ -340,7 +347,7 @@ fn findings_print_as_table_json_and_csv_and_dismiss_sticks() {
     ]);
     assert!(all
         .lines()
-        .any(|l| l.starts_with(&format!("{id},")) && l.contains(",dismissed,")));
+        .any(|l| l.starts_with(&format!("demo,{id},")) && l.contains(",dismissed,")));
 
     let err = fails(
         dir.path(),
@@ -369,7 +376,7 @@ fn apply_prints_the_plan_needs_yes_refuses_in_read_only_and_is_audited() {
         .nth(1)
         .unwrap()
         .split(',')
-        .next()
+        .nth(1)
         .unwrap()
         .to_string();
 
@@ -448,7 +455,7 @@ fn apply_prints_the_plan_needs_yes_refuses_in_read_only_and_is_audited() {
     assert!(
         status
             .lines()
-            .any(|l| l.starts_with(&format!("{id},")) && l.contains(",applied,")),
+            .any(|l| l.starts_with(&format!("demo,{id},")) && l.contains(",applied,")),
         "{status}"
     );
     // Applying it again: the finding is no longer open, so nothing is planned.
@@ -465,7 +472,7 @@ fn finding_ids(home: &std::path::Path, cache: &std::path::Path, rule: &str) -> V
     )
     .lines()
     .skip(1)
-    .filter_map(|l| l.split(',').next().map(str::to_string))
+    .filter_map(|l| l.split(',').nth(1).map(str::to_string))
     .collect()
 }
 
@@ -676,4 +683,72 @@ fn a_terminate_signal_during_apply_finishes_the_step_in_flight_and_runs_no_more(
     assert!(entries.iter().all(|e| !e["reverify"].as_bool().unwrap()));
     let nothing = succeeds(dir.path(), &cache_path, &["audit", "--reverify"]);
     assert!(nothing.contains("nothing to re-verify"), "{nothing}");
+}
+
+#[test]
+fn demo_data_is_labelled_in_every_output_it_leaves_by() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache_path = demo_cache(dir.path());
+    let run = |args: &[&str]| succeeds(dir.path(), &cache_path, args);
+    let costs = |format: &str| run(&["costs", "--month", "2026-10", "--format", format]);
+    assert!(
+        costs("table").starts_with("DEMO DATA"),
+        "{}",
+        costs("table")
+    );
+    let json: serde_json::Value = serde_json::from_str(&costs("json")).unwrap();
+    assert_eq!(json["source"], "demo");
+    let csv = costs("csv");
+    assert!(csv.starts_with("source,account_id,"), "{csv}");
+    assert!(csv.lines().skip(1).all(|l| l.starts_with("demo,")), "{csv}");
+
+    assert!(run(&["findings"]).starts_with("DEMO DATA"));
+    let json: serde_json::Value =
+        serde_json::from_str(&run(&["findings", "--format", "json"])).unwrap();
+    assert_eq!(json["source"], "demo");
+    let csv = run(&["findings", "--format", "csv"]);
+    assert!(csv.lines().skip(1).all(|l| l.starts_with("demo,")), "{csv}");
+
+    // The audit log of a simulated apply, in every format.
+    let id = finding_ids(dir.path(), &cache_path, "gp2-volume").remove(0);
+    run(&["apply", &id, "--yes"]);
+    assert!(run(&["audit"]).starts_with("DEMO DATA"));
+    let json: serde_json::Value =
+        serde_json::from_str(&run(&["audit", "--format", "json"])).unwrap();
+    assert!(json
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["source"] == "demo"));
+    let csv = run(&["audit", "--format", "csv"]);
+    assert!(csv.starts_with("source,id,"), "{csv}");
+    assert!(csv.lines().skip(1).all(|l| l.starts_with("demo,")), "{csv}");
+}
+
+#[test]
+fn a_demo_generation_killed_half_way_is_reported_as_incomplete() {
+    use costscope::store::Store;
+    let dir = tempfile::tempdir().unwrap();
+    let cache = demo_cache(dir.path());
+    // What a killed generation leaves: labelled demo, never marked complete.
+    Store::open(&cache)
+        .unwrap()
+        .set_meta("demo_params", "incomplete")
+        .unwrap();
+    let out = costscope(dir.path())
+        .args(["check", "--cache"])
+        .arg(&cache)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("demo data is incomplete"), "{err}");
+    // And the next `costscope demo` regenerates it.
+    demo_cache(dir.path());
+    let out = costscope(dir.path())
+        .args(["check", "--cache"])
+        .arg(&cache)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
 }

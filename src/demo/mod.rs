@@ -177,6 +177,10 @@ impl DemoOrganization {
         progress: impl FnMut(usize, usize),
     ) -> StoreResult<GenerateStats> {
         let started = Instant::now();
+        // Labelled before the first data row, and marked incomplete until the last: a
+        // generation killed half-way leaves data that says it is synthetic and unfinished.
+        store.set_meta("kind", "demo")?;
+        store.set_meta("demo_params", INCOMPLETE)?;
         store.clear_costs()?;
         store.replace_org(&self.org)?;
         let account_keys = self
@@ -209,7 +213,6 @@ impl DemoOrganization {
             self.params.seed,
             self.params.today,
         )?;
-        store.set_meta("kind", "demo")?;
         store.set_meta("demo_params", &self.params.fingerprint())?;
         Ok(GenerateStats {
             rows,
@@ -401,6 +404,17 @@ fn spikes(plans: &[AccountPlan], params: &DemoParams) -> Vec<(usize, usize, Naiv
 
 /// Opens (or creates) the demo cache at `path` and fills it, unless it already holds
 /// exactly these parameters. Refuses to touch a cache that holds real data.
+/// The demo marker while a generation is under way (or was killed before the end).
+const INCOMPLETE: &str = "incomplete";
+
+/// Whether `store` is a demo cache whose generation did not finish.
+pub fn is_incomplete(store: &Store) -> StoreResult<bool> {
+    Ok(store.kind()? == Some(CacheKind::Demo)
+        && store
+            .meta("demo_params")?
+            .is_none_or(|params| params == INCOMPLETE))
+}
+
 pub fn prepare_cache(
     path: &std::path::Path,
     params: DemoParams,
