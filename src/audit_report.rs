@@ -78,9 +78,10 @@ pub fn plan_text(plan: &Plan, identity: Option<&str>, simulated: bool) -> String
         out.push_str(&format!("applies as: {identity}\n"));
     }
     out.push_str(&format!(
-        "plan: {} step(s), {} left out\n",
+        "plan: {} step(s), {} left out; estimated saving {}\n",
         plan.steps.len(),
-        plan.refused.len()
+        plan.refused.len(),
+        plan.saving_label()
     ));
     for (i, step) in plan.steps.iter().enumerate() {
         out.push_str(&format!("\n{}. finding {}\n", i + 1, step.finding_id));

@@ -1,40 +1,42 @@
 //! `costscope findings`: the cached findings as a table, JSON or CSV, with totals by
 //! rule and by account, and the accounts and regions the last scan could not reach.
 
-use crate::domain::findings::{Rule, TrackedFinding};
+use crate::domain::findings::{totals_by, Rule, SavingsTotal, TrackedFinding};
 use crate::domain::Money;
 use crate::report::{DataSource, Format, ReportError};
 use crate::store::{ScanUnit, UnitStatus};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// Open findings' monthly savings by a key; unknown savings counted apart.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Total {
+/// A total as JSON carries it: firm and up-to savings apart, exact, and the count of
+/// findings whose saving is unknown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct JsonTotal {
     pub findings: u64,
-    #[serde(serialize_with = "plain")]
-    pub monthly: Money,
+    pub monthly: String,
+    pub up_to_monthly: String,
     pub unknown: u64,
 }
 
-fn plain<S: serde::Serializer>(m: &Money, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&m.format_plain())
-}
-
-pub fn totals_by<K: Ord>(
-    findings: &[TrackedFinding],
-    key: impl Fn(&TrackedFinding) -> K,
-) -> BTreeMap<K, Total> {
-    let mut out: BTreeMap<K, Total> = BTreeMap::new();
-    for f in findings {
-        let t = out.entry(key(f)).or_default();
-        t.findings += 1;
-        match f.finding.saving.amount() {
-            Some(m) => t.monthly += m,
-            None => t.unknown += 1,
+impl From<&SavingsTotal> for JsonTotal {
+    fn from(t: &SavingsTotal) -> JsonTotal {
+        JsonTotal {
+            findings: t.findings,
+            monthly: t.monthly.format_plain(),
+            up_to_monthly: t.up_to_monthly.format_plain(),
+            unknown: t.unknown,
         }
     }
-    out
+}
+
+fn json_totals<K: Ord>(
+    findings: &[TrackedFinding],
+    key: impl Fn(&TrackedFinding) -> K,
+) -> Result<BTreeMap<K, JsonTotal>, ReportError> {
+    Ok(totals_by(findings, key)?
+        .into_iter()
+        .map(|(k, t)| (k, JsonTotal::from(&t)))
+        .collect())
 }
 
 #[derive(Serialize)]
@@ -42,8 +44,9 @@ struct JsonReport<'a> {
     source: DataSource,
     currency: &'static str,
     findings: Vec<JsonFinding<'a>>,
-    totals_by_rule: BTreeMap<&'static str, Total>,
-    totals_by_account: BTreeMap<String, Total>,
+    total: JsonTotal,
+    totals_by_rule: BTreeMap<&'static str, JsonTotal>,
+    totals_by_account: BTreeMap<String, JsonTotal>,
     not_scanned: Vec<JsonUnit<'a>>,
 }
 
@@ -87,8 +90,11 @@ pub fn render_findings(
                         yearly_saving_usd: f.finding.saving.yearly().map(Money::format_plain),
                     })
                     .collect(),
-                totals_by_rule: totals_by(findings, |f| f.finding.rule.name()),
-                totals_by_account: totals_by(findings, |f| f.finding.account.clone()),
+                total: JsonTotal::from(&SavingsTotal::of(
+                    findings.iter().map(|f| &f.finding.saving),
+                )?),
+                totals_by_rule: json_totals(findings, |f| f.finding.rule.name())?,
+                totals_by_account: json_totals(findings, |f| f.finding.account.clone())?,
                 not_scanned: problems(units)
                     .map(|u| JsonUnit {
                         account: &u.account,
@@ -104,7 +110,7 @@ pub fn render_findings(
                 .map_err(|e| ReportError::Write(e.to_string()))
         }
         Format::Csv => render_csv(findings, source),
-        Format::Table => Ok(source.banner().to_string() + &render_table(findings, units)),
+        Format::Table => Ok(source.banner().to_string() + &render_table(findings, units)?),
     }
 }
 
@@ -167,7 +173,7 @@ fn render_csv(findings: &[TrackedFinding], source: DataSource) -> Result<String,
     String::from_utf8(bytes).map_err(|e| ReportError::Write(e.to_string()))
 }
 
-fn render_table(findings: &[TrackedFinding], units: &[ScanUnit]) -> String {
+fn render_table(findings: &[TrackedFinding], units: &[ScanUnit]) -> Result<String, ReportError> {
     let mut out = String::new();
     if findings.is_empty() {
         out.push_str("no open findings (`costscope scan` looks for them; `--all` also lists dismissed and closed ones)\n");
@@ -201,19 +207,19 @@ fn render_table(findings: &[TrackedFinding], units: &[ScanUnit]) -> String {
             ));
         }
         out.push_str("\nby rule:\n");
-        for (rule, t) in totals_by(findings, |f| f.finding.rule) {
+        for (rule, t) in totals_by(findings, |f| f.finding.rule)? {
             out.push_str(&total_line(Rule::title(rule), &t));
         }
         out.push_str("by account:\n");
-        for (account, t) in totals_by(findings, |f| f.finding.account.clone()) {
+        for (account, t) in totals_by(findings, |f| f.finding.account.clone())? {
             out.push_str(&total_line(&account, &t));
         }
-        let all: Total = totals_by(findings, |_| ()).remove(&()).unwrap_or_default();
+        let all = SavingsTotal::of(findings.iter().map(|f| &f.finding.saving))?;
         out.push_str(&total_line("Total", &all));
         out.push_str(&format!(
-            "{:<32} {:>14}/year\n",
+            "  {:<30} {}\n",
             "",
-            all.monthly.scale(12, 1).format_exact()
+            all.label("year", 12, Money::format_exact)
         ));
     }
     let bad: Vec<&ScanUnit> = problems(units).collect();
@@ -234,18 +240,14 @@ fn render_table(findings: &[TrackedFinding], units: &[ScanUnit]) -> String {
             ));
         }
     }
-    out
+    Ok(out)
 }
 
-fn total_line(label: &str, t: &Total) -> String {
+fn total_line(label: &str, t: &SavingsTotal) -> String {
     format!(
-        "  {:<30} {:>14}/month  {} finding(s){}\n",
+        "  {:<30} {} finding(s): {}\n",
         label,
-        t.monthly.format_exact(),
         t.findings,
-        match t.unknown {
-            0 => String::new(),
-            n => format!(", {n} with saving unknown"),
-        }
+        t.label("month", 1, Money::format_exact)
     )
 }

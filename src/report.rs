@@ -64,6 +64,8 @@ pub enum ReportError {
     },
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Overflow(#[from] crate::domain::money::MoneyOverflow),
     #[error("cannot write the report: {0}")]
     Write(String),
 }
@@ -184,7 +186,7 @@ pub fn month_report(
         is_final: info.is_final,
         fetched_at: info.fetched_at.clone(),
         currency: "USD",
-        total: rows.iter().map(|r| r.amount).sum(),
+        total: Money::try_sum(rows.iter().map(|r| r.amount))?,
         rows,
     })
 }

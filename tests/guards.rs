@@ -643,3 +643,48 @@ fn the_confirmation_asks_more_for_deletes_big_plans_and_protected_accounts() {
     assert_eq!(text, "2");
     assert!(why.contains("several protected"), "{why}");
 }
+
+#[test]
+fn plan_totals_keep_firm_up_to_and_unknown_savings_apart_and_never_wrap() {
+    let with_saving = |saving: Saving| PlanStep {
+        saving,
+        ..step(Rule::IdleEc2, stop_change())
+    };
+    let firm = |dollars: &str| Saving::Monthly {
+        amount: dollars.parse().unwrap(),
+        basis: "price table".into(),
+    };
+    let plan = Plan {
+        steps: vec![
+            with_saving(firm("400.00")),
+            with_saving(firm("12.00")),
+            with_saving(Saving::UpTo {
+                amount: "80.00".parse().unwrap(),
+                basis: "snapshots are incremental".into(),
+            }),
+            with_saving(Saving::Unknown {
+                reason: "no price".into(),
+            }),
+            with_saving(Saving::Unknown {
+                reason: "no price".into(),
+            }),
+        ],
+        refused: vec![],
+    };
+    assert_eq!(
+        plan.saving_label(),
+        "$412.00/mo + up to $80.00/mo; 2 with unknown saving"
+    );
+    let huge = Plan {
+        steps: vec![
+            with_saving(firm("9000000000")),
+            with_saving(firm("9000000000")),
+        ],
+        refused: vec![],
+    };
+    assert!(
+        huge.saving_label().contains("too large"),
+        "{}",
+        huge.saving_label()
+    );
+}

@@ -1,5 +1,6 @@
 //! Findings: what a rule found, what to do about it, what it saves and why.
 
+use super::money::MoneyOverflow;
 use super::Money;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -148,6 +149,78 @@ impl Saving {
     pub fn yearly(&self) -> Option<Money> {
         self.amount().map(|m| m.scale(12, 1))
     }
+}
+
+/// Savings added up without mixing what is known apart: firm estimates, upper bounds
+/// ("up to": snapshots, tiering) and findings whose saving is unknown. Checked: a sum
+/// that does not fit is an error.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SavingsTotal {
+    pub findings: u64,
+    /// The sum of the firm monthly savings.
+    pub monthly: Money,
+    /// The sum of the upper bounds.
+    pub up_to_monthly: Money,
+    /// Findings whose saving is unknown (counted, never added as zero).
+    pub unknown: u64,
+}
+
+impl SavingsTotal {
+    pub fn add(&mut self, saving: &Saving) -> Result<(), MoneyOverflow> {
+        self.findings += 1;
+        match saving {
+            Saving::Monthly { amount, .. } => self.monthly = self.monthly.checked_add(*amount)?,
+            Saving::UpTo { amount, .. } => {
+                self.up_to_monthly = self.up_to_monthly.checked_add(*amount)?
+            }
+            Saving::Unknown { .. } => self.unknown += 1,
+        }
+        Ok(())
+    }
+
+    pub fn of<'a>(savings: impl IntoIterator<Item = &'a Saving>) -> Result<Self, MoneyOverflow> {
+        let mut total = SavingsTotal::default();
+        for saving in savings {
+            total.add(saving)?;
+        }
+        Ok(total)
+    }
+
+    /// Firm and up-to together: the most these findings could save a month.
+    pub fn at_most(&self) -> Result<Money, MoneyOverflow> {
+        self.monthly.checked_add(self.up_to_monthly)
+    }
+
+    /// "$412.00/mo + up to $80.00/mo; 2 with unknown saving". `scale` 12 gives a year.
+    pub fn label(&self, per: &str, scale: i64, format: fn(Money) -> String) -> String {
+        let mut parts = vec![format!("{}/{per}", format(self.monthly.scale(scale, 1)))];
+        if self.up_to_monthly != Money::ZERO {
+            parts[0].push_str(&format!(
+                " + up to {}/{per}",
+                format(self.up_to_monthly.scale(scale, 1))
+            ));
+        }
+        if self.unknown > 0 {
+            parts.push(format!("{} with unknown saving", self.unknown));
+        }
+        parts.join("; ")
+    }
+
+    pub fn per_month_label(&self) -> String {
+        self.label("mo", 1, Money::format_exact)
+    }
+}
+
+/// Open findings' savings by a key (rule, account, ...).
+pub fn totals_by<K: Ord>(
+    findings: &[TrackedFinding],
+    key: impl Fn(&TrackedFinding) -> K,
+) -> Result<std::collections::BTreeMap<K, SavingsTotal>, MoneyOverflow> {
+    let mut out: std::collections::BTreeMap<K, SavingsTotal> = Default::default();
+    for f in findings {
+        out.entry(key(f)).or_default().add(&f.finding.saving)?;
+    }
+    Ok(out)
 }
 
 /// One finding as a rule produces it.

@@ -17,6 +17,11 @@ pub struct Money(i64);
 #[error("not a decimal amount: {0:?}")]
 pub struct ParseMoneyError(pub String);
 
+/// A sum past what costscope can hold exactly (about $9.2 billion).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the amounts are too large to add exactly (more than $9.2 billion)")]
+pub struct MoneyOverflow;
+
 impl Money {
     pub const ZERO: Money = Money(0);
 
@@ -30,6 +35,18 @@ impl Money {
 
     pub const fn nanos(self) -> i64 {
         self.0
+    }
+
+    /// Exact addition, or an error: what every total that leaves the program uses.
+    pub fn checked_add(self, rhs: Money) -> Result<Money, MoneyOverflow> {
+        self.0.checked_add(rhs.0).map(Money).ok_or(MoneyOverflow)
+    }
+
+    /// The exact sum, or an error if it does not fit.
+    pub fn try_sum(amounts: impl IntoIterator<Item = Money>) -> Result<Money, MoneyOverflow> {
+        amounts
+            .into_iter()
+            .try_fold(Money::ZERO, |total, m| total.checked_add(m))
     }
 
     /// Rounded to whole cents, half away from zero (the way bills are printed).
@@ -183,30 +200,32 @@ impl fmt::Display for Money {
     }
 }
 
+// The operators saturate rather than wrap: they serve what the TUI draws. Totals that
+// leave the program (reports, JSON, CSV, plans) use `checked_add` / `try_sum`.
 impl Add for Money {
     type Output = Money;
     fn add(self, rhs: Money) -> Money {
-        Money(self.0 + rhs.0)
+        Money(self.0.saturating_add(rhs.0))
     }
 }
 
 impl AddAssign for Money {
     fn add_assign(&mut self, rhs: Money) {
-        self.0 += rhs.0;
+        *self = *self + rhs;
     }
 }
 
 impl Sub for Money {
     type Output = Money;
     fn sub(self, rhs: Money) -> Money {
-        Money(self.0 - rhs.0)
+        Money(self.0.saturating_sub(rhs.0))
     }
 }
 
 impl Neg for Money {
     type Output = Money;
     fn neg(self) -> Money {
-        Money(-self.0)
+        Money(self.0.saturating_neg())
     }
 }
 
@@ -232,6 +251,21 @@ impl<'de> serde::Deserialize<'de> for Money {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn addition_past_the_largest_amount_is_an_error_never_a_wrap() {
+        let big = Money::from_nanos(i64::MAX - 5);
+        let ten = Money::from_nanos(10);
+        assert_eq!(big.checked_add(ten), Err(MoneyOverflow));
+        assert_eq!(Money::try_sum([big, ten]), Err(MoneyOverflow));
+        assert_eq!(
+            Money::try_sum([big, Money::from_nanos(5)]),
+            Ok(Money::from_nanos(i64::MAX))
+        );
+        // The display operators saturate: never a negative total from two positives.
+        assert!(big + ten > Money::ZERO);
+        assert!(-Money::from_nanos(i64::MIN) > Money::ZERO);
+    }
 
     #[test]
     fn parses_cost_explorer_amounts_exactly() {

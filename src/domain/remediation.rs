@@ -2,7 +2,7 @@
 //! true before it runs, how to tell it worked, and how strongly a plan must be
 //! confirmed. Pure: the executor (src/remediate) runs plans; src/aws makes the calls.
 
-use super::findings::{FindingStatus, Rule, Saving, TrackedFinding};
+use super::findings::{FindingStatus, Rule, Saving, SavingsTotal, TrackedFinding};
 use super::inventory::{
     Bucket, Database, ElasticIp, Instance, LifecycleRuleSeen, Snapshot, Volume,
 };
@@ -295,6 +295,15 @@ pub struct ConfirmPolicy {
 }
 
 impl Plan {
+    /// "$412.00/mo + up to $80.00/mo; 2 with unknown saving": what the plan saves, firm
+    /// estimates and upper bounds apart.
+    pub fn saving_label(&self) -> String {
+        match SavingsTotal::of(self.steps.iter().map(|s| &s.saving)) {
+            Ok(total) => total.per_month_label(),
+            Err(e) => e.to_string(),
+        }
+    }
+
     pub fn accounts(&self) -> Vec<&str> {
         let mut accounts: Vec<&str> = self.steps.iter().map(|s| s.account.as_str()).collect();
         accounts.sort_unstable();

@@ -61,6 +61,9 @@ pub enum StoreError {
         day: chrono::NaiveDate,
     },
 
+    #[error("{0}: a total of the cache's amounts cannot be shown exactly")]
+    Money(#[from] crate::domain::money::MoneyOverflow),
+
     #[error("cache error in {path}: {source}")]
     Sqlite {
         path: PathBuf,

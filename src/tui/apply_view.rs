@@ -48,17 +48,11 @@ pub fn render_confirm(frame: &mut Frame, area: Rect, state: &State, dialog: &Con
             Some(Err(e)) => Span::styled(format!("unknown: {e}"), Style::default().fg(theme.error)),
         },
     ]));
-    let saving = dialog
-        .plan
-        .steps
-        .iter()
-        .filter_map(|s| s.saving.amount())
-        .fold(crate::domain::Money::ZERO, |a, b| a + b);
     head.push(Line::from(format!(
-        "{} step(s) in {} account(s) · estimated saving {}/mo{}",
+        "{} step(s) in {} account(s) · estimated saving {}{}",
         dialog.plan.steps.len(),
         dialog.plan.accounts().len(),
-        saving.format_exact(),
+        dialog.plan.saving_label(),
         if dialog.plan.refused.is_empty() {
             String::new()
         } else {

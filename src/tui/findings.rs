@@ -3,9 +3,10 @@
 
 use super::action::{Action, Effect};
 use super::state::{Mode, Severity, State, ViewKind, ViewState};
+use crate::domain::findings::{totals_by, SavingsTotal as Total};
 use crate::domain::findings::{FindingStatus, TrackedFinding};
+use crate::domain::money::MoneyOverflow;
 use crate::domain::Money;
-use crate::findings_report::{totals_by, Total};
 use crate::store::{FindingFilter, ScanUnit, Store, StoreResult, UnitStatus};
 use std::collections::HashMap;
 
@@ -64,13 +65,13 @@ impl FindingIndex {
                     f.finding.account.clone(),
                     f.finding.rule.cost_service().to_string(),
                 )
-            })
+            })?
             .into_iter()
             .collect(),
-            by_account: totals_by(&open, |f| f.finding.account.clone())
+            by_account: totals_by(&open, |f| f.finding.account.clone())?
                 .into_iter()
                 .collect(),
-            by_service: totals_by(&open, |f| f.finding.rule.cost_service().to_string())
+            by_service: totals_by(&open, |f| f.finding.rule.cost_service().to_string())?
                 .into_iter()
                 .collect(),
         })
@@ -81,12 +82,30 @@ impl FindingIndex {
     }
 }
 
-/// "3 · $412/mo", or "2 · ?" when no saving is known.
-pub fn badge(total: &Total) -> String {
-    if total.findings == total.unknown {
-        return format!("{} · ?", total.findings);
+/// "$412/mo", "≤$80/mo" (upper bounds only), "$412+≤$80/mo", or "?" when no saving
+/// is known: firm and up-to savings never blended into one number.
+pub fn badge_amount(total: &Total, per: &str) -> String {
+    let (firm, up_to) = (total.monthly, total.up_to_monthly);
+    match (firm != Money::ZERO, up_to != Money::ZERO) {
+        _ if total.findings == total.unknown => "?".to_string(),
+        (true, true) => format!("{}+≤{}{per}", firm.format_compact(), up_to.format_compact()),
+        (false, true) => format!("≤{}{per}", up_to.format_compact()),
+        _ => format!("{}{per}", firm.format_compact()),
     }
-    format!("{} · {}/mo", total.findings, total.monthly.format_compact())
+}
+
+/// "3 · $412/mo" for the cost views' narrow Findings column; with upper bounds among
+/// them, the most they could save: "5 · ≤$492/mo".
+pub fn badge(total: &Total) -> String {
+    let amount = match total.at_most() {
+        _ if total.findings == total.unknown => "?".to_string(),
+        Ok(most) if total.up_to_monthly != Money::ZERO => {
+            format!("≤{}/mo", most.format_compact())
+        }
+        Ok(_) => format!("{}/mo", total.monthly.format_compact()),
+        Err(_) => "too large".to_string(),
+    };
+    format!("{} · {amount}", total.findings)
 }
 
 /// The findings shown: filtered (substring of rule, account, region, resource, label,
@@ -249,19 +268,12 @@ pub fn update_dismiss(
     vec![]
 }
 
-/// Sum of the open findings' known monthly savings.
-pub fn open_saving(data: &FindingsData) -> (Money, usize) {
-    let open = data
-        .findings
-        .iter()
-        .filter(|t| t.status == FindingStatus::Open);
-    let mut total = Money::ZERO;
-    let mut count = 0;
-    for t in open {
-        count += 1;
-        if let Some(m) = t.finding.saving.amount() {
-            total += m;
-        }
-    }
-    (total, count)
+/// The open findings' savings, firm, up-to and unknown apart.
+pub fn open_saving(data: &FindingsData) -> Result<Total, MoneyOverflow> {
+    Total::of(
+        data.findings
+            .iter()
+            .filter(|t| t.status == FindingStatus::Open)
+            .map(|t| &t.finding.saving),
+    )
 }

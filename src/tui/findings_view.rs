@@ -6,8 +6,8 @@ use super::findings::{
 };
 use super::state::{State, ViewKind};
 use super::view::{block, header_style, render_dialog, render_selectable};
+use crate::domain::findings::{totals_by, SavingsTotal};
 use crate::domain::findings::{FindingStatus, TrackedFinding};
-use crate::findings_report::totals_by;
 use crate::store::ACCOUNT_UNIT;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
@@ -46,17 +46,22 @@ fn render_list(frame: &mut Frame, area: Rect, state: &State, data: &FindingsData
     let [table_area, totals_area] =
         Layout::vertical([Constraint::Min(6), Constraint::Length(8)]).areas(area);
     let rows = visible_findings(data, view, |a| account_label(state, a));
-    let (open_total, open_count) = open_saving(data);
+    let open = match open_saving(data) {
+        Ok(total) => format!(
+            "open {}: {}",
+            total.findings,
+            total.label("mo", 1, crate::domain::Money::format_exact)
+        ),
+        Err(e) => format!("open: {e}"),
+    };
     let mut title = format!(
-        " {} finding(s){} · open {open_count}: {}/mo, {}/yr",
+        " {} finding(s){} · {open}",
         rows.len(),
         if data.all {
             " incl. dismissed & closed"
         } else {
             ""
         },
-        open_total.format_exact(),
-        open_total.scale(12, 1).format_exact()
     );
     if let Some(at) = &data.last_scan_at {
         title.push_str(&format!(" · scanned {}", at.get(..16).unwrap_or(at)));
@@ -162,29 +167,31 @@ fn render_totals(frame: &mut Frame, area: Rect, state: &State, data: &FindingsDa
         Constraint::Ratio(1, 3),
     ])
     .areas(area);
-    let line = |label: String, t: &crate::findings_report::Total| {
+    let line = |label: String, t: &SavingsTotal| {
         Line::from(vec![
-            Span::raw(format!("{label:<20}")),
+            Span::raw(format!("{label:<17}")),
             Span::styled(
                 format!("{:>3} ", t.findings),
                 Style::default().fg(theme.muted),
             ),
-            Span::raw(format!("{:>11}", t.monthly.format_compact())),
+            Span::raw(format!("{:>15}", super::findings::badge_amount(t, ""))),
         ])
     };
     let by_rule: Vec<Line> = totals_by(&open, |t| t.finding.rule)
+        .unwrap_or_default()
         .into_iter()
         .map(|(rule, t)| line(rule.name().to_string(), &t))
         .collect();
-    let mut by_account: Vec<(String, crate::findings_report::Total)> =
+    let mut by_account: Vec<(String, SavingsTotal)> =
         totals_by(&open, |t| account_label(state, &t.finding.account))
+            .unwrap_or_default()
             .into_iter()
             .collect();
     by_account.sort_by_key(|(_, t)| std::cmp::Reverse(t.monthly));
     let by_account: Vec<Line> = by_account
         .iter()
         .take(6)
-        .map(|(name, t)| line(name.chars().take(20).collect(), t))
+        .map(|(name, t)| line(name.chars().take(17).collect(), t))
         .collect();
     frame.render_widget(
         Paragraph::new(by_rule).block(block(" Open by rule ($/mo) ", theme)),
