@@ -814,8 +814,21 @@ fn apply_now(
         .enable_all()
         .build()?;
     runtime.block_on(async {
-        job.identity = applier.identity(access).await?;
-        eprintln!("applying as {}", job.identity);
+        let accounts: Vec<String> = job
+            .plan
+            .accounts()
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        let acting = applier.acting(access, &accounts).await?;
+        eprintln!("applying as {}", acting.caller);
+        for (account, who) in acting.differing() {
+            match who {
+                Ok(arn) => eprintln!("  in {account} as {arn}"),
+                Err(e) => eprintln!("  in {account}: cannot act ({e}); its steps will fail"),
+            }
+        }
+        job.identity = acting.caller;
         // Ctrl-C, SIGTERM and SIGHUP stop the plan after the step in flight, whose
         // outcome is written first: never an intent left without one.
         for (kind, name) in [

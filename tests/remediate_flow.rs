@@ -442,3 +442,72 @@ fn quitting_while_a_plan_runs_asks_then_stops_after_the_step_in_flight() {
     app.state.should_quit = false;
     assert_eq!(update(&mut app.state, Action::Quit), [Effect::Quit]);
 }
+
+#[test]
+fn the_dialog_names_the_role_that_acts_in_each_member_account() {
+    let (_dir, _path, mut app) = own_demo(Access::ReadWrite);
+    select(&mut app, Rule::IdleEc2);
+    app.dispatch(Action::Plan);
+    wait_for_identity(&mut app);
+    let account = dialog(&app).plan.steps[0].account.clone();
+    let role = format!(
+        "arn:aws:sts::{account}:assumed-role/OrganizationAccountAccessRole/costscope-apply"
+    );
+    // As the AWS backend answers for a member account (the demo's simulation acts as
+    // one identity everywhere, so the dialog has nothing more to say there).
+    app.dispatch(Action::ApplyIdentity(Ok(costscope::remediate::Acting {
+        caller: "arn:aws:iam::111111111111:user/ops".into(),
+        accounts: vec![(account.clone(), Ok(role.clone()))],
+    })));
+    let text = common::screen_text(&app, 140, 45);
+    assert!(
+        text.contains("arn:aws:iam::111111111111:user/ops"),
+        "{text}"
+    );
+    assert!(text.contains(&role), "{text}");
+    app.dispatch(Action::ApplyIdentity(Ok(costscope::remediate::Acting {
+        caller: "arn:aws:iam::111111111111:user/ops".into(),
+        accounts: vec![(account, Err("access denied for AssumeRole".into()))],
+    })));
+    let text = common::screen_text(&app, 140, 45);
+    assert!(
+        text.contains("nobody: access denied for AssumeRole"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_dialog_counts_marked_findings_not_shown_from_the_list_and_from_a_detail() {
+    let (_dir, _path, mut app) = own_demo(Access::ReadWrite);
+    let instance = select(&mut app, Rule::IdleEc2);
+    app.dispatch(Action::Mark);
+    select(&mut app, Rule::UnassociatedEip);
+    app.dispatch(Action::Mark);
+    // A filter that keeps only idle-ec2 rows hides the marked address.
+    app.dispatch(Action::Filter);
+    for c in "idle-ec2".chars() {
+        app.dispatch(Action::InputChar(c));
+    }
+    app.dispatch(Action::InputSubmit);
+    app.dispatch(Action::Plan);
+    wait_for_identity(&mut app);
+    assert_eq!(dialog(&app).plan.steps.len(), 2);
+    assert_eq!(dialog(&app).hidden_marked, 1);
+    assert!(common::screen_text(&app, 140, 45).contains("1 marked finding(s) not shown"));
+    app.dispatch(Action::InputCancel);
+
+    // From the detail of one of them, the other is not shown.
+    app.dispatch(Action::Top);
+    while costscope::tui::findings::selected_finding(&app.state).map(|t| t.id) != Some(instance) {
+        app.dispatch(Action::Down);
+    }
+    app.dispatch(Action::Enter);
+    app.dispatch(Action::Plan);
+    wait_for_identity(&mut app);
+    assert_eq!(dialog(&app).hidden_marked, 1);
+    assert_eq!(
+        dialog(&app).plan.steps.len(),
+        2,
+        "both marked findings are planned"
+    );
+}

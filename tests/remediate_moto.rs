@@ -165,6 +165,21 @@ fn every_action_applies_verifies_and_is_audited_and_a_changed_resource_is_skippe
 
         let identity = applier.identity(Access::ReadWrite).await.unwrap();
         assert!(identity.starts_with("arn:aws:"), "{identity}");
+        // In the member account it is the role assumed there that acts, and the
+        // confirmation says so.
+        let accounts: Vec<String> = plan.accounts().into_iter().map(str::to_string).collect();
+        let acting = applier.acting(Access::ReadWrite, &accounts).await.unwrap();
+        assert_eq!(acting.caller, identity);
+        let (member, who) = acting
+            .differing()
+            .next()
+            .expect("a member account acts as its role");
+        assert!(
+            who.as_deref().is_ok_and(|arn| arn.contains(&format!(
+                "::{member}:assumed-role/OrganizationAccountAccessRole/costscope-apply"
+            ))),
+            "{who:?}"
+        );
         let job = Job {
             identity: identity.clone(),
             ..job

@@ -22,6 +22,27 @@ pub async fn config_for_account(
     if account == signed_in {
         return Ok(base.clone());
     }
+    Ok(assume(sts, base, account, role_name, session_name, meter)
+        .await?
+        .config)
+}
+
+/// A member account reached through its role: the configuration with the role's
+/// temporary credentials, and the ARN of the assumed role (the identity that acts).
+pub struct Assumed {
+    pub config: aws_config::SdkConfig,
+    pub arn: String,
+}
+
+/// sts:AssumeRole into `account`'s `role_name`.
+pub async fn assume(
+    sts: &aws_sdk_sts::Client,
+    base: &aws_config::SdkConfig,
+    account: &str,
+    role_name: &str,
+    session_name: &str,
+    meter: &mut Meter,
+) -> Result<Assumed, AwsError> {
     meter.add("sts", "AssumeRole", 1, 0);
     let out = sts
         .assume_role()
@@ -43,8 +64,14 @@ pub async fn config_for_account(
         Some(expiry),
         "costscope-assume-role",
     );
-    Ok(base
-        .to_builder()
-        .credentials_provider(SharedCredentialsProvider::new(provider))
-        .build())
+    Ok(Assumed {
+        config: base
+            .to_builder()
+            .credentials_provider(SharedCredentialsProvider::new(provider))
+            .build(),
+        arn: out
+            .assumed_role_user()
+            .map(|u| u.arn().to_string())
+            .unwrap_or_else(|| format!("arn:aws:iam::{account}:role/{role_name} (assumed)")),
+    })
 }

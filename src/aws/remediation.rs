@@ -3,7 +3,7 @@
 //! `WriteAccess`, which read-only mode never hands out. Each step re-reads its resource
 //! through `observe`; the executor (src/remediate) decides what that means.
 
-use super::assume::config_for_account;
+use super::assume::{assume, config_for_account};
 use super::cloudwatch::{daily_metrics, lookback_window, values, MetricRequest};
 use super::inventory::{address, database, image_snapshots, instance, snapshot, volume};
 use super::s3::{rules_seen, transitions};
@@ -74,6 +74,25 @@ impl Backend for AwsBackend {
 
     fn identity(&self) -> impl Future<Output = Result<String, ActionError>> {
         std::future::ready(Ok(self.arn.clone()))
+    }
+
+    /// In a member account, the role costscope assumes there (as CloudTrail will show
+    /// it), read from AssumeRole's own answer.
+    async fn acting_identity(&self, account: &str) -> Result<String, ActionError> {
+        if account == self.signed_in {
+            return Ok(self.arn.clone());
+        }
+        assume(
+            &self.sts,
+            &self.base,
+            account,
+            &self.role_name,
+            APPLY_SESSION_NAME,
+            &mut Meter::default(),
+        )
+        .await
+        .map(|assumed| assumed.arn)
+        .map_err(|e| ActionError::Failed(e.to_string()))
     }
 
     async fn actions_for(&self, account: &str, region: &str) -> Result<AwsActions, ActionError> {

@@ -3,8 +3,8 @@
 
 use super::simulated::Simulated;
 use super::{
-    apply_plan, reverify, write_access, Access, ApplyError, ApplyEvent, ApplyRequest, ApplySummary,
-    Backend, Reverified, StopRequest,
+    apply_plan, reverify, write_access, Access, Acting, ApplyError, ApplyEvent, ApplyRequest,
+    ApplySummary, Backend, Reverified, StopRequest,
 };
 use crate::aws::remediation::AwsBackend;
 use crate::aws::Connect;
@@ -49,6 +49,29 @@ impl Applier {
                     .identity()
                     .await
                     .map_err(|e| ApplyError::Identity(e.to_string()))
+            }
+        }
+    }
+
+    /// Who applies, and who acts in each of `accounts` (AssumeRole into each member
+    /// account, as the run will), for the confirmation.
+    pub async fn acting(&self, access: Access, accounts: &[String]) -> Result<Acting, ApplyError> {
+        let write = write_access(access)?;
+        match self {
+            Applier::Simulated => Ok(Acting {
+                caller: super::simulated::SIMULATED_IDENTITY.to_string(),
+                accounts: accounts
+                    .iter()
+                    .map(|a| {
+                        (
+                            a.clone(),
+                            Ok(super::simulated::SIMULATED_IDENTITY.to_string()),
+                        )
+                    })
+                    .collect(),
+            }),
+            Applier::Aws { connect, role_name } => {
+                acting(&aws_backend(connect, role_name, write).await?, accounts).await
             }
         }
     }
@@ -111,6 +134,25 @@ impl Applier {
             }
         }
     }
+}
+
+async fn acting<B: Backend>(backend: &B, accounts: &[String]) -> Result<Acting, ApplyError> {
+    let caller = backend
+        .identity()
+        .await
+        .map_err(|e| ApplyError::Identity(e.to_string()))?;
+    let mut acting = Vec::new();
+    for account in accounts {
+        let who = backend
+            .acting_identity(account)
+            .await
+            .map_err(|e| e.to_string());
+        acting.push((account.clone(), who));
+    }
+    Ok(Acting {
+        caller,
+        accounts: acting,
+    })
 }
 
 /// Signs in as the apply identity (GetCallerIdentity), ready to act.

@@ -115,11 +115,32 @@ pub trait Backend {
     fn simulated(&self) -> bool;
     /// The identity that acts (an ARN), as the confirm dialog shows it.
     fn identity(&self) -> impl Future<Output = Result<String, ActionError>>;
+    /// The identity that acts in `account`: in member accounts, the role assumed there.
+    fn acting_identity(&self, _account: &str) -> impl Future<Output = Result<String, ActionError>> {
+        self.identity()
+    }
     fn actions_for(
         &self,
         account: &str,
         region: &str,
     ) -> impl Future<Output = Result<Self::Actions, ActionError>>;
+}
+
+/// Who would apply a plan: the signed-in identity, and the one that acts in each of the
+/// plan's accounts (or why it cannot act there).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Acting {
+    pub caller: String,
+    pub accounts: Vec<(String, Result<String, String>)>,
+}
+
+impl Acting {
+    /// The accounts where someone other than the caller acts, or nobody can.
+    pub fn differing(&self) -> impl Iterator<Item = &(String, Result<String, String>)> {
+        self.accounts
+            .iter()
+            .filter(|(_, acting)| acting.as_deref() != Ok(self.caller.as_str()))
+    }
 }
 
 /// How one step ended.

@@ -78,7 +78,7 @@ pub enum Action {
     /// The plan for the marked findings, read from the cache.
     PlanReady(Box<Plan>),
     /// Who would apply (an ARN), or why that is unknown.
-    ApplyIdentity(Result<String, String>),
+    ApplyIdentity(Result<crate::remediate::Acting, String>),
     ApplyProgress(ApplyEvent),
     ApplyFinished(Result<ApplySummary, String>),
     /// SIGTERM or SIGHUP: quit, letting a running plan finish its step in flight.
@@ -165,7 +165,9 @@ pub enum Effect {
         delete_databases: bool,
     },
     /// Ask who would apply (sts:GetCallerIdentity of the apply profile).
-    ResolveApplyIdentity,
+    ResolveApplyIdentity {
+        accounts: Vec<String>,
+    },
     /// Run a confirmed plan, exactly as shown, as `identity`.
     ApplyPlan {
         plan: Box<Plan>,

@@ -220,12 +220,12 @@ impl App {
                         Ok(())
                     }
                 },
-                Effect::ResolveApplyIdentity => {
+                Effect::ResolveApplyIdentity { accounts } => {
                     if let Some(launcher) = &self.applier {
                         launcher.spawn(Reporter(self.sender.clone()), |l, _| async move {
                             Action::ApplyIdentity(
                                 l.applier
-                                    .identity(l.access)
+                                    .acting(l.access, &accounts)
                                     .await
                                     .map_err(|e| e.to_string()),
                             )

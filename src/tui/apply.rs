@@ -7,7 +7,7 @@ use super::findings::{account_label, selected_finding, visible_findings};
 use super::model::ViewData;
 use super::state::{Mode, Severity, State, ViewKind};
 use crate::domain::remediation::{ConfirmPolicy, Confirmation, Plan};
-use crate::remediate::{ApplyEvent, ApplySummary, StepOutcome};
+use crate::remediate::{Acting, ApplyEvent, ApplySummary, StepOutcome};
 
 /// Whether and how plans can be applied here.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -59,8 +59,9 @@ pub struct ConfirmDialog {
     pub confirmation: Confirmation,
     pub typed: String,
     pub focus: Focus,
-    /// None while sts:GetCallerIdentity is asked.
-    pub identity: Option<Result<String, String>>,
+    /// None while sts:GetCallerIdentity (and AssumeRole into each member account) is
+    /// asked: who applies, and who acts in each account.
+    pub identity: Option<Result<Acting, String>>,
     /// Marked findings the current filter hides (they are in the plan too).
     pub hidden_marked: usize,
     pub scroll: u16,
@@ -72,7 +73,7 @@ impl ConfirmDialog {
         let identity = match &self.identity {
             None => return Err("waiting to learn which identity applies".into()),
             Some(Err(e)) => return Err(format!("cannot tell which identity applies: {e}")),
-            Some(Ok(identity)) => identity,
+            Some(Ok(acting)) => acting.caller.as_str(),
         };
         if let Confirmation::Type { text, .. } = &self.confirmation {
             if self.typed.trim() != text {
@@ -143,17 +144,20 @@ pub fn request_plan(state: &mut State, delete_databases: bool) -> Vec<Effect> {
     }]
 }
 
+/// Marked findings the operator cannot see right now: filtered out of the findings
+/// list, or all but the one a finding's detail shows (both views mark and plan).
 fn hidden_marked(state: &State) -> usize {
-    let ViewData::Findings(data) = &state.data else {
-        return 0;
+    let view = state.top();
+    let visible: Vec<i64> = match (&state.data, view.kind) {
+        (ViewData::Findings(data), ViewKind::Findings) => {
+            visible_findings(data, view, |a| account_label(state, a))
+                .iter()
+                .map(|t| t.id)
+                .collect()
+        }
+        (_, ViewKind::Finding(id)) => vec![id],
+        _ => Vec::new(),
     };
-    if state.top().kind != ViewKind::Findings {
-        return 0;
-    }
-    let visible: Vec<i64> = visible_findings(data, state.top(), |a| account_label(state, a))
-        .iter()
-        .map(|t| t.id)
-        .collect();
     state
         .marked
         .iter()
@@ -175,6 +179,7 @@ pub fn on_plan(state: &mut State, plan: Plan) -> Vec<Effect> {
         return vec![];
     }
     let confirmation = plan.confirmation(&state.apply.policy);
+    let accounts: Vec<String> = plan.accounts().into_iter().map(str::to_string).collect();
     state.mode = Mode::ConfirmApply(Box::new(ConfirmDialog {
         hidden_marked: hidden_marked(state),
         plan,
@@ -184,10 +189,10 @@ pub fn on_plan(state: &mut State, plan: Plan) -> Vec<Effect> {
         identity: None,
         scroll: 0,
     }));
-    vec![Effect::ResolveApplyIdentity]
+    vec![Effect::ResolveApplyIdentity { accounts }]
 }
 
-pub fn on_identity(state: &mut State, identity: Result<String, String>) -> Vec<Effect> {
+pub fn on_identity(state: &mut State, identity: Result<Acting, String>) -> Vec<Effect> {
     if let Mode::ConfirmApply(dialog) = &mut state.mode {
         dialog.identity = Some(identity);
     }

@@ -44,10 +44,31 @@ pub fn render_confirm(frame: &mut Frame, area: Rect, state: &State, dialog: &Con
         Span::raw("applies as: "),
         match &dialog.identity {
             None => Span::styled("asking sts:GetCallerIdentity…", muted),
-            Some(Ok(identity)) => Span::styled(identity.clone(), strong),
+            Some(Ok(acting)) => Span::styled(acting.caller.clone(), strong),
             Some(Err(e)) => Span::styled(format!("unknown: {e}"), Style::default().fg(theme.error)),
         },
     ]));
+    // Who acts in each member account: the role assumed there, as CloudTrail shows it.
+    if let Some(Ok(acting)) = &dialog.identity {
+        for (account, who) in acting.differing() {
+            let name = dialog
+                .plan
+                .steps
+                .iter()
+                .find(|s| &s.account == account)
+                .map_or(account.as_str(), |s| s.account_name.as_str());
+            head.push(Line::from(vec![
+                Span::raw(format!("  in {name} ({account}) as ")),
+                match who {
+                    Ok(arn) => Span::styled(arn.clone(), strong),
+                    Err(e) => Span::styled(
+                        format!("nobody: {e} (its steps will fail)"),
+                        Style::default().fg(theme.error),
+                    ),
+                },
+            ]));
+        }
+    }
     head.push(Line::from(format!(
         "{} step(s) in {} account(s) · estimated saving {}{}",
         dialog.plan.steps.len(),
@@ -65,7 +86,7 @@ pub fn render_confirm(frame: &mut Frame, area: Rect, state: &State, dialog: &Con
     if dialog.hidden_marked > 0 {
         head.push(Line::from(Span::styled(
             format!(
-                "{} marked finding(s) are hidden by the filter and are in this plan",
+                "{} marked finding(s) not shown on this screen (filtered out, or marked in another view) are in this plan",
                 dialog.hidden_marked
             ),
             Style::default().fg(theme.warning),
