@@ -461,11 +461,15 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
             for (account, unit, reason) in &report.not_scanned {
                 eprintln!("  not scanned: {account} {unit}: {reason}");
             }
+            for (account, unit, what) in &report.partial {
+                eprintln!("  partial: {account} {unit}: {what}");
+            }
             eprintln!("see them with `costscope findings` or in the TUI (`:findings`)");
-            if report.not_scanned.is_empty() {
+            let incomplete = report.not_scanned.len() + report.partial.len();
+            if incomplete == 0 {
                 Ok(())
             } else {
-                Err(AppError::ScanIncomplete(report.not_scanned.len()))
+                Err(AppError::ScanIncomplete(incomplete))
             }
         }
         Some(Command::Findings {

@@ -56,6 +56,7 @@ fn rescans_update_findings_instead_of_duplicating_them() {
             "us-east-1",
             &[resource("e1"), resource("e2")],
             &[finding("e1", 4), finding("e2", 3)],
+            &[],
             "2026-11-01T00:00:00.000Z",
         )
         .unwrap();
@@ -68,6 +69,7 @@ fn rescans_update_findings_instead_of_duplicating_them() {
             "us-east-1",
             &[resource("e1"), resource("e3")],
             &[finding("e1", 4), finding("e3", 5)],
+            &[],
             "2026-11-02T00:00:00.000Z",
         )
         .unwrap();
@@ -108,6 +110,7 @@ fn a_dismissed_finding_stays_dismissed_across_rescans() {
             "us-east-1",
             &[],
             &[finding("e1", 4)],
+            &[],
             "2026-11-01T00:00:00.000Z",
         )
         .unwrap();
@@ -121,6 +124,7 @@ fn a_dismissed_finding_stays_dismissed_across_rescans() {
             "us-east-1",
             &[],
             &[finding("e1", 4)],
+            &[],
             "2026-11-02T00:00:00.000Z",
         )
         .unwrap();
@@ -149,6 +153,7 @@ fn a_unit_that_could_not_be_scanned_keeps_its_findings() {
             "us-east-1",
             &[resource("e1")],
             &[finding("e1", 4)],
+            &[],
             "2026-11-01T00:00:00.000Z",
         )
         .unwrap();
@@ -171,4 +176,97 @@ fn a_unit_that_could_not_be_scanned_keeps_its_findings() {
     assert_eq!(units[0].status, UnitStatus::NotScanned);
     assert_eq!(units[0].reason.as_deref(), Some("access denied"));
     assert_eq!(store.integrity_check().unwrap(), ["ok"]);
+}
+
+#[test]
+fn a_rule_that_could_not_read_its_evidence_closes_nothing_and_makes_the_unit_partial() {
+    use costscope::domain::inventory::Unread;
+    let (_dir, mut store) = open_store();
+    let a = "111111111111";
+    store
+        .write_scanned_unit(
+            a,
+            "us-east-1",
+            &[resource("e1"), resource("e2")],
+            &[finding("e1", 4), finding("e2", 3)],
+            &[],
+            "2026-11-01T00:00:00.000Z",
+        )
+        .unwrap();
+    // The next scan could not read e1's evidence, and saw neither finding again.
+    let unread = [Unread {
+        rule: Rule::UnassociatedEip,
+        resource: Some("e1".into()),
+        reason: "DescribeAddresses: access denied".into(),
+    }];
+    let changes = store
+        .write_scanned_unit(
+            a,
+            "us-east-1",
+            &[],
+            &[],
+            &unread,
+            "2026-11-02T00:00:00.000Z",
+        )
+        .unwrap();
+    assert_eq!(
+        changes.closed, 1,
+        "only the finding whose evidence was read closes"
+    );
+    let findings = all(&store);
+    let status_of = |r: &str| {
+        findings
+            .iter()
+            .find(|t| t.finding.resource == r)
+            .unwrap()
+            .status
+    };
+    assert_eq!(status_of("e1"), FindingStatus::Open, "unknown is not fixed");
+    assert_eq!(status_of("e2"), FindingStatus::Closed);
+    let unit = store
+        .scan_units()
+        .unwrap()
+        .into_iter()
+        .find(|u| u.unit == "us-east-1")
+        .unwrap();
+    assert_eq!(unit.status, UnitStatus::Partial);
+    let reason = unit.reason.unwrap();
+    assert!(
+        reason.contains("e1") && reason.contains("access denied"),
+        "{reason}"
+    );
+
+    // A rule that could not run at all keeps every one of its findings in the unit.
+    store
+        .write_scanned_unit(
+            a,
+            "us-east-1",
+            &[],
+            &[finding("e1", 4), finding("e3", 1)],
+            &[],
+            "2026-11-03T00:00:00.000Z",
+        )
+        .unwrap();
+    let rule_wide = [Unread {
+        rule: Rule::UnassociatedEip,
+        resource: None,
+        reason: "listing failed".into(),
+    }];
+    let changes = store
+        .write_scanned_unit(
+            a,
+            "us-east-1",
+            &[],
+            &[],
+            &rule_wide,
+            "2026-11-04T00:00:00.000Z",
+        )
+        .unwrap();
+    assert_eq!(changes.closed, 0);
+    let open: Vec<String> = all(&store)
+        .iter()
+        .filter(|t| t.status == FindingStatus::Open)
+        .map(|t| t.finding.resource.clone())
+        .collect();
+    assert_eq!(open, ["e1", "e3"]);
 }

@@ -262,3 +262,27 @@ fn only_unassociated_addresses_are_flagged() {
     address.association_id = Some("eipassoc-1".into());
     assert!(rules::unassociated_eip(&c, &address).is_none());
 }
+
+#[test]
+fn no_finding_comes_from_evidence_that_could_not_be_read() {
+    use costscope::domain::inventory::{RegionInventory, Unread};
+    let (p, t) = (built_in_prices(), Thresholds::default());
+    let c = ctx(&p, &t, "us-east-1");
+    let mut other = instance(0.5, 1e6);
+    other.id = "i-2".into();
+    let mut inventory = RegionInventory {
+        instances: vec![instance(0.5, 1e6), other],
+        images_complete: true,
+        ..Default::default()
+    };
+    assert_eq!(rules::evaluate_region(&c, &inventory).len(), 2);
+    // CloudWatch answered PartialData for i-1: its series may look idle, but is unknown.
+    inventory.unread.push(Unread {
+        rule: Rule::IdleEc2,
+        resource: Some("i-1".into()),
+        reason: "CloudWatch AWS/EC2 CPUUtilization: PartialData".into(),
+    });
+    let findings = rules::evaluate_region(&c, &inventory);
+    assert_eq!(findings.len(), 1);
+    assert_eq!(findings[0].resource, "i-2");
+}

@@ -4,7 +4,9 @@
 
 use super::{map_error, AwsError, Meter};
 use aws_sdk_cloudwatch::primitives::DateTime;
-use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat, ScanBy};
+use aws_sdk_cloudwatch::types::{
+    Dimension, Metric, MetricDataQuery, MetricDataResult, MetricStat, ScanBy, StatusCode,
+};
 use aws_sdk_cloudwatch::Client;
 use std::collections::HashMap;
 
@@ -25,6 +27,10 @@ pub struct MetricRequest {
 /// Daily (timestamp seconds, value) points, oldest first, in the order requested.
 pub type DailyPoints = Vec<(i64, f64)>;
 
+/// One metric's answer: its points, or why CloudWatch could not give them all (a status
+/// other than Complete: PartialData, Forbidden, InternalError). Unknown, never empty.
+pub type MetricAnswer = Result<DailyPoints, String>;
+
 /// Reads every metric over [start, end) at one point per day. The answer has one entry
 /// per request, in order; a metric with no data gets an empty list.
 pub async fn daily_metrics(
@@ -33,8 +39,9 @@ pub async fn daily_metrics(
     start_secs: i64,
     end_secs: i64,
     meter: &mut Meter,
-) -> Result<Vec<DailyPoints>, AwsError> {
+) -> Result<Vec<MetricAnswer>, AwsError> {
     let mut out = vec![Vec::new(); requests.len()];
+    let mut statuses: Vec<Option<String>> = vec![None; requests.len()];
     for (chunk_index, chunk) in requests.chunks(MAX_METRICS_PER_REQUEST).enumerate() {
         let offset = chunk_index * MAX_METRICS_PER_REQUEST;
         let queries: Vec<MetricDataQuery> = chunk
@@ -71,6 +78,9 @@ pub async fn daily_metrics(
                         .map(DateTime::secs)
                         .zip(result.values().iter().copied()),
                 );
+                // The last page's word on each metric is the one that counts (PartialData
+                // on a page with a next token is only "more to come").
+                statuses[offset + index] = incomplete(result);
             }
             token = page.next_token().map(str::to_string);
             if token.is_none() {
@@ -81,7 +91,31 @@ pub async fn daily_metrics(
     for points in &mut out {
         points.sort_by_key(|(t, _)| *t);
     }
-    Ok(out)
+    Ok(out
+        .into_iter()
+        .zip(statuses)
+        .zip(requests)
+        .map(|((points, status), r)| match status {
+            None => Ok(points),
+            Some(status) => Err(format!("CloudWatch {} {}: {status}", r.namespace, r.name)),
+        })
+        .collect())
+}
+
+/// Why a result is not complete, or None when it is (or says nothing).
+fn incomplete(result: &MetricDataResult) -> Option<String> {
+    match result.status_code() {
+        None | Some(StatusCode::Complete) => None,
+        Some(status) => {
+            let message = result
+                .messages()
+                .first()
+                .and_then(|m| m.value())
+                .map(|m| format!(" ({m})"))
+                .unwrap_or_default();
+            Some(format!("{}{message}", status.as_str()))
+        }
+    }
 }
 
 fn query(id: &str, r: &MetricRequest) -> MetricDataQuery {
@@ -131,4 +165,38 @@ pub fn add_series(a: &DailyPoints, b: &DailyPoints) -> DailyPoints {
 
 pub fn values(points: &DailyPoints) -> Vec<f64> {
     points.iter().map(|(_, v)| *v).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_cloudwatch::types::MessageData;
+
+    fn result(status: Option<StatusCode>) -> MetricDataResult {
+        MetricDataResult::builder()
+            .id("m0")
+            .set_status_code(status)
+            .messages(
+                MessageData::builder()
+                    .code("Forbidden")
+                    .value("not authorized")
+                    .build(),
+            )
+            .build()
+    }
+
+    #[test]
+    fn only_a_complete_result_counts_as_read() {
+        assert_eq!(incomplete(&result(Some(StatusCode::Complete))), None);
+        assert_eq!(incomplete(&result(None)), None);
+        for status in [
+            StatusCode::PartialData,
+            StatusCode::Forbidden,
+            StatusCode::InternalError,
+        ] {
+            let why = incomplete(&result(Some(status.clone()))).expect("not complete");
+            assert!(why.starts_with(status.as_str()), "{why}");
+            assert!(why.contains("not authorized"), "{why}");
+        }
+    }
 }

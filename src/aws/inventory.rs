@@ -3,7 +3,10 @@
 
 use super::cloudwatch::{add_series, daily_metrics, lookback_window, values, MetricRequest};
 use super::{map_error, AwsError, Meter};
-use crate::domain::inventory::{Database, ElasticIp, Instance, RegionInventory, Snapshot, Volume};
+use crate::domain::findings::Rule;
+use crate::domain::inventory::{
+    Database, ElasticIp, Instance, RegionInventory, Snapshot, Unread, Volume,
+};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
@@ -109,10 +112,18 @@ pub async fn region_inventory(
     .collect();
     let images = image_snapshots(ec2, meter).await;
     let images_complete = images.is_ok();
-    if let Ok(used) = &images {
-        for s in &mut snapshots {
-            s.used_by_image = used.get(&s.id).cloned();
+    let mut unread = Vec::new();
+    match &images {
+        Ok(used) => {
+            for s in &mut snapshots {
+                s.used_by_image = used.get(&s.id).cloned();
+            }
         }
+        Err(e) => unread.push(Unread {
+            rule: Rule::OldSnapshot,
+            resource: None,
+            reason: format!("the AMI listing failed ({e}), so no snapshot is proven unused"),
+        }),
     }
     meter.add("ec2", "DescribeAddresses", 1, 0);
     let addresses = ec2
@@ -142,6 +153,7 @@ pub async fn region_inventory(
         lookback_days,
         now,
         meter,
+        &mut unread,
     )
     .await?;
     Ok(RegionInventory {
@@ -151,6 +163,7 @@ pub async fn region_inventory(
         images_complete,
         addresses,
         databases,
+        unread,
     })
 }
 
@@ -280,6 +293,8 @@ pub(crate) fn database(d: &aws_sdk_rds::types::DbInstance) -> Database {
 
 /// Running instances get CPU and network, available databases get connections: one
 /// batched GetMetricData chain for the region.
+/// The utilisation series of running instances and available databases. A metric that
+/// CloudWatch could not answer completely makes that resource's rule unread.
 async fn attach_metrics(
     clients: &RegionClients,
     instances: &mut [Instance],
@@ -287,6 +302,7 @@ async fn attach_metrics(
     lookback_days: u32,
     now: DateTime<Utc>,
     meter: &mut Meter,
+    unread: &mut Vec<Unread>,
 ) -> Result<(), AwsError> {
     let mut requests = Vec::new();
     let running: Vec<usize> = (0..instances.len())
@@ -324,12 +340,31 @@ async fn attach_metrics(
     let (start, end) = lookback_window(now, lookback_days);
     let series = daily_metrics(&clients.cloudwatch, &requests, start, end, meter).await?;
     for (n, &i) in running.iter().enumerate() {
-        instances[i].cpu_percent = values(&series[3 * n]);
-        instances[i].network_bytes = values(&add_series(&series[3 * n + 1], &series[3 * n + 2]));
+        match (&series[3 * n], &series[3 * n + 1], &series[3 * n + 2]) {
+            (Ok(cpu), Ok(network_in), Ok(network_out)) => {
+                instances[i].cpu_percent = values(cpu);
+                instances[i].network_bytes = values(&add_series(network_in, network_out));
+            }
+            (a, b, c) => unread.push(Unread {
+                rule: Rule::IdleEc2,
+                resource: Some(instances[i].id.clone()),
+                reason: [a, b, c]
+                    .into_iter()
+                    .find_map(|r| r.as_ref().err().cloned())
+                    .unwrap_or_default(),
+            }),
+        }
     }
     let base = 3 * running.len();
     for (n, &i) in available.iter().enumerate() {
-        databases[i].connections = values(&series[base + n]);
+        match &series[base + n] {
+            Ok(points) => databases[i].connections = values(points),
+            Err(why) => unread.push(Unread {
+                rule: Rule::IdleRds,
+                resource: Some(databases[i].id.clone()),
+                reason: why.clone(),
+            }),
+        }
     }
     Ok(())
 }

@@ -325,10 +325,12 @@ impl AwsActions {
         )
         .await
         .map_err(|e| ActionError::Failed(e.to_string()))?;
-        Ok(points
-            .first()
-            .map(values)
-            .and_then(|v| v.into_iter().reduce(f64::max)))
+        match points.first() {
+            // An incomplete answer is unknown: the re-read fails rather than pass.
+            Some(Err(why)) => Err(ActionError::Failed(why.clone())),
+            Some(Ok(points)) => Ok(values(points).into_iter().reduce(f64::max)),
+            None => Ok(None),
+        }
     }
 
     async fn observe_volume(&self, id: &str) -> Result<Observed, ActionError> {

@@ -3,7 +3,8 @@
 
 use super::cloudwatch::{daily_metrics, lookback_window, MetricRequest};
 use super::{map_error, AwsError, Meter};
-use crate::domain::inventory::{Bucket, LifecycleRuleSeen};
+use crate::domain::findings::Rule;
+use crate::domain::inventory::{Bucket, LifecycleRuleSeen, Unread};
 use crate::domain::remediation::LIFECYCLE_RULE_PREFIX;
 use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::types::LifecycleRule;
@@ -40,17 +41,19 @@ pub fn cloudwatch_client(
     aws_sdk_cloudwatch::Client::new(&config)
 }
 
-/// Every bucket the account owns, with its lifecycle and storage. `home_region` is where
-/// the bucket listing is sent.
+/// Every bucket the account owns, with its lifecycle and storage, and the buckets whose
+/// lifecycle or storage could not be read (denied, or CloudWatch incomplete): those are
+/// unknown, never "nothing to tier". `home_region` is where the listing is sent.
 pub async fn buckets(
     config: &aws_config::SdkConfig,
     home_region: &str,
     now: chrono::DateTime<chrono::Utc>,
     meter: &mut Meter,
-) -> Result<Vec<Bucket>, AwsError> {
+) -> Result<(Vec<Bucket>, Vec<Unread>), AwsError> {
     let home = s3_client(config, home_region);
     let listed = listing!(meter, "s3", "ListBuckets", home.list_buckets(), buckets);
     let mut buckets = Vec::new();
+    let mut unread = Vec::new();
     for b in &listed {
         let Some(name) = b.name() else { continue };
         let region = match b.bucket_region() {
@@ -58,7 +61,17 @@ pub async fn buckets(
             None => bucket_region(&home, name, meter).await?,
         };
         let client = s3_client(config, &region);
-        let rules = lifecycle(&client, name, meter).await?;
+        let rules = match lifecycle(&client, name, meter).await {
+            Err(e @ AwsError::AccessDenied { .. }) => {
+                unread.push(Unread {
+                    rule: Rule::S3Tiering,
+                    resource: Some(name.to_string()),
+                    reason: e.to_string(),
+                });
+                continue;
+            }
+            other => other?,
+        };
         buckets.push(Bucket {
             name: name.to_string(),
             region,
@@ -68,8 +81,8 @@ pub async fn buckets(
             bytes_by_storage_type: Vec::new(),
         });
     }
-    storage_bytes(config, &mut buckets, now, meter).await?;
-    Ok(buckets)
+    storage_bytes(config, &mut buckets, now, meter, &mut unread).await?;
+    Ok((buckets, unread))
 }
 
 async fn bucket_region(
@@ -145,6 +158,7 @@ async fn storage_bytes(
     buckets: &mut [Bucket],
     now: chrono::DateTime<chrono::Utc>,
     meter: &mut Meter,
+    unread: &mut Vec<Unread>,
 ) -> Result<(), AwsError> {
     let mut by_region: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, b) in buckets.iter().enumerate() {
@@ -170,10 +184,19 @@ async fn storage_bytes(
         let series = daily_metrics(&client, &requests, start, end, meter).await?;
         for (n, &i) in indexes.iter().enumerate() {
             for (k, storage) in STORAGE_TYPES.iter().enumerate() {
-                if let Some((_, bytes)) = series[n * STORAGE_TYPES.len() + k].last() {
-                    buckets[i]
-                        .bytes_by_storage_type
-                        .push((storage.to_string(), *bytes as i64));
+                match &series[n * STORAGE_TYPES.len() + k] {
+                    Ok(points) => {
+                        if let Some((_, bytes)) = points.last() {
+                            buckets[i]
+                                .bytes_by_storage_type
+                                .push((storage.to_string(), *bytes as i64));
+                        }
+                    }
+                    Err(why) => unread.push(Unread {
+                        rule: Rule::S3Tiering,
+                        resource: Some(buckets[i].name.clone()),
+                        reason: why.clone(),
+                    }),
                 }
             }
         }

@@ -84,6 +84,7 @@ pub fn write_demo_inventory(
                 region,
                 &inventory.stored(region),
                 &findings,
+                &inventory.unread,
                 &stamp,
             )?;
         }
@@ -94,6 +95,7 @@ pub fn write_demo_inventory(
             S3_UNIT,
             &stored_buckets(&buckets),
             &findings,
+            &[],
             &stamp,
         )?;
         store.record_unscanned_unit(

@@ -1,6 +1,7 @@
 //! What a scan reads from one account and region: the resources the rules look at, with
 //! the utilisation series CloudWatch gave for them. Plain data; the AWS adapters fill it.
 
+use super::findings::Rule;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -105,6 +106,29 @@ impl Bucket {
     }
 }
 
+/// Evidence a rule needed but could not read (a failed AMI listing, a denied bucket,
+/// CloudWatch answering PartialData, Forbidden or InternalError): no finding is made
+/// from it, no existing finding is closed because of it, and the unit is partial.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unread {
+    pub rule: Rule,
+    /// The resource, or None when the rule could not run for any resource of the unit.
+    pub resource: Option<String>,
+    pub reason: String,
+}
+
+impl Unread {
+    /// Whether this blocks `rule` on `resource`.
+    pub fn covers(&self, rule: Rule, resource: &str) -> bool {
+        self.rule == rule && self.resource.as_deref().is_none_or(|r| r == resource)
+    }
+}
+
+/// Whether any of `unread` blocks `rule` on `resource`.
+pub fn is_unread(unread: &[Unread], rule: Rule, resource: &str) -> bool {
+    unread.iter().any(|u| u.covers(rule, resource))
+}
+
 /// Everything one account-region scan found. `images_complete` is false when the AMI
 /// listing failed: then no snapshot of this unit can be called unused.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -115,6 +139,9 @@ pub struct RegionInventory {
     pub images_complete: bool,
     pub addresses: Vec<ElasticIp>,
     pub databases: Vec<Database>,
+    /// What could not be read, by rule and resource.
+    #[serde(default)]
+    pub unread: Vec<Unread>,
 }
 
 /// One resource as the cache keeps it: its kind, id and the JSON of its record.

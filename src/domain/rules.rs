@@ -2,7 +2,9 @@
 //! thresholds to findings. Every threshold is a setting (docs/configuration.md).
 
 use super::findings::{Evidence, Finding, MetricSeries, Rule, Saving};
-use super::inventory::{Bucket, Database, ElasticIp, Instance, RegionInventory, Snapshot, Volume};
+use super::inventory::{
+    is_unread, Bucket, Database, ElasticIp, Instance, RegionInventory, Snapshot, Volume,
+};
 use super::prices::{monthly, per_bytes, times, PriceTable, RegionPrices};
 use super::Money;
 use chrono::{DateTime, Utc};
@@ -85,6 +87,13 @@ fn unknown(what: &str, region: &str) -> Saving {
 
 /// Every finding of one account-region.
 pub fn evaluate_region(ctx: &RuleContext, inventory: &RegionInventory) -> Vec<Finding> {
+    let mut out = evaluate_known(ctx, inventory);
+    // Nothing from evidence that could not be read.
+    out.retain(|f| !is_unread(&inventory.unread, f.rule, &f.resource));
+    out
+}
+
+fn evaluate_known(ctx: &RuleContext, inventory: &RegionInventory) -> Vec<Finding> {
     let mut out = Vec::new();
     out.extend(inventory.instances.iter().filter_map(|i| idle_ec2(ctx, i)));
     out.extend(inventory.volumes.iter().filter_map(|v| gp2_volume(ctx, v)));

@@ -4,7 +4,7 @@
 
 use super::{Store, StoreResult};
 use crate::domain::findings::{Evidence, Finding, FindingStatus, Rule, Saving, TrackedFinding};
-use crate::domain::inventory::StoredResource;
+use crate::domain::inventory::{is_unread, StoredResource, Unread};
 use crate::domain::Money;
 use rusqlite::{params, OptionalExtension};
 
@@ -34,6 +34,9 @@ pub enum UnitStatus {
     NotScanned,
     /// Deliberately left out (a region the account has not opted in to).
     Skipped,
+    /// Scanned, but some evidence could not be read: the findings it would have given
+    /// (or closed) are unknown.
+    Partial,
 }
 
 impl UnitStatus {
@@ -42,6 +45,7 @@ impl UnitStatus {
             UnitStatus::Scanned => "scanned",
             UnitStatus::NotScanned => "not-scanned",
             UnitStatus::Skipped => "skipped",
+            UnitStatus::Partial => "partial",
         }
     }
 
@@ -49,6 +53,7 @@ impl UnitStatus {
         match name {
             "scanned" => UnitStatus::Scanned,
             "skipped" => UnitStatus::Skipped,
+            "partial" => UnitStatus::Partial,
             _ => UnitStatus::NotScanned,
         }
     }
@@ -79,6 +84,7 @@ impl Store {
         unit: &str,
         resources: &[StoredResource],
         findings: &[Finding],
+        unread: &[Unread],
         now: &str,
     ) -> StoreResult<UnitChanges> {
         let path = self.path.clone();
@@ -150,21 +156,54 @@ impl Store {
                     .map_err(err)?;
             }
         }
-        changes.closed = tx
-            .execute(
-                "UPDATE findings SET status = 'closed', closed_at = ?3
-                 WHERE account = ?1 AND unit = ?2 AND status NOT IN ('closed', 'applied')
-                   AND last_seen <> ?3",
-                params![account, unit, now],
-            )
-            .map_err(err)? as u64;
+        // Findings not seen again are closed, except where the rule could not read its
+        // evidence: a rule that could not run closes nothing.
+        let stale: Vec<(i64, String, String)> = {
+            let mut stmt = tx
+                .prepare(
+                    "SELECT id, rule, resource FROM findings
+                     WHERE account = ?1 AND unit = ?2 AND status NOT IN ('closed', 'applied')
+                       AND last_seen <> ?3",
+                )
+                .map_err(err)?;
+            let rows = stmt
+                .query_map(params![account, unit, now], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })
+                .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+                .map_err(err)?;
+            rows
+        };
+        for (id, rule, resource) in stale {
+            let kept = Rule::parse(&rule).is_some_and(|rule| is_unread(unread, rule, &resource));
+            if !kept {
+                tx.execute(
+                    "UPDATE findings SET status = 'closed', closed_at = ?2 WHERE id = ?1",
+                    params![id, now],
+                )
+                .map_err(err)?;
+                changes.closed += 1;
+            }
+        }
+        let (status, reason) = if unread.is_empty() {
+            (UnitStatus::Scanned, None)
+        } else {
+            let reasons: Vec<String> = unread
+                .iter()
+                .map(|u| match &u.resource {
+                    Some(resource) => format!("{} {resource}: {}", u.rule.name(), u.reason),
+                    None => format!("{}: {}", u.rule.name(), u.reason),
+                })
+                .collect();
+            (UnitStatus::Partial, Some(reasons.join("; ")))
+        };
         upsert_unit(
             &tx,
             account,
             unit,
             now,
-            UnitStatus::Scanned,
-            None,
+            status,
+            reason.as_deref(),
             resources.len() as u64,
         )
         .map_err(err)?;

@@ -10,7 +10,7 @@ use crate::aws::s3::buckets;
 use crate::aws::{AwsError, CostClients, Meter};
 use crate::config::ScanSettings;
 use crate::domain::findings::Finding;
-use crate::domain::inventory::{stored_buckets, Bucket, RegionInventory};
+use crate::domain::inventory::{stored_buckets, Bucket, RegionInventory, Unread};
 use crate::domain::prices::PriceTable;
 use crate::domain::rules::{evaluate_buckets, evaluate_region, RuleContext, Thresholds};
 use crate::domain::{AccountStatus, Money};
@@ -50,6 +50,9 @@ pub struct ScanReport {
     pub units_scanned: usize,
     /// (account, unit, reason) of everything that could not be scanned.
     pub not_scanned: Vec<(String, String, String)>,
+    /// (account, unit, what could not be read) of units scanned in part: their
+    /// findings for that evidence are unknown, neither made nor closed.
+    pub partial: Vec<(String, String, String)>,
     /// (account, regions not opted in).
     pub skipped: Vec<(String, Vec<String>)>,
     pub resources: usize,
@@ -84,7 +87,7 @@ pub async fn run_scan(
     let mut report = ScanReport::default();
     if unlisted.is_none() {
         // Listed: an earlier "could not list" no longer stands.
-        store.write_scanned_unit(signed_in, ORG_UNIT, &[], &[], &stamp)?;
+        store.write_scanned_unit(signed_in, ORG_UNIT, &[], &[], &[], &stamp)?;
     }
     if let Some(reason) = unlisted {
         // Unknown accounts are not "no accounts": scan what is known (the signed-in
@@ -218,7 +221,12 @@ pub async fn run_scan(
                 }
             }
             Ok(found) => {
-                let (unit, stored, findings) = evaluate(
+                let Evaluated {
+                    unit,
+                    stored,
+                    findings,
+                    unread,
+                } = evaluate(
                     &outcome.account,
                     &options.prices,
                     &options.settings.thresholds,
@@ -230,8 +238,17 @@ pub async fn run_scan(
                     &unit,
                     &stored,
                     &findings,
+                    &unread,
                     &stamp,
                 )?;
+                for u in &unread {
+                    let what = u.resource.as_deref().unwrap_or("every resource");
+                    report.partial.push((
+                        outcome.account.clone(),
+                        unit.clone(),
+                        format!("{} ({what}): {}", u.rule.name(), u.reason),
+                    ));
+                }
                 report.units_scanned += 1;
                 report.resources += stored.len();
                 report.changes.new += changes.new;
@@ -274,17 +291,21 @@ fn choose_regions(
     (scan, skipped)
 }
 
+/// One unit judged: what to store, the findings, and what could not be read.
+struct Evaluated {
+    unit: String,
+    stored: Vec<crate::domain::inventory::StoredResource>,
+    findings: Vec<Finding>,
+    unread: Vec<Unread>,
+}
+
 fn evaluate(
     account: &str,
     prices: &PriceTable,
     thresholds: &Thresholds,
     now: DateTime<Utc>,
     found: Found,
-) -> (
-    String,
-    Vec<crate::domain::inventory::StoredResource>,
-    Vec<Finding>,
-) {
+) -> Evaluated {
     match found {
         Found::Region { region, inventory } => {
             let ctx = RuleContext {
@@ -294,14 +315,25 @@ fn evaluate(
                 thresholds,
                 now,
             };
-            let findings = evaluate_region(&ctx, &inventory);
-            (region.clone(), inventory.stored(&region), findings)
+            Evaluated {
+                findings: evaluate_region(&ctx, &inventory),
+                stored: inventory.stored(&region),
+                unit: region,
+                unread: inventory.unread,
+            }
         }
-        Found::Buckets(list) => {
-            let findings = evaluate_buckets(account, prices, thresholds, now, &list);
-            (S3_UNIT.to_string(), stored_buckets(&list), findings)
-        }
-        Found::Account { .. } => (ACCOUNT_UNIT.to_string(), Vec::new(), Vec::new()),
+        Found::Buckets { buckets, unread } => Evaluated {
+            findings: evaluate_buckets(account, prices, thresholds, now, &buckets),
+            stored: stored_buckets(&buckets),
+            unit: S3_UNIT.to_string(),
+            unread,
+        },
+        Found::Account { .. } => Evaluated {
+            unit: ACCOUNT_UNIT.to_string(),
+            stored: Vec::new(),
+            findings: Vec::new(),
+            unread: Vec::new(),
+        },
     }
 }
 
@@ -361,7 +393,10 @@ enum Found {
         region: String,
         inventory: RegionInventory,
     },
-    Buckets(Vec<Bucket>),
+    Buckets {
+        buckets: Vec<Bucket>,
+        unread: Vec<Unread>,
+    },
 }
 
 struct Outcome {
@@ -432,7 +467,7 @@ impl Job {
             Job::Buckets { account, config } => {
                 let result = buckets(&config, &shared.home_region, shared.now, &mut meter)
                     .await
-                    .map(Found::Buckets);
+                    .map(|(buckets, unread)| Found::Buckets { buckets, unread });
                 Outcome {
                     account,
                     unit: S3_UNIT.to_string(),
