@@ -980,8 +980,9 @@ fn sync_now(
         .enable_all()
         .build()?;
     runtime.block_on(async {
-        let config =
-            crate::aws::load_config(target.profile.as_deref(), target.region.as_deref()).await;
+        let config = crate::aws::load_config(target.profile.as_deref(), target.region.as_deref())
+            .await
+            .map_err(crate::sync::SyncError::from)?;
         let clients = crate::aws::CostClients::new(&config);
         let (identified, path, mut store) =
             open_scope_cache(target, paths, &clients, &options.now).await?;
@@ -1033,8 +1034,9 @@ fn scan_now(
         .build()?;
     let now = chrono::Utc::now();
     runtime.block_on(async {
-        let config =
-            crate::aws::load_config(target.profile.as_deref(), target.region.as_deref()).await;
+        let config = crate::aws::load_config(target.profile.as_deref(), target.region.as_deref())
+            .await
+            .map_err(crate::sync::SyncError::from)?;
         let clients = crate::aws::CostClients::new(&config);
         let stamp = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let (identified, path, mut store) =

@@ -256,10 +256,26 @@ fn costs_for_a_month_not_in_the_cache_is_an_error_not_an_empty_report() {
 #[test]
 fn sync_without_credentials_says_what_to_do() {
     let dir = tempfile::tempdir().unwrap();
+    let out = isolated_from_aws(dir.path(), "no-config")
+        .args(["sync"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("no AWS credentials found"), "{err}");
+    assert!(
+        !dir.path().join("data/costscope/caches").exists(),
+        "no cache is created before the caller is known"
+    );
+}
+
+/// costscope with no AWS credentials in the environment, the shared config file
+/// `config` (in `home`), and every endpoint a closed loopback port.
+fn isolated_from_aws(home: &std::path::Path, config: &str) -> Command {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let endpoint = format!("http://{}", closed.local_addr().unwrap());
     drop(closed);
-    let mut cmd = costscope(dir.path());
+    let mut cmd = costscope(home);
     for var in [
         "AWS_ACCESS_KEY_ID",
         "AWS_SECRET_ACCESS_KEY",
@@ -271,25 +287,47 @@ fn sync_without_credentials_says_what_to_do() {
     ] {
         cmd.env_remove(var);
     }
-    let out = cmd
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", dir.path().join("no-config"))
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            dir.path().join("no-credentials"),
-        )
+    cmd.env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", home.join(config))
+        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("no-credentials"))
         .env("AWS_ENDPOINT_URL", endpoint)
-        .env("AWS_REGION", "us-east-1")
-        .args(["sync"])
+        .env("AWS_REGION", "us-east-1");
+    cmd
+}
+
+#[test]
+fn a_profile_that_needs_an_mfa_code_fails_at_once_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("aws-config"),
+        "[profile base]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = secret\n\n\
+         [profile admin]\nsource_profile = base\nrole_arn = arn:aws:iam::111111111111:role/admin\n\
+         mfa_serial = arn:aws:iam::111111111111:mfa/ops\n\n\
+         [profile deploy]\nsource_profile = admin\nrole_arn = arn:aws:iam::222222222222:role/deploy\n",
+    )
+    .unwrap();
+    for command in [vec!["sync"], vec!["scan"]] {
+        let out = isolated_from_aws(dir.path(), "aws-config")
+            .args(["--profile", "deploy"])
+            .args(&command)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{command:?}: {err}");
+        // The profile in the chain that has mfa_serial is named.
+        assert!(
+            err.contains("profile admin needs an MFA code") && err.contains("never prompts"),
+            "{command:?}: {err}"
+        );
+    }
+    // A profile without MFA in its chain is not refused for it.
+    let out = isolated_from_aws(dir.path(), "aws-config")
+        .args(["--profile", "base", "sync"])
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("no AWS credentials found"), "{err}");
-    assert!(
-        !dir.path().join("data/costscope/caches").exists(),
-        "no cache is created before the caller is known"
-    );
+    assert!(!err.contains("MFA"), "{err}");
 }
 
 #[test]

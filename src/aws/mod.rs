@@ -75,6 +75,8 @@ pub enum AwsError {
     CredentialsExpired { message: String },
     #[error("AWS does not recognise these credentials ({message}): check AWS_PROFILE / --profile and the access key")]
     InvalidCredentials { message: String },
+    #[error("the AWS profile {profile} needs an MFA code (mfa_serial), and costscope never prompts for one (the TUI owns the terminal): get temporary credentials first (`aws sts get-session-token`, aws-vault, or `aws sso login`) into a profile without mfa_serial, and pass it with --profile")]
+    NeedsMfa { profile: String },
     #[error("{operation} returned data costscope cannot read: {message}")]
     BadResponse {
         operation: &'static str,
@@ -170,6 +172,7 @@ impl AwsError {
                 | AwsError::SsoExpired
                 | AwsError::CredentialsExpired { .. }
                 | AwsError::InvalidCredentials { .. }
+                | AwsError::NeedsMfa { .. }
         )
     }
 }
@@ -257,8 +260,11 @@ impl CostClients {
     }
 
     /// Clients from the standard chain with `--profile` and `--region`.
-    pub async fn connect(profile: Option<&str>, region: Option<&str>) -> CostClients {
-        CostClients::new(&load_config(profile, region).await)
+    pub async fn connect(
+        profile: Option<&str>,
+        region: Option<&str>,
+    ) -> Result<CostClients, AwsError> {
+        Ok(CostClients::new(&load_config(profile, region).await?))
     }
 }
 
@@ -275,21 +281,59 @@ pub enum Connect {
 }
 
 impl Connect {
-    pub async fn config(&self) -> aws_config::SdkConfig {
+    pub async fn config(&self) -> Result<aws_config::SdkConfig, AwsError> {
         match self {
             Connect::Chain { profile, region } => {
                 load_config(profile.as_deref(), region.as_deref()).await
             }
-            Connect::Config(config) => (**config).clone(),
+            Connect::Config(config) => Ok((**config).clone()),
         }
     }
+}
+
+/// The profile in the chain of the one chosen (`--profile`, else AWS_PROFILE, else
+/// default; following source_profile) that needs an MFA code, if any. The SDK cannot
+/// ask for the code, and costscope never prompts: such a profile fails at once.
+/// Credentials in the environment come before any profile, so then there is none.
+pub async fn mfa_profile(profile: Option<&str>) -> Option<String> {
+    use aws_types::os_shim_internal::{Env, Fs};
+    if std::env::var_os("AWS_ACCESS_KEY_ID").is_some() {
+        return None;
+    }
+    let set = aws_config::profile::load(
+        &Fs::real(),
+        &Env::real(),
+        &Default::default(),
+        profile.map(|p| std::borrow::Cow::Owned(p.to_string())),
+    )
+    .await
+    .ok()?;
+    let mut name = set.selected_profile().to_string();
+    // A chain of source profiles is short; a cycle is the SDK's to report.
+    for _ in 0..16 {
+        let found = set.get_profile(&name)?;
+        if found.get("mfa_serial").is_some() {
+            return Some(name);
+        }
+        match found.get("source_profile") {
+            Some(next) if next != name => name = next.to_string(),
+            _ => return None,
+        }
+    }
+    None
 }
 
 /// SDK configuration from the standard chain (environment, shared files, SSO, assume-role
 /// profiles, credential_process) with `--profile` and `--region`, and an operation and
 /// attempt timeout on every client (the SDK sets none by default). AWS_ENDPOINT_URL and
 /// AWS_ENDPOINT_URL_<SERVICE> are honoured by the SDK itself.
-pub async fn load_config(profile: Option<&str>, region: Option<&str>) -> aws_config::SdkConfig {
+pub async fn load_config(
+    profile: Option<&str>,
+    region: Option<&str>,
+) -> Result<aws_config::SdkConfig, AwsError> {
+    if let Some(profile) = mfa_profile(profile).await {
+        return Err(AwsError::NeedsMfa { profile });
+    }
     let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(
         TimeoutConfig::builder()
             .operation_timeout(Duration::from_secs(60))
@@ -303,7 +347,7 @@ pub async fn load_config(profile: Option<&str>, region: Option<&str>) -> aws_con
     if let Some(r) = region {
         loader = loader.region(aws_config::Region::new(r.to_string()));
     }
-    loader.load().await
+    Ok(loader.load().await)
 }
 
 #[cfg(test)]

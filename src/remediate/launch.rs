@@ -161,7 +161,11 @@ async fn aws_backend(
     role_name: &str,
     write: super::WriteAccess,
 ) -> Result<AwsBackend, ApplyError> {
-    AwsBackend::connect(connect.config().await, role_name, write)
+    let config = connect
+        .config()
+        .await
+        .map_err(|e| ApplyError::Identity(e.to_string()))?;
+    AwsBackend::connect(config, role_name, write)
         .await
         .map_err(|e| ApplyError::Identity(e.to_string()))
 }

@@ -60,8 +60,8 @@ impl AwsSync {
     async fn run(self, reporter: &Reporter) -> SyncOutcome {
         let mut options = self.options;
         options.now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        let clients = CostClients::new(&self.connect.config().await);
         let result: Result<sync::SyncReport, SyncError> = async {
+            let clients = CostClients::new(&self.connect.config().await?);
             let identified = sync::identify(&clients, &options.now).await?;
             let mut store = Store::open(&self.cache)?;
             let mut progress =
