@@ -12,10 +12,13 @@ pub struct Pacer {
 }
 
 impl Pacer {
-    /// At most `per_second` requests per second; 0 or less means no ceiling.
+    /// At most `per_second` requests per second; 0 or less means no ceiling. (The
+    /// config refuses rates below one a minute; anything slower is held at an hour.)
     pub fn per_second(per_second: f64) -> Pacer {
         let interval = if per_second > 0.0 {
-            Duration::from_secs_f64(1.0 / per_second)
+            Duration::try_from_secs_f64(1.0 / per_second)
+                .unwrap_or(Duration::MAX)
+                .min(Duration::from_secs(3600))
         } else {
             Duration::ZERO
         };

@@ -331,11 +331,10 @@ impl Config {
                 1..=28,
                 defaults.bill_final_after_day,
             )?,
-            ce_requests_per_second: within(
+            ce_requests_per_second: rate(
                 file,
                 text,
                 raw.ce_requests_per_second,
-                0.0..=100.0,
                 defaults.ce_requests_per_second,
             )?,
             ce_max_attempts: within(
@@ -364,6 +363,31 @@ impl Config {
                 )),
             )),
         }
+    }
+}
+
+/// Requests per second: 0 (no ceiling) or from one request a minute to 100 a second. A
+/// tiny positive rate (1e-30) would mean waiting longer than time can hold.
+fn rate(
+    file: &Path,
+    text: &str,
+    value: Option<toml::Spanned<f64>>,
+    default: f64,
+) -> Result<f64, ConfigError> {
+    const SLOWEST: f64 = 1.0 / 60.0;
+    match value {
+        Some(v) if *v.get_ref() != 0.0 && !(SLOWEST..=100.0).contains(v.get_ref()) => {
+            Err(ConfigError::at(
+                file,
+                text,
+                v.span().start,
+                format!(
+                    "{} is out of range: use 0 for no ceiling, or {SLOWEST:.4} (one a minute) to 100",
+                    v.get_ref()
+                ),
+            ))
+        }
+        other => within(file, text, other, 0.0..=100.0, default),
     }
 }
 
@@ -401,6 +425,28 @@ mod tests {
 
     fn parse(text: &str) -> Result<Config, ConfigError> {
         Config::parse(Path::new("/home/u/.config/costscope/config.toml"), text)
+    }
+
+    #[test]
+    fn a_request_rate_too_small_for_time_itself_is_refused_with_file_line_and_key() {
+        for bad in ["1e-30", "0.001", "-1.0", "nan", "inf", "101.0"] {
+            let err = parse(&format!(
+                "theme = \"light\"\nce_requests_per_second = {bad}\n"
+            ))
+            .unwrap_err();
+            assert_eq!(
+                (err.line, err.key.as_deref()),
+                (2, Some("ce_requests_per_second")),
+                "{bad}"
+            );
+            assert!(err.to_string().contains("out of range"), "{bad}: {err}");
+        }
+        for good in ["0.0", "0.02", "1.0", "100.0"] {
+            assert!(
+                parse(&format!("ce_requests_per_second = {good}\n")).is_ok(),
+                "{good}"
+            );
+        }
     }
 
     #[test]

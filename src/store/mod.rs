@@ -17,7 +17,7 @@ pub use findings::{
 pub use query::{CacheSummary, MonthInfo, Scope};
 pub use write::{CostRecord, MonthStatus};
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use rusqlite::{Connection, OpenFlags};
 use std::fs::{DirBuilder, OpenOptions};
 use std::io::Read;
@@ -261,6 +261,34 @@ pub fn day_key(day: NaiveDate) -> i64 {
     (day - NaiveDate::default()).num_days()
 }
 
-pub fn day_from_key(key: i64) -> NaiveDate {
-    NaiveDate::default() + chrono::Duration::days(key)
+/// The day of a storage key, if it is one costscope could have written (years 1970 to
+/// 9999).
+pub fn day_from_key(key: i64) -> Option<NaiveDate> {
+    chrono::TimeDelta::try_days(key)
+        .and_then(|d| NaiveDate::default().checked_add_signed(d))
+        .filter(|day| (1970..=9999).contains(&day.year()))
+}
+
+/// A value read from the cache that no costscope writes: an error (naming the cache, as
+/// every store error does), never a panic.
+fn damaged(what: String) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(
+        0,
+        rusqlite::types::Type::Integer,
+        format!("{what}: the cache is damaged; rebuild it (see README)").into(),
+    )
+}
+
+/// A day read from the cache.
+pub(crate) fn day_from_sql(key: i64) -> rusqlite::Result<NaiveDate> {
+    day_from_key(key).ok_or_else(|| damaged(format!("day {key} is out of range")))
+}
+
+/// A month read from the cache (stored as year * 12 + month - 1).
+pub(crate) fn month_from_sql(index: i64) -> rusqlite::Result<crate::domain::Month> {
+    i32::try_from(index)
+        .ok()
+        .map(crate::domain::Month::from_index)
+        .filter(|m| (1970..=9999).contains(&m.year()))
+        .ok_or_else(|| damaged(format!("month {index} is out of range")))
 }

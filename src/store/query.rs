@@ -1,7 +1,9 @@
 //! View queries. Whole months are read from monthly rollups and loose days from daily
 //! rollups, so a query touches at most a few thousand rows at 500 accounts.
 
-use super::{day_from_key, day_key, AccountKey, CacheKind, ServiceKey, Store, StoreResult};
+use super::{
+    day_from_sql, day_key, month_from_sql, AccountKey, CacheKind, ServiceKey, Store, StoreResult,
+};
 use crate::domain::{
     Account, AccountStatus, DailyPoint, DateRange, Metric, Money, Month, OrgUnit, Organization,
 };
@@ -121,7 +123,7 @@ impl Store {
         let months = stmt
             .query_map([], |r| {
                 Ok(MonthInfo {
-                    month: Month::from_index(r.get(0)?),
+                    month: month_from_sql(r.get(0)?)?,
                     fetched_at: r.get(1)?,
                     is_final: r.get(2)?,
                 })
@@ -137,7 +139,10 @@ impl Store {
         Ok(CacheSummary {
             kind: self.kind()?,
             months,
-            data_as_of: data_as_of.map(day_from_key),
+            data_as_of: data_as_of
+                .map(day_from_sql)
+                .transpose()
+                .map_err(|e| self.sql_err(e))?,
         })
     }
 
@@ -394,7 +399,7 @@ impl Store {
             .chain(keys);
         stmt.query_map(params_from_iter(params), |r| {
             Ok(DailyPoint {
-                day: day_from_key(r.get(0)?),
+                day: day_from_sql(r.get(0)?)?,
                 amount: Money::from_nanos(r.get(1)?),
             })
         })

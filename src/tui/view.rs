@@ -585,7 +585,7 @@ pub(super) fn render_selectable(
             .fg(theme.selection_fg)
             .bg(theme.selection_bg),
     );
-    let selected = (rows > 0).then_some(cursor.min(rows - 1));
+    let selected = rows.checked_sub(1).map(|last| cursor.min(last));
     let mut table_state = TableState::default().with_selected(selected);
     frame.render_stateful_widget(table, area, &mut table_state);
 }
