@@ -246,6 +246,24 @@ fn queue_one_row_per_month(url: &str, account: &str, dollars: &str) -> Money {
     total
 }
 
+/// The binary as a user runs it against `endpoint`, with a home of its own.
+fn costscope_at(home: &std::path::Path, endpoint: &str) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_costscope"));
+    cmd.env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env_remove("COSTSCOPE_CACHE")
+        .env_remove("AWS_PROFILE")
+        .env("COSTSCOPE_TODAY", "2026-11-20")
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+    cmd
+}
+
 /// A reset moto with an organization whose management account is moto's default one.
 fn fresh_organization(url: &str) -> (aws_config::SdkConfig, String) {
     assert_eq!(post(url, "/moto-api/reset", ""), 200);
@@ -385,19 +403,7 @@ fn the_cli_syncs_into_the_organizations_own_cache_and_reads_it_offline() {
 
     let home = tempfile::tempdir().unwrap();
     let run = |endpoint: &str, args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_costscope"))
-            .env("HOME", home.path())
-            .env("XDG_CONFIG_HOME", home.path().join("config"))
-            .env("XDG_DATA_HOME", home.path().join("data"))
-            .env("XDG_STATE_HOME", home.path().join("state"))
-            .env_remove("COSTSCOPE_CACHE")
-            .env_remove("AWS_PROFILE")
-            .env("COSTSCOPE_TODAY", "2026-11-20")
-            .env("AWS_ENDPOINT_URL", endpoint)
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
+        let out = costscope_at(home.path(), endpoint)
             .args(args)
             .output()
             .unwrap();
@@ -454,4 +460,66 @@ fn the_cli_syncs_into_the_organizations_own_cache_and_reads_it_offline() {
         ],
     );
     assert!(out.contains("1.25"), "{out}");
+}
+
+#[test]
+fn sigkill_during_a_sync_leaves_only_exact_months_and_a_cache_that_checks_ok() {
+    let Some(url) = moto_url() else { return };
+    let _turn = MOTO.lock().unwrap_or_else(|e| e.into_inner());
+    fresh_organization(&url);
+    queue_one_row_per_month(&url, "123456789012", "1.25");
+    let home = tempfile::tempdir().unwrap();
+    // Two Cost Explorer requests a second: the 14 months take about 7 s, so a kill
+    // lands in the middle.
+    let config = home.path().join("config/costscope");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(config.join("config.toml"), "ce_requests_per_second = 2.0\n").unwrap();
+    let cache = home.path().join("org.sqlite");
+    let cache_arg = cache.to_str().unwrap();
+    let mut months_before = 0;
+    for delay_ms in [1500, 4000] {
+        let mut sync = costscope_at(home.path(), &url)
+            .args(["sync", "--cache", cache_arg])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        sync.kill().unwrap(); // SIGKILL
+        sync.wait().unwrap();
+
+        let check = costscope_at(home.path(), &url)
+            .args(["check", "--cache", cache_arg])
+            .output()
+            .unwrap();
+        assert!(check.status.success(), "{check:?}");
+        assert!(String::from_utf8_lossy(&check.stdout).contains(": ok"));
+        // Every month the cache holds is whole and exact; the others are simply absent.
+        let months = Store::open(&cache).unwrap().summary().unwrap().months;
+        assert!(
+            months.len() >= months_before,
+            "a later sync never loses a month"
+        );
+        months_before = months.len();
+        for m in &months {
+            let out = costscope_at(home.path(), &url)
+                .args(["costs", "--format", "json", "--cache", cache_arg])
+                .args(["--month", &m.month.to_string()])
+                .output()
+                .unwrap();
+            let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            assert_eq!(report["total"], "1.25", "{}", m.month);
+        }
+    }
+    assert!(months_before < 14, "the kills landed before the end");
+    // The next sync finishes the job.
+    let done = costscope_at(home.path(), &url)
+        .args(["sync", "--cache", cache_arg])
+        .output()
+        .unwrap();
+    assert!(done.status.success(), "{done:?}");
+    assert_eq!(
+        Store::open(&cache).unwrap().summary().unwrap().months.len(),
+        14
+    );
 }

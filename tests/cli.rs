@@ -790,3 +790,46 @@ fn a_demo_generation_killed_half_way_is_reported_as_incomplete() {
         .unwrap();
     assert!(out.status.success(), "{out:?}");
 }
+
+#[test]
+fn sigkill_during_a_500_account_demo_leaves_a_cache_that_is_complete_or_says_it_is_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("demo.sqlite");
+    // Before the file exists, while costs are written, while the inventory is written.
+    for delay_ms in [200, 3000, 9000] {
+        let mut demo = costscope(dir.path())
+            .args(["demo", "--no-tui", "--accounts", "500", "--cache"])
+            .arg(&cache)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        demo.kill().unwrap(); // SIGKILL
+        demo.wait().unwrap();
+        let out = costscope(dir.path())
+            .args(["check", "--cache"])
+            .arg(&cache)
+            .output()
+            .unwrap();
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+        );
+        match out.status.code() {
+            Some(0) => assert!(stdout.contains(": ok"), "{stdout}"),
+            Some(2) => assert!(
+                stderr.contains("demo data is incomplete") && !stderr.contains("corrupt"),
+                "after {delay_ms} ms: {stderr}"
+            ),
+            other => panic!("after {delay_ms} ms: exit {other:?}: {stderr}"),
+        }
+        if out.status.success() && cache.exists() {
+            let store = costscope::store::Store::open(&cache).unwrap();
+            assert!(
+                !costscope::demo::is_incomplete(&store).unwrap(),
+                "ok means complete"
+            );
+        }
+    }
+}
