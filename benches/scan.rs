@@ -165,6 +165,8 @@ async fn scan_once(
         settings: ScanSettings {
             regions: REGIONS.iter().map(|r| r.to_string()).collect(),
             concurrency,
+            // Every run scans everything: nothing kept from the run before.
+            resume_within_minutes: 0,
             ..ScanSettings::default()
         },
         prices: built_in_prices(),

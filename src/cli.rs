@@ -122,6 +122,10 @@ pub enum Command {
         /// Account-regions scanned at the same time (default: [scan] concurrency, 8)
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=64))]
         concurrency: Option<u32>,
+        /// Rescan everything, also what a scan covered in the last
+        /// [scan] resume_within_minutes (60)
+        #[arg(long)]
+        full: bool,
     },
     /// Print the findings of the last scans from the cache (no network)
     Findings {
@@ -419,6 +423,7 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
             regions,
             role,
             concurrency,
+            full,
         }) => {
             let config = config_file(paths.as_ref())?;
             let prices = match &paths {
@@ -438,11 +443,15 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
             if let Some(n) = concurrency {
                 settings.concurrency = n;
             }
+            if full {
+                settings.resume_within_minutes = 0;
+            }
             let target = SyncTarget {
                 profile: cli.profile,
                 region: cli.region,
                 cache: explicit_cache(&cli.cache),
             };
+            let settings_resume = settings.resume_within_minutes;
             let (path, report) = scan_now(&target, paths.as_ref(), settings, prices)?;
             let c = &report.changes;
             eprintln!(
@@ -463,6 +472,13 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
             }
             for (account, unit, what) in &report.partial {
                 eprintln!("  partial: {account} {unit}: {what}");
+            }
+            if !report.resumed.is_empty() {
+                eprintln!(
+                    "kept {} unit(s) an earlier scan covered in the last {} minute(s) (--full rescans them)",
+                    report.resumed.len(),
+                    settings_resume
+                );
             }
             eprintln!("see them with `costscope findings` or in the TUI (`:findings`)");
             let incomplete = report.not_scanned.len() + report.partial.len();

@@ -83,6 +83,8 @@ fn every_action_applies_verifies_and_is_audited_and_a_changed_resource_is_skippe
         let mut settings = ScanSettings {
             accounts: vec![a.clone()],
             regions: vec!["us-east-1".into()],
+            // The rescan after applying reads everything again.
+            resume_within_minutes: 0,
             ..ScanSettings::default()
         };
         settings.thresholds.snapshot_age_days = 0;

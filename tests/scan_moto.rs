@@ -71,6 +71,17 @@ async fn scan(
     config: &aws_config::SdkConfig,
     events: &mut Vec<String>,
 ) -> ScanReport {
+    scan_keeping(store, clients, config, events, 0).await
+}
+
+/// A scan that keeps units scanned in the last `resume_minutes` (0: none).
+async fn scan_keeping(
+    store: &mut Store,
+    clients: &CostClients,
+    config: &aws_config::SdkConfig,
+    events: &mut Vec<String>,
+    resume_minutes: u32,
+) -> ScanReport {
     let now = chrono::Utc::now();
     let identified = costscope::sync::identify(clients, &now.to_rfc3339())
         .await
@@ -78,6 +89,7 @@ async fn scan(
     let mut settings = ScanSettings {
         regions: vec!["us-east-1".into(), "us-west-2".into()],
         concurrency: 4,
+        resume_within_minutes: resume_minutes,
         ..ScanSettings::default()
     };
     settings.thresholds.snapshot_age_days = 0;
@@ -308,5 +320,55 @@ fn a_denied_account_listing_makes_the_scan_partial_never_an_empty_success() {
                 .any(|u| u.unit == "org" && u.status == UnitStatus::NotScanned),
             "coverage shows it: {units:?}"
         );
+    });
+}
+
+#[test]
+fn a_second_scan_keeps_what_the_first_scanned_moments_ago_and_rescans_the_rest() {
+    let Some(url) = moto_url() else { return };
+    let _turn = MOTO.lock().unwrap_or_else(|e| e.into_inner());
+    common::runtime().block_on(async {
+        let (config, orgs) = fresh_organization(&url).await;
+        let clients = CostClients {
+            sts: aws_sdk_sts::Client::new(&config),
+            organizations: orgs,
+            cost_explorer: aws_sdk_costexplorer::Client::new(&config),
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("cache.sqlite")).unwrap();
+        let mut events = Vec::new();
+        let first = scan_keeping(&mut store, &clients, &config, &mut events, 60).await;
+        assert!(first.resumed.is_empty());
+        assert_eq!(first.units_scanned, 3, "two regions and the buckets");
+
+        // As if the first had stopped after us-east-1: the others must be scanned again.
+        let stamp = "2000-01-01T00:00:00.000Z";
+        store
+            .record_unscanned_unit(
+                MANAGEMENT,
+                "us-west-2",
+                UnitStatus::NotScanned,
+                "stopped",
+                stamp,
+            )
+            .unwrap();
+        let second = scan_keeping(&mut store, &clients, &config, &mut events, 60).await;
+        let kept: Vec<&str> = second
+            .resumed
+            .iter()
+            .map(|(_, unit)| unit.as_str())
+            .collect();
+        assert_eq!(kept, ["us-east-1", "s3"], "kept: scanned minutes ago");
+        assert_eq!(second.units_scanned, 1, "only us-west-2 again");
+        assert!(
+            second.meter.requests("cloudwatch") + second.meter.requests("ec2")
+                < first.meter.requests("cloudwatch") + first.meter.requests("ec2"),
+            "fewer requests the second time"
+        );
+
+        // --full (0 minutes) rescans all.
+        let full = scan_keeping(&mut store, &clients, &config, &mut events, 0).await;
+        assert!(full.resumed.is_empty());
+        assert_eq!(full.units_scanned, 3);
     });
 }

@@ -138,6 +138,7 @@ struct RawScan {
     accounts: Option<Vec<String>>,
     regions: Option<Vec<String>>,
     concurrency: Option<toml::Spanned<u32>>,
+    resume_within_minutes: Option<toml::Spanned<u32>>,
     lookback_days: Option<toml::Spanned<u32>>,
     idle_cpu_percent: Option<toml::Spanned<f64>>,
     idle_network_mib_per_day: Option<toml::Spanned<f64>>,
@@ -160,11 +161,15 @@ pub struct ScanSettings {
     pub regions: Vec<String>,
     /// Account-regions scanned at the same time.
     pub concurrency: u32,
+    /// A scan keeps what an earlier one scanned (fully) this many minutes ago or less,
+    /// so a scan that stopped part-way resumes; 0 (or `scan --full`) rescans everything.
+    pub resume_within_minutes: u32,
     pub thresholds: Thresholds,
 }
 
 pub const DEFAULT_ROLE_NAME: &str = "OrganizationAccountAccessRole";
 pub const DEFAULT_SCAN_CONCURRENCY: u32 = 8;
+pub const DEFAULT_RESUME_WITHIN_MINUTES: u32 = 60;
 
 impl Default for ScanSettings {
     fn default() -> Self {
@@ -173,6 +178,7 @@ impl Default for ScanSettings {
             accounts: Vec::new(),
             regions: Vec::new(),
             concurrency: DEFAULT_SCAN_CONCURRENCY,
+            resume_within_minutes: DEFAULT_RESUME_WITHIN_MINUTES,
             thresholds: Thresholds::default(),
         }
     }
@@ -188,6 +194,13 @@ impl ScanSettings {
             accounts: raw.accounts.unwrap_or_default(),
             regions: raw.regions.unwrap_or_default(),
             concurrency: within(file, text, raw.concurrency, 1..=64, d.concurrency)?,
+            resume_within_minutes: within(
+                file,
+                text,
+                raw.resume_within_minutes,
+                0..=10_080,
+                d.resume_within_minutes,
+            )?,
             thresholds: Thresholds {
                 lookback_days: within(file, text, raw.lookback_days, 1..=63, t.lookback_days)?,
                 idle_cpu_percent: within(

@@ -53,6 +53,8 @@ pub struct ScanReport {
     /// (account, unit, what could not be read) of units scanned in part: their
     /// findings for that evidence are unknown, neither made nor closed.
     pub partial: Vec<(String, String, String)>,
+    /// (account, unit) kept from an earlier scan within `resume_within_minutes`.
+    pub resumed: Vec<(String, String)>,
     /// (account, regions not opted in).
     pub skipped: Vec<(String, Vec<String>)>,
     pub resources: usize,
@@ -129,6 +131,7 @@ pub async fn run_scan(
         home_region: options.home_region.clone(),
         now: options.now,
     });
+    let recent = recently_scanned(store, options)?;
     let mut queue: VecDeque<Job> = accounts.into_iter().map(Job::Enter).collect();
     let mut running = JoinSet::new();
     let limit = options.settings.concurrency.max(1) as usize;
@@ -206,12 +209,30 @@ pub async fn run_scan(
                     report.skipped.push((account.clone(), skipped));
                 }
                 let config = Arc::new(*config);
-                known_units += scan.len() + 1;
+                // A scan that stopped part-way resumes: what was scanned fully a short
+                // while ago is kept.
+                let kept = |unit: &str| recent.contains(&(account.clone(), unit.to_string()));
+                let (kept_units, scan): (Vec<String>, Vec<String>) =
+                    scan.into_iter().partition(|region| kept(region));
+                let buckets_kept = kept(S3_UNIT);
+                for unit in kept_units
+                    .into_iter()
+                    .chain(buckets_kept.then(|| S3_UNIT.to_string()))
+                {
+                    progress.event(&SyncEvent::Advice(format!(
+                        "{account} {unit}: scanned in the last {} minute(s), kept",
+                        options.settings.resume_within_minutes
+                    )));
+                    report.resumed.push((account.clone(), unit));
+                }
+                known_units += scan.len() + usize::from(!buckets_kept);
                 // Units of an entered account go first, so accounts finish one by one.
-                queue.push_front(Job::Buckets {
-                    account: account.clone(),
-                    config: config.clone(),
-                });
+                if !buckets_kept {
+                    queue.push_front(Job::Buckets {
+                        account: account.clone(),
+                        config: config.clone(),
+                    });
+                }
                 for region in scan.into_iter().rev() {
                     queue.push_front(Job::Region {
                         account: account.clone(),
@@ -267,6 +288,28 @@ pub async fn run_scan(
     }
     store.set_meta("last_scan_at", &stamp)?;
     Ok(report)
+}
+
+/// (account, unit) scanned fully within the last `resume_within_minutes` (none when 0).
+fn recently_scanned(
+    store: &Store,
+    options: &ScanOptions,
+) -> Result<std::collections::HashSet<(String, String)>, SyncError> {
+    let minutes = options.settings.resume_within_minutes;
+    if minutes == 0 {
+        return Ok(Default::default());
+    }
+    let since = options.now - chrono::Duration::minutes(i64::from(minutes));
+    Ok(store
+        .scan_units()?
+        .into_iter()
+        .filter(|u| u.status == UnitStatus::Scanned)
+        .filter(|u| {
+            DateTime::parse_from_rfc3339(&u.scanned_at)
+                .is_ok_and(|at| at.with_timezone(&Utc) >= since && at <= options.now)
+        })
+        .map(|u| (u.account, u.unit))
+        .collect())
 }
 
 /// The enabled regions to scan (all, or the chosen ones), and the chosen or existing
