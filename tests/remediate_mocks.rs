@@ -467,3 +467,96 @@ fn an_audit_write_that_fails_after_a_call_stops_the_plan_and_says_the_call_was_m
         "the step and its state before the call are kept for re-verification"
     );
 }
+
+#[test]
+fn a_modification_refused_for_aws_rate_limit_shows_the_wait_aws_names() {
+    use aws_sdk_ec2::operation::describe_volumes::DescribeVolumesOutput;
+    use aws_sdk_ec2::operation::describe_volumes_modifications::DescribeVolumesModificationsOutput;
+    use aws_sdk_ec2::operation::modify_volume::ModifyVolumeError;
+    use aws_sdk_ec2::types::{Volume, VolumeState, VolumeType};
+    let describe = mock!(aws_sdk_ec2::Client::describe_volumes).then_output(|| {
+        DescribeVolumesOutput::builder()
+            .volumes(
+                Volume::builder()
+                    .volume_id("vol-1")
+                    .volume_type(VolumeType::Gp2)
+                    .size(100)
+                    .state(VolumeState::InUse)
+                    .build(),
+            )
+            .build()
+    });
+    let modifications = mock!(aws_sdk_ec2::Client::describe_volumes_modifications)
+        .then_output(|| DescribeVolumesModificationsOutput::builder().build());
+    let dry_run = mock!(aws_sdk_ec2::Client::modify_volume)
+        .match_requests(|r| r.dry_run() == Some(true))
+        .then_error(|| {
+            ModifyVolumeError::generic(ErrorMetadata::builder().code("DryRunOperation").build())
+        });
+    let refused = mock!(aws_sdk_ec2::Client::modify_volume)
+        .match_requests(|r| r.dry_run() != Some(true))
+        .then_error(|| {
+            ModifyVolumeError::generic(
+                ErrorMetadata::builder()
+                    .code("VolumeModificationRateExceeded")
+                    .message("You've reached the maximum modification rate per volume limit. Wait at least 6 hours between modifications per EBS volume.")
+                    .build(),
+            )
+        });
+    let ec2 = mock_client!(
+        aws_sdk_ec2,
+        RuleMode::MatchAny,
+        [&describe, &modifications, &dry_run, &refused]
+    );
+    let nowhere = aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .endpoint_url("http://127.0.0.1:9")
+        .build();
+    let backend = Mocked {
+        clients: || {
+            AwsActions::from_clients(
+                ec2.clone(),
+                aws_sdk_rds::Client::new(&nowhere),
+                aws_sdk_s3::Client::new(&nowhere),
+                aws_sdk_cloudwatch::Client::new(&nowhere),
+                write_access(Access::ReadWrite).unwrap(),
+            )
+        },
+    };
+    let mut step = release_step("vol-1");
+    step.rule = Rule::Gp2Volume;
+    step.change = Change::ModifyVolumeToGp3 {
+        iops: 3000,
+        throughput_mibps: 125,
+    };
+    let plan = Plan {
+        steps: vec![step],
+        refused: vec![],
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("c.sqlite")).unwrap();
+    let log = AuditLog::open_for(&store).unwrap();
+    let summary = common::runtime()
+        .block_on(apply_plan(
+            &backend,
+            &store,
+            &log,
+            Access::ReadWrite,
+            &request(&plan),
+            &mut |_| {},
+        ))
+        .unwrap();
+    match &summary.outcomes[0] {
+        StepOutcome::Failed(reason) => assert!(
+            reason.contains("Wait at least 6 hours"),
+            "the operator is told when to try again: {reason}"
+        ),
+        other => panic!("expected failed, got {other:?}"),
+    }
+    assert_eq!(refused.num_calls(), 1, "sent once");
+    assert!(
+        log.pending().unwrap().is_empty(),
+        "a refusal closes the step"
+    );
+}

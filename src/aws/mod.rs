@@ -323,6 +323,17 @@ pub async fn mfa_profile(profile: Option<&str>) -> Option<String> {
     None
 }
 
+/// How the clients that only read (EC2, RDS, CloudWatch, S3, Organizations, STS) retry:
+/// the SDK's adaptive mode, exponential backoff with full jitter plus a client-side
+/// token bucket per service that lowers the request rate while AWS throttles. Cost
+/// Explorer (billed per request) and every change are sent by costscope's own rules.
+pub fn read_retries() -> aws_config::retry::RetryConfig {
+    aws_config::retry::RetryConfig::adaptive()
+        .with_max_attempts(5)
+        .with_initial_backoff(Duration::from_millis(250))
+        .with_max_backoff(Duration::from_secs(20))
+}
+
 /// SDK configuration from the standard chain (environment, shared files, SSO, assume-role
 /// profiles, credential_process) with `--profile` and `--region`, and an operation and
 /// attempt timeout on every client (the SDK sets none by default). AWS_ENDPOINT_URL and
@@ -334,13 +345,15 @@ pub async fn load_config(
     if let Some(profile) = mfa_profile(profile).await {
         return Err(AwsError::NeedsMfa { profile });
     }
-    let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(
-        TimeoutConfig::builder()
-            .operation_timeout(Duration::from_secs(60))
-            .operation_attempt_timeout(Duration::from_secs(20))
-            .connect_timeout(Duration::from_secs(5))
-            .build(),
-    );
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .timeout_config(
+            TimeoutConfig::builder()
+                .operation_timeout(Duration::from_secs(60))
+                .operation_attempt_timeout(Duration::from_secs(20))
+                .connect_timeout(Duration::from_secs(5))
+                .build(),
+        )
+        .retry_config(read_retries());
     if let Some(p) = profile {
         loader = loader.profile_name(p);
     }
@@ -353,6 +366,29 @@ pub async fn load_config(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_back_off_adaptively_and_clients_built_from_the_chain_use_it() {
+        use aws_config::retry::RetryMode;
+        let retries = read_retries();
+        assert_eq!(retries.mode(), RetryMode::Adaptive);
+        assert_eq!(retries.max_attempts(), 5);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        // No network: loading the chain reads the environment only.
+        let config = runtime
+            .block_on(load_config(None, Some("us-east-1")))
+            .unwrap();
+        assert_eq!(config.retry_config(), Some(&read_retries()));
+        // Cost Explorer's own retries count every attempt: the SDK's are off for it.
+        let ce = CostClients::new(&config).cost_explorer;
+        assert_eq!(
+            ce.config().retry_config().map(|r| r.max_attempts()),
+            Some(1)
+        );
+    }
 
     #[test]
     fn credential_chain_failures_are_told_apart() {
