@@ -455,7 +455,7 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
             let (path, report) = scan_now(&target, paths.as_ref(), settings, prices)?;
             let c = &report.changes;
             eprintln!(
-                "scanned {} unit(s) of {} account(s): {} resource(s); findings: {} new, {} still open, {} closed; {} CloudWatch request(s) for {} metric(s) ({}) -> {}",
+                "scanned {} unit(s) of {} account(s): {} resource(s); findings: {} new, {} still open, {} closed; {} CloudWatch request(s) for {} metric(s) ({}){} -> {}",
                 report.units_scanned,
                 report.accounts,
                 report.resources,
@@ -465,6 +465,10 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
                 report.meter.requests("cloudwatch"),
                 report.meter.metrics(),
                 crate::sync::scan::cloudwatch_price(u64::from(report.meter.metrics())),
+                match report.meter.throttled() {
+                    0 => String::new(),
+                    n => format!("; {n} request(s) throttled and retried"),
+                },
                 path.display()
             );
             for (account, unit, reason) in &report.not_scanned {

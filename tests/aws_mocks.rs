@@ -526,3 +526,51 @@ async fn with_the_network_down_the_tui_says_offline_and_keeps_the_cache() {
     let screen = common::screen_text(&app, 120, 30);
     assert!(screen.contains("OFFLINE"), "{screen}");
 }
+
+/// The scan's clients count every attempt the SDK makes, so a request AWS throttled and
+/// the SDK retried shows in the API meter (and `api_calls`) instead of vanishing.
+#[test]
+fn throttled_attempts_the_sdk_retried_are_on_the_meter() {
+    use aws_sdk_ec2::config::{Credentials, SharedCredentialsProvider};
+    use aws_smithy_types::body::SdkBody;
+    use costscope::aws::attempts::AttemptCounter;
+    use costscope::aws::inventory::{regions, RegionClients};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let sent = std::sync::Arc::new(AtomicUsize::new(0));
+    let answers = sent.clone();
+    let http = aws_smithy_http_client::test_util::infallible_client_fn(move |_request| {
+        let (status, body) = match answers.fetch_add(1, Ordering::SeqCst) {
+            0 => (503, "<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>r-1</RequestID></Response>".to_string()),
+            _ => (200, "<DescribeRegionsResponse xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\"><requestId>r-2</requestId><regionInfo><item><regionName>us-east-1</regionName><optInStatus>opt-in-not-required</optInStatus></item></regionInfo></DescribeRegionsResponse>".to_string()),
+        };
+        http::Response::builder()
+            .status(status)
+            .body(SdkBody::from(body))
+            .unwrap()
+    });
+    let config = aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
+            "testing", "testing", None, None, "test",
+        )))
+        .retry_config(costscope::aws::read_retries())
+        .http_client(http)
+        .build();
+    let counter = AttemptCounter::default();
+    let clients = RegionClients::new(&config, "us-east-1", &counter);
+    let mut meter = costscope::aws::Meter::default();
+    let found = common::runtime()
+        .block_on(regions(&clients.ec2, &mut meter))
+        .unwrap();
+    assert_eq!(found.enabled, ["us-east-1"], "the retry succeeded");
+    assert_eq!(sent.load(Ordering::SeqCst), 2);
+    meter.absorb(counter);
+    let entry = &meter.entries[0];
+    assert_eq!((entry.service, entry.operation), ("ec2", "DescribeRegions"));
+    assert_eq!(
+        (entry.requests, entry.throttled),
+        (2, 1),
+        "both attempts, one throttled"
+    );
+}

@@ -1,6 +1,7 @@
 //! EC2, EBS and RDS inventory of one account-region, with the CloudWatch series the
 //! rules judge (EC2 CPU and network, RDS connections).
 
+use super::attempts::AttemptCounter;
 use super::cloudwatch::{add_series, daily_metrics, lookback_window, values, MetricRequest};
 use super::{map_error, AwsError, Meter};
 use crate::domain::findings::Rule;
@@ -20,16 +21,29 @@ pub struct RegionClients {
 }
 
 impl RegionClients {
-    pub fn new(config: &aws_config::SdkConfig, region: &str) -> RegionClients {
+    /// The clients of `region`, each attempt (retries included) counted in `counter`.
+    pub fn new(
+        config: &aws_config::SdkConfig,
+        region: &str,
+        counter: &AttemptCounter,
+    ) -> RegionClients {
         let config = config
             .to_builder()
             .region(aws_config::Region::new(region.to_string()))
             .build();
         RegionClients {
             region: region.to_string(),
-            ec2: aws_sdk_ec2::Client::new(&config),
-            rds: aws_sdk_rds::Client::new(&config),
-            cloudwatch: aws_sdk_cloudwatch::Client::new(&config),
+            ec2: aws_sdk_ec2::Client::from_conf(
+                aws_sdk_ec2::config::Builder::from(&config)
+                    .interceptor(counter.clone())
+                    .build(),
+            ),
+            rds: aws_sdk_rds::Client::from_conf(
+                aws_sdk_rds::config::Builder::from(&config)
+                    .interceptor(counter.clone())
+                    .build(),
+            ),
+            cloudwatch: super::s3::cloudwatch_client(&config, region, Some(counter)),
         }
     }
 }

@@ -142,12 +142,12 @@ impl AwsActions {
         AwsActions {
             ec2: aws_sdk_ec2::Client::new(&regional),
             rds: aws_sdk_rds::Client::new(&regional),
-            s3: super::s3::s3_client(config, region),
+            s3: super::s3::s3_client(config, region, None),
             cloudwatch: aws_sdk_cloudwatch::Client::new(&regional),
             writers: Writers {
                 ec2: aws_sdk_ec2::Client::new(&once),
                 rds: aws_sdk_rds::Client::new(&once),
-                s3: super::s3::s3_client(&once, region),
+                s3: super::s3::s3_client(&once, region, None),
             },
         }
     }

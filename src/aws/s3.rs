@@ -1,6 +1,7 @@
 //! S3 buckets of one account: region, lifecycle rules, and bytes per storage class from
 //! CloudWatch's daily BucketSizeBytes (free of request charges for S3 itself).
 
+use super::attempts::AttemptCounter;
 use super::cloudwatch::{daily_metrics, lookback_window, MetricRequest};
 use super::{map_error, AwsError, Meter};
 use crate::domain::findings::Rule;
@@ -22,23 +23,33 @@ pub const STORAGE_TYPES: [&str; 5] = [
 ];
 
 /// An S3 client for `region`; path-style addressing when an endpoint is overridden
-/// (emulators and VPC endpoints by IP have no bucket subdomains).
-pub fn s3_client(config: &aws_config::SdkConfig, region: &str) -> aws_sdk_s3::Client {
-    let builder = aws_sdk_s3::config::Builder::from(config)
+/// (emulators and VPC endpoints by IP have no bucket subdomains). With a counter, every
+/// attempt is counted.
+pub fn s3_client(
+    config: &aws_config::SdkConfig,
+    region: &str,
+    counter: Option<&AttemptCounter>,
+) -> aws_sdk_s3::Client {
+    let mut builder = aws_sdk_s3::config::Builder::from(config)
         .region(aws_config::Region::new(region.to_string()))
         .force_path_style(config.endpoint_url().is_some());
+    if let Some(counter) = counter {
+        builder = builder.interceptor(counter.clone());
+    }
     aws_sdk_s3::Client::from_conf(builder.build())
 }
 
 pub fn cloudwatch_client(
     config: &aws_config::SdkConfig,
     region: &str,
+    counter: Option<&AttemptCounter>,
 ) -> aws_sdk_cloudwatch::Client {
-    let config = config
-        .to_builder()
-        .region(aws_config::Region::new(region.to_string()))
-        .build();
-    aws_sdk_cloudwatch::Client::new(&config)
+    let mut builder = aws_sdk_cloudwatch::config::Builder::from(config)
+        .region(aws_config::Region::new(region.to_string()));
+    if let Some(counter) = counter {
+        builder = builder.interceptor(counter.clone());
+    }
+    aws_sdk_cloudwatch::Client::from_conf(builder.build())
 }
 
 /// Every bucket the account owns, with its lifecycle and storage, and the buckets whose
@@ -49,8 +60,9 @@ pub async fn buckets(
     home_region: &str,
     now: chrono::DateTime<chrono::Utc>,
     meter: &mut Meter,
+    counter: &AttemptCounter,
 ) -> Result<(Vec<Bucket>, Vec<Unread>), AwsError> {
-    let home = s3_client(config, home_region);
+    let home = s3_client(config, home_region, Some(counter));
     let listed = listing!(meter, "s3", "ListBuckets", home.list_buckets(), buckets);
     let mut buckets = Vec::new();
     let mut unread = Vec::new();
@@ -60,7 +72,7 @@ pub async fn buckets(
             Some(r) => r.to_string(),
             None => bucket_region(&home, name, meter).await?,
         };
-        let client = s3_client(config, &region);
+        let client = s3_client(config, &region, Some(counter));
         let rules = match lifecycle(&client, name, meter).await {
             Err(e @ AwsError::AccessDenied { .. }) => {
                 unread.push(Unread {
@@ -81,7 +93,7 @@ pub async fn buckets(
             bytes_by_storage_type: Vec::new(),
         });
     }
-    storage_bytes(config, &mut buckets, now, meter, &mut unread).await?;
+    storage_bytes(config, &mut buckets, now, meter, &mut unread, counter).await?;
     Ok((buckets, unread))
 }
 
@@ -159,6 +171,7 @@ async fn storage_bytes(
     now: chrono::DateTime<chrono::Utc>,
     meter: &mut Meter,
     unread: &mut Vec<Unread>,
+    counter: &AttemptCounter,
 ) -> Result<(), AwsError> {
     let mut by_region: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, b) in buckets.iter().enumerate() {
@@ -180,7 +193,7 @@ async fn storage_bytes(
                 stat: "Average",
             })
             .collect();
-        let client = cloudwatch_client(config, &region);
+        let client = cloudwatch_client(config, &region, Some(counter));
         let series = daily_metrics(&client, &requests, start, end, meter).await?;
         for (n, &i) in indexes.iter().enumerate() {
             for (k, storage) in STORAGE_TYPES.iter().enumerate() {

@@ -5,6 +5,7 @@
 
 use super::{claim_cache, load_organization, Identified, Progress, SyncError, SyncEvent};
 use crate::aws::assume::config_for_account;
+use crate::aws::attempts::AttemptCounter;
 use crate::aws::inventory::{region_inventory, regions, RegionClients};
 use crate::aws::s3::buckets;
 use crate::aws::{AwsError, CostClients, Meter};
@@ -395,7 +396,7 @@ fn record_meter(
             account: Some(account.to_string()),
             region: region.map(str::to_string),
             requests: e.requests,
-            throttled: 0,
+            throttled: e.throttled,
             metrics: e.metrics,
             error: None,
         })?;
@@ -453,6 +454,19 @@ struct Outcome {
 impl Job {
     async fn run(self, shared: Arc<Shared>) -> Outcome {
         let mut meter = Meter::default();
+        let counter = AttemptCounter::default();
+        let mut outcome = self.run_counted(&shared, &mut meter, &counter).await;
+        meter.absorb(counter);
+        outcome.meter = meter;
+        outcome
+    }
+
+    async fn run_counted(
+        self,
+        shared: &Shared,
+        meter: &mut Meter,
+        counter: &AttemptCounter,
+    ) -> Outcome {
         match self {
             Job::Enter(account) => {
                 let result = async {
@@ -463,11 +477,11 @@ impl Job {
                         &account,
                         &shared.settings.role_name,
                         crate::aws::assume::SESSION_NAME,
-                        &mut meter,
+                        meter,
                     )
                     .await?;
-                    let home = RegionClients::new(&config, &shared.home_region);
-                    let regions = regions(&home.ec2, &mut meter).await?;
+                    let home = RegionClients::new(&config, &shared.home_region, counter);
+                    let regions = regions(&home.ec2, meter).await?;
                     Ok(Found::Account {
                         config: Box::new(config),
                         regions,
@@ -478,7 +492,7 @@ impl Job {
                     account,
                     unit: ACCOUNT_UNIT.to_string(),
                     region: Some(shared.home_region.clone()),
-                    meter,
+                    meter: Meter::default(),
                     result,
                 }
             }
@@ -487,12 +501,12 @@ impl Job {
                 config,
                 region,
             } => {
-                let clients = RegionClients::new(&config, &region);
+                let clients = RegionClients::new(&config, &region, counter);
                 let result = region_inventory(
                     &clients,
                     shared.settings.thresholds.lookback_days,
                     shared.now,
-                    &mut meter,
+                    meter,
                 )
                 .await
                 .map(|inventory| Found::Region {
@@ -503,19 +517,19 @@ impl Job {
                     account,
                     unit: region.clone(),
                     region: Some(region),
-                    meter,
+                    meter: Meter::default(),
                     result,
                 }
             }
             Job::Buckets { account, config } => {
-                let result = buckets(&config, &shared.home_region, shared.now, &mut meter)
+                let result = buckets(&config, &shared.home_region, shared.now, meter, counter)
                     .await
                     .map(|(buckets, unread)| Found::Buckets { buckets, unread });
                 Outcome {
                     account,
                     unit: S3_UNIT.to_string(),
                     region: None,
-                    meter,
+                    meter: Meter::default(),
                     result,
                 }
             }
