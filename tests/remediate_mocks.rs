@@ -58,6 +58,23 @@ impl<F: Fn() -> AwsActions> Backend for Mocked<F> {
     }
 }
 
+/// Actions whose EC2 client is `ec2` (mocked); only EC2 is used by these steps, so the
+/// others point nowhere and are never called.
+fn ec2_only(ec2: &aws_sdk_ec2::Client) -> AwsActions {
+    let nowhere = aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .endpoint_url("http://127.0.0.1:9")
+        .build();
+    AwsActions::from_clients(
+        ec2.clone(),
+        aws_sdk_rds::Client::new(&nowhere),
+        aws_sdk_s3::Client::new(&nowhere),
+        aws_sdk_cloudwatch::Client::new(&nowhere),
+        write_access(Access::ReadWrite).unwrap(),
+    )
+}
+
 /// A configuration whose clients never leave the process: `http` answers everything.
 fn config_with(
     http: aws_smithy_runtime_api::client::http::SharedHttpClient,
@@ -139,22 +156,8 @@ fn an_unauthorized_dry_run_is_reported_and_nothing_is_called() {
         RuleMode::MatchAny,
         [&describe, &dry_run, &real]
     );
-    // Only EC2 is used by a release; the others point nowhere and are never called.
-    let nowhere = aws_config::SdkConfig::builder()
-        .behavior_version(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new("us-east-1"))
-        .endpoint_url("http://127.0.0.1:9")
-        .build();
     let backend = Mocked {
-        clients: || {
-            AwsActions::from_clients(
-                ec2.clone(),
-                aws_sdk_rds::Client::new(&nowhere),
-                aws_sdk_s3::Client::new(&nowhere),
-                aws_sdk_cloudwatch::Client::new(&nowhere),
-                write_access(Access::ReadWrite).unwrap(),
-            )
-        },
+        clients: || ec2_only(&ec2),
     };
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("c.sqlite")).unwrap();
@@ -508,21 +511,8 @@ fn a_modification_refused_for_aws_rate_limit_shows_the_wait_aws_names() {
         RuleMode::MatchAny,
         [&describe, &modifications, &dry_run, &refused]
     );
-    let nowhere = aws_config::SdkConfig::builder()
-        .behavior_version(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new("us-east-1"))
-        .endpoint_url("http://127.0.0.1:9")
-        .build();
     let backend = Mocked {
-        clients: || {
-            AwsActions::from_clients(
-                ec2.clone(),
-                aws_sdk_rds::Client::new(&nowhere),
-                aws_sdk_s3::Client::new(&nowhere),
-                aws_sdk_cloudwatch::Client::new(&nowhere),
-                write_access(Access::ReadWrite).unwrap(),
-            )
-        },
+        clients: || ec2_only(&ec2),
     };
     let mut step = release_step("vol-1");
     step.rule = Rule::Gp2Volume;

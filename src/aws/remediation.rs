@@ -3,18 +3,17 @@
 //! `WriteAccess`, which read-only mode never hands out. Each step re-reads its resource
 //! through `observe`; the executor (src/remediate) decides what that means.
 
+mod errors;
+mod observe;
+
 use super::assume::{assume, config_for_account};
-use super::cloudwatch::{daily_metrics, lookback_window, values, MetricRequest};
-use super::inventory::{address, database, image_snapshots, instance, snapshot, volume};
-use super::s3::{rules_seen, transitions};
 use super::{map_error, AwsError, Meter};
 use crate::domain::findings::Rule;
 use crate::domain::remediation::{Change, Observed, PlanStep};
 use crate::remediate::{ActionError, Actions, Applied, Backend, CallError, DryRun, WriteAccess};
 use aws_config::retry::RetryConfig;
-use aws_sdk_ec2::config::http::HttpResponse;
-use aws_sdk_ec2::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_ec2::operation::RequestId;
+use errors::{action_error, call_error, dry_run_answer};
 use std::future::Future;
 use std::time::Duration;
 
@@ -175,87 +174,6 @@ impl AwsActions {
     }
 }
 
-/// A failed call as the executor needs it: denied, unknown outcome, or failed. A
-/// timeout, a lost connection, an unreadable answer or a server error (5xx) leaves the
-/// outcome unknown: AWS may have made the change.
-fn action_error<E>(operation: &'static str, err: SdkError<E, HttpResponse>) -> ActionError
-where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-{
-    let server_error = err
-        .raw_response()
-        .is_some_and(|r| r.status().is_server_error());
-    let unknown = server_error
-        || matches!(
-            err,
-            SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_)
-        );
-    if unknown {
-        return ActionError::UnknownOutcome(format!("{operation}: {}", DisplayErrorContext(&err)));
-    }
-    match map_error(operation, err) {
-        AwsError::AccessDenied { operation, message } => {
-            ActionError::AccessDenied(format!("{operation}: {message}"))
-        }
-        other => ActionError::Failed(other.to_string()),
-    }
-}
-
-/// A failed mutating call, with the request id AWS gave it: from the error's metadata
-/// or the response headers, else from an EC2 error body's `<RequestID>` (which the
-/// SDK does not lift into the metadata).
-fn call_error<E>(operation: &'static str, err: SdkError<E, HttpResponse>) -> CallError
-where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-{
-    let request_id = err
-        .as_service_error()
-        .and_then(|e| e.meta().request_id())
-        .or_else(|| err.request_id())
-        .map(str::to_string)
-        .or_else(|| {
-            let body = err.raw_response()?.body().bytes()?;
-            let text = std::str::from_utf8(body).ok()?;
-            let start = text.find("<RequestID>")? + "<RequestID>".len();
-            let end = start + text[start..].find("</RequestID>")?;
-            Some(text[start..end].trim().to_string())
-        });
-    CallError {
-        error: action_error(operation, err),
-        request_id,
-    }
-}
-
-fn is_not_found(code: Option<&str>) -> bool {
-    code.is_some_and(|c| {
-        c.ends_with(".NotFound")
-            || matches!(
-                c,
-                "DBInstanceNotFound" | "DBInstanceNotFoundFault" | "NoSuchBucket"
-            )
-    })
-}
-
-/// An EC2 call sent with DryRun=true: DryRunOperation is the "yes".
-fn dry_run_answer<T, E>(
-    operation: &'static str,
-    result: Result<T, SdkError<E, HttpResponse>>,
-) -> Result<DryRun, ActionError>
-where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-{
-    match result {
-        Err(e) if e.code() == Some("DryRunOperation") => Ok(DryRun::Permitted),
-        Err(e) if e.code() == Some("UnauthorizedOperation") => Ok(DryRun::Unauthorized(
-            e.message().unwrap_or("no message").to_string(),
-        )),
-        Err(e) => Err(action_error(operation, e)),
-        Ok(_) => Err(ActionError::Failed(format!(
-            "{operation} answered a dry run as if it had run; stopping this step"
-        ))),
-    }
-}
-
 fn applied(request_id: Option<&str>, detail: String) -> Applied {
     Applied {
         request_id: request_id.map(str::to_string),
@@ -264,197 +182,6 @@ fn applied(request_id: Option<&str>, detail: String) -> Applied {
 }
 
 impl AwsActions {
-    async fn observe_instance(&self, id: &str, step: &PlanStep) -> Result<Observed, ActionError> {
-        let out = match self.ec2.describe_instances().instance_ids(id).send().await {
-            Err(e) if is_not_found(e.code()) => return Ok(Observed::Missing),
-            other => other.map_err(|e| action_error("DescribeInstances", e))?,
-        };
-        let Some(found) = out
-            .reservations()
-            .iter()
-            .flat_map(|r| r.instances())
-            .find(|i| i.instance_id() == Some(id))
-        else {
-            return Ok(Observed::Missing);
-        };
-        if found
-            .state()
-            .and_then(|s| s.name())
-            .is_some_and(|n| n.as_str() == "terminated")
-        {
-            return Ok(Observed::Missing);
-        }
-        let stop_protection = self
-            .ec2
-            .describe_instance_attribute()
-            .instance_id(id)
-            .attribute(aws_sdk_ec2::types::InstanceAttributeName::DisableApiStop)
-            .send()
-            .await
-            .map_err(|e| action_error("DescribeInstanceAttribute", e))?
-            .disable_api_stop()
-            .and_then(|v| v.value())
-            .unwrap_or(false);
-        let recent_cpu_percent = match step.change {
-            Change::StopInstance { .. } => self.recent_cpu(id).await?,
-            _ => None,
-        };
-        Ok(Observed::Instance {
-            ebs_backed: found.root_device_type().map(|t| t.as_str()) == Some("ebs"),
-            instance: instance(found),
-            stop_protection,
-            recent_cpu_percent,
-        })
-    }
-
-    /// The highest daily average CPU of the last 2 whole days.
-    async fn recent_cpu(&self, id: &str) -> Result<Option<f64>, ActionError> {
-        let (start, end) = lookback_window(chrono::Utc::now(), 2);
-        let request = MetricRequest {
-            namespace: "AWS/EC2",
-            name: "CPUUtilization",
-            dimensions: vec![("InstanceId", id.to_string())],
-            stat: "Average",
-        };
-        let points = daily_metrics(
-            &self.cloudwatch,
-            &[request],
-            start,
-            end,
-            &mut Meter::default(),
-        )
-        .await
-        .map_err(|e| ActionError::Failed(e.to_string()))?;
-        match points.first() {
-            // An incomplete answer is unknown: the re-read fails rather than pass.
-            Some(Err(why)) => Err(ActionError::Failed(why.clone())),
-            Some(Ok(points)) => Ok(values(points).into_iter().reduce(f64::max)),
-            None => Ok(None),
-        }
-    }
-
-    async fn observe_volume(&self, id: &str) -> Result<Observed, ActionError> {
-        let out = match self.ec2.describe_volumes().volume_ids(id).send().await {
-            Err(e) if is_not_found(e.code()) => return Ok(Observed::Missing),
-            other => other.map_err(|e| action_error("DescribeVolumes", e))?,
-        };
-        let Some(found) = out.volumes().iter().find(|v| v.volume_id() == Some(id)) else {
-            return Ok(Observed::Missing);
-        };
-        let modifications = self
-            .ec2
-            .describe_volumes_modifications()
-            .volume_ids(id)
-            .send()
-            .await
-            .map_err(|e| action_error("DescribeVolumesModifications", e))?;
-        let latest = modifications
-            .volumes_modifications()
-            .iter()
-            .max_by_key(|m| m.start_time().map(|t| (t.secs(), t.subsec_nanos())));
-        Ok(Observed::Volume {
-            volume: volume(found),
-            modification: latest.map(|m| {
-                (
-                    m.modification_state()
-                        .map(|s| s.as_str().to_string())
-                        .unwrap_or_default(),
-                    m.target_volume_type()
-                        .map(|t| t.as_str().to_string())
-                        .unwrap_or_default(),
-                )
-            }),
-        })
-    }
-
-    async fn observe_snapshot(&self, id: &str) -> Result<Observed, ActionError> {
-        let out = match self.ec2.describe_snapshots().snapshot_ids(id).send().await {
-            Err(e) if is_not_found(e.code()) => return Ok(Observed::Missing),
-            other => other.map_err(|e| action_error("DescribeSnapshots", e))?,
-        };
-        let Some(found) = out.snapshots().iter().find(|s| s.snapshot_id() == Some(id)) else {
-            return Ok(Observed::Missing);
-        };
-        let mut snapshot = snapshot(found);
-        // Every AMI of the account and region, disabled and deprecated ones included;
-        // if that listing fails, nothing proves the snapshot unused.
-        let images = image_snapshots(&self.ec2, &mut Meter::default()).await;
-        let images_complete = images.is_ok();
-        snapshot.used_by_image = images.ok().and_then(|used| used.get(id).cloned());
-        Ok(Observed::Snapshot {
-            snapshot,
-            images_complete,
-        })
-    }
-
-    async fn observe_address(&self, id: &str) -> Result<Observed, ActionError> {
-        let out = match self
-            .ec2
-            .describe_addresses()
-            .allocation_ids(id)
-            .send()
-            .await
-        {
-            Err(e) if is_not_found(e.code()) => return Ok(Observed::Missing),
-            other => other.map_err(|e| action_error("DescribeAddresses", e))?,
-        };
-        Ok(out
-            .addresses()
-            .iter()
-            .find(|a| a.allocation_id() == Some(id))
-            .map_or(Observed::Missing, |a| Observed::Address(address(a))))
-    }
-
-    async fn observe_database(&self, id: &str) -> Result<Observed, ActionError> {
-        let out = match self
-            .rds
-            .describe_db_instances()
-            .db_instance_identifier(id)
-            .send()
-            .await
-        {
-            Err(e) if is_not_found(e.code()) => return Ok(Observed::Missing),
-            other => other.map_err(|e| action_error("DescribeDBInstances", e))?,
-        };
-        Ok(out
-            .db_instances()
-            .iter()
-            .find(|d| d.db_instance_identifier() == Some(id))
-            .map_or(Observed::Missing, |d| Observed::Database(database(d))))
-    }
-
-    /// The bucket's lifecycle rules. Only NoSuchLifecycleConfiguration means "none".
-    async fn lifecycle(
-        &self,
-        bucket: &str,
-    ) -> Result<Option<aws_sdk_s3::operation::get_bucket_lifecycle_configuration::GetBucketLifecycleConfigurationOutput>, ActionError>{
-        match self
-            .s3
-            .get_bucket_lifecycle_configuration()
-            .bucket(bucket)
-            .send()
-            .await
-        {
-            Ok(out) => Ok(Some(out)),
-            Err(e) if e.code() == Some("NoSuchLifecycleConfiguration") => Ok(None),
-            Err(e) => Err(action_error("GetBucketLifecycleConfiguration", e)),
-        }
-    }
-
-    async fn observe_bucket(&self, bucket: &str) -> Result<Observed, ActionError> {
-        let config = match self.lifecycle(bucket).await {
-            Err(ActionError::Failed(m)) if m.contains("NoSuchBucket") => {
-                return Ok(Observed::Missing)
-            }
-            other => other?,
-        };
-        let rules = config.as_ref().map(|c| c.rules()).unwrap_or_default();
-        Ok(Observed::Bucket {
-            rules: rules_seen(rules),
-            has_transition: transitions(rules, false),
-        })
-    }
-
     /// GET the configuration, keep every rule that is not costscope's, add ours, PUT.
     async fn add_lifecycle_rule(
         &self,

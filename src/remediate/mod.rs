@@ -3,14 +3,19 @@
 //! by a `Backend`: AWS (src/aws/remediation.rs, the only code that changes AWS) or the
 //! demo's simulation over the cache. In read-only mode nothing here runs.
 
+mod audit;
 pub mod launch;
+mod outcome;
 pub mod plan;
+mod reverify;
 pub mod simulated;
 
-use crate::domain::audit::{AuditEntry, AuditPhase, IntentRecord};
-use crate::domain::remediation::{
-    shows_change, shows_no_change, still_applies, Observed, Plan, PlanStep,
-};
+use audit::Audit;
+pub use outcome::{ApplyEvent, ApplySummary, StepOutcome};
+pub use reverify::{reverify, Reverified};
+
+use crate::domain::audit::{AuditPhase, IntentRecord};
+use crate::domain::remediation::{shows_change, still_applies, Observed, Plan, PlanStep};
 use crate::store::{AuditLog, Store, StoreError};
 use std::collections::hash_map::{Entry, HashMap};
 use std::future::Future;
@@ -140,97 +145,6 @@ impl Acting {
         self.accounts
             .iter()
             .filter(|(_, acting)| acting.as_deref() != Ok(self.caller.as_str()))
-    }
-}
-
-/// How one step ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StepOutcome {
-    /// Applied, and the re-read shows the change.
-    Verified,
-    /// The call's outcome is unknown or the re-read does not show the change yet: the
-    /// step stays flagged RE-VERIFY until `costscope audit --reverify` closes it.
-    Unverified(String),
-    Failed(String),
-    /// Not permitted for this identity (the dry run said so); nothing was called.
-    NotPermitted(String),
-    /// The resource changed since the scan: nothing was called.
-    Skipped(String),
-    /// Not started: an earlier step failed (and the plan stops on the first error), or
-    /// costscope was asked to stop.
-    NotRun(String),
-}
-
-impl StepOutcome {
-    pub fn label(&self) -> &'static str {
-        match self {
-            StepOutcome::Verified => "verified",
-            StepOutcome::Unverified(_) => "unverified",
-            StepOutcome::Failed(_) => "failed",
-            StepOutcome::NotPermitted(_) => "not permitted",
-            StepOutcome::Skipped(_) => "skipped",
-            StepOutcome::NotRun(_) => "not run",
-        }
-    }
-
-    pub fn reason(&self) -> Option<&str> {
-        match self {
-            StepOutcome::Unverified(r)
-            | StepOutcome::Failed(r)
-            | StepOutcome::NotPermitted(r)
-            | StepOutcome::Skipped(r)
-            | StepOutcome::NotRun(r) => Some(r),
-            StepOutcome::Verified => None,
-        }
-    }
-
-    fn is_error(&self) -> bool {
-        matches!(self, StepOutcome::Failed(_) | StepOutcome::NotPermitted(_))
-    }
-}
-
-/// Live progress for the TUI and the command line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ApplyEvent {
-    /// Step `index` entered a phase (re-reading, dry run, applying, verifying).
-    Phase {
-        index: usize,
-        phase: &'static str,
-    },
-    Finished {
-        index: usize,
-        outcome: StepOutcome,
-    },
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ApplySummary {
-    pub plan: i64,
-    pub outcomes: Vec<StepOutcome>,
-}
-
-impl ApplySummary {
-    fn count(&self, label: &str) -> usize {
-        self.outcomes.iter().filter(|o| o.label() == label).count()
-    }
-
-    /// "2 verified, 0 unverified, 1 failed, 1 skipped".
-    pub fn line(&self) -> String {
-        let failed = self.count("failed") + self.count("not permitted");
-        let mut line = format!(
-            "{} verified, {} unverified, {failed} failed, {} skipped",
-            self.count("verified"),
-            self.count("unverified"),
-            self.count("skipped"),
-        );
-        if self.count("not run") > 0 {
-            line.push_str(&format!(", {} not run", self.count("not run")));
-        }
-        line
-    }
-
-    pub fn all_verified(&self) -> bool {
-        self.outcomes.iter().all(|o| *o == StepOutcome::Verified)
     }
 }
 
@@ -595,180 +509,5 @@ async fn run_step<A: Actions>(
                 .map_err(lost)?;
             Ok(StepOutcome::Unverified(reason))
         }
-    }
-}
-
-/// How a pending step ended when it was re-read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Reverified {
-    /// The change is there: closed as verified.
-    Verified,
-    /// The resource is as it was before the call: closed as not applied.
-    NotApplied(String),
-    /// Neither can be told yet: still pending.
-    StillUnknown(String),
-}
-
-impl Reverified {
-    pub fn label(&self) -> &'static str {
-        match self {
-            Reverified::Verified => "verified",
-            Reverified::NotApplied(_) => "not applied",
-            Reverified::StillUnknown(_) => "still unknown",
-        }
-    }
-}
-
-/// Re-reads every pending step (an intent nothing has closed) and closes it as verified
-/// or not applied, or records that it is still unknown. Nothing is sent but reads.
-pub async fn reverify<B: Backend>(
-    backend: &B,
-    store: &Store,
-    audit_log: &AuditLog,
-    access: Access,
-) -> Result<Vec<(AuditEntry, Reverified)>, ApplyError> {
-    write_access(access)?;
-    let identity = backend
-        .identity()
-        .await
-        .map_err(|e| ApplyError::Identity(e.to_string()))?;
-    let mut results = Vec::new();
-    for pending in audit_log.pending()? {
-        let intent = pending.intent;
-        let outcome = match &pending.record {
-            None => Reverified::StillUnknown(
-                "written by an older costscope without the step's record: check this resource in AWS by hand".into(),
-            ),
-            Some(record) => reread(backend, record).await,
-        };
-        let audit = Audit {
-            log: audit_log,
-            plan: intent.plan,
-            identity: &identity,
-            simulated: backend.simulated(),
-        };
-        let (phase, detail) = match &outcome {
-            Reverified::Verified => (
-                AuditPhase::Verified,
-                "re-verified: the change is there".to_string(),
-            ),
-            Reverified::NotApplied(why) => (
-                AuditPhase::NotApplied,
-                format!("re-verified: the change was not made ({why})"),
-            ),
-            Reverified::StillUnknown(why) => (
-                AuditPhase::Unverified,
-                format!("re-verified: still unknown ({why})"),
-            ),
-        };
-        if let Some(record) = &pending.record {
-            let index = intent.step.unwrap_or_default() as usize;
-            audit.outcome(index, &record.step, intent.id, phase, &detail, None)?;
-            if outcome == Reverified::Verified {
-                store.mark_finding_applied(record.step.finding_id, &now())?;
-            }
-        }
-        results.push((intent, outcome));
-    }
-    Ok(results)
-}
-
-async fn reread<B: Backend>(backend: &B, record: &IntentRecord) -> Reverified {
-    let step = &record.step;
-    let actions = match backend.actions_for(&step.account, &step.region).await {
-        Ok(actions) => actions,
-        Err(e) => return Reverified::StillUnknown(format!("cannot reach the account: {e}")),
-    };
-    match actions.observe(step).await {
-        Err(e) => Reverified::StillUnknown(format!("could not re-read it: {e}")),
-        Ok(after) => match shows_change(step, &record.before, &after) {
-            Ok(()) => Reverified::Verified,
-            Err(shown) => match shows_no_change(step, &after) {
-                Some(unchanged) => Reverified::NotApplied(unchanged),
-                None => Reverified::StillUnknown(shown),
-            },
-        },
-    }
-}
-
-/// Writes the entries of one plan.
-struct Audit<'a> {
-    log: &'a AuditLog,
-    plan: i64,
-    identity: &'a str,
-    simulated: bool,
-}
-
-impl Audit<'_> {
-    fn entry(
-        &self,
-        index: Option<usize>,
-        step: Option<&PlanStep>,
-        phase: AuditPhase,
-    ) -> AuditEntry {
-        AuditEntry {
-            id: 0,
-            at: now(),
-            plan: self.plan,
-            step: index.map(|i| i as u32),
-            finding_id: step.map(|s| s.finding_id),
-            account: step.map(|s| s.account.clone()).unwrap_or_default(),
-            region: step.map(|s| s.region.clone()).unwrap_or_default(),
-            resource: step.map(|s| s.resource.clone()).unwrap_or_default(),
-            action: step.map_or_else(|| "plan".into(), |s| s.change.verb().to_string()),
-            phase,
-            identity: self.identity.to_string(),
-            detail: String::new(),
-            request_id: None,
-            undo: step.and_then(PlanStep::undo),
-            simulated: self.simulated,
-            intent_id: None,
-            reverify: false,
-        }
-    }
-
-    fn step(
-        &self,
-        index: usize,
-        step: &PlanStep,
-        phase: AuditPhase,
-        detail: &str,
-    ) -> Result<i64, StoreError> {
-        let mut entry = self.entry(Some(index), Some(step), phase);
-        entry.detail = detail.to_string();
-        self.log.append(&entry, None)
-    }
-
-    fn intent(
-        &self,
-        index: usize,
-        step: &PlanStep,
-        record: &IntentRecord,
-    ) -> Result<i64, StoreError> {
-        let mut entry = self.entry(Some(index), Some(step), AuditPhase::Intent);
-        entry.detail = step.api_calls().join("; ");
-        self.log.append(&entry, Some(record))
-    }
-
-    fn outcome(
-        &self,
-        index: usize,
-        step: &PlanStep,
-        intent: i64,
-        phase: AuditPhase,
-        detail: &str,
-        request_id: Option<&str>,
-    ) -> Result<i64, StoreError> {
-        let mut entry = self.entry(Some(index), Some(step), phase);
-        entry.detail = detail.to_string();
-        entry.request_id = request_id.map(str::to_string);
-        entry.intent_id = Some(intent);
-        self.log.append(&entry, None)
-    }
-
-    fn plan_wide(&self, phase: AuditPhase, detail: &str) -> Result<i64, StoreError> {
-        let mut entry = self.entry(None, None, phase);
-        entry.detail = detail.to_string();
-        self.log.append(&entry, None)
     }
 }

@@ -1,9 +1,22 @@
 //! Building a plan from findings in the cache: each finding with the resource as the
 //! last scan recorded it and its account's name.
 
-use crate::domain::findings::FindingStatus;
+use crate::domain::findings::{FindingStatus, TrackedFinding};
 use crate::domain::remediation::{build_plan, Plan, PlanInput, PlanOptions, Refusal};
 use crate::store::{FindingFilter, Store, StoreResult};
+use std::collections::HashMap;
+
+/// Every finding in the cache (dismissed, closed and applied ones too), by id.
+fn findings_by_id(store: &Store) -> StoreResult<HashMap<i64, TrackedFinding>> {
+    Ok(store
+        .findings(&FindingFilter {
+            all: true,
+            ..FindingFilter::default()
+        })?
+        .into_iter()
+        .map(|t| (t.id, t))
+        .collect())
+}
 
 /// The plan for these finding ids, in the order given. Unknown ids are refused.
 pub fn plan_findings(store: &Store, ids: &[i64], options: &PlanOptions) -> StoreResult<Plan> {
@@ -14,14 +27,7 @@ pub fn plan_findings(store: &Store, ids: &[i64], options: &PlanOptions) -> Store
             .find(|a| a.id == account)
             .map_or_else(|| account.to_string(), |a| a.name.clone())
     };
-    let mut by_id: std::collections::HashMap<i64, _> = store
-        .findings(&FindingFilter {
-            all: true,
-            ..FindingFilter::default()
-        })?
-        .into_iter()
-        .map(|t| (t.id, t))
-        .collect();
+    let mut by_id = findings_by_id(store)?;
     let mut findings = Vec::new();
     let mut unknown = Vec::new();
     for &id in ids {
@@ -57,14 +63,7 @@ pub fn plan_findings(store: &Store, ids: &[i64], options: &PlanOptions) -> Store
 /// A saved plan checked against the cache now: each step runs only if its finding is
 /// still open and still about the same resource; the others are left out with why.
 pub fn recheck(store: &Store, plan: Plan) -> StoreResult<Plan> {
-    let findings: std::collections::HashMap<i64, _> = store
-        .findings(&FindingFilter {
-            all: true,
-            ..FindingFilter::default()
-        })?
-        .into_iter()
-        .map(|t| (t.id, t))
-        .collect();
+    let findings = findings_by_id(store)?;
     let mut checked = Plan {
         steps: Vec::new(),
         refused: plan.refused,

@@ -102,6 +102,34 @@ fn read_entry(r: &rusqlite::Row) -> rusqlite::Result<AuditEntry> {
     })
 }
 
+/// Inserts one entry; returns its id.
+fn insert_entry(conn: &Connection, e: &AuditEntry, record: Option<&str>) -> rusqlite::Result<i64> {
+    conn.execute(
+        "INSERT INTO entries (at, plan, step, finding_id, account, region, resource, action,
+            phase, identity, detail, request_id, undo, simulated, intent_id, record)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+        params![
+            e.at,
+            e.plan,
+            e.step,
+            e.finding_id,
+            e.account,
+            e.region,
+            e.resource,
+            e.action,
+            e.phase.name(),
+            e.identity,
+            e.detail,
+            e.request_id,
+            e.undo,
+            e.simulated,
+            e.intent_id,
+            record,
+        ],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
 impl AuditLog {
     /// The audit log of the cache at `cache`: `audit-<its file name>` in the same
     /// directory (`org-o-1.sqlite` → `audit-org-o-1.sqlite`).
@@ -194,33 +222,7 @@ impl AuditLog {
                 path: self.path.clone(),
                 source: rusqlite::Error::ToSqlConversionFailure(Box::new(err)),
             })?;
-        self.with_retries(|| {
-            self.conn.execute(
-                "INSERT INTO entries (at, plan, step, finding_id, account, region, resource,
-                    action, phase, identity, detail, request_id, undo, simulated, intent_id,
-                    record)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
-                params![
-                    e.at,
-                    e.plan,
-                    e.step,
-                    e.finding_id,
-                    e.account,
-                    e.region,
-                    e.resource,
-                    e.action,
-                    e.phase.name(),
-                    e.identity,
-                    e.detail,
-                    e.request_id,
-                    e.undo,
-                    e.simulated,
-                    e.intent_id,
-                    record,
-                ],
-            )?;
-            Ok(self.conn.last_insert_rowid())
-        })
+        self.with_retries(|| insert_entry(&self.conn, e, record.as_deref()))
     }
 
     /// The log, oldest first (only `plan` when given). Intents nothing has closed yet
@@ -310,30 +312,14 @@ impl AuditLog {
                 } else {
                     open.get(&key).copied()
                 };
-                tx.execute(
-                    "INSERT INTO entries (at, plan, step, finding_id, account, region, resource,
-                        action, phase, identity, detail, request_id, undo, simulated, intent_id)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-                    params![
-                        e.at,
-                        e.plan,
-                        e.step,
-                        e.finding_id,
-                        e.account,
-                        e.region,
-                        e.resource,
-                        e.action,
-                        e.phase.name(),
-                        e.identity,
-                        format!("{} (from the cache's own log)", e.detail),
-                        e.request_id,
-                        e.undo,
-                        e.simulated,
-                        intent_id,
-                    ],
-                )?;
+                let copied = AuditEntry {
+                    detail: format!("{} (from the cache's own log)", e.detail),
+                    intent_id,
+                    ..e.clone()
+                };
+                let id = insert_entry(&tx, &copied, None)?;
                 if e.phase == AuditPhase::Intent {
-                    open.insert(key, tx.last_insert_rowid());
+                    open.insert(key, id);
                 }
             }
             tx.execute(

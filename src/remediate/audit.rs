@@ -1,0 +1,88 @@
+//! Writes the audit entries of one plan: before and after every call, each outcome
+//! naming the intent it closes.
+
+use crate::domain::audit::{AuditEntry, AuditPhase, IntentRecord};
+use crate::domain::remediation::PlanStep;
+use crate::store::{AuditLog, StoreError};
+
+/// Writes the entries of one plan.
+pub(super) struct Audit<'a> {
+    pub(super) log: &'a AuditLog,
+    pub(super) plan: i64,
+    pub(super) identity: &'a str,
+    pub(super) simulated: bool,
+}
+
+impl Audit<'_> {
+    fn entry(
+        &self,
+        index: Option<usize>,
+        step: Option<&PlanStep>,
+        phase: AuditPhase,
+    ) -> AuditEntry {
+        AuditEntry {
+            id: 0,
+            at: super::now(),
+            plan: self.plan,
+            step: index.map(|i| i as u32),
+            finding_id: step.map(|s| s.finding_id),
+            account: step.map(|s| s.account.clone()).unwrap_or_default(),
+            region: step.map(|s| s.region.clone()).unwrap_or_default(),
+            resource: step.map(|s| s.resource.clone()).unwrap_or_default(),
+            action: step.map_or_else(|| "plan".into(), |s| s.change.verb().to_string()),
+            phase,
+            identity: self.identity.to_string(),
+            detail: String::new(),
+            request_id: None,
+            undo: step.and_then(PlanStep::undo),
+            simulated: self.simulated,
+            intent_id: None,
+            reverify: false,
+        }
+    }
+
+    pub(super) fn step(
+        &self,
+        index: usize,
+        step: &PlanStep,
+        phase: AuditPhase,
+        detail: &str,
+    ) -> Result<i64, StoreError> {
+        let mut entry = self.entry(Some(index), Some(step), phase);
+        entry.detail = detail.to_string();
+        self.log.append(&entry, None)
+    }
+
+    pub(super) fn intent(
+        &self,
+        index: usize,
+        step: &PlanStep,
+        record: &IntentRecord,
+    ) -> Result<i64, StoreError> {
+        let mut entry = self.entry(Some(index), Some(step), AuditPhase::Intent);
+        entry.detail = step.api_calls().join("; ");
+        self.log.append(&entry, Some(record))
+    }
+
+    pub(super) fn outcome(
+        &self,
+        index: usize,
+        step: &PlanStep,
+        intent: i64,
+        phase: AuditPhase,
+        detail: &str,
+        request_id: Option<&str>,
+    ) -> Result<i64, StoreError> {
+        let mut entry = self.entry(Some(index), Some(step), phase);
+        entry.detail = detail.to_string();
+        entry.request_id = request_id.map(str::to_string);
+        entry.intent_id = Some(intent);
+        self.log.append(&entry, None)
+    }
+
+    pub(super) fn plan_wide(&self, phase: AuditPhase, detail: &str) -> Result<i64, StoreError> {
+        let mut entry = self.entry(None, None, phase);
+        entry.detail = detail.to_string();
+        self.log.append(&entry, None)
+    }
+}
