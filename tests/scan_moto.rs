@@ -90,6 +90,8 @@ async fn scan_keeping(
         regions: vec!["us-east-1".into(), "us-west-2".into()],
         concurrency: 4,
         resume_within_minutes: resume_minutes,
+        // The per-service ceiling is on, as a throttled organization would set it.
+        requests_per_second: 100.0,
         ..ScanSettings::default()
     };
     settings.thresholds.snapshot_age_days = 0;

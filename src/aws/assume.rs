@@ -43,6 +43,7 @@ pub async fn assume(
     session_name: &str,
     meter: &mut Meter,
 ) -> Result<Assumed, AwsError> {
+    meter.pace("sts").await;
     meter.add("sts", "AssumeRole", 1, 0);
     let out = sts
         .assume_role()

@@ -51,6 +51,7 @@ pub async fn daily_metrics(
             .collect();
         let mut token: Option<String> = None;
         loop {
+            meter.pace("cloudwatch").await;
             let sent = client
                 .get_metric_data()
                 .set_metric_data_queries(Some(queries.clone()))

@@ -60,6 +60,7 @@ pub struct Regions {
 }
 
 pub async fn regions(ec2: &aws_sdk_ec2::Client, meter: &mut Meter) -> Result<Regions, AwsError> {
+    meter.pace("ec2").await;
     meter.add("ec2", "DescribeRegions", 1, 0);
     let out = ec2
         .describe_regions()
@@ -139,6 +140,7 @@ pub async fn region_inventory(
             reason: format!("the AMI listing failed ({e}), so no snapshot is proven unused"),
         }),
     }
+    meter.pace("ec2").await;
     meter.add("ec2", "DescribeAddresses", 1, 0);
     let addresses = ec2
         .describe_addresses()

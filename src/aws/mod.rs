@@ -26,7 +26,12 @@ macro_rules! listing {
     ($meter:expr, $service:literal, $operation:literal, $request:expr, $items:ident) => {{
         let mut stream = $request.into_paginator().send();
         let mut items = Vec::new();
-        while let Some(page) = stream.next().await {
+        loop {
+            // The paginator sends the next page's request when polled: pace first.
+            $meter.pace($service).await;
+            let Some(page) = stream.next().await else {
+                break;
+            };
             $meter.add($service, $operation, 1, 0);
             let page = page.map_err(|e| map_error($operation, e))?;
             items.extend(page.$items.unwrap_or_default());
@@ -179,10 +184,44 @@ impl AwsError {
 }
 
 /// Requests (and CloudWatch metrics) sent, by service and operation, for the API-cost
-/// meter in the cache.
+/// meter in the cache; with pacers, each request first waits for its service's slot.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Meter {
     pub entries: Vec<Metered>,
+    pub pacers: ServicePacers,
+}
+
+/// A ceiling on requests per second for each service, shared by every job of a scan.
+/// Configuration, not data: two meters compare equal whatever their pacers.
+#[derive(Debug, Clone, Default)]
+pub struct ServicePacers(
+    Option<std::sync::Arc<std::collections::BTreeMap<&'static str, pace::Pacer>>>,
+);
+
+impl PartialEq for ServicePacers {
+    fn eq(&self, _other: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for ServicePacers {}
+
+/// The services a scan reads, each paced on its own.
+pub const PACED_SERVICES: [&str; 5] = ["ec2", "rds", "cloudwatch", "s3", "sts"];
+
+impl ServicePacers {
+    /// At most `per_second` requests a second to each service (0: no ceiling).
+    pub fn per_second(per_second: f64) -> ServicePacers {
+        if per_second <= 0.0 {
+            return ServicePacers(None);
+        }
+        ServicePacers(Some(std::sync::Arc::new(
+            PACED_SERVICES
+                .iter()
+                .map(|s| (*s, pace::Pacer::per_second(per_second)))
+                .collect(),
+        )))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -196,6 +235,21 @@ pub struct Metered {
 }
 
 impl Meter {
+    /// A meter whose requests wait for `pacers`.
+    pub fn paced(pacers: ServicePacers) -> Meter {
+        Meter {
+            entries: Vec::new(),
+            pacers,
+        }
+    }
+
+    /// Waits until `service` may take another request.
+    pub async fn pace(&self, service: &str) {
+        if let Some(pacer) = self.pacers.0.as_ref().and_then(|p| p.get(service)) {
+            pacer.wait().await;
+        }
+    }
+
     pub fn add(
         &mut self,
         service: &'static str,
@@ -397,6 +451,24 @@ pub async fn load_config(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_scan_paces_each_service_on_its_own_and_zero_means_no_ceiling() {
+        assert!(ServicePacers::per_second(0.0).0.is_none());
+        let pacers = ServicePacers::per_second(5.0);
+        let by_service = pacers.0.as_ref().unwrap();
+        assert_eq!(by_service.len(), PACED_SERVICES.len());
+        for service in PACED_SERVICES {
+            assert_eq!(by_service[service].interval(), Duration::from_millis(200));
+        }
+        // Every meter of the scan shares the same pacers (and so the same slots).
+        let a = Meter::paced(pacers.clone());
+        let b = Meter::paced(pacers);
+        assert!(std::sync::Arc::ptr_eq(
+            a.pacers.0.as_ref().unwrap(),
+            b.pacers.0.as_ref().unwrap()
+        ));
+    }
 
     #[test]
     fn reads_back_off_with_jitter_and_clients_built_from_the_chain_use_it() {

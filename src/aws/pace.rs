@@ -28,6 +28,11 @@ impl Pacer {
         }
     }
 
+    /// The time between two requests (zero: no ceiling).
+    pub fn interval(&self) -> Duration {
+        self.interval
+    }
+
     pub fn unlimited() -> Pacer {
         Pacer::per_second(0.0)
     }

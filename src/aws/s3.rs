@@ -102,6 +102,7 @@ async fn bucket_region(
     name: &str,
     meter: &mut Meter,
 ) -> Result<String, AwsError> {
+    meter.pace("s3").await;
     meter.add("s3", "GetBucketLocation", 1, 0);
     let out = client
         .get_bucket_location()
@@ -124,6 +125,7 @@ async fn lifecycle(
     name: &str,
     meter: &mut Meter,
 ) -> Result<Vec<LifecycleRule>, AwsError> {
+    meter.pace("s3").await;
     meter.add("s3", "GetBucketLifecycleConfiguration", 1, 0);
     match client
         .get_bucket_lifecycle_configuration()

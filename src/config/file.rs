@@ -139,6 +139,7 @@ struct RawScan {
     regions: Option<Vec<String>>,
     concurrency: Option<toml::Spanned<u32>>,
     resume_within_minutes: Option<toml::Spanned<u32>>,
+    requests_per_second: Option<toml::Spanned<f64>>,
     lookback_days: Option<toml::Spanned<u32>>,
     idle_cpu_percent: Option<toml::Spanned<f64>>,
     idle_network_mib_per_day: Option<toml::Spanned<f64>>,
@@ -164,6 +165,9 @@ pub struct ScanSettings {
     /// A scan keeps what an earlier one scanned (fully) this many minutes ago or less,
     /// so a scan that stopped part-way resumes; 0 (or `scan --full`) rescans everything.
     pub resume_within_minutes: u32,
+    /// A ceiling on requests per second to each service a scan reads (EC2, RDS,
+    /// CloudWatch, S3, STS), over all its jobs; 0: none but `concurrency`.
+    pub requests_per_second: f64,
     pub thresholds: Thresholds,
 }
 
@@ -179,6 +183,7 @@ impl Default for ScanSettings {
             regions: Vec::new(),
             concurrency: DEFAULT_SCAN_CONCURRENCY,
             resume_within_minutes: DEFAULT_RESUME_WITHIN_MINUTES,
+            requests_per_second: 0.0,
             thresholds: Thresholds::default(),
         }
     }
@@ -200,6 +205,13 @@ impl ScanSettings {
                 raw.resume_within_minutes,
                 0..=10_080,
                 d.resume_within_minutes,
+            )?,
+            requests_per_second: rate(
+                file,
+                text,
+                raw.requests_per_second,
+                d.requests_per_second,
+                1000.0,
             )?,
             thresholds: Thresholds {
                 lookback_days: within(file, text, raw.lookback_days, 1..=63, t.lookback_days)?,
@@ -349,6 +361,7 @@ impl Config {
                 text,
                 raw.ce_requests_per_second,
                 defaults.ce_requests_per_second,
+                100.0,
             )?,
             ce_max_attempts: within(
                 file,
@@ -379,28 +392,29 @@ impl Config {
     }
 }
 
-/// Requests per second: 0 (no ceiling) or from one request a minute to 100 a second. A
-/// tiny positive rate (1e-30) would mean waiting longer than time can hold.
+/// Requests per second: 0 (no ceiling) or from one request a minute to `fastest` a
+/// second. A tiny positive rate (1e-30) would mean waiting longer than time can hold.
 fn rate(
     file: &Path,
     text: &str,
     value: Option<toml::Spanned<f64>>,
     default: f64,
+    fastest: f64,
 ) -> Result<f64, ConfigError> {
     const SLOWEST: f64 = 1.0 / 60.0;
     match value {
-        Some(v) if *v.get_ref() != 0.0 && !(SLOWEST..=100.0).contains(v.get_ref()) => {
+        Some(v) if *v.get_ref() != 0.0 && !(SLOWEST..=fastest).contains(v.get_ref()) => {
             Err(ConfigError::at(
                 file,
                 text,
                 v.span().start,
                 format!(
-                    "{} is out of range: use 0 for no ceiling, or {SLOWEST:.4} (one a minute) to 100",
+                    "{} is out of range: use 0 for no ceiling, or {SLOWEST:.4} (one a minute) to {fastest}",
                     v.get_ref()
                 ),
             ))
         }
-        other => within(file, text, other, 0.0..=100.0, default),
+        other => within(file, text, other, 0.0..=fastest, default),
     }
 }
 

@@ -8,7 +8,7 @@ use crate::aws::assume::config_for_account;
 use crate::aws::attempts::AttemptCounter;
 use crate::aws::inventory::{region_inventory, regions, RegionClients};
 use crate::aws::s3::buckets;
-use crate::aws::{AwsError, CostClients, Meter};
+use crate::aws::{AwsError, CostClients, Meter, ServicePacers};
 use crate::config::ScanSettings;
 use crate::domain::findings::Finding;
 use crate::domain::inventory::{stored_buckets, Bucket, RegionInventory, Unread};
@@ -125,6 +125,7 @@ pub async fn run_scan(
     });
 
     let shared = Arc::new(Shared {
+        pacers: ServicePacers::per_second(options.settings.requests_per_second),
         sts: clients.sts.clone(),
         base: base.clone(),
         signed_in: identified.identity.account_id.clone(),
@@ -406,6 +407,7 @@ fn record_meter(
 
 /// What every job needs, shared read-only.
 struct Shared {
+    pacers: ServicePacers,
     sts: aws_sdk_sts::Client,
     base: aws_config::SdkConfig,
     signed_in: String,
@@ -453,7 +455,7 @@ struct Outcome {
 
 impl Job {
     async fn run(self, shared: Arc<Shared>) -> Outcome {
-        let mut meter = Meter::default();
+        let mut meter = Meter::paced(shared.pacers.clone());
         let counter = AttemptCounter::default();
         let mut outcome = self.run_counted(&shared, &mut meter, &counter).await;
         meter.absorb(counter);
