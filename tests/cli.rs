@@ -833,3 +833,33 @@ fn sigkill_during_a_500_account_demo_leaves_a_cache_that_is_complete_or_says_it_
         }
     }
 }
+
+#[test]
+fn a_credential_process_that_would_prompt_fails_at_once_naming_the_profile() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("aws-config"),
+        "[profile asks]\ncredential_process = sh -c 'printf \"token: \" > /dev/tty; read t < /dev/tty'\n\n\
+         [profile answers]\ncredential_process = printf '{\"Version\":1,\"AccessKeyId\":\"AKIDEXAMPLE\",\"SecretAccessKey\":\"secret\"}'\n",
+    )
+    .unwrap();
+    let out = isolated_from_aws(dir.path(), "aws-config")
+        .args(["--profile", "asks", "sync"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("credential_process of AWS profile asks")
+            && err.contains("never lets it prompt"),
+        "{err}"
+    );
+    // One that answers without asking is used: the sync gets as far as the network.
+    let out = isolated_from_aws(dir.path(), "aws-config")
+        .args(["--profile", "answers", "sync"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot reach AWS"), "{err}");
+}

@@ -44,6 +44,7 @@ pub mod assume;
 pub mod attempts;
 pub mod cloudwatch;
 pub mod cost_explorer;
+pub mod credential_process;
 pub mod identity;
 pub mod inventory;
 pub mod organizations;
@@ -81,6 +82,8 @@ pub enum AwsError {
     CredentialsExpired { message: String },
     #[error("AWS does not recognise these credentials ({message}): check AWS_PROFILE / --profile and the access key")]
     InvalidCredentials { message: String },
+    #[error("{message}")]
+    CredentialHelper { message: String },
     #[error("the AWS profile {profile} needs an MFA code (mfa_serial), and costscope never prompts for one (the TUI owns the terminal): get temporary credentials first (`aws sts get-session-token`, aws-vault, or `aws sso login`) into a profile without mfa_serial, and pass it with --profile")]
     NeedsMfa { profile: String },
     #[error("{operation} returned data costscope cannot read: {message}")]
@@ -146,6 +149,18 @@ where
 /// provider says "expired"; the SSO portal answers UnauthorizedException) or no
 /// credentials at all.
 fn credentials_problem(message: &str) -> Option<AwsError> {
+    // costscope's own credential_process runner says exactly what went wrong.
+    if let Some(at) = message.find("the credential_process of AWS profile") {
+        let text = &message[at..];
+        let end = text.find(": run it once").map_or(text.len(), |i| {
+            i + text[i..]
+                .find("try again")
+                .map_or(0, |j| j + "try again".len())
+        });
+        return Some(AwsError::CredentialHelper {
+            message: text[..end].to_string(),
+        });
+    }
     let lower = message.to_ascii_lowercase();
     if !lower.contains("credential") && !lower.contains("sso") && !lower.contains("token") {
         return None;
@@ -179,6 +194,7 @@ impl AwsError {
                 | AwsError::CredentialsExpired { .. }
                 | AwsError::InvalidCredentials { .. }
                 | AwsError::NeedsMfa { .. }
+                | AwsError::CredentialHelper { .. }
         )
     }
 }
@@ -375,36 +391,60 @@ impl Connect {
     }
 }
 
-/// The profile in the chain of the one chosen (`--profile`, else AWS_PROFILE, else
-/// default; following source_profile) that needs an MFA code, if any. The SDK cannot
-/// ask for the code, and costscope never prompts: such a profile fails at once.
-/// Credentials in the environment come before any profile, so then there is none.
-pub async fn mfa_profile(profile: Option<&str>) -> Option<String> {
+/// What the chosen profile (`--profile`, else AWS_PROFILE, else default) needs from a
+/// person, read from the shared config files as the SDK reads them.
+#[derive(Debug, Default)]
+pub struct ProfileNeeds {
+    /// The profile in its source_profile chain with `mfa_serial`: the SDK cannot ask for
+    /// the code and costscope never prompts, so it fails at once.
+    pub mfa: Option<String>,
+    /// Its own `credential_process`, which costscope runs without a terminal.
+    pub process: Option<credential_process::DetachedProcess>,
+}
+
+/// Reads the chosen profile's chain. Credentials in the environment come before any
+/// profile, so then it needs nothing.
+pub async fn profile_needs(profile: Option<&str>) -> ProfileNeeds {
     use aws_types::os_shim_internal::{Env, Fs};
+    let mut needs = ProfileNeeds::default();
     if std::env::var_os("AWS_ACCESS_KEY_ID").is_some() {
-        return None;
+        return needs;
     }
-    let set = aws_config::profile::load(
+    let Ok(set) = aws_config::profile::load(
         &Fs::real(),
         &Env::real(),
         &Default::default(),
         profile.map(|p| std::borrow::Cow::Owned(p.to_string())),
     )
     .await
-    .ok()?;
+    else {
+        return needs;
+    };
     let mut name = set.selected_profile().to_string();
+    if let Some(command) = set
+        .get_profile(&name)
+        .and_then(|p| p.get("credential_process"))
+    {
+        needs.process = Some(credential_process::DetachedProcess {
+            profile: name.clone(),
+            command: command.to_string(),
+        });
+    }
     // A chain of source profiles is short; a cycle is the SDK's to report.
     for _ in 0..16 {
-        let found = set.get_profile(&name)?;
+        let Some(found) = set.get_profile(&name) else {
+            break;
+        };
         if found.get("mfa_serial").is_some() {
-            return Some(name);
+            needs.mfa = Some(name);
+            break;
         }
         match found.get("source_profile") {
             Some(next) if next != name => name = next.to_string(),
-            _ => return None,
+            _ => break,
         }
     }
-    None
+    needs
 }
 
 /// How the clients that only read (EC2, RDS, CloudWatch, S3, Organizations, STS) retry:
@@ -427,7 +467,8 @@ pub async fn load_config(
     profile: Option<&str>,
     region: Option<&str>,
 ) -> Result<aws_config::SdkConfig, AwsError> {
-    if let Some(profile) = mfa_profile(profile).await {
+    let needs = profile_needs(profile).await;
+    if let Some(profile) = needs.mfa {
         return Err(AwsError::NeedsMfa { profile });
     }
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
@@ -444,6 +485,9 @@ pub async fn load_config(
     }
     if let Some(r) = region {
         loader = loader.region(aws_config::Region::new(r.to_string()));
+    }
+    if let Some(process) = needs.process {
+        loader = loader.credentials_provider(process);
     }
     Ok(loader.load().await)
 }
