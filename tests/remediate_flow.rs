@@ -511,3 +511,89 @@ fn the_dialog_counts_marked_findings_not_shown_from_the_list_and_from_a_detail()
         "both marked findings are planned"
     );
 }
+
+#[test]
+fn the_tui_re_reads_steps_left_pending_at_start_and_closes_what_the_re_read_settles() {
+    use costscope::domain::audit::IntentRecord;
+    use costscope::domain::inventory::Volume;
+    use costscope::domain::remediation::Observed;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("demo.sqlite");
+    let (store, _) = costscope::demo::prepare_cache(&path, common::params(24), |_, _| {}).unwrap();
+    let gp2 = store
+        .findings(&FindingFilter {
+            rule: Some(Rule::Gp2Volume),
+            ..FindingFilter::default()
+        })
+        .unwrap()
+        .remove(0);
+    let plan =
+        costscope::remediate::plan::plan_findings(&store, &[gp2.id], &PlanOptions::default())
+            .unwrap();
+    let step = plan.steps[0].clone();
+    let data = store
+        .resource_data(&step.account, "ebs-volume", &step.resource)
+        .unwrap()
+        .unwrap();
+    let mut volume: Volume = serde_json::from_str(&data).unwrap();
+    // An earlier run wrote its intent and died before any outcome.
+    let log = AuditLog::open_for(&store).unwrap();
+    let plan_id = log
+        .begin_plan("2026-11-20T08:00:00Z", "ops", true, 1)
+        .unwrap();
+    let intent = AuditEntry {
+        plan: plan_id,
+        finding_id: Some(step.finding_id),
+        account: step.account.clone(),
+        region: step.region.clone(),
+        resource: step.resource.clone(),
+        action: step.change.verb().into(),
+        simulated: true,
+        ..entry(plan_id, 0, AuditPhase::Intent)
+    };
+    let record = IntentRecord {
+        step: step.clone(),
+        before: Observed::Volume {
+            volume: volume.clone(),
+            modification: None,
+        },
+    };
+    log.append(&intent, Some(&record)).unwrap();
+    // ... and the change had landed: the volume is gp3 now.
+    volume.volume_type = "gp3".into();
+    store
+        .set_resource_data(
+            &step.account,
+            "ebs-volume",
+            &step.resource,
+            Some(&serde_json::to_string(&volume).unwrap()),
+        )
+        .unwrap();
+    drop((log, store));
+
+    let mut app = common::app_on(Store::open(&path).unwrap())
+        .with_applier(launcher(&path, Access::ReadWrite));
+    assert!(app.wait_until(Duration::from_secs(20), |s| s
+        .message
+        .as_ref()
+        .is_some_and(|(_, m)| m.starts_with("re-verified"))));
+    let (_, message) = app.state.message.clone().unwrap();
+    assert!(message.contains("1 step(s): 1 verified"), "{message}");
+    let store = Store::open(&path).unwrap();
+    assert!(AuditLog::open_for(&store)
+        .unwrap()
+        .pending()
+        .unwrap()
+        .is_empty());
+    let status = store
+        .findings(&FindingFilter {
+            all: true,
+            ..FindingFilter::default()
+        })
+        .unwrap()
+        .into_iter()
+        .find(|t| t.id == gp2.id)
+        .unwrap()
+        .status;
+    assert_eq!(status, FindingStatus::Applied);
+}

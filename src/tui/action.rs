@@ -83,6 +83,8 @@ pub enum Action {
     ApplyFinished(Result<ApplySummary, String>),
     /// SIGTERM or SIGHUP: quit, letting a running plan finish its step in flight.
     QuitNow,
+    /// How re-reading the pending steps went: (resource, outcome) each.
+    Reverified(Result<Vec<(String, String)>, String>),
     Failed(String),
 }
 
@@ -175,5 +177,7 @@ pub enum Effect {
     },
     /// Stop the running plan after its step in flight (its outcome is written first).
     StopApply,
+    /// Re-read every step whose outcome is not confirmed yet, in the background.
+    Reverify,
     Quit,
 }

@@ -104,6 +104,14 @@ impl App {
         status.simulated = launcher.applier.is_simulated();
         status.policy = launcher.policy.clone();
         self.applier = Some(launcher);
+        // Steps left pending by an earlier run are re-read at once, in the background.
+        let pending = crate::store::AuditLog::open_for(&self.store)
+            .and_then(|log| log.pending())
+            .map(|p| !p.is_empty())
+            .unwrap_or(false);
+        if pending && !self.state.apply.read_only {
+            self.dispatch(Action::RunCommand("reverify".into()));
+        }
         self
     }
 
@@ -264,6 +272,27 @@ impl App {
                             &mut self.state,
                             Action::ApplyFinished(Err("applying is not available here".into())),
                         )),
+                    }
+                    Ok(())
+                }
+                Effect::Reverify => {
+                    if let Some(launcher) = &self.applier {
+                        launcher.spawn(Reporter(self.sender.clone()), |l, _| async move {
+                            Action::Reverified(
+                                l.applier
+                                    .reverify(l.access, &l.cache)
+                                    .await
+                                    .map(|results| {
+                                        results
+                                            .into_iter()
+                                            .map(|(e, outcome)| {
+                                                (e.resource, outcome.label().to_string())
+                                            })
+                                            .collect()
+                                    })
+                                    .map_err(|e| e.to_string()),
+                            )
+                        });
                     }
                     Ok(())
                 }

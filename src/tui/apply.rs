@@ -305,6 +305,50 @@ pub fn on_finished(state: &mut State, result: Result<ApplySummary, String>) -> V
     vec![Effect::ReloadData]
 }
 
+/// `:reverify` (and the start, when steps are pending): re-read them in the background.
+pub fn request_reverify(state: &mut State) -> Vec<Effect> {
+    if let Some(text) = refusal(state) {
+        state.message = Some((Severity::Warning, text.to_string()));
+        return vec![];
+    }
+    state.message = Some((
+        Severity::Info,
+        "re-reading the steps whose outcome is not confirmed…".into(),
+    ));
+    vec![Effect::Reverify]
+}
+
+pub fn on_reverified(
+    state: &mut State,
+    result: Result<Vec<(String, String)>, String>,
+) -> Vec<Effect> {
+    state.message = Some(match result {
+        Ok(results) if results.is_empty() => (
+            Severity::Info,
+            "nothing to re-verify: every change has a confirmed outcome".into(),
+        ),
+        Ok(results) => {
+            let count = |label: &str| results.iter().filter(|(_, o)| o == label).count();
+            let unknown = count("still unknown");
+            (
+                if unknown == 0 {
+                    Severity::Info
+                } else {
+                    Severity::Warning
+                },
+                format!(
+                    "re-verified {} step(s): {} verified, {} not applied, {unknown} still unknown (L: audit log)",
+                    results.len(),
+                    count("verified"),
+                    count("not applied")
+                ),
+            )
+        }
+        Err(e) => (Severity::Error, format!("re-verifying failed: {e}")),
+    });
+    vec![Effect::ReloadData]
+}
+
 /// Quitting. With no plan running it quits at once. While one runs, the first `q` asks
 /// and the second (or a signal: `now`) stops the plan after the step in flight; the app
 /// quits once that step's outcome is written.

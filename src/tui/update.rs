@@ -37,6 +37,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::ApplyProgress(event) => return apply::on_progress(state, event),
         Action::ApplyFinished(result) => return apply::on_finished(state, result),
         Action::QuitNow => return apply::quit(state, true),
+        Action::Reverified(result) => return apply::on_reverified(state, result),
         Action::Quit
             if state.apply_running()
                 && matches!(state.mode, Mode::Normal | Mode::ApplyProgress) =>
@@ -350,6 +351,7 @@ fn run_command(state: &mut State, line: &str) -> Vec<Effect> {
             open_root(state, ViewKind::Findings)
         }
         ("audit" | "log", _) => open_root(state, ViewKind::Audit),
+        ("reverify", _) => apply::request_reverify(state),
         ("reload", _) => vec![Effect::Reload],
         ("theme", false) => vec![Effect::LoadTheme(arg.to_string())],
         ("theme", true) => error(state, "usage: :theme <name>, e.g. :theme light".to_string()),
@@ -372,7 +374,7 @@ fn run_command(state: &mut State, line: &str) -> Vec<Effect> {
         },
         (other, _) => error(
             state,
-            format!("unknown command :{other} (try :overview, :accounts, :services, :account <id|name>, :service <name>, :range, :metric, :theme, :findings [all], :audit, :sync, :reload, :q)"),
+            format!("unknown command :{other} (try :overview, :accounts, :services, :account <id|name>, :service <name>, :range, :metric, :theme, :findings [all], :audit, :reverify, :sync, :reload, :q)"),
         ),
     }
 }

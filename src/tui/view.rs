@@ -981,6 +981,10 @@ fn render_help(frame: &mut Frame, area: Rect, state: &State, scroll: u16) {
             ":theme <name>",
             "switch theme (default, light, high-contrast, yours)",
         ),
+        (
+            ":reverify",
+            "re-read the changes whose outcome is not confirmed (also done at start)",
+        ),
         (":q", "quit"),
     ] {
         lines.push(Line::from(vec![
