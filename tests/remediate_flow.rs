@@ -597,3 +597,23 @@ fn the_tui_re_reads_steps_left_pending_at_start_and_closes_what_the_re_read_sett
         .status;
     assert_eq!(status, FindingStatus::Applied);
 }
+
+#[test]
+fn an_unreadable_audit_log_is_said_and_the_costs_still_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("demo.sqlite");
+    let (store, _) = costscope::demo::prepare_cache(&path, common::params(6), |_, _| {}).unwrap();
+    drop(store);
+    std::fs::write(
+        AuditLog::path_for(&path),
+        "not a database at all, but not empty",
+    )
+    .unwrap();
+    let app = common::app_on(Store::open(&path).unwrap());
+    let (_, message) = app.state.message.clone().expect("said at start");
+    assert!(
+        message.contains("audit log") && message.contains("not an SQLite database"),
+        "{message}"
+    );
+    assert!(!app.state.summary.months.is_empty(), "the costs are there");
+}

@@ -83,8 +83,14 @@ impl App {
             inbox,
         };
         app.reload()?;
-        if let Some(warning) = crate::audit_report::pending_warning(&app.store)? {
-            app.state.message = Some((Severity::Warning, format!("{warning} (L: audit log)")));
+        // An audit log that cannot be read does not keep anyone from the costs; it is
+        // said, and applying (which needs it) will fail with the same reason.
+        match crate::audit_report::pending_warning(&app.store) {
+            Ok(None) => {}
+            Ok(Some(warning)) => {
+                app.state.message = Some((Severity::Warning, format!("{warning} (L: audit log)")))
+            }
+            Err(e) => app.state.message = Some((Severity::Error, format!("the audit log: {e}"))),
         }
         Ok(app)
     }
