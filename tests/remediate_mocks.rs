@@ -122,6 +122,31 @@ fn request(plan: &Plan) -> ApplyRequest<'_> {
     }
 }
 
+/// Runs `plan` with `backend` as confirmed by `IDENTITY`, on a runtime of its own.
+fn run<B: Backend>(
+    backend: &B,
+    store: &Store,
+    log: &AuditLog,
+    plan: &Plan,
+) -> Result<costscope::remediate::ApplySummary, ApplyError> {
+    common::runtime().block_on(apply_plan(
+        backend,
+        store,
+        log,
+        Access::ReadWrite,
+        &request(plan),
+        &mut |_| {},
+    ))
+}
+
+/// A new cache in a temporary directory, and its audit log.
+fn fresh_cache() -> (tempfile::TempDir, Store, AuditLog) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("c.sqlite")).unwrap();
+    let log = AuditLog::open_for(&store).unwrap();
+    (dir, store, log)
+}
+
 fn phases(log: &AuditLog) -> Vec<AuditPhase> {
     log.entries(None).unwrap().iter().map(|e| e.phase).collect()
 }
@@ -159,20 +184,9 @@ fn an_unauthorized_dry_run_is_reported_and_nothing_is_called() {
     let backend = Mocked {
         clients: || ec2_only(&ec2),
     };
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("c.sqlite")).unwrap();
-    let log = AuditLog::open_for(&store).unwrap();
+    let (_dir, store, log) = fresh_cache();
     let plan = release_plan();
-    let summary = common::runtime()
-        .block_on(apply_plan(
-            &backend,
-            &store,
-            &log,
-            Access::ReadWrite,
-            &request(&plan),
-            &mut |_| {},
-        ))
-        .unwrap();
+    let summary = run(&backend, &store, &log, &plan).unwrap();
 
     match &summary.outcomes[0] {
         StepOutcome::NotPermitted(reason) => {
@@ -262,21 +276,10 @@ fn a_release_answered_by_a_server_error_is_sent_once_left_unverified_and_closed_
             )
         },
     };
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("c.sqlite")).unwrap();
-    let log = AuditLog::open_for(&store).unwrap();
+    let (_dir, store, log) = fresh_cache();
     let plan = release_plan();
     let runtime = common::runtime();
-    let summary = runtime
-        .block_on(apply_plan(
-            &backend,
-            &store,
-            &log,
-            Access::ReadWrite,
-            &request(&plan),
-            &mut |_| {},
-        ))
-        .unwrap();
+    let summary = run(&backend, &store, &log, &plan).unwrap();
 
     assert_eq!(
         ec2.releases_sent.load(Ordering::SeqCst),
@@ -336,16 +339,7 @@ fn a_release_answered_by_a_server_error_is_sent_once_left_unverified_and_closed_
     );
 
     // A second plan whose release AWS did make despite the error: closed as verified.
-    let summary = runtime
-        .block_on(apply_plan(
-            &backend,
-            &store,
-            &log,
-            Access::ReadWrite,
-            &request(&plan),
-            &mut |_| {},
-        ))
-        .unwrap();
+    let summary = run(&backend, &store, &log, &plan).unwrap();
     assert_eq!(summary.plan, 2, "plan ids come from the ledger");
     assert_eq!(summary.outcomes[0].label(), "unverified");
     ec2.released.store(true, Ordering::SeqCst);
@@ -424,9 +418,7 @@ impl Actions for LocksTheLog {
 
 #[test]
 fn an_audit_write_that_fails_after_a_call_stops_the_plan_and_says_the_call_was_made() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("c.sqlite")).unwrap();
-    let log = AuditLog::open_for(&store).unwrap();
+    let (_dir, store, log) = fresh_cache();
     let backend = LocksTheLog {
         log_path: log.path().to_path_buf(),
         calls: AtomicUsize::new(0),
@@ -436,14 +428,7 @@ fn an_audit_write_that_fails_after_a_call_stops_the_plan_and_says_the_call_was_m
         steps: vec![release_step("eipalloc-1"), release_step("eipalloc-2")],
         refused: vec![],
     };
-    let result = common::runtime().block_on(apply_plan(
-        &backend,
-        &store,
-        &log,
-        Access::ReadWrite,
-        &request(&plan),
-        &mut |_| {},
-    ));
+    let result = run(&backend, &store, &log, &plan);
     let message = match result {
         Err(ApplyError::AuditLost { plan, message }) => {
             assert_eq!(plan, 1);
@@ -524,19 +509,8 @@ fn a_modification_refused_for_aws_rate_limit_shows_the_wait_aws_names() {
         steps: vec![step],
         refused: vec![],
     };
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("c.sqlite")).unwrap();
-    let log = AuditLog::open_for(&store).unwrap();
-    let summary = common::runtime()
-        .block_on(apply_plan(
-            &backend,
-            &store,
-            &log,
-            Access::ReadWrite,
-            &request(&plan),
-            &mut |_| {},
-        ))
-        .unwrap();
+    let (_dir, store, log) = fresh_cache();
+    let summary = run(&backend, &store, &log, &plan).unwrap();
     match &summary.outcomes[0] {
         StepOutcome::Failed(reason) => assert!(
             reason.contains("Wait at least 6 hours"),

@@ -12,6 +12,7 @@ pub mod remediation;
 pub mod rules;
 pub mod scope;
 pub mod sync_plan;
+pub mod thresholds;
 
 pub use cost::{change_ratio, DailyPoint, Granularity, Metric};
 pub use money::Money;
