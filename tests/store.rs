@@ -440,17 +440,17 @@ fn rows_out_of_day_order_or_repeated_are_refused_and_nothing_is_written() {
 fn processes_opening_a_new_cache_and_its_audit_log_at_once_all_succeed() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("new.sqlite");
-    let opened: Vec<bool> = std::thread::scope(|scope| {
+    let opened: Vec<Result<(), String>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..8)
             .map(|_| {
                 scope.spawn(|| {
                     Store::open(&path)
                         .and_then(|store| costscope::store::AuditLog::open_for(&store).map(|_| ()))
-                        .is_ok()
+                        .map_err(|e| e.to_string())
                 })
             })
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
-    assert!(opened.iter().all(|ok| *ok), "{opened:?}");
+    assert!(opened.iter().all(Result::is_ok), "{opened:?}");
 }

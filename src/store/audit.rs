@@ -288,21 +288,28 @@ impl AuditLog {
     /// pairing each outcome with the intent before it, in one transaction with the
     /// marker that says it is done (so a crash never copies them twice).
     fn import_legacy(&self, cache: &Store) -> StoreResult<()> {
-        let done: Option<String> = self
-            .conn
-            .query_row(
+        let imported = |conn: &Connection| {
+            conn.query_row(
                 "SELECT value FROM meta WHERE key = ?1",
                 [LEGACY_IMPORTED],
-                |r| r.get(0),
+                |r| r.get::<_, String>(0),
             )
             .optional()
-            .map_err(|e| self.sql_err(e))?;
-        if done.is_some() {
+            .map(|done| done.is_some())
+        };
+        if imported(&self.conn).map_err(|e| self.sql_err(e))? {
             return Ok(());
         }
         let legacy = cache.legacy_audit_rows()?;
         self.with_retries(|| {
-            let tx = self.conn.unchecked_transaction()?;
+            // Under the write lock, asked again: another process may have just done it.
+            let tx = rusqlite::Transaction::new_unchecked(
+                &self.conn,
+                rusqlite::TransactionBehavior::Immediate,
+            )?;
+            if imported(&tx)? {
+                return Ok(());
+            }
             // Legacy id of an open intent, by (plan, step) → its id here.
             let mut open: HashMap<(i64, Option<u32>), i64> = HashMap::new();
             for e in &legacy {

@@ -123,18 +123,24 @@ pub(crate) fn open_connection(path: &Path) -> StoreResult<Connection> {
          PRAGMA cache_size = -32768;",
     )
     .map_err(sql_err)?;
-    let mode: String = conn
-        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
-        .map_err(sql_err)?;
+    // Switching a new file to WAL needs it to itself for a moment, and SQLite answers
+    // "locked" at once (no busy wait) while another process is opening it too.
+    let mut tries = 0;
+    let mode: String = loop {
+        match conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)) {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy && tries < 100 =>
+            {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => break other.map_err(sql_err)?,
+        }
+    };
     if !mode.eq_ignore_ascii_case("wal") {
         tracing::warn!(mode, "{} could not switch to WAL mode", path.display());
     }
     Ok(conn)
-}
-
-fn pragma_i64(conn: &Connection, path: &Path, name: &str) -> StoreResult<i64> {
-    conn.query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))
-        .map_err(|e| error::classify(path, e))
 }
 
 /// Brings the file to the latest of `migrations`, one transaction per step, keyed on
@@ -145,35 +151,19 @@ pub(crate) fn migrate(
     application_id: i64,
     migrations: &[&str],
 ) -> StoreResult<()> {
-    let app_id = pragma_i64(conn, path, "application_id")?;
-    let version = pragma_i64(conn, path, "user_version")?;
-    let tables: i64 = conn
-        .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
-        .map_err(|e| error::classify(path, e))?;
-    let is_new = app_id == 0 && version == 0 && tables == 0;
-    if !is_new && app_id != application_id {
-        return Err(StoreError::ForeignDatabase {
-            path: path.to_path_buf(),
-        });
-    }
     let latest = migrations.len() as i64;
-    if version > latest {
-        return Err(StoreError::NewerSchema {
-            path: path.to_path_buf(),
-            found: version,
-            supported: latest,
-        });
-    }
-    if version == latest {
+    // Current already: no write lock needed.
+    if schema_version(conn, path, application_id, latest)? == latest {
         return Ok(());
     }
-    // Each step under the write lock, re-reading the version inside it: two processes
-    // opening a new file at once must not both run the same migration.
+    // Each step under the write lock, everything read again inside it: two processes
+    // opening a new file at once must not both run a migration, nor take the other's
+    // half-made file for someone else's.
     loop {
         let tx = conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(|e| error::classify(path, e))?;
-        let version = pragma_i64(&tx, path, "user_version")?;
+        let version = schema_version(&tx, path, application_id, latest)?;
         let Some(sql) = migrations.get(version as usize) else {
             break;
         };
@@ -188,6 +178,39 @@ pub(crate) fn migrate(
             .map_err(|e| error::classify(path, e))?;
     }
     Ok(())
+}
+
+/// The file's schema version, read in one statement (one consistent snapshot); a file
+/// of another application or of a newer costscope is refused.
+fn schema_version(
+    conn: &Connection,
+    path: &Path,
+    application_id: i64,
+    latest: i64,
+) -> StoreResult<i64> {
+    let (app_id, version, tables): (i64, i64, i64) = conn
+        .query_row(
+            "SELECT (SELECT application_id FROM pragma_application_id()),
+                    (SELECT user_version FROM pragma_user_version()),
+                    (SELECT count(*) FROM sqlite_master)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .map_err(|e| error::classify(path, e))?;
+    let is_new = app_id == 0 && version == 0 && tables == 0;
+    if !is_new && app_id != application_id {
+        return Err(StoreError::ForeignDatabase {
+            path: path.to_path_buf(),
+        });
+    }
+    if version > latest {
+        return Err(StoreError::NewerSchema {
+            path: path.to_path_buf(),
+            found: version,
+            supported: latest,
+        });
+    }
+    Ok(version)
 }
 
 /// Refuses files that are not SQLite before SQLite (or we) write anything to them.
