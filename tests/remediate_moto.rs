@@ -152,7 +152,7 @@ fn every_action_applies_verifies_and_is_audited_and_a_changed_resource_is_skippe
             stop: Default::default(),
         };
         assert!(matches!(
-            applier.identity(Access::ReadOnly).await,
+            applier.acting(Access::ReadOnly, &[]).await,
             Err(ApplyError::ReadOnly)
         ));
         assert!(matches!(
@@ -165,7 +165,7 @@ fn every_action_applies_verifies_and_is_audited_and_a_changed_resource_is_skippe
             .unwrap()
             .is_empty());
 
-        let identity = applier.identity(Access::ReadWrite).await.unwrap();
+        let identity = applier.acting(Access::ReadWrite, &[]).await.unwrap().caller;
         assert!(identity.starts_with("arn:aws:"), "{identity}");
         // In the member account it is the role assumed there that acts, and the
         // confirmation says so.

@@ -38,21 +38,6 @@ impl Applier {
         matches!(self, Applier::Simulated)
     }
 
-    /// The identity that would apply (an ARN), for the confirmation.
-    pub async fn identity(&self, access: Access) -> Result<String, ApplyError> {
-        let write = write_access(access)?;
-        match self {
-            Applier::Simulated => Ok(super::simulated::SIMULATED_IDENTITY.to_string()),
-            Applier::Aws { connect, role_name } => {
-                let backend = aws_backend(connect, role_name, write).await?;
-                backend
-                    .identity()
-                    .await
-                    .map_err(|e| ApplyError::Identity(e.to_string()))
-            }
-        }
-    }
-
     /// Who applies, and who acts in each of `accounts` (AssumeRole into each member
     /// account, as the run will), for the confirmation.
     pub async fn acting(&self, access: Access, accounts: &[String]) -> Result<Acting, ApplyError> {

@@ -64,6 +64,8 @@ pub struct App {
     applier: Option<ApplyLauncher>,
     /// Stops the running plan after its step in flight.
     apply_stop: Option<std::sync::Arc<crate::remediate::StopRequest>>,
+    /// The audit log had steps pending when the app started.
+    pending_at_start: bool,
     sender: UnboundedSender<Message>,
     inbox: UnboundedReceiver<Message>,
 }
@@ -79,6 +81,7 @@ impl App {
             syncer: None,
             applier: None,
             apply_stop: None,
+            pending_at_start: false,
             sender,
             inbox,
         };
@@ -88,6 +91,7 @@ impl App {
         match crate::audit_report::pending_warning(&app.store) {
             Ok(None) => {}
             Ok(Some(warning)) => {
+                app.pending_at_start = true;
                 app.state.message = Some((Severity::Warning, format!("{warning} (L: audit log)")))
             }
             Err(e) => app.state.message = Some((Severity::Error, format!("the audit log: {e}"))),
@@ -111,11 +115,7 @@ impl App {
         status.policy = launcher.policy.clone();
         self.applier = Some(launcher);
         // Steps left pending by an earlier run are re-read at once, in the background.
-        let pending = crate::store::AuditLog::open_for(&self.store)
-            .and_then(|log| log.pending())
-            .map(|p| !p.is_empty())
-            .unwrap_or(false);
-        if pending && !self.state.apply.read_only {
+        if self.pending_at_start && !self.state.apply.read_only {
             self.dispatch(Action::RunCommand("reverify".into()));
         }
         self
