@@ -16,6 +16,7 @@ mod common;
 use common::arg;
 
 use aws_sdk_sts::config::{Credentials, SharedCredentialsProvider};
+use costscope::aws::scan_source::AwsInventory;
 use costscope::aws::CostClients;
 use costscope::config::prices::built_in_prices;
 use costscope::config::ScanSettings;
@@ -171,14 +172,20 @@ async fn scan_once(
         },
         prices: built_in_prices(),
         now,
-        home_region: "us-east-1".into(),
     };
     let mut quiet = |_: &SyncEvent| {};
     let started = Instant::now();
+    let inventory = AwsInventory::new(
+        config.clone(),
+        clients.sts.clone(),
+        &identified.identity.account_id,
+        &options.settings,
+        options.now,
+    );
     let report = run_scan(
         &mut store,
         clients,
-        config,
+        std::sync::Arc::new(inventory),
         &identified,
         &options,
         &mut quiet,

@@ -15,6 +15,7 @@ use common::{arg, today};
 
 use aws_smithy_http_client::test_util::infallible_client_fn;
 use chrono::{Datelike, NaiveDate};
+use costscope::aws::cost_explorer::CostExplorer;
 use costscope::aws::CostClients;
 use costscope::domain::sync_plan::sync_window;
 use costscope::store::Store;
@@ -184,9 +185,13 @@ struct Run {
 
 /// One sync into `store`: a full one on an empty cache, a refresh after that.
 async fn sync_once(store: &mut Store, clients: &CostClients, meter: &Meter) -> Run {
-    let mut options = SyncOptions::new(today(), "2026-11-20T07:00:00Z");
+    let options = SyncOptions::new(today(), "2026-11-20T07:00:00Z");
     // The benchmark measures costscope, not the politeness ceiling (see the notes).
-    options.ce_requests_per_second = 0.0;
+    let unpaced = costscope::config::CostExplorerSettings {
+        requests_per_second: 0.0,
+        ..Default::default()
+    };
+    let source = CostExplorer::new(clients.cost_explorer.clone(), &unpaced);
     let before = meter.requests.load(Ordering::Relaxed);
     let stand_in_before = meter.stand_in_nanos.load(Ordering::Relaxed);
     let started = Instant::now();
@@ -196,6 +201,7 @@ async fn sync_once(store: &mut Store, clients: &CostClients, meter: &Meter) -> R
     let report = sync::run(
         store,
         clients,
+        &source,
         &identified,
         &options,
         &mut |_: &SyncEvent| {},
@@ -297,7 +303,7 @@ fn main() {
                 months.len(),
                 run.requests,
                 run.requests as f64 / bound as f64,
-                sync::ce_price(run.requests),
+                costscope::domain::call_prices::ce_price(run.requests),
                 median(rates),
                 median(own)
             );

@@ -4,6 +4,7 @@ use crate::config::{Config, ConfigError, Keymap, Paths, Theme};
 use crate::demo::{self, DemoParams};
 use crate::domain::findings::Rule;
 use crate::domain::{Metric, Money, Month};
+use crate::jobs;
 use crate::report::{self, Format, GroupBy, ReportError};
 use crate::store::{Store, StoreError};
 use crate::tui::{self, App, State};
@@ -386,13 +387,14 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
                 region: cli.region,
                 cache: explicit_cache(&cli.cache),
             };
-            let (path, report) = sync_now(&target, paths.as_ref(), &options)?;
+            let (path, report) =
+                sync_now(&target, paths.as_ref(), &options, &config.cost_explorer())?;
             eprintln!(
                 "synced {} month(s), {} rows, {} Cost Explorer request(s) ({}{}) into {}",
                 report.months_written.len(),
                 report.rows,
                 report.ce_requests,
-                crate::sync::ce_price(u64::from(report.ce_requests)),
+                crate::domain::call_prices::ce_price(u64::from(report.ce_requests)),
                 match report.ce_throttles {
                     0 => String::new(),
                     n => format!(", {n} throttled"),
@@ -426,10 +428,7 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
             full,
         }) => {
             let config = config_file(paths.as_ref())?;
-            let prices = match &paths {
-                Some(p) => crate::config::prices::load_prices(&p.prices_file())?,
-                None => crate::config::prices::built_in_prices(),
-            };
+            let prices = price_table(paths.as_ref())?;
             let mut settings = config.scan.clone();
             if !accounts.is_empty() {
                 settings.accounts = accounts;
@@ -464,7 +463,7 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
                 c.closed,
                 report.meter.requests("cloudwatch"),
                 report.meter.metrics(),
-                crate::sync::scan::cloudwatch_price(u64::from(report.meter.metrics())),
+                crate::domain::call_prices::cloudwatch_price(u64::from(report.meter.metrics())),
                 match report.meter.throttled() {
                     0 => String::new(),
                     n => format!("; {n} request(s) throttled and retried"),
@@ -611,7 +610,7 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
                     return Err(AppError::ConfirmationNeeded { text, why });
                 }
             }
-            let job = crate::remediate::launch::Job {
+            let job = crate::jobs::Job {
                 cache: path,
                 plan,
                 identity: String::new(),
@@ -709,15 +708,18 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
             let store = Store::open(&path)?;
             let launcher = tui_applier(&store, &path, &flags, &settings.config)?;
             let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-            let syncer = tui::refresh::AwsSync {
+            let jobs = tui::jobs::AwsJobs {
                 cache: path,
-                connect: tui::refresh::Connect::Chain {
+                connect: jobs::Connect::Chain {
                     profile: cli.profile,
                     region: cli.region,
                 },
                 options: sync_options(&settings.config, today, now),
+                cost_explorer: settings.config.cost_explorer(),
+                scan: settings.config.scan.clone(),
+                prices: price_table(paths.as_ref())?,
             };
-            open_tui(store, settings, today, Some(Box::new(syncer)), launcher)
+            open_tui(store, settings, today, Some(Box::new(jobs)), launcher)
         }
     }
 }
@@ -779,13 +781,13 @@ fn applier_for(
     store: &Store,
     flags: &ApplyFlags,
     config: &Config,
-) -> Result<crate::remediate::launch::Applier, AppError> {
-    use crate::remediate::launch::Applier;
+) -> Result<crate::jobs::Applier, AppError> {
+    use crate::jobs::Applier;
     if store.kind()? == Some(crate::store::CacheKind::Demo) {
         return Ok(Applier::Simulated);
     }
     Ok(Applier::Aws {
-        connect: crate::aws::Connect::Chain {
+        connect: crate::jobs::Connect::Chain {
             profile: flags
                 .apply_profile
                 .clone()
@@ -829,9 +831,9 @@ fn write_plan(file: &Path, plan: &crate::domain::remediation::Plan) -> Result<()
 
 /// `costscope apply --yes`: who applies, then every step with a line of progress.
 fn apply_now(
-    applier: &crate::remediate::launch::Applier,
+    applier: &crate::jobs::Applier,
     access: crate::remediate::Access,
-    mut job: crate::remediate::launch::Job,
+    mut job: crate::jobs::Job,
 ) -> Result<crate::remediate::ApplySummary, AppError> {
     use crate::remediate::{ApplyEvent, StepOutcome};
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -901,7 +903,7 @@ fn apply_now(
 
 /// `costscope audit --reverify`: re-read every pending step, one line each.
 fn reverify_now(
-    applier: &crate::remediate::launch::Applier,
+    applier: &crate::jobs::Applier,
     access: crate::remediate::Access,
     cache: &Path,
 ) -> Result<(), AppError> {
@@ -971,13 +973,19 @@ fn real_cache_path(
     paths.map(|p| p.default_cache(org)).ok_or(AppError::NoHome)
 }
 
+/// The resource prices: the user's file, else the built-in table.
+fn price_table(paths: Option<&Paths>) -> Result<crate::domain::prices::PriceTable, AppError> {
+    Ok(match paths {
+        Some(p) => crate::config::prices::load_prices(&p.prices_file())?,
+        None => crate::config::prices::built_in_prices(),
+    })
+}
+
 /// Sync settings from the config file.
 fn sync_options(config: &Config, today: NaiveDate, now: String) -> crate::sync::SyncOptions {
     let mut options = crate::sync::SyncOptions::new(today, now);
     options.max_cost = config.max_sync_cost;
     options.final_after_day = config.bill_final_after_day;
-    options.ce_requests_per_second = config.ce_requests_per_second;
-    options.ce_max_attempts = config.ce_max_attempts;
     options
 }
 
@@ -995,20 +1003,25 @@ fn sync_now(
     target: &SyncTarget,
     paths: Option<&Paths>,
     options: &crate::sync::SyncOptions,
+    cost_explorer: &crate::config::CostExplorerSettings,
 ) -> Result<(PathBuf, crate::sync::SyncReport), AppError> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async {
-        let config = crate::aws::load_config(target.profile.as_deref(), target.region.as_deref())
-            .await
-            .map_err(crate::sync::SyncError::from)?;
-        let clients = crate::aws::CostClients::new(&config);
+        let session = target.session().await?;
         let (identified, path, mut store) =
-            open_scope_cache(target, paths, &clients, &options.now).await?;
+            open_scope_cache(target, paths, &session, &options.now).await?;
         let mut progress = crate::progress::SyncProgress::for_stderr();
-        let report =
-            crate::sync::run(&mut store, &clients, &identified, options, &mut progress).await;
+        let report = session
+            .sync(
+                &mut store,
+                &identified,
+                options,
+                cost_explorer,
+                &mut progress,
+            )
+            .await;
         progress.finish();
         let report = report?;
         remember(target, paths, &identified);
@@ -1016,19 +1029,26 @@ fn sync_now(
     })
 }
 
+impl SyncTarget {
+    async fn session(&self) -> Result<jobs::Session, AppError> {
+        Ok(jobs::Session::open(&jobs::Connect::Chain {
+            profile: self.profile.clone(),
+            region: self.region.clone(),
+        })
+        .await?)
+    }
+}
+
 /// Who is signed in, and the cache of that scope (or the one the user named).
 async fn open_scope_cache(
     target: &SyncTarget,
     paths: Option<&Paths>,
-    clients: &crate::aws::CostClients,
+    session: &jobs::Session,
     now: &str,
 ) -> Result<(crate::sync::Identified, PathBuf, Store), AppError> {
-    let identified = crate::sync::identify(clients, now).await?;
-    let path = match (&target.cache, paths) {
-        (Some(p), _) => p.clone(),
-        (None, Some(p)) => p.scope_cache_file(&identified.scope.key()),
-        (None, None) => return Err(AppError::NoHome),
-    };
+    let identified = session.identify(now).await?;
+    let path =
+        jobs::scope_cache(target.cache.as_ref(), paths, &identified).ok_or(AppError::NoHome)?;
     let store = Store::open(&path)?;
     Ok((identified, path, store))
 }
@@ -1054,31 +1074,19 @@ fn scan_now(
         .build()?;
     let now = chrono::Utc::now();
     runtime.block_on(async {
-        let config = crate::aws::load_config(target.profile.as_deref(), target.region.as_deref())
-            .await
-            .map_err(crate::sync::SyncError::from)?;
-        let clients = crate::aws::CostClients::new(&config);
+        let session = target.session().await?;
         let stamp = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let (identified, path, mut store) =
-            open_scope_cache(target, paths, &clients, &stamp).await?;
+            open_scope_cache(target, paths, &session, &stamp).await?;
         let options = crate::sync::scan::ScanOptions {
             settings,
             prices,
             now,
-            home_region: config
-                .region()
-                .map_or_else(|| "us-east-1".to_string(), ToString::to_string),
         };
         let mut progress = |event: &crate::sync::SyncEvent| eprintln!("{event}");
-        let report = crate::sync::scan::run_scan(
-            &mut store,
-            &clients,
-            &config,
-            &identified,
-            &options,
-            &mut progress,
-        )
-        .await?;
+        let report = session
+            .scan(&mut store, &identified, &options, &mut progress)
+            .await?;
         remember(target, paths, &identified);
         Ok((path, report))
     })
@@ -1119,7 +1127,7 @@ fn open_tui(
     store: Store,
     settings: Settings,
     today: NaiveDate,
-    syncer: Option<Box<dyn tui::refresh::SyncLauncher>>,
+    jobs: Option<Box<dyn tui::jobs::JobLauncher>>,
     launcher: tui::app::ApplyLauncher,
 ) -> Result<(), AppError> {
     let mut state = State::new(&settings.config, settings.theme, settings.keymap, today);
@@ -1128,8 +1136,8 @@ fn open_tui(
     }
     tracing::info!(cache = %store.path().display(), "opening the TUI");
     let mut app = App::new(store, state, settings.themes_dir)?.with_applier(launcher);
-    if let Some(syncer) = syncer {
-        app = app.with_sync(syncer);
+    if let Some(jobs) = jobs {
+        app = app.with_jobs(jobs);
     }
     // ratatui::init installs a panic hook that restores the terminal before the report.
     let mut terminal = ratatui::init();

@@ -7,6 +7,7 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod findings_report;
+pub mod jobs;
 pub mod progress;
 pub mod remediate;
 pub mod report;

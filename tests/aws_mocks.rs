@@ -12,9 +12,11 @@ use aws_sdk_costexplorer::types::{DateInterval, Group, MetricValue, ResultByTime
 use aws_sdk_costexplorer::Client;
 use aws_smithy_mocks::{mock, mock_client, RuleMode};
 use chrono::NaiveDate;
-use costscope::aws::cost_explorer::{fetch_daily_costs, CallPolicy, Chain, PeriodCosts};
+use costscope::aws::cost_explorer::{fetch_daily_costs, CallPolicy, CostExplorer};
 use costscope::aws::pace::Pacer;
-use costscope::aws::{AwsError, CostClients};
+use costscope::aws::{CostClients, SourceError};
+use costscope::config::CostExplorerSettings;
+use costscope::domain::sources::{Fetched, PeriodCosts};
 use costscope::domain::{DateRange, Money};
 use costscope::sync::{SyncEvent, SyncOptions};
 use std::time::Duration;
@@ -77,7 +79,7 @@ fn sequential_client(rules: &[&aws_smithy_mocks::Rule]) -> Client {
 }
 
 /// One request chain for October with `attempts` tries per page and no waiting.
-async fn fetch_october(client: &Client, attempts: u32) -> Chain<PeriodCosts> {
+async fn fetch_october(client: &Client, attempts: u32) -> Fetched<PeriodCosts> {
     let pacer = Pacer::unlimited();
     let policy = CallPolicy {
         pacer: &pacer,
@@ -124,7 +126,7 @@ async fn throttling_that_outlasts_the_retries_is_reported_as_throttled() {
     assert_eq!((chain.requests, chain.throttles), (3, 3));
     assert_eq!(
         chain.result.unwrap_err(),
-        AwsError::Throttled {
+        SourceError::Throttled {
             operation: "GetCostAndUsage"
         }
     );
@@ -149,7 +151,7 @@ async fn access_denied_is_named_as_such() {
         "denied is not retried"
     );
     let err = chain.result.unwrap_err();
-    let AwsError::AccessDenied { operation, message } = err else {
+    let SourceError::AccessDenied { operation, message } = err else {
         panic!("{err:?}")
     };
     assert_eq!(operation, "GetCostAndUsage");
@@ -245,13 +247,19 @@ fn clients(caller: &'static str, in_org: bool, ce_rules: &[aws_smithy_mocks::Rul
 }
 
 fn options() -> SyncOptions {
-    let mut options = SyncOptions::new(
+    SyncOptions::new(
         NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(),
         "2026-11-20T07:00:00Z",
-    );
-    options.ce_first_backoff = Duration::from_millis(1);
-    options.ce_requests_per_second = 0.0;
-    options
+    )
+}
+
+/// Cost Explorer unpaced, with a millisecond backoff: the tests throttle on purpose.
+fn quick_retries() -> CostExplorerSettings {
+    CostExplorerSettings {
+        requests_per_second: 0.0,
+        first_backoff: Duration::from_millis(1),
+        ..CostExplorerSettings::default()
+    }
 }
 
 /// Identifies, then syncs; returns the report and the progress lines.
@@ -267,9 +275,11 @@ async fn sync_with(
         .await
         .unwrap();
     let mut lines = Vec::new();
+    let source = CostExplorer::new(clients.cost_explorer.clone(), &quick_retries());
     let result = costscope::sync::run(
         store,
         clients,
+        &source,
         &identified,
         options,
         &mut |e: &SyncEvent| lines.push(e.to_string()),
@@ -400,7 +410,10 @@ async fn throttles_and_pages_before_a_failure_are_all_on_the_meter() {
     let client = sequential_client(&[&rule]);
     let chain = fetch_october(&client, 5).await;
     assert_eq!((chain.requests, chain.throttles), (4, 2));
-    assert!(matches!(chain.result, Err(AwsError::AccessDenied { .. })));
+    assert!(matches!(
+        chain.result,
+        Err(SourceError::AccessDenied { .. })
+    ));
 
     // Through a sync, the same counts land in the cache.
     let dir = tempfile::tempdir().unwrap();
@@ -476,7 +489,7 @@ async fn list_accounts_follows_a_token_past_an_empty_page() {
 #[tokio::test]
 async fn with_the_network_down_the_tui_says_offline_and_keeps_the_cache() {
     use costscope::store::Store;
-    use costscope::tui::refresh::{AwsSync, Connect};
+    use costscope::tui::jobs::{AwsJobs, Connect};
     use costscope::tui::Action;
 
     let dir = tempfile::tempdir().unwrap();
@@ -498,12 +511,15 @@ async fn with_the_network_down_the_tui_says_offline_and_keeps_the_cache() {
         ))
         .load()
         .await;
-    let syncer = AwsSync {
+    let syncer = AwsJobs {
         cache: path.clone(),
         connect: Connect::Config(Box::new(config)),
         options: options(),
+        cost_explorer: quick_retries(),
+        scan: Default::default(),
+        prices: costscope::config::prices::built_in_prices(),
     };
-    let mut app = common::app_on(store).with_sync(Box::new(syncer));
+    let mut app = common::app_on(store).with_jobs(Box::new(syncer));
     let before = app.state.summary.clone();
     app.dispatch(Action::Refresh);
     app.dispatch(Action::Enter);
@@ -566,7 +582,7 @@ fn throttled_attempts_the_sdk_retried_are_on_the_meter() {
     assert_eq!(found.enabled, ["us-east-1"], "the retry succeeded");
     assert_eq!(sent.load(Ordering::SeqCst), 2);
     meter.absorb(counter);
-    let entry = &meter.entries[0];
+    let entry = &meter.tally.entries[0];
     assert_eq!((entry.service, entry.operation), ("ec2", "DescribeRegions"));
     assert_eq!(
         (entry.requests, entry.throttled),

@@ -4,6 +4,7 @@
 mod common;
 
 use chrono::NaiveDate;
+use costscope::aws::cost_explorer::CostExplorer;
 use costscope::aws::CostClients;
 use costscope::domain::{Metric, Money, Month};
 use costscope::store::Store;
@@ -164,9 +165,16 @@ fn sync_loads_the_org_and_every_month_exactly_then_refreshes_only_open_months() 
         assert_eq!(identified.scope.key(), format!("org-{org_id}"));
         let mut lines = Vec::new();
         let mut note = |e: &SyncEvent| lines.push(e.to_string());
-        let report = sync::run(&mut store, &clients, &identified, &options, &mut note)
-            .await
-            .unwrap();
+        let report = sync::run(
+            &mut store,
+            &clients,
+            &ce(&clients),
+            &identified,
+            &options,
+            &mut note,
+        )
+        .await
+        .unwrap();
         assert!(
             lines.iter().any(|l| l
                 .starts_with("fetching 14 month(s): at least 14 Cost Explorer request(s), $0.14")),
@@ -207,6 +215,7 @@ fn sync_loads_the_org_and_every_month_exactly_then_refreshes_only_open_months() 
         let again = sync::run(
             &mut store,
             &clients,
+            &ce(&clients),
             &identified,
             &options,
             &mut |_: &SyncEvent| {},
@@ -298,6 +307,7 @@ fn an_account_outside_any_organization_syncs_alone_and_never_into_another_scope(
         let err = sync::run(
             &mut other,
             &clients,
+            &ce(&clients),
             &identified,
             &options,
             &mut |_: &SyncEvent| {},
@@ -317,6 +327,7 @@ fn an_account_outside_any_organization_syncs_alone_and_never_into_another_scope(
         let report = sync::run(
             &mut store,
             &clients,
+            &ce(&clients),
             &identified,
             &options,
             &mut |e: &SyncEvent| lines.push(e.to_string()),
@@ -347,7 +358,7 @@ fn an_account_outside_any_organization_syncs_alone_and_never_into_another_scope(
 
 #[test]
 fn the_tui_refresh_syncs_in_the_background_and_the_views_follow() {
-    use costscope::tui::refresh::{AwsSync, Connect};
+    use costscope::tui::jobs::{AwsJobs, Connect};
     use costscope::tui::Action;
 
     let Some(url) = moto_url() else { return };
@@ -358,12 +369,15 @@ fn the_tui_refresh_syncs_in_the_background_and_the_views_follow() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("cache.sqlite");
     let store = Store::open(&path).unwrap();
-    let syncer = AwsSync {
+    let syncer = AwsJobs {
         cache: path.clone(),
         connect: Connect::Config(Box::new(config)),
         options: SyncOptions::new(today(), ""),
+        cost_explorer: Default::default(),
+        scan: Default::default(),
+        prices: costscope::config::prices::built_in_prices(),
     };
-    let mut app = common::app_on(store).with_sync(Box::new(syncer));
+    let mut app = common::app_on(store).with_jobs(Box::new(syncer));
     assert!(app.state.summary.months.is_empty());
 
     app.dispatch(Action::Refresh);
@@ -522,4 +536,9 @@ fn sigkill_during_a_sync_leaves_only_exact_months_and_a_cache_that_checks_ok() {
         Store::open(&cache).unwrap().summary().unwrap().months.len(),
         14
     );
+}
+
+/// Cost Explorer with the default settings, on these clients.
+fn ce(clients: &CostClients) -> CostExplorer {
+    CostExplorer::new(clients.cost_explorer.clone(), &Default::default())
 }

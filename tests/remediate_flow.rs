@@ -8,7 +8,7 @@ mod common;
 use costscope::domain::audit::{AuditEntry, AuditPhase};
 use costscope::domain::findings::{FindingStatus, Rule};
 use costscope::domain::remediation::{ConfirmPolicy, PlanOptions};
-use costscope::remediate::launch::Applier;
+use costscope::jobs::Applier;
 use costscope::remediate::Access;
 use costscope::store::{AuditLog, FindingFilter, Store};
 use costscope::tui::action::{Action, BINDABLE};

@@ -7,13 +7,14 @@ mod common;
 
 use common::fixtures::{assume, build_account_a, put_lifecycle_rule};
 use common::moto::{create_member, fresh_organization, moto_url, MOTO};
+use costscope::aws::scan_source::AwsInventory;
 use costscope::aws::{Connect, CostClients};
 use costscope::config::prices::built_in_prices;
 use costscope::config::ScanSettings;
 use costscope::domain::audit::AuditPhase;
 use costscope::domain::findings::{FindingStatus, Rule};
 use costscope::domain::remediation::PlanOptions;
-use costscope::remediate::launch::{Applier, Job};
+use costscope::jobs::{Applier, Job};
 use costscope::remediate::plan::plan_findings;
 use costscope::remediate::{Access, ApplyError, StepOutcome};
 use costscope::store::{AuditLog, FindingFilter, Store};
@@ -26,10 +27,17 @@ async fn scan(
     identified: &costscope::sync::Identified,
     options: &ScanOptions,
 ) {
+    let inventory = AwsInventory::new(
+        config.clone(),
+        clients.sts.clone(),
+        &identified.identity.account_id,
+        &options.settings,
+        options.now,
+    );
     run_scan(
         store,
         clients,
-        config,
+        std::sync::Arc::new(inventory),
         identified,
         options,
         &mut |_: &costscope::sync::SyncEvent| {},
@@ -93,7 +101,6 @@ fn every_action_applies_verifies_and_is_audited_and_a_changed_resource_is_skippe
             settings: settings.clone(),
             prices: built_in_prices(),
             now,
-            home_region: "us-east-1".into(),
         };
         scan(&mut store, &clients, &config, &identified, &options).await;
         let open = store.findings(&FindingFilter::default()).unwrap();

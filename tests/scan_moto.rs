@@ -11,6 +11,7 @@ use aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityOutput;
 use aws_smithy_mocks::{mock, mock_client, RuleMode};
 use common::fixtures::{assume, build_account_a};
 use common::moto::{create_member, fresh_organization, moto_url, MOTO};
+use costscope::aws::scan_source::AwsInventory;
 use costscope::aws::CostClients;
 use costscope::config::prices::built_in_prices;
 use costscope::config::ScanSettings;
@@ -100,12 +101,25 @@ async fn scan_keeping(
         settings,
         prices: built_in_prices(),
         now,
-        home_region: "us-east-1".into(),
     };
     let mut progress = |e: &SyncEvent| events.push(e.to_string());
-    run_scan(store, clients, config, &identified, &options, &mut progress)
-        .await
-        .unwrap()
+    let inventory = AwsInventory::new(
+        config.clone(),
+        clients.sts.clone(),
+        &identified.identity.account_id,
+        &options.settings,
+        options.now,
+    );
+    run_scan(
+        store,
+        clients,
+        std::sync::Arc::new(inventory),
+        &identified,
+        &options,
+        &mut progress,
+    )
+    .await
+    .unwrap()
 }
 
 fn of<'a>(
@@ -373,4 +387,64 @@ fn a_second_scan_keeps_what_the_first_scanned_moments_ago_and_rescans_the_rest()
         assert!(full.resumed.is_empty());
         assert_eq!(full.units_scanned, 3);
     });
+}
+
+#[test]
+fn the_tui_starts_a_scan_and_its_findings_land_while_browsing() {
+    use costscope::tui::jobs::{AwsJobs, Connect};
+    use costscope::tui::state::Mode;
+    use costscope::tui::Action;
+
+    let Some(url) = moto_url() else { return };
+    let _turn = MOTO.lock().unwrap_or_else(|e| e.into_inner());
+    let config = common::runtime().block_on(async {
+        let (config, _) = fresh_organization(&url).await;
+        // One unattached volume in the signed-in account.
+        aws_sdk_ec2::Client::new(&config)
+            .create_volume()
+            .availability_zone("us-east-1a")
+            .size(50)
+            .volume_type(aws_sdk_ec2::types::VolumeType::Gp3)
+            .send()
+            .await
+            .unwrap();
+        config
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cache.sqlite");
+    let store = Store::open(&path).unwrap();
+    let mut scan = ScanSettings {
+        regions: vec!["us-east-1".into()],
+        resume_within_minutes: 0,
+        ..ScanSettings::default()
+    };
+    scan.thresholds.unattached_volume_days = 0;
+    let jobs = AwsJobs {
+        cache: path,
+        connect: Connect::Config(Box::new(config)),
+        options: costscope::sync::SyncOptions::new(common::today(), ""),
+        cost_explorer: Default::default(),
+        scan,
+        prices: built_in_prices(),
+    };
+    let mut app = common::app_on(store).with_jobs(Box::new(jobs));
+    app.dispatch(Action::Findings);
+    assert!(app.state.finding_index.is_empty());
+
+    app.dispatch(Action::Scan);
+    let Mode::ConfirmScan(estimate) = &app.state.mode else {
+        panic!("the dialog comes first: {:?}", app.state.mode);
+    };
+    assert_eq!(estimate.regions, ["us-east-1"]);
+    app.dispatch(Action::Enter);
+    assert!(app.state.scan.running.is_some());
+    let ended = app.wait_until(std::time::Duration::from_secs(120), |s| {
+        s.scan.running.is_none()
+    });
+    assert!(ended, "the scan ended");
+    let (_, message) = app.state.message.clone().unwrap();
+    assert!(message.contains("1 new finding(s)"), "{message}");
+    // The findings view the user was on shows the new finding.
+    let text = common::screen_text(&app, 160, 40);
+    assert!(text.contains("unattached-volume") && text.contains("vol-"), "{text}");
 }

@@ -138,8 +138,14 @@ fn empty_cache() {
 /// Starts nothing: the screens below show the status bar, not a sync.
 struct NoSync;
 
-impl costscope::tui::refresh::SyncLauncher for NoSync {
-    fn start(&self, _: costscope::tui::refresh::Reporter) {}
+impl costscope::tui::jobs::JobLauncher for NoSync {
+    fn sync(&self) -> costscope::tui::runner::BackgroundJob {
+        costscope::tui::runner::job(|_| std::future::pending())
+    }
+
+    fn scan(&self) -> costscope::tui::runner::BackgroundJob {
+        costscope::tui::runner::job(|_| std::future::pending())
+    }
 }
 
 /// A small generated organization in a cache marked as synced from AWS, with 42 Cost
@@ -164,7 +170,7 @@ fn real_cache_app(dir: &std::path::Path) -> App {
             })
             .unwrap();
     }
-    let mut app = common::app_on(store).with_sync(Box::new(NoSync));
+    let mut app = common::app_on(store).with_jobs(Box::new(NoSync));
     app.state.cache_label = "real.sqlite".to_string();
     app.dispatch(Action::Resize(100, 30));
     app
@@ -206,4 +212,70 @@ fn status_bar_while_syncing_and_offline() {
         offline: true,
     }));
     insta::assert_snapshot!("offline", screen(&app, 120, 30));
+}
+
+#[test]
+fn scan_dialog_and_status_bar_while_scanning() {
+    use costscope::sync::SyncEvent;
+    use costscope::tui::action::ScanOutcome;
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = real_cache_app(dir.path());
+    app.dispatch(Action::RunCommand("scan".into()));
+    insta::assert_snapshot!("scan_dialog", screen(&app, 100, 30));
+
+    app.dispatch(Action::Enter);
+    app.dispatch(Action::ScanProgress(SyncEvent::ScanPlanned {
+        accounts: 6,
+        concurrency: 8,
+    }));
+    let status = screen(&app, 120, 30).lines().last().unwrap().to_string();
+    assert!(status.contains("scanning 6 account(s)"), "{status}");
+    app.dispatch(Action::ScanProgress(SyncEvent::UnitScanned {
+        account: "111111111111".into(),
+        unit: "us-east-1".into(),
+        resources: 4,
+        findings: 1,
+        done: 1,
+        known: 3,
+    }));
+    app.dispatch(Action::ScanProgress(SyncEvent::UnitNotScanned {
+        account: "222222222222".into(),
+        unit: "eu-west-1".into(),
+        reason: "access denied for DescribeInstances".into(),
+    }));
+    let status = screen(&app, 120, 30).lines().last().unwrap().to_string();
+    assert!(status.contains("scanning 2/3 (1 not scanned)"), "{status}");
+
+    app.dispatch(Action::ScanFinished(ScanOutcome::Done {
+        units: 2,
+        not_scanned: 1,
+        partial: 0,
+        new_findings: 1,
+        closed: 0,
+        metrics: 3000,
+    }));
+    let (_, message) = app.state.message.clone().unwrap();
+    assert!(
+        message.contains("1 new finding(s)")
+            && message.contains("3000 CloudWatch metric(s) ($0.03)")
+            && message.contains("1 not scanned"),
+        "{message}"
+    );
+    assert!(app.state.scan.running.is_none());
+}
+
+#[test]
+fn the_demo_and_a_cache_without_aws_refuse_a_scan_and_say_why() {
+    let mut demo = common::demo_app("snapshots");
+    demo.dispatch(Action::Scan);
+    assert_eq!(demo.state.mode, costscope::tui::state::Mode::Normal);
+    let (_, message) = demo.state.message.clone().unwrap();
+    assert!(message.contains("nothing to scan"), "{message}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = costscope::store::Store::open(&dir.path().join("c.sqlite")).unwrap();
+    let mut app = common::app_on(store);
+    app.dispatch(Action::RunCommand("scan".into()));
+    let (_, message) = app.state.message.clone().unwrap();
+    assert!(message.contains("not available"), "{message}");
 }

@@ -2,7 +2,7 @@
 //! then an SDK configuration that uses the role's temporary credentials. The signed-in
 //! account itself keeps its own credentials.
 
-use super::{map_error, AwsError, Meter};
+use super::{map_error, Meter, SourceError};
 use aws_sdk_sts::config::{Credentials, SharedCredentialsProvider};
 
 /// Session name of scans, shown in the member account's CloudTrail.
@@ -18,7 +18,7 @@ pub async fn config_for_account(
     role_name: &str,
     session_name: &str,
     meter: &mut Meter,
-) -> Result<aws_config::SdkConfig, AwsError> {
+) -> Result<aws_config::SdkConfig, SourceError> {
     if account == signed_in {
         return Ok(base.clone());
     }
@@ -42,7 +42,7 @@ pub async fn assume(
     role_name: &str,
     session_name: &str,
     meter: &mut Meter,
-) -> Result<Assumed, AwsError> {
+) -> Result<Assumed, SourceError> {
     meter.pace("sts").await;
     meter.add("sts", "AssumeRole", 1, 0);
     let out = sts
@@ -52,7 +52,7 @@ pub async fn assume(
         .send()
         .await
         .map_err(|e| map_error("AssumeRole", e))?;
-    let creds = out.credentials().ok_or(AwsError::BadResponse {
+    let creds = out.credentials().ok_or(SourceError::BadResponse {
         operation: "AssumeRole",
         message: "no credentials in the answer".into(),
     })?;

@@ -2,7 +2,7 @@
 //! request (the API's limit), every page followed. Billed per metric requested, so the
 //! meter counts metrics as well as requests.
 
-use super::{map_error, AwsError, Meter};
+use super::{map_error, Meter, SourceError};
 use aws_sdk_cloudwatch::primitives::DateTime;
 use aws_sdk_cloudwatch::types::{
     Dimension, Metric, MetricDataQuery, MetricDataResult, MetricStat, ScanBy, StatusCode,
@@ -39,7 +39,7 @@ pub async fn daily_metrics(
     start_secs: i64,
     end_secs: i64,
     meter: &mut Meter,
-) -> Result<Vec<MetricAnswer>, AwsError> {
+) -> Result<Vec<MetricAnswer>, SourceError> {
     let mut out = vec![Vec::new(); requests.len()];
     let mut statuses: Vec<Option<String>> = vec![None; requests.len()];
     for (chunk_index, chunk) in requests.chunks(MAX_METRICS_PER_REQUEST).enumerate() {

@@ -2,7 +2,10 @@
 //! in the same request (they cost nothing extra), every page.
 
 use super::pace::Pacer;
-use super::{map_error, AwsError};
+use super::{map_error, SourceError};
+use crate::config::CostExplorerSettings;
+use crate::domain::call_prices::ce_price;
+use crate::domain::sources::{CostRow, CostSource, Fetched, MeterLabel, PeriodCosts};
 use crate::domain::{DateRange, Money};
 use aws_sdk_costexplorer::types::{
     DateInterval, Granularity, GroupDefinition, GroupDefinitionType,
@@ -11,25 +14,8 @@ use aws_sdk_costexplorer::Client;
 use chrono::{Duration, NaiveDate};
 use std::time::Duration as Wait;
 
-/// One Cost Explorer row: a day of one service in one account.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CostRow {
-    pub account_id: String,
-    pub service: String,
-    pub day: NaiveDate,
-    pub unblended: Money,
-    pub amortized: Money,
-}
-
-/// What one request chain for one period returned.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct PeriodCosts {
-    pub rows: Vec<CostRow>,
-    /// Cost Explorer marks figures that can still change as estimated.
-    pub estimated: bool,
-    /// Requests made (each page is a billed request).
-    pub pages: u32,
-}
+/// Cost Explorer's endpoint lives in us-east-1 whatever region the clients use.
+pub const CE_REGION: &str = "us-east-1";
 
 /// How requests are made: paced, and retried on throttling with exponential backoff.
 #[derive(Debug, Clone, Copy)]
@@ -43,13 +29,52 @@ pub struct CallPolicy<'a> {
 
 const MAX_BACKOFF: Wait = Wait::from_secs(20);
 
-/// A request chain's outcome with what it took: every attempt sent counts, the
-/// throttled ones and those before a failure included.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Chain<T> {
-    pub result: Result<T, AwsError>,
-    pub requests: u32,
-    pub throttles: u32,
+/// The cost source of the sync today: Cost Explorer, paced and retried by costscope
+/// itself so that every billed attempt is counted.
+#[derive(Debug)]
+pub struct CostExplorer {
+    client: Client,
+    pacer: Pacer,
+    max_attempts: u32,
+    first_backoff: Wait,
+}
+
+impl CostExplorer {
+    pub fn new(client: Client, settings: &CostExplorerSettings) -> CostExplorer {
+        CostExplorer {
+            client,
+            pacer: Pacer::per_second(settings.requests_per_second),
+            max_attempts: settings.max_attempts,
+            first_backoff: settings.first_backoff,
+        }
+    }
+}
+
+impl CostSource for CostExplorer {
+    fn name(&self) -> &'static str {
+        "cost-explorer"
+    }
+
+    fn label(&self) -> MeterLabel {
+        MeterLabel {
+            service: "ce",
+            operation: "GetCostAndUsage",
+            region: Some(CE_REGION),
+        }
+    }
+
+    fn price(&self, requests: u32) -> Money {
+        ce_price(u64::from(requests))
+    }
+
+    async fn daily_costs(&self, days: DateRange) -> Fetched<PeriodCosts> {
+        let policy = CallPolicy {
+            pacer: &self.pacer,
+            max_attempts: self.max_attempts,
+            first_backoff: self.first_backoff,
+        };
+        fetch_daily_costs(&self.client, days, policy).await
+    }
 }
 
 /// Daily costs for `days` (inclusive), grouped by LINKED_ACCOUNT and SERVICE. Either the
@@ -58,11 +83,11 @@ pub async fn fetch_daily_costs(
     client: &Client,
     days: DateRange,
     policy: CallPolicy<'_>,
-) -> Chain<PeriodCosts> {
+) -> Fetched<PeriodCosts> {
     let mut requests = 0;
     let mut throttles = 0;
     let result = fetch_pages(client, days, policy, &mut requests, &mut throttles).await;
-    Chain {
+    Fetched {
         result,
         requests,
         throttles,
@@ -75,9 +100,9 @@ async fn fetch_pages(
     policy: CallPolicy<'_>,
     requests: &mut u32,
     throttles: &mut u32,
-) -> Result<PeriodCosts, AwsError> {
+) -> Result<PeriodCosts, SourceError> {
     let op = "GetCostAndUsage";
-    let bad = |message: String| AwsError::BadResponse {
+    let bad = |message: String| SourceError::BadResponse {
         operation: op,
         message,
     };
@@ -115,10 +140,10 @@ async fn fetch_pages(
                 .await
                 .map_err(|e| map_error(op, e));
             match answer {
-                Err(AwsError::Throttled { .. }) => {
+                Err(SourceError::Throttled { .. }) => {
                     *throttles += 1;
                     if attempts >= policy.max_attempts.max(1) {
-                        return Err(AwsError::Throttled { operation: op });
+                        return Err(SourceError::Throttled { operation: op });
                     }
                     tokio::time::sleep(backoff).await;
                     backoff = (backoff * 2).min(MAX_BACKOFF);
@@ -140,7 +165,7 @@ async fn fetch_pages(
                 let [account, service] = g.keys() else {
                     return Err(bad(format!("expected two group keys, got {:?}", g.keys())));
                 };
-                let amount = |metric: &str| -> Result<Money, AwsError> {
+                let amount = |metric: &str| -> Result<Money, SourceError> {
                     let text = g
                         .metrics()
                         .and_then(|m| m.get(metric))

@@ -1,19 +1,10 @@
 //! Who is signed in: the account (STS GetCallerIdentity, which needs no permission) and
 //! its organization (Organizations DescribeOrganization, allowed to any member).
 
-use super::{map_error, AwsError};
+use super::{map_error, SourceError};
+use crate::domain::sources::Identity;
 
-/// The signed-in account and, if it belongs to one, its organization.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Identity {
-    pub account_id: String,
-    /// (organization id, management account id)
-    pub organization: Option<(String, String)>,
-    /// Why the organization is unknown, when it could not be read (not "no organization").
-    pub organization_unreadable: Option<AwsError>,
-}
-
-pub async fn caller_account(sts: &aws_sdk_sts::Client) -> Result<String, AwsError> {
+pub async fn caller_account(sts: &aws_sdk_sts::Client) -> Result<String, SourceError> {
     let out = sts
         .get_caller_identity()
         .send()
@@ -21,7 +12,7 @@ pub async fn caller_account(sts: &aws_sdk_sts::Client) -> Result<String, AwsErro
         .map_err(|e| map_error("GetCallerIdentity", e))?;
     out.account()
         .map(str::to_string)
-        .ok_or(AwsError::BadResponse {
+        .ok_or(SourceError::BadResponse {
             operation: "GetCallerIdentity",
             message: "no account in the answer".into(),
         })
@@ -30,11 +21,11 @@ pub async fn caller_account(sts: &aws_sdk_sts::Client) -> Result<String, AwsErro
 /// `Ok(None)` when the account is in no organization.
 pub async fn organization_of_caller(
     organizations: &aws_sdk_organizations::Client,
-) -> Result<Option<(String, String)>, AwsError> {
+) -> Result<Option<(String, String)>, SourceError> {
     let op = "DescribeOrganization";
     match organizations.describe_organization().send().await {
         Ok(out) => {
-            let org = out.organization().ok_or(AwsError::BadResponse {
+            let org = out.organization().ok_or(SourceError::BadResponse {
                 operation: op,
                 message: "no organization in the answer".into(),
             })?;
@@ -44,7 +35,7 @@ pub async fn organization_of_caller(
             )))
         }
         Err(e) => match map_error(op, e) {
-            AwsError::NotInOrganization => Ok(None),
+            SourceError::NotInOrganization => Ok(None),
             other => Err(other),
         },
     }
@@ -55,7 +46,7 @@ pub async fn organization_of_caller(
 pub async fn identify(
     sts: &aws_sdk_sts::Client,
     organizations: &aws_sdk_organizations::Client,
-) -> Result<Identity, AwsError> {
+) -> Result<Identity, SourceError> {
     let account_id = caller_account(sts).await?;
     let (organization, organization_unreadable) = match organization_of_caller(organizations).await
     {

@@ -3,11 +3,12 @@
 
 use super::attempts::AttemptCounter;
 use super::cloudwatch::{add_series, daily_metrics, lookback_window, values, MetricRequest};
-use super::{map_error, AwsError, Meter};
+use super::{map_error, Meter, SourceError};
 use crate::domain::findings::Rule;
 use crate::domain::inventory::{
     Database, ElasticIp, Instance, RegionInventory, Snapshot, Unread, Volume,
 };
+use crate::domain::sources::Regions;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
@@ -52,14 +53,7 @@ pub(crate) fn to_utc(t: Option<&aws_sdk_ec2::primitives::DateTime>) -> Option<Da
     t.and_then(|t| DateTime::from_timestamp(t.secs(), t.subsec_nanos()))
 }
 
-/// The regions this account can use, and those it has not opted in to.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Regions {
-    pub enabled: Vec<String>,
-    pub not_opted_in: Vec<String>,
-}
-
-pub async fn regions(ec2: &aws_sdk_ec2::Client, meter: &mut Meter) -> Result<Regions, AwsError> {
+pub async fn regions(ec2: &aws_sdk_ec2::Client, meter: &mut Meter) -> Result<Regions, SourceError> {
     meter.pace("ec2").await;
     meter.add("ec2", "DescribeRegions", 1, 0);
     let out = ec2
@@ -91,7 +85,7 @@ pub async fn region_inventory(
     lookback_days: u32,
     now: DateTime<Utc>,
     meter: &mut Meter,
-) -> Result<RegionInventory, AwsError> {
+) -> Result<RegionInventory, SourceError> {
     let ec2 = &clients.ec2;
     let reservations = listing!(
         meter,
@@ -188,7 +182,7 @@ pub async fn region_inventory(
 pub(crate) async fn image_snapshots(
     ec2: &aws_sdk_ec2::Client,
     meter: &mut Meter,
-) -> Result<HashMap<String, String>, AwsError> {
+) -> Result<HashMap<String, String>, SourceError> {
     let images = listing!(
         meter,
         "ec2",
@@ -319,7 +313,7 @@ async fn attach_metrics(
     now: DateTime<Utc>,
     meter: &mut Meter,
     unread: &mut Vec<Unread>,
-) -> Result<(), AwsError> {
+) -> Result<(), SourceError> {
     let mut requests = Vec::new();
     let running: Vec<usize> = (0..instances.len())
         .filter(|i| instances[*i].state == "running")

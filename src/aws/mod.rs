@@ -45,62 +45,25 @@ pub mod attempts;
 pub mod cloudwatch;
 pub mod cost_explorer;
 pub mod credential_process;
+mod directory;
 pub mod identity;
 pub mod inventory;
 pub mod organizations;
 pub mod pace;
 pub mod remediation;
 pub mod s3;
+pub mod scan_source;
 
+use crate::domain::sources::Tally;
+pub use crate::domain::SourceError;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::BehaviorVersion;
 use aws_sdk_organizations::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use std::time::Duration;
 
-/// What went wrong talking to AWS, in the terms the sync reports.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum AwsError {
-    #[error("access denied for {operation}: {message}")]
-    AccessDenied {
-        operation: &'static str,
-        message: String,
-    },
-    #[error("{operation} was throttled and retries ran out")]
-    Throttled { operation: &'static str },
-    #[error("this account is not in an AWS organization")]
-    NotInOrganization,
-    #[error("cannot reach AWS for {operation} ({message}); the cache is unchanged")]
-    Unreachable {
-        operation: &'static str,
-        message: String,
-    },
-    #[error("no AWS credentials found: set AWS_PROFILE or pass --profile, or run `aws sso login` / `aws configure`")]
-    NoCredentials,
-    #[error("the AWS SSO session has expired: run `aws sso login` (with --profile if you use one) and try again")]
-    SsoExpired,
-    #[error("the AWS credentials have expired ({message}): refresh them (`aws sso login`, a new session token, or your credential_process) and try again")]
-    CredentialsExpired { message: String },
-    #[error("AWS does not recognise these credentials ({message}): check AWS_PROFILE / --profile and the access key")]
-    InvalidCredentials { message: String },
-    #[error("{message}")]
-    CredentialHelper { message: String },
-    #[error("the AWS profile {profile} needs an MFA code (mfa_serial), and costscope never prompts for one (the TUI owns the terminal): get temporary credentials first (`aws sts get-session-token`, aws-vault, or `aws sso login`) into a profile without mfa_serial, and pass it with --profile")]
-    NeedsMfa { profile: String },
-    #[error("{operation} returned data costscope cannot read: {message}")]
-    BadResponse {
-        operation: &'static str,
-        message: String,
-    },
-    #[error("{operation} failed: {message}")]
-    Other {
-        operation: &'static str,
-        message: String,
-    },
-}
-
-/// Maps any SDK error of an operation to an `AwsError`. (`SdkError` is the same type
+/// Maps any SDK error of an operation to a `SourceError`. (`SdkError` is the same type
 /// in every service crate.)
-pub(crate) fn map_error<E, R>(operation: &'static str, err: SdkError<E, R>) -> AwsError
+pub(crate) fn map_error<E, R>(operation: &'static str, err: SdkError<E, R>) -> SourceError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,
@@ -118,37 +81,37 @@ where
             let text = e.message().unwrap_or_default().to_string();
             match e.code().unwrap_or_default() {
                 "AccessDeniedException" | "AccessDenied" | "UnauthorizedOperation" => {
-                    AwsError::AccessDenied {
+                    SourceError::AccessDenied {
                         operation,
                         message: text,
                     }
                 }
-                "AWSOrganizationsNotInUseException" => AwsError::NotInOrganization,
+                "AWSOrganizationsNotInUseException" => SourceError::NotInOrganization,
                 "ExpiredToken" | "ExpiredTokenException" | "RequestExpired" => {
-                    AwsError::CredentialsExpired { message: text }
+                    SourceError::CredentialsExpired { message: text }
                 }
                 "UnrecognizedClientException"
                 | "InvalidClientTokenId"
-                | "SignatureDoesNotMatch" => AwsError::InvalidCredentials { message: text },
+                | "SignatureDoesNotMatch" => SourceError::InvalidCredentials { message: text },
                 "LimitExceededException"
                 | "TooManyRequestsException"
                 | "ThrottlingException"
                 | "Throttling"
-                | "RequestLimitExceeded" => AwsError::Throttled { operation },
-                _ => AwsError::Other { operation, message },
+                | "RequestLimitExceeded" => SourceError::Throttled { operation },
+                _ => SourceError::Other { operation, message },
             }
         }
         SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => {
-            AwsError::Unreachable { operation, message }
+            SourceError::Unreachable { operation, message }
         }
-        _ => AwsError::Other { operation, message },
+        _ => SourceError::Other { operation, message },
     }
 }
 
 /// Reads the credential chain's failure text: an expired SSO session (the SSO token
 /// provider says "expired"; the SSO portal answers UnauthorizedException) or no
 /// credentials at all.
-fn credentials_problem(message: &str) -> Option<AwsError> {
+fn credentials_problem(message: &str) -> Option<SourceError> {
     // costscope's own credential_process runner says exactly what went wrong.
     if let Some(at) = message.find("the credential_process of AWS profile") {
         let text = &message[at..];
@@ -157,7 +120,7 @@ fn credentials_problem(message: &str) -> Option<AwsError> {
                 .find("try again")
                 .map_or(0, |j| j + "try again".len())
         });
-        return Some(AwsError::CredentialHelper {
+        return Some(SourceError::CredentialHelper {
             message: text[..end].to_string(),
         });
     }
@@ -167,43 +130,23 @@ fn credentials_problem(message: &str) -> Option<AwsError> {
     }
     let sso = lower.contains("sso");
     if sso && (lower.contains("expired") || lower.contains("unauthorizedexception")) {
-        return Some(AwsError::SsoExpired);
+        return Some(SourceError::SsoExpired);
     }
     if lower.contains("expired") {
-        return Some(AwsError::CredentialsExpired {
+        return Some(SourceError::CredentialsExpired {
             message: message.to_string(),
         });
     }
     lower
         .contains("credential")
-        .then_some(AwsError::NoCredentials)
+        .then_some(SourceError::NoCredentials)
 }
 
-impl AwsError {
-    /// Whether the network (not AWS) failed: the cache is then all there is.
-    pub fn is_offline(&self) -> bool {
-        matches!(self, AwsError::Unreachable { .. })
-    }
-
-    /// Whether no request can succeed until the user fixes their credentials.
-    pub fn is_credentials(&self) -> bool {
-        matches!(
-            self,
-            AwsError::NoCredentials
-                | AwsError::SsoExpired
-                | AwsError::CredentialsExpired { .. }
-                | AwsError::InvalidCredentials { .. }
-                | AwsError::NeedsMfa { .. }
-                | AwsError::CredentialHelper { .. }
-        )
-    }
-}
-
-/// Requests (and CloudWatch metrics) sent, by service and operation, for the API-cost
-/// meter in the cache; with pacers, each request first waits for its service's slot.
+/// What a scan job sent (`Tally`), with pacers: each request first waits for its
+/// service's slot.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Meter {
-    pub entries: Vec<Metered>,
+    pub tally: Tally,
     pub pacers: ServicePacers,
 }
 
@@ -240,21 +183,11 @@ impl ServicePacers {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Metered {
-    pub service: &'static str,
-    pub operation: &'static str,
-    pub requests: u32,
-    pub metrics: u32,
-    /// Attempts AWS throttled (the SDK retried them).
-    pub throttled: u32,
-}
-
 impl Meter {
     /// A meter whose requests wait for `pacers`.
     pub fn paced(pacers: ServicePacers) -> Meter {
         Meter {
-            entries: Vec::new(),
+            tally: Tally::default(),
             pacers,
         }
     }
@@ -273,66 +206,15 @@ impl Meter {
         requests: u32,
         metrics: u32,
     ) {
-        match self
-            .entries
-            .iter_mut()
-            .find(|e| e.service == service && e.operation == operation)
-        {
-            Some(e) => {
-                e.requests += requests;
-                e.metrics += metrics;
-            }
-            None => self.entries.push(Metered {
-                service,
-                operation,
-                requests,
-                metrics,
-                throttled: 0,
-            }),
-        }
+        self.tally.add(service, operation, requests, metrics);
     }
 
     /// Takes in what the SDK really sent (retries included) and how much of it was
     /// throttled, for the operations this meter counts.
     pub fn absorb(&mut self, attempts: attempts::AttemptCounter) {
         for ((service, operation), a) in attempts.take() {
-            if let Some(e) = self
-                .entries
-                .iter_mut()
-                .find(|e| e.service == service && e.operation == operation)
-            {
-                e.requests = e.requests.max(a.sent);
-                e.throttled += a.throttled;
-            }
-        }
-    }
-
-    pub fn throttled(&self) -> u32 {
-        self.entries.iter().map(|e| e.throttled).sum()
-    }
-
-    pub fn requests(&self, service: &str) -> u32 {
-        self.entries
-            .iter()
-            .filter(|e| e.service == service)
-            .map(|e| e.requests)
-            .sum()
-    }
-
-    pub fn metrics(&self) -> u32 {
-        self.entries.iter().map(|e| e.metrics).sum()
-    }
-
-    pub fn merge(&mut self, other: Meter) {
-        for e in other.entries {
-            self.add(e.service, e.operation, e.requests, e.metrics);
-            if let Some(mine) = self
-                .entries
-                .iter_mut()
-                .find(|m| m.service == e.service && m.operation == e.operation)
-            {
-                mine.throttled += e.throttled;
-            }
+            self.tally
+                .observed(&service, &operation, a.sent, a.throttled);
         }
     }
 }
@@ -363,7 +245,7 @@ impl CostClients {
     pub async fn connect(
         profile: Option<&str>,
         region: Option<&str>,
-    ) -> Result<CostClients, AwsError> {
+    ) -> Result<CostClients, SourceError> {
         Ok(CostClients::new(&load_config(profile, region).await?))
     }
 }
@@ -381,7 +263,7 @@ pub enum Connect {
 }
 
 impl Connect {
-    pub async fn config(&self) -> Result<aws_config::SdkConfig, AwsError> {
+    pub async fn config(&self) -> Result<aws_config::SdkConfig, SourceError> {
         match self {
             Connect::Chain { profile, region } => {
                 load_config(profile.as_deref(), region.as_deref()).await
@@ -466,10 +348,10 @@ pub fn read_retries() -> aws_config::retry::RetryConfig {
 pub async fn load_config(
     profile: Option<&str>,
     region: Option<&str>,
-) -> Result<aws_config::SdkConfig, AwsError> {
+) -> Result<aws_config::SdkConfig, SourceError> {
     let needs = profile_needs(profile).await;
     if let Some(profile) = needs.mfa {
-        return Err(AwsError::NeedsMfa { profile });
+        return Err(SourceError::NeedsMfa { profile });
     }
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .timeout_config(
@@ -544,18 +426,18 @@ mod tests {
                 "failed to construct request: an error occurred while loading credentials: \
                  the SSO token has expired and cannot be refreshed"
             ),
-            Some(AwsError::SsoExpired)
+            Some(SourceError::SsoExpired)
         );
         assert_eq!(
             credentials_problem(
                 "error loading credentials: failed to load credentials from the SSO portal: \
                  UnauthorizedException: Session token not found or invalid"
             ),
-            Some(AwsError::SsoExpired)
+            Some(SourceError::SsoExpired)
         );
         assert_eq!(
             credentials_problem("dispatch failure: no credentials provider in the chain"),
-            Some(AwsError::NoCredentials)
+            Some(SourceError::NoCredentials)
         );
         assert_eq!(credentials_problem("connection refused"), None);
     }

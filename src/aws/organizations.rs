@@ -1,6 +1,6 @@
 //! AWS Organizations: the root, the OU tree and every account, paginated to the end.
 
-use super::{map_error, AwsError};
+use super::{map_error, SourceError};
 use crate::domain::{Account, AccountStatus, OrgUnit, Organization};
 use aws_sdk_organizations::Client;
 
@@ -13,7 +13,7 @@ pub struct FetchedOrganization {
 
 /// The whole organization. Every listing is followed to its last page (ListAccounts
 /// pages can be empty while a token remains; the paginator handles that).
-pub async fn fetch_organization(client: &Client) -> Result<FetchedOrganization, AwsError> {
+pub async fn fetch_organization(client: &Client) -> Result<FetchedOrganization, SourceError> {
     let mut requests = 0;
     let roots: Vec<_> = all_pages!(client.list_roots(), "ListRoots", roots, requests);
     let mut units = Vec::new();

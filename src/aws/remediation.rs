@@ -7,7 +7,7 @@ mod errors;
 mod observe;
 
 use super::assume::{assume, config_for_account};
-use super::{map_error, AwsError, Meter};
+use super::{map_error, Meter, SourceError};
 use crate::domain::findings::Rule;
 use crate::domain::remediation::{Change, Observed, PlanStep};
 use crate::remediate::{ActionError, Actions, Applied, Backend, CallError, DryRun, WriteAccess};
@@ -42,14 +42,14 @@ impl AwsBackend {
         base: aws_config::SdkConfig,
         role_name: &str,
         write: WriteAccess,
-    ) -> Result<AwsBackend, AwsError> {
+    ) -> Result<AwsBackend, SourceError> {
         let sts = aws_sdk_sts::Client::new(&base);
         let out = sts
             .get_caller_identity()
             .send()
             .await
             .map_err(|e| map_error("GetCallerIdentity", e))?;
-        let missing = || AwsError::BadResponse {
+        let missing = || SourceError::BadResponse {
             operation: "GetCallerIdentity",
             message: "no account or ARN in the answer".into(),
         };

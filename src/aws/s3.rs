@@ -3,7 +3,7 @@
 
 use super::attempts::AttemptCounter;
 use super::cloudwatch::{daily_metrics, lookback_window, MetricRequest};
-use super::{map_error, AwsError, Meter};
+use super::{map_error, Meter, SourceError};
 use crate::domain::findings::Rule;
 use crate::domain::inventory::{Bucket, LifecycleRuleSeen, Unread};
 use crate::domain::remediation::LIFECYCLE_RULE_PREFIX;
@@ -61,7 +61,7 @@ pub async fn buckets(
     now: chrono::DateTime<chrono::Utc>,
     meter: &mut Meter,
     counter: &AttemptCounter,
-) -> Result<(Vec<Bucket>, Vec<Unread>), AwsError> {
+) -> Result<(Vec<Bucket>, Vec<Unread>), SourceError> {
     let home = s3_client(config, home_region, Some(counter));
     let listed = listing!(meter, "s3", "ListBuckets", home.list_buckets(), buckets);
     let mut buckets = Vec::new();
@@ -74,7 +74,7 @@ pub async fn buckets(
         };
         let client = s3_client(config, &region, Some(counter));
         let rules = match lifecycle(&client, name, meter).await {
-            Err(e @ AwsError::AccessDenied { .. }) => {
+            Err(e @ SourceError::AccessDenied { .. }) => {
                 unread.push(Unread {
                     rule: Rule::S3Tiering,
                     resource: Some(name.to_string()),
@@ -101,7 +101,7 @@ async fn bucket_region(
     client: &aws_sdk_s3::Client,
     name: &str,
     meter: &mut Meter,
-) -> Result<String, AwsError> {
+) -> Result<String, SourceError> {
     meter.pace("s3").await;
     meter.add("s3", "GetBucketLocation", 1, 0);
     let out = client
@@ -124,7 +124,7 @@ async fn lifecycle(
     client: &aws_sdk_s3::Client,
     name: &str,
     meter: &mut Meter,
-) -> Result<Vec<LifecycleRule>, AwsError> {
+) -> Result<Vec<LifecycleRule>, SourceError> {
     meter.pace("s3").await;
     meter.add("s3", "GetBucketLifecycleConfiguration", 1, 0);
     match client
@@ -174,7 +174,7 @@ async fn storage_bytes(
     meter: &mut Meter,
     unread: &mut Vec<Unread>,
     counter: &AttemptCounter,
-) -> Result<(), AwsError> {
+) -> Result<(), SourceError> {
     let mut by_region: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, b) in buckets.iter().enumerate() {
         by_region.entry(b.region.clone()).or_default().push(i);

@@ -5,7 +5,6 @@ use super::ConfigError;
 use crate::domain::rules::Thresholds;
 use crate::domain::sync_plan::DEFAULT_FINAL_AFTER_DAY;
 use crate::domain::{Granularity, Metric, Money, RangePreset};
-use crate::sync::{DEFAULT_CE_MAX_ATTEMPTS, DEFAULT_CE_REQUESTS_PER_SECOND};
 use serde::Deserialize;
 use std::path::Path;
 
@@ -171,6 +170,32 @@ pub struct ScanSettings {
     pub thresholds: Thresholds,
 }
 
+/// How the Cost Explorer source sends its requests.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CostExplorerSettings {
+    /// Ceiling on requests per second (0: none).
+    pub requests_per_second: f64,
+    /// Attempts per page when throttled, the first included.
+    pub max_attempts: u32,
+    /// Wait after the first throttle; doubles after each.
+    pub first_backoff: std::time::Duration,
+}
+
+/// AWS publishes no Cost Explorer rate; a few per second has not been throttled in
+/// practice and keeps a 14-month sync of a large organization under a minute.
+pub const DEFAULT_CE_REQUESTS_PER_SECOND: f64 = 5.0;
+pub const DEFAULT_CE_MAX_ATTEMPTS: u32 = 6;
+
+impl Default for CostExplorerSettings {
+    fn default() -> Self {
+        CostExplorerSettings {
+            requests_per_second: DEFAULT_CE_REQUESTS_PER_SECOND,
+            max_attempts: DEFAULT_CE_MAX_ATTEMPTS,
+            first_backoff: std::time::Duration::from_secs(1),
+        }
+    }
+}
+
 pub const DEFAULT_ROLE_NAME: &str = "OrganizationAccountAccessRole";
 pub const DEFAULT_SCAN_CONCURRENCY: u32 = 8;
 pub const DEFAULT_RESUME_WITHIN_MINUTES: u32 = 60;
@@ -316,6 +341,15 @@ impl Default for Config {
 }
 
 impl Config {
+    /// The Cost Explorer source's settings from this file.
+    pub fn cost_explorer(&self) -> CostExplorerSettings {
+        CostExplorerSettings {
+            requests_per_second: self.ce_requests_per_second,
+            max_attempts: self.ce_max_attempts,
+            ..CostExplorerSettings::default()
+        }
+    }
+
     /// Parses the text of `file`.
     pub fn parse(file: &Path, text: &str) -> Result<Config, ConfigError> {
         let raw: RawConfig =

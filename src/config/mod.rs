@@ -8,7 +8,9 @@ pub mod prices;
 pub mod theme;
 
 pub use error::ConfigError;
-pub use file::{ApplySettings, Config, RangeName, ScanSettings, DEFAULT_ROLE_NAME};
+pub use file::{
+    ApplySettings, Config, CostExplorerSettings, RangeName, ScanSettings, DEFAULT_ROLE_NAME,
+};
 pub use keymap::{Binding, KeyChord, Keymap};
 pub use paths::Paths;
 pub use theme::Theme;

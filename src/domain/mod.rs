@@ -1,6 +1,8 @@
-//! Pure types and logic: no SDK, no UI, no async.
+//! Pure types and logic: no SDK, no UI, no runtime. The ports (`sources`) describe
+//! asynchronous sources as traits that return futures; nothing here awaits.
 
 pub mod audit;
+pub mod call_prices;
 pub mod cost;
 pub mod findings;
 pub mod inventory;
@@ -11,6 +13,7 @@ pub mod prices;
 pub mod remediation;
 pub mod rules;
 pub mod scope;
+pub mod sources;
 pub mod sync_plan;
 pub mod thresholds;
 
@@ -19,3 +22,4 @@ pub use money::Money;
 pub use org::{Account, AccountStatus, OrgUnit, Organization};
 pub use period::{DateRange, Month, RangePreset};
 pub use scope::CostScope;
+pub use sources::SourceError;

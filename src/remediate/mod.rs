@@ -4,7 +4,6 @@
 //! demo's simulation over the cache. In read-only mode nothing here runs.
 
 mod audit;
-pub mod launch;
 mod outcome;
 pub mod plan;
 mod reverify;

@@ -109,7 +109,7 @@ impl fmt::Display for SyncEvent {
                 f,
                 "fetching {} month(s): at least {at_least_requests} Cost Explorer request(s), {}",
                 months.len(),
-                super::ce_price(u64::from(*at_least_requests))
+                crate::domain::call_prices::ce_price(u64::from(*at_least_requests))
             ),
             SyncEvent::MonthStarted { month, index, of } => {
                 write!(f, "{month}: fetching ({}/{of})", index + 1)

@@ -7,20 +7,12 @@ pub mod scan;
 
 pub use events::{Progress, SyncEvent};
 
-use crate::aws::cost_explorer::{fetch_daily_costs, CallPolicy, CostRow};
-use crate::aws::identity::{identify as identify_caller, Identity};
-use crate::aws::organizations::fetch_organization;
-use crate::aws::pace::Pacer;
-use crate::aws::{AwsError, CostClients};
+use crate::domain::sources::{CostRow, CostSource, Directory, Identity, SourceError};
 use crate::domain::sync_plan::{is_final, months_to_fetch, DEFAULT_FINAL_AFTER_DAY};
 use crate::domain::{Account, AccountStatus, CostScope, DateRange, Money, Month, Organization};
 use crate::store::{ApiCall, CostRecord, MonthStatus, Store, StoreError};
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, HashMap};
-use std::time::Duration;
-
-/// Cost Explorer's endpoint lives in us-east-1 whatever region the clients use.
-const CE_REGION: &str = "us-east-1";
 
 #[derive(Debug, Clone)]
 pub struct SyncOptions {
@@ -33,12 +25,6 @@ pub struct SyncOptions {
     pub max_cost: Option<Money>,
     /// Last month's bill counts as final after this day of the new month.
     pub final_after_day: u32,
-    /// Ceiling on Cost Explorer requests per second (0: none).
-    pub ce_requests_per_second: f64,
-    /// Attempts per Cost Explorer page when throttled, the first included.
-    pub ce_max_attempts: u32,
-    /// Wait after the first throttle; doubles after each.
-    pub ce_first_backoff: Duration,
 }
 
 impl SyncOptions {
@@ -50,24 +36,8 @@ impl SyncOptions {
             now: now.into(),
             max_cost: None,
             final_after_day: DEFAULT_FINAL_AFTER_DAY,
-            ce_requests_per_second: DEFAULT_CE_REQUESTS_PER_SECOND,
-            ce_max_attempts: DEFAULT_CE_MAX_ATTEMPTS,
-            ce_first_backoff: Duration::from_secs(1),
         }
     }
-}
-
-/// AWS publishes no Cost Explorer rate; a few per second has not been throttled in
-/// practice and keeps a 14-month sync of a large organization under a minute.
-pub const DEFAULT_CE_REQUESTS_PER_SECOND: f64 = 5.0;
-pub const DEFAULT_CE_MAX_ATTEMPTS: u32 = 6;
-
-/// What one Cost Explorer request costs.
-pub const CE_REQUEST_PRICE: Money = Money::from_nanos(10_000_000);
-
-/// The price of `requests` Cost Explorer requests.
-pub fn ce_price(requests: u64) -> Money {
-    CE_REQUEST_PRICE.scale(i64::try_from(requests).unwrap_or(i64::MAX), 1)
 }
 
 /// What a sync did, for the CLI's summary and exit code.
@@ -86,14 +56,16 @@ pub enum SyncError {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
-    Aws(#[from] AwsError),
+    Source(#[from] SourceError),
     #[error(
-        "this sync needs at least {requests} Cost Explorer request(s) ({}), over the cap of {}; \
-         raise --max-cost (or max_sync_cost in the config) to allow it",
-        ce_price(u64::from(*requests)),
-        cap
+        "this sync needs at least {requests} Cost Explorer request(s) ({price}), over the cap \
+         of {cap}; raise --max-cost (or max_sync_cost in the config) to allow it"
     )]
-    OverCostCap { requests: u32, cap: Money },
+    OverCostCap {
+        requests: u32,
+        price: Money,
+        cap: Money,
+    },
     #[error(
         "this cache holds the costs of {cache}, but the credentials are for {signed_in}; \
          costscope keeps one cache per organization: drop --cache (or COSTSCOPE_CACHE) to use \
@@ -107,7 +79,7 @@ pub enum SyncError {
 impl SyncError {
     /// The network is down: nothing changed and the cache is all there is.
     pub fn is_offline(&self) -> bool {
-        matches!(self, SyncError::Aws(e) if e.is_offline())
+        matches!(self, SyncError::Source(e) if e.is_offline())
     }
 }
 
@@ -129,8 +101,8 @@ impl Identified {
 }
 
 /// Step one of every sync, before a cache is chosen: the scope names the cache.
-pub async fn identify(clients: &CostClients, now: &str) -> Result<Identified, SyncError> {
-    let identity = identify_caller(&clients.sts, &clients.organizations).await?;
+pub async fn identify(directory: &impl Directory, now: &str) -> Result<Identified, SyncError> {
+    let identity = directory.identify().await?;
     let scope = CostScope::of(
         &identity.account_id,
         identity
@@ -185,9 +157,12 @@ pub(crate) fn claim_cache(store: &Store, scope: &CostScope) -> Result<(), SyncEr
     }
 }
 
+/// The cost sync into `store` (which must be, or become, the cache of the scope), with
+/// the organization from `directory` and the months from `costs`.
 pub async fn run(
     store: &mut Store,
-    clients: &CostClients,
+    directory: &impl Directory,
+    cost_source: &impl CostSource,
     identified: &Identified,
     options: &SyncOptions,
     progress: &mut dyn Progress,
@@ -203,7 +178,7 @@ pub async fn run(
     if let Some(advice) = scope.advice() {
         progress.event(&SyncEvent::Advice(advice));
     }
-    load_organization(store, clients, identified, &options.now, progress).await?;
+    load_organization(store, directory, identified, &options.now, progress).await?;
 
     let cached_final: Vec<Month> = store
         .summary()?
@@ -222,26 +197,23 @@ pub async fn run(
     let over = |requests: u32| {
         options
             .max_cost
-            .filter(|cap| ce_price(u64::from(requests)) > *cap)
+            .filter(|cap| cost_source.price(requests) > *cap)
     };
     if let Some(cap) = over(at_least) {
         return Err(SyncError::OverCostCap {
             requests: at_least,
+            price: cost_source.price(at_least),
             cap,
         });
     }
-    let pacer = Pacer::per_second(options.ce_requests_per_second);
-    let policy = CallPolicy {
-        pacer: &pacer,
-        max_attempts: options.ce_max_attempts,
-        first_backoff: options.ce_first_backoff,
-    };
+    let label = cost_source.label();
     for (done, month) in months.iter().copied().enumerate() {
         // Pagination can make months cost more than one request: check before each.
         let still_needed = report.ce_requests + (months.len() - done) as u32;
         if let Some(cap) = over(still_needed) {
             let text = SyncError::OverCostCap {
                 requests: still_needed,
+                price: cost_source.price(still_needed),
                 cap,
             }
             .to_string();
@@ -257,15 +229,15 @@ pub async fn run(
             of: months.len(),
         });
         let days = DateRange::new(month.first_day(), month.last_day().min(options.today));
-        let chain = fetch_daily_costs(&clients.cost_explorer, days, policy).await;
+        let chain = cost_source.daily_costs(days).await;
         report.ce_requests += chain.requests;
         report.ce_throttles += chain.throttles;
         store.record_api_call(&ApiCall {
             at: options.now.clone(),
-            service: "ce",
-            operation: "GetCostAndUsage",
+            service: label.service,
+            operation: label.operation,
             account: None,
-            region: Some(CE_REGION.to_string()),
+            region: label.region.map(str::to_string),
             requests: chain.requests,
             throttled: chain.throttles,
             metrics: 0,
@@ -296,7 +268,7 @@ pub async fn run(
                 costs.estimated,
                 options.final_after_day,
             ),
-            source: "cost-explorer".to_string(),
+            source: cost_source.name().to_string(),
         };
         let is_final = status.is_final;
         let rows = store.replace_month(status, records)?;
@@ -326,28 +298,27 @@ fn finish(store: &Store, options: &SyncOptions, report: &SyncReport) -> Result<(
 /// not be listed (the cache keeps the accounts it knew): unknown, not "no accounts".
 pub(crate) async fn load_organization(
     store: &mut Store,
-    clients: &CostClients,
+    directory: &impl Directory,
     identified: &Identified,
     now: &str,
     progress: &mut dyn Progress,
 ) -> Result<Option<String>, SyncError> {
     let account = &identified.identity.account_id;
     if identified.scope.covers_whole_organization() {
-        let fetched = fetch_organization(&clients.organizations).await;
+        let fetched = directory.organization().await;
         store.record_api_call(&ApiCall {
             at: now.to_string(),
             service: "organizations",
             operation: "ListRoots/ListOrganizationalUnitsForParent/ListAccounts",
             account: Some(account.clone()),
             region: None,
-            requests: fetched.as_ref().map_or(1, |f| f.requests),
-            throttled: 0,
+            requests: fetched.requests,
+            throttled: fetched.throttles,
             metrics: 0,
-            error: fetched.as_ref().err().map(ToString::to_string),
+            error: fetched.result.as_ref().err().map(ToString::to_string),
         })?;
-        match fetched {
-            Ok(fetched) => {
-                let org = fetched.organization;
+        match fetched.result {
+            Ok(org) => {
                 progress.event(&SyncEvent::Organization {
                     accounts: org.accounts.len(),
                     units: org.units.len(),
@@ -355,7 +326,7 @@ pub(crate) async fn load_organization(
                 store.replace_org(&org)?;
                 return Ok(None);
             }
-            Err(e @ AwsError::AccessDenied { .. }) => {
+            Err(e @ SourceError::AccessDenied { .. }) => {
                 progress.event(&SyncEvent::Advice(format!(
                     "cannot list the organization's accounts ({e}); accounts show by id"
                 )));

@@ -4,37 +4,24 @@
 //! reason, and the rest goes on.
 
 use super::{claim_cache, load_organization, Identified, Progress, SyncError, SyncEvent};
-use crate::aws::assume::config_for_account;
-use crate::aws::attempts::AttemptCounter;
-use crate::aws::inventory::{region_inventory, regions, RegionClients};
-use crate::aws::s3::buckets;
-use crate::aws::{AwsError, CostClients, Meter, ServicePacers};
 use crate::config::ScanSettings;
 use crate::domain::findings::Finding;
 use crate::domain::inventory::{stored_buckets, Bucket, RegionInventory, Unread};
 use crate::domain::prices::PriceTable;
 use crate::domain::rules::{evaluate_buckets, evaluate_region, RuleContext, Thresholds};
-use crate::domain::{AccountStatus, Money};
+use crate::domain::sources::{Directory, InventorySource, Regions, SourceError, Tally};
+use crate::domain::AccountStatus;
 use crate::store::{ApiCall, Store, UnitChanges, UnitStatus, ACCOUNT_UNIT, ORG_UNIT, S3_UNIT};
 use chrono::{DateTime, Utc};
 use std::collections::VecDeque;
 use std::sync::Arc;
 use tokio::task::JoinSet;
 
-/// CloudWatch GetMetricData: $0.01 per 1,000 metrics requested.
-pub const CLOUDWATCH_PRICE_PER_1000_METRICS: Money = Money::from_nanos(10_000_000);
-
-pub fn cloudwatch_price(metrics: u64) -> Money {
-    CLOUDWATCH_PRICE_PER_1000_METRICS.scale(i64::try_from(metrics).unwrap_or(i64::MAX), 1000)
-}
-
 #[derive(Debug, Clone)]
 pub struct ScanOptions {
     pub settings: ScanSettings,
     pub prices: PriceTable,
     pub now: DateTime<Utc>,
-    /// The region DescribeRegions and ListBuckets are sent to.
-    pub home_region: String,
 }
 
 impl ScanOptions {
@@ -60,14 +47,15 @@ pub struct ScanReport {
     pub skipped: Vec<(String, Vec<String>)>,
     pub resources: usize,
     pub changes: UnitChanges,
-    pub meter: Meter,
+    pub meter: Tally,
 }
 
-/// Runs the scan into `store`, which must be (or become) the cache of this scope.
-pub async fn run_scan(
+/// Runs the scan into `store`, which must be (or become) the cache of this scope: the
+/// accounts from `directory`, each account and account-region from `source`.
+pub async fn run_scan<S: InventorySource>(
     store: &mut Store,
-    clients: &CostClients,
-    base: &aws_config::SdkConfig,
+    directory: &impl Directory,
+    source: Arc<S>,
     identified: &Identified,
     options: &ScanOptions,
     progress: &mut dyn Progress,
@@ -76,7 +64,7 @@ pub async fn run_scan(
     identified.record_calls(store)?;
     let stamp = options.stamp();
     progress.event(&SyncEvent::Scope(identified.scope.clone()));
-    let unlisted = load_organization(store, clients, identified, &stamp, progress).await?;
+    let unlisted = load_organization(store, directory, identified, &stamp, progress).await?;
     let (org, _) = store.organization()?;
     let wanted = &options.settings.accounts;
     let signed_in = &identified.identity.account_id;
@@ -124,30 +112,21 @@ pub async fn run_scan(
         concurrency: options.settings.concurrency,
     });
 
-    let shared = Arc::new(Shared {
-        pacers: ServicePacers::per_second(options.settings.requests_per_second),
-        sts: clients.sts.clone(),
-        base: base.clone(),
-        signed_in: identified.identity.account_id.clone(),
-        settings: options.settings.clone(),
-        home_region: options.home_region.clone(),
-        now: options.now,
-    });
     let recent = recently_scanned(store, options)?;
-    let mut queue: VecDeque<Job> = accounts.into_iter().map(Job::Enter).collect();
+    let mut queue: VecDeque<Job<S>> = accounts.into_iter().map(Job::Enter).collect();
     let mut running = JoinSet::new();
     let limit = options.settings.concurrency.max(1) as usize;
     let mut known_units = 0;
     loop {
         while running.len() < limit {
             let Some(job) = queue.pop_front() else { break };
-            running.spawn(job.run(shared.clone()));
+            running.spawn(job.run(source.clone()));
         }
         let Some(joined) = running.join_next().await else {
             break;
         };
         let outcome = joined.map_err(|e| {
-            SyncError::Aws(AwsError::Other {
+            SyncError::Source(SourceError::Other {
                 operation: "scan",
                 message: e.to_string(),
             })
@@ -191,7 +170,7 @@ pub async fn run_scan(
                     .not_scanned
                     .push((outcome.account, unit, e.to_string()));
             }
-            Ok(Found::Account { config, regions }) => {
+            Ok(Found::Account { entered, regions }) => {
                 let account = outcome.account;
                 let (scan, skipped) = choose_regions(&options.settings.regions, regions);
                 for region in &skipped {
@@ -210,7 +189,7 @@ pub async fn run_scan(
                     });
                     report.skipped.push((account.clone(), skipped));
                 }
-                let config = Arc::new(*config);
+                let entered = Arc::new(entered);
                 // A scan that stopped part-way resumes: what was scanned fully a short
                 // while ago is kept.
                 let kept = |unit: &str| recent.contains(&(account.clone(), unit.to_string()));
@@ -232,13 +211,13 @@ pub async fn run_scan(
                 if !buckets_kept {
                     queue.push_front(Job::Buckets {
                         account: account.clone(),
-                        config: config.clone(),
+                        entered: entered.clone(),
                     });
                 }
                 for region in scan.into_iter().rev() {
                     queue.push_front(Job::Region {
                         account: account.clone(),
-                        config: config.clone(),
+                        entered: entered.clone(),
                         region,
                     });
                 }
@@ -316,10 +295,7 @@ fn recently_scanned(
 
 /// The enabled regions to scan (all, or the chosen ones), and the chosen or existing
 /// regions left out because they are not enabled.
-fn choose_regions(
-    chosen: &[String],
-    regions: crate::aws::inventory::Regions,
-) -> (Vec<String>, Vec<String>) {
+fn choose_regions(chosen: &[String], regions: Regions) -> (Vec<String>, Vec<String>) {
     if chosen.is_empty() {
         return (regions.enabled, regions.not_opted_in);
     }
@@ -344,12 +320,12 @@ struct Evaluated {
     unread: Vec<Unread>,
 }
 
-fn evaluate(
+fn evaluate<E>(
     account: &str,
     prices: &PriceTable,
     thresholds: &Thresholds,
     now: DateTime<Utc>,
-    found: Found,
+    found: Found<E>,
 ) -> Evaluated {
     match found {
         Found::Region { region, inventory } => {
@@ -386,7 +362,7 @@ fn record_meter(
     store: &Store,
     account: &str,
     region: Option<&str>,
-    meter: &Meter,
+    meter: &Tally,
     at: &str,
 ) -> Result<(), SyncError> {
     for e in &meter.entries {
@@ -405,35 +381,24 @@ fn record_meter(
     Ok(())
 }
 
-/// What every job needs, shared read-only.
-struct Shared {
-    pacers: ServicePacers,
-    sts: aws_sdk_sts::Client,
-    base: aws_config::SdkConfig,
-    signed_in: String,
-    settings: ScanSettings,
-    home_region: String,
-    now: DateTime<Utc>,
-}
-
-enum Job {
-    /// Assume the account's role and list its regions.
+enum Job<S: InventorySource> {
+    /// Reach the account and list its regions.
     Enter(String),
     Region {
         account: String,
-        config: Arc<aws_config::SdkConfig>,
+        entered: Arc<S::Entered>,
         region: String,
     },
     Buckets {
         account: String,
-        config: Arc<aws_config::SdkConfig>,
+        entered: Arc<S::Entered>,
     },
 }
 
-enum Found {
+enum Found<E> {
     Account {
-        config: Box<aws_config::SdkConfig>,
-        regions: crate::aws::inventory::Regions,
+        entered: E,
+        regions: Regions,
     },
     Region {
         region: String,
@@ -445,96 +410,47 @@ enum Found {
     },
 }
 
-struct Outcome {
+struct Outcome<E> {
     account: String,
     unit: String,
     region: Option<String>,
-    meter: Meter,
-    result: Result<Found, AwsError>,
+    meter: Tally,
+    result: Result<Found<E>, SourceError>,
 }
 
-impl Job {
-    async fn run(self, shared: Arc<Shared>) -> Outcome {
-        let mut meter = Meter::paced(shared.pacers.clone());
-        let counter = AttemptCounter::default();
-        let mut outcome = self.run_counted(&shared, &mut meter, &counter).await;
-        meter.absorb(counter);
-        outcome.meter = meter;
-        outcome
-    }
-
-    async fn run_counted(
-        self,
-        shared: &Shared,
-        meter: &mut Meter,
-        counter: &AttemptCounter,
-    ) -> Outcome {
-        match self {
+impl<S: InventorySource> Job<S> {
+    async fn run(self, source: Arc<S>) -> Outcome<S::Entered> {
+        let (account, unit, region, read) = match self {
             Job::Enter(account) => {
-                let result = async {
-                    let config = config_for_account(
-                        &shared.sts,
-                        &shared.base,
-                        &shared.signed_in,
-                        &account,
-                        &shared.settings.role_name,
-                        crate::aws::assume::SESSION_NAME,
-                        meter,
-                    )
-                    .await?;
-                    let home = RegionClients::new(&config, &shared.home_region, counter);
-                    let regions = regions(&home.ec2, meter).await?;
-                    Ok(Found::Account {
-                        config: Box::new(config),
-                        regions,
-                    })
-                }
-                .await;
-                Outcome {
-                    account,
-                    unit: ACCOUNT_UNIT.to_string(),
-                    region: Some(shared.home_region.clone()),
-                    meter: Meter::default(),
-                    result,
-                }
+                let read = source.enter(&account).await;
+                let home = Some(source.home_region().to_string());
+                let read = read.map(|(entered, regions)| Found::Account { entered, regions });
+                (account, ACCOUNT_UNIT.to_string(), home, read)
             }
             Job::Region {
                 account,
-                config,
+                entered,
                 region,
             } => {
-                let clients = RegionClients::new(&config, &region, counter);
-                let result = region_inventory(
-                    &clients,
-                    shared.settings.thresholds.lookback_days,
-                    shared.now,
-                    meter,
-                )
-                .await
-                .map(|inventory| Found::Region {
+                let read = source.region(&entered, &region).await;
+                let found = read.map(|inventory| Found::Region {
                     region: region.clone(),
                     inventory,
                 });
-                Outcome {
-                    account,
-                    unit: region.clone(),
-                    region: Some(region),
-                    meter: Meter::default(),
-                    result,
-                }
+                (account, region.clone(), Some(region), found)
             }
-            Job::Buckets { account, config } => {
-                let result = buckets(&config, &shared.home_region, shared.now, meter, counter)
-                    .await
-                    .map(|(buckets, unread)| Found::Buckets { buckets, unread });
-                Outcome {
-                    account,
-                    unit: S3_UNIT.to_string(),
-                    region: None,
-                    meter: Meter::default(),
-                    result,
-                }
+            Job::Buckets { account, entered } => {
+                let read = source.buckets(&entered).await;
+                let found = read.map(|(buckets, unread)| Found::Buckets { buckets, unread });
+                (account, S3_UNIT.to_string(), None, found)
             }
+        };
+        Outcome {
+            account,
+            unit,
+            region,
+            meter: read.tally,
+            result: read.result,
         }
     }
 }

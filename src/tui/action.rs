@@ -23,6 +23,23 @@ pub enum SyncOutcome {
     },
 }
 
+/// How a background scan ended, as the app needs to show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScanOutcome {
+    Done {
+        units: usize,
+        not_scanned: usize,
+        partial: usize,
+        new_findings: u64,
+        closed: u64,
+        metrics: u64,
+    },
+    Failed {
+        message: String,
+        offline: bool,
+    },
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     // Bindable: each has a name in the keymap.
@@ -32,6 +49,7 @@ pub enum Action {
     Command,
     Reload,
     Refresh,
+    Scan,
     Up,
     Down,
     PageUp,
@@ -74,6 +92,8 @@ pub enum Action {
     Loaded(Box<ViewData>),
     SyncProgress(SyncEvent),
     SyncFinished(SyncOutcome),
+    ScanProgress(SyncEvent),
+    ScanFinished(ScanOutcome),
     ThemeLoaded(Box<Theme>),
     /// The plan for the marked findings, read from the cache.
     PlanReady(Box<Plan>),
@@ -96,6 +116,7 @@ pub const BINDABLE: &[(&str, Action)] = &[
     ("command", Action::Command),
     ("reload", Action::Reload),
     ("refresh", Action::Refresh),
+    ("scan", Action::Scan),
     ("up", Action::Up),
     ("down", Action::Down),
     ("page_up", Action::PageUp),
@@ -154,6 +175,8 @@ pub enum Effect {
     ReloadData,
     /// Start a sync from AWS in the background.
     StartSync,
+    /// Start an inventory scan in the background.
+    StartScan,
     LoadTheme(String),
     /// Dismiss a finding with a reason (kept across scans).
     DismissFinding {

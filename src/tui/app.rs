@@ -1,10 +1,11 @@
 //! The runtime around `update`: runs effects against the cache, maps keys to actions,
 //! and drives a real terminal.
 
-use super::action::{bindable, Action, Effect, SyncOutcome};
+use super::action::{bindable, Action, Effect, ScanOutcome, SyncOutcome};
+use super::jobs::JobLauncher;
 use super::load::load;
 use super::model::ViewData;
-use super::refresh::{Reporter, SyncLauncher};
+use super::runner::{job, Message, Reporter, Runner};
 use super::state::{Catalog, Mode, Severity, State};
 use super::update::update;
 use super::view::render;
@@ -17,17 +18,10 @@ use std::path::PathBuf;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
-/// What reaches the loop: terminal input, or an action from a background job.
-#[derive(Debug)]
-pub enum Message {
-    Terminal(Event),
-    Action(Action),
-}
-
 /// What the TUI applies plans with.
 #[derive(Debug, Clone)]
 pub struct ApplyLauncher {
-    pub applier: crate::remediate::launch::Applier,
+    pub applier: crate::jobs::Applier,
     pub cache: PathBuf,
     pub access: crate::remediate::Access,
     pub plan_options: crate::domain::remediation::PlanOptions,
@@ -35,32 +29,13 @@ pub struct ApplyLauncher {
     pub stop_on_error: bool,
 }
 
-impl ApplyLauncher {
-    /// Runs `work` on its own thread with its own runtime, like the sync.
-    fn spawn<F, Fut>(&self, reporter: Reporter, work: F)
-    where
-        F: FnOnce(ApplyLauncher, Reporter) -> Fut + Send + 'static,
-        Fut: std::future::Future<Output = Action>,
-    {
-        let launcher = self.clone();
-        std::thread::spawn(move || {
-            let action = match tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            {
-                Ok(runtime) => runtime.block_on(work(launcher, reporter.clone())),
-                Err(e) => Action::Failed(e.to_string()),
-            };
-            reporter.send(action);
-        });
-    }
-}
-
 pub struct App {
     pub state: State,
     store: Store,
     themes_dir: Option<PathBuf>,
-    syncer: Option<Box<dyn SyncLauncher>>,
+    jobs: Option<Box<dyn JobLauncher>>,
+    /// Every background job runs on this one runtime.
+    runner: Runner,
     applier: Option<ApplyLauncher>,
     /// Stops the running plan after its step in flight.
     apply_stop: Option<std::sync::Arc<crate::remediate::StopRequest>>,
@@ -78,7 +53,8 @@ impl App {
             state,
             store,
             themes_dir,
-            syncer: None,
+            jobs: None,
+            runner: Runner::start(Reporter(sender.clone())),
             applier: None,
             apply_stop: None,
             pending_at_start: false,
@@ -99,10 +75,14 @@ impl App {
         Ok(app)
     }
 
-    /// Lets `r` start a background sync with this launcher.
-    pub fn with_sync(mut self, syncer: Box<dyn SyncLauncher>) -> App {
-        self.syncer = Some(syncer);
+    /// Lets `r` start a background sync, and `S` a scan, with this launcher.
+    pub fn with_jobs(mut self, jobs: Box<dyn JobLauncher>) -> App {
+        let (accounts, regions) = jobs.scan_limits();
+        self.state.scan.accounts = accounts;
+        self.state.scan.regions = regions;
+        self.jobs = Some(jobs);
         self.state.sync.available = true;
+        self.state.scan.available = true;
         self
     }
 
@@ -129,6 +109,10 @@ impl App {
             .and_then(|n| n.parse().ok());
         let this_month = crate::domain::Month::of(self.state.today).to_string();
         self.state.sync.ce_requests_this_month = self.store.ce_requests_in_month(&this_month)?;
+        self.state.scan.last_metrics = match self.store.meta("last_scan_at")? {
+            Some(at) => Some(self.store.api_use_since("cloudwatch", &at)?.metrics),
+            None => None,
+        };
         let (org, keys) = self.store.organization()?;
         self.state.catalog = Catalog::new(org, keys, self.store.services()?);
         self.state.finding_index = super::findings::FindingIndex::load(&self.store)?;
@@ -171,12 +155,25 @@ impl App {
                 }),
                 Effect::ReloadData => self.reload(),
                 Effect::StartSync => {
-                    match &self.syncer {
-                        Some(syncer) => syncer.start(Reporter(self.sender.clone())),
+                    match &self.jobs {
+                        Some(jobs) => self.runner.spawn(jobs.sync()),
                         None => queue.extend(update(
                             &mut self.state,
                             Action::SyncFinished(SyncOutcome::Failed {
                                 message: "syncing is not available here".into(),
+                                offline: false,
+                            }),
+                        )),
+                    }
+                    Ok(())
+                }
+                Effect::StartScan => {
+                    match &self.jobs {
+                        Some(jobs) => self.runner.spawn(jobs.scan()),
+                        None => queue.extend(update(
+                            &mut self.state,
+                            Action::ScanFinished(ScanOutcome::Failed {
+                                message: "scanning is not available here".into(),
                                 offline: false,
                             }),
                         )),
@@ -236,14 +233,15 @@ impl App {
                 },
                 Effect::ResolveApplyIdentity { accounts } => {
                     if let Some(launcher) = &self.applier {
-                        launcher.spawn(Reporter(self.sender.clone()), |l, _| async move {
+                        let l = launcher.clone();
+                        self.runner.spawn(job(move |_| async move {
                             Action::ApplyIdentity(
                                 l.applier
                                     .acting(l.access, &accounts)
                                     .await
                                     .map_err(|e| e.to_string()),
                             )
-                        });
+                        }));
                     }
                     Ok(())
                 }
@@ -253,26 +251,24 @@ impl App {
                             let stop =
                                 std::sync::Arc::new(crate::remediate::StopRequest::default());
                             self.apply_stop = Some(stop.clone());
-                            launcher.spawn(
-                                Reporter(self.sender.clone()),
-                                move |l, reporter| async move {
-                                    let job = crate::remediate::launch::Job {
-                                        cache: l.cache.clone(),
-                                        plan: *plan,
-                                        identity,
-                                        stop_on_error: l.stop_on_error,
-                                        stop,
-                                    };
-                                    let mut progress =
-                                        |event| reporter.send(Action::ApplyProgress(event));
-                                    Action::ApplyFinished(
-                                        l.applier
-                                            .run(l.access, &job, &mut progress)
-                                            .await
-                                            .map_err(|e| e.to_string()),
-                                    )
-                                },
-                            );
+                            let l = launcher.clone();
+                            self.runner.spawn(job(move |reporter| async move {
+                                let job = crate::jobs::Job {
+                                    cache: l.cache.clone(),
+                                    plan: *plan,
+                                    identity,
+                                    stop_on_error: l.stop_on_error,
+                                    stop,
+                                };
+                                let mut progress =
+                                    |event| reporter.send(Action::ApplyProgress(event));
+                                Action::ApplyFinished(
+                                    l.applier
+                                        .run(l.access, &job, &mut progress)
+                                        .await
+                                        .map_err(|e| e.to_string()),
+                                )
+                            }));
                         }
                         None => queue.extend(update(
                             &mut self.state,
@@ -283,7 +279,8 @@ impl App {
                 }
                 Effect::Reverify => {
                     if let Some(launcher) = &self.applier {
-                        launcher.spawn(Reporter(self.sender.clone()), |l, _| async move {
+                        let l = launcher.clone();
+                        self.runner.spawn(job(move |_| async move {
                             Action::Reverified(
                                 l.applier
                                     .reverify(l.access, &l.cache)
@@ -298,7 +295,7 @@ impl App {
                                     })
                                     .map_err(|e| e.to_string()),
                             )
-                        });
+                        }));
                     }
                     Ok(())
                 }

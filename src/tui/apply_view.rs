@@ -3,7 +3,7 @@
 
 use super::apply::{ConfirmDialog, Focus};
 use super::state::State;
-use super::view::{block, header_style, render_selectable};
+use super::widgets::{block, header_style, render_selectable};
 use crate::audit_report::{confirmation_text, step_facts};
 use crate::domain::audit::AuditEntry;
 use crate::domain::remediation::Confirmation;

@@ -5,7 +5,7 @@ use super::findings::{
     account_label, open_saving, visible_findings, FindingsData, FINDING_COLUMNS,
 };
 use super::state::{State, ViewKind};
-use super::view::{block, header_style, render_dialog, render_selectable};
+use super::widgets::{block, header_style, render_dialog, render_selectable};
 use crate::domain::findings::{totals_by, SavingsTotal};
 use crate::domain::findings::{FindingStatus, TrackedFinding};
 use crate::store::ACCOUNT_UNIT;

@@ -89,6 +89,8 @@ pub enum Mode {
         months: Vec<Month>,
         at_least_requests: u32,
     },
+    /// The scan dialog: what a scan would read and cost, before it starts.
+    ConfirmScan(ScanEstimate),
     /// Dismissing finding `id`: the reason being typed.
     Dismiss {
         id: i64,
@@ -112,6 +114,40 @@ pub struct SyncStatus {
     pub last_sync_requests: Option<u64>,
     /// Cost Explorer requests costscope made this calendar month, from the cache.
     pub ce_requests_this_month: u64,
+}
+
+/// The background scan as the status bar shows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScanStatus {
+    /// A scan can be started here (a real cache, with AWS reachable in principle).
+    pub available: bool,
+    pub running: Option<ScanRun>,
+    /// The accounts and regions the config limits a scan to (empty: all).
+    pub accounts: Vec<String>,
+    pub regions: Vec<String>,
+    /// CloudWatch metrics the last scan requested, from the cache.
+    pub last_metrics: Option<u64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScanRun {
+    /// Account-regions (and bucket units) done, of those known so far: each account's
+    /// regions are known once it is entered.
+    pub done: usize,
+    pub known: usize,
+    pub accounts: usize,
+    pub not_scanned: usize,
+    /// The last unit that landed, "account region".
+    pub last: Option<String>,
+}
+
+/// What the scan dialog shows before anything is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanEstimate {
+    pub accounts: usize,
+    /// Empty: every enabled region of each account.
+    pub regions: Vec<String>,
+    pub last_metrics: Option<u64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -191,6 +227,7 @@ pub struct State {
     pub summary: CacheSummary,
     pub cache_label: String,
     pub sync: SyncStatus,
+    pub scan: ScanStatus,
     /// Open findings by account and service, for the cost views.
     pub finding_index: super::findings::FindingIndex,
     /// The findings view lists dismissed and closed findings too.
@@ -224,6 +261,7 @@ impl State {
             },
             cache_label: String::new(),
             sync: SyncStatus::default(),
+            scan: ScanStatus::default(),
             finding_index: Default::default(),
             show_all_findings: false,
             marked: Default::default(),

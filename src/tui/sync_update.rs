@@ -3,8 +3,9 @@
 
 use super::action::{Effect, SyncOutcome};
 use super::state::{Mode, Severity, State, SyncRun};
+use crate::domain::call_prices::ce_price;
 use crate::domain::sync_plan::months_to_fetch;
-use crate::sync::{ce_price, SyncEvent};
+use crate::sync::SyncEvent;
 
 /// `r`: open the refresh dialog with what the sync would fetch and cost.
 pub fn request_refresh(state: &mut State) -> Vec<Effect> {

@@ -2,8 +2,10 @@
 
 use super::action::{Action, Effect};
 use super::apply;
+use super::commands::{self, Command};
 use super::findings;
 use super::model::{RowKey, TableRow, ViewData};
+use super::scan_update;
 use super::state::{Mode, OverviewFocus, Severity, State, ViewKind, ViewState};
 use super::sync_update;
 use super::table::{visible_rows, COLUMNS};
@@ -32,6 +34,8 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::RunCommand(line) => return run_command(state, &line),
         Action::SyncProgress(event) => return sync_update::on_event(state, event),
         Action::SyncFinished(outcome) => return sync_update::on_finished(state, outcome),
+        Action::ScanProgress(event) => return scan_update::on_event(state, event),
+        Action::ScanFinished(outcome) => return scan_update::on_finished(state, outcome),
         Action::PlanReady(plan) => return apply::on_plan(state, *plan),
         Action::ApplyIdentity(identity) => return apply::on_identity(state, identity),
         Action::ApplyProgress(event) => return apply::on_progress(state, event),
@@ -51,6 +55,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Mode::Filter => update_filter(state, action),
         Mode::Command(input) => update_command_line(state, action, input),
         Mode::ConfirmSync { .. } => sync_update::update_confirm(state, action),
+        Mode::ConfirmScan(_) => scan_update::update_confirm(state, action),
         Mode::Dismiss { id, reason } => findings::update_dismiss(state, action, id, reason),
         Mode::ConfirmApply(dialog) => apply::update_confirm(state, action, *dialog),
         Mode::ApplyProgress => apply::update_progress(state, action),
@@ -130,6 +135,7 @@ fn update_normal(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Command => state.mode = Mode::Command(String::new()),
         Action::Reload => return vec![Effect::Reload],
         Action::Refresh => return sync_update::request_refresh(state),
+        Action::Scan => return scan_update::request(state),
         Action::Up => move_selection(state, -1),
         Action::Down => move_selection(state, 1),
         Action::PageUp => move_selection(state, -(state.page_size() as i64)),
@@ -327,35 +333,43 @@ fn run_command(state: &mut State, line: &str) -> Vec<Effect> {
         state.message = Some((Severity::Error, text));
         vec![]
     };
-    match (verb.to_ascii_lowercase().as_str(), arg.is_empty()) {
-        ("", _) => vec![],
-        ("q" | "q!" | "quit" | "exit", _) => apply::quit(state, false),
-        ("help" | "h", _) => {
+    if verb.is_empty() {
+        return vec![];
+    }
+    let Some(spec) = commands::lookup(verb) else {
+        return error(state, commands::unknown(verb));
+    };
+    match (spec.command, arg.is_empty()) {
+        (Command::Quit, _) => apply::quit(state, false),
+        (Command::Help, _) => {
             state.mode = Mode::Help { scroll: 0 };
             vec![]
         }
-        ("overview" | "ov" | "o", _) => open_root(state, ViewKind::Overview),
-        ("accounts" | "account" | "acc" | "a", true) => open_root(state, ViewKind::Accounts),
-        ("services" | "service" | "svc" | "s", true) => open_root(state, ViewKind::Services),
-        ("account" | "acc" | "a", false) => match find_account(state, arg) {
+        (Command::Overview, _) => open_root(state, ViewKind::Overview),
+        (Command::Account, true) => open_root(state, ViewKind::Accounts),
+        (Command::Service, true) => open_root(state, ViewKind::Services),
+        (Command::Account, false) => match find_account(state, arg) {
             Ok(key) => open_path(state, ViewKind::Accounts, ViewKind::AccountServices(key)),
             Err(text) => error(state, text),
         },
-        ("service" | "svc" | "s", false) => match find_service(state, arg) {
+        (Command::Service, false) => match find_service(state, arg) {
             Ok(key) => open_path(state, ViewKind::Services, ViewKind::ServiceAccounts(key)),
             Err(text) => error(state, text),
         },
-        ("sync" | "refresh", _) => sync_update::request_refresh(state),
-        ("findings" | "finding" | "f", _) => {
+        (Command::Sync, _) => sync_update::request_refresh(state),
+        (Command::Scan, _) => scan_update::request(state),
+        (Command::Findings, _) => {
             state.show_all_findings = arg == "all";
             open_root(state, ViewKind::Findings)
         }
-        ("audit" | "log", _) => open_root(state, ViewKind::Audit),
-        ("reverify", _) => apply::request_reverify(state),
-        ("reload", _) => vec![Effect::Reload],
-        ("theme", false) => vec![Effect::LoadTheme(arg.to_string())],
-        ("theme", true) => error(state, "usage: :theme <name>, e.g. :theme light".to_string()),
-        ("range", _) => match RangePreset::parse(arg) {
+        (Command::Audit, _) => open_root(state, ViewKind::Audit),
+        (Command::Reverify, _) => apply::request_reverify(state),
+        (Command::Reload, _) => vec![Effect::Reload],
+        (Command::Theme, false) => vec![Effect::LoadTheme(arg.to_string())],
+        (Command::Theme, true) => {
+            error(state, "usage: :theme <name>, e.g. :theme light".to_string())
+        }
+        (Command::Range, _) => match RangePreset::parse(arg) {
             Some(preset) => {
                 state.range = preset;
                 vec![Effect::Load]
@@ -365,17 +379,16 @@ fn run_command(state: &mut State, line: &str) -> Vec<Effect> {
                 format!("unknown range {arg:?}: use mtd, last-month, 30d, 90d, 13m or YYYY-MM"),
             ),
         },
-        ("metric", _) => match Metric::parse(arg) {
+        (Command::Metric, _) => match Metric::parse(arg) {
             Some(metric) => {
                 state.metric = metric;
                 vec![Effect::Load]
             }
-            None => error(state, format!("unknown metric {arg:?}: use unblended or amortized")),
+            None => error(
+                state,
+                format!("unknown metric {arg:?}: use unblended or amortized"),
+            ),
         },
-        (other, _) => error(
-            state,
-            format!("unknown command :{other} (try :overview, :accounts, :services, :account <id|name>, :service <name>, :range, :metric, :theme, :findings [all], :audit, :reverify, :sync, :reload, :q)"),
-        ),
     }
 }
 

@@ -2,7 +2,7 @@
 //! or an unknown outcome (a timeout, a lost connection, a server error), which is
 //! re-read and never resent.
 
-use super::super::{map_error, AwsError};
+use super::super::{map_error, SourceError};
 use crate::remediate::{ActionError, CallError, DryRun};
 use aws_sdk_ec2::config::http::HttpResponse;
 use aws_sdk_ec2::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
@@ -30,7 +30,7 @@ where
         return ActionError::UnknownOutcome(format!("{operation}: {}", DisplayErrorContext(&err)));
     }
     match map_error(operation, err) {
-        AwsError::AccessDenied { operation, message } => {
+        SourceError::AccessDenied { operation, message } => {
             ActionError::AccessDenied(format!("{operation}: {message}"))
         }
         other => ActionError::Failed(other.to_string()),

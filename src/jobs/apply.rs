@@ -1,15 +1,15 @@
 //! Who carries out a plan: the demo's simulation, or AWS through the apply profile.
 //! Shared by `costscope apply` and the TUI, so both run exactly the same way.
 
-use super::simulated::Simulated;
-use super::{
-    apply_plan, reverify, write_access, Access, Acting, ApplyError, ApplyEvent, ApplyRequest,
-    ApplySummary, Backend, Reverified, StopRequest,
-};
 use crate::aws::remediation::AwsBackend;
 use crate::aws::Connect;
 use crate::domain::audit::AuditEntry;
 use crate::domain::remediation::Plan;
+use crate::remediate::simulated::{Simulated, SIMULATED_IDENTITY};
+use crate::remediate::{
+    apply_plan, reverify, write_access, Access, Acting, ApplyError, ApplyEvent, ApplyRequest,
+    ApplySummary, Backend, Reverified, StopRequest, WriteAccess,
+};
 use crate::store::{AuditLog, Store};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -44,15 +44,10 @@ impl Applier {
         let write = write_access(access)?;
         match self {
             Applier::Simulated => Ok(Acting {
-                caller: super::simulated::SIMULATED_IDENTITY.to_string(),
+                caller: SIMULATED_IDENTITY.to_string(),
                 accounts: accounts
                     .iter()
-                    .map(|a| {
-                        (
-                            a.clone(),
-                            Ok(super::simulated::SIMULATED_IDENTITY.to_string()),
-                        )
-                    })
+                    .map(|a| (a.clone(), Ok(SIMULATED_IDENTITY.to_string())))
                     .collect(),
             }),
             Applier::Aws { connect, role_name } => {
@@ -144,7 +139,7 @@ async fn acting<B: Backend>(backend: &B, accounts: &[String]) -> Result<Acting, 
 async fn aws_backend(
     connect: &Connect,
     role_name: &str,
-    write: super::WriteAccess,
+    write: WriteAccess,
 ) -> Result<AwsBackend, ApplyError> {
     let config = connect
         .config()

@@ -1,0 +1,89 @@
+//! A signed-in session and the jobs it runs.
+
+use crate::aws::cost_explorer::CostExplorer;
+use crate::aws::scan_source::AwsInventory;
+use crate::aws::{Connect, CostClients};
+use crate::config::{CostExplorerSettings, Paths};
+use crate::store::Store;
+use crate::sync::scan::{run_scan, ScanOptions, ScanReport};
+use crate::sync::{self, Identified, Progress, SyncError, SyncOptions, SyncReport};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Signed in: the SDK configuration of the chosen profile and region, and the
+/// directory's clients (STS, Organizations) with the Cost Explorer client beside them.
+#[derive(Debug, Clone)]
+pub struct Session {
+    config: aws_config::SdkConfig,
+    clients: CostClients,
+}
+
+impl Session {
+    /// Loads the credential chain (`--profile`, `--region`, or a ready configuration).
+    pub async fn open(connect: &Connect) -> Result<Session, SyncError> {
+        Ok(Session::new(connect.config().await?))
+    }
+
+    pub fn new(config: aws_config::SdkConfig) -> Session {
+        Session {
+            clients: CostClients::new(&config),
+            config,
+        }
+    }
+
+    /// Who is signed in; the scope names the cache.
+    pub async fn identify(&self, now: &str) -> Result<Identified, SyncError> {
+        sync::identify(&self.clients, now).await
+    }
+
+    /// The cost sync from Cost Explorer into `store`.
+    pub async fn sync(
+        &self,
+        store: &mut Store,
+        identified: &Identified,
+        options: &SyncOptions,
+        cost_explorer: &CostExplorerSettings,
+        progress: &mut dyn Progress,
+    ) -> Result<SyncReport, SyncError> {
+        let source = CostExplorer::new(self.clients.cost_explorer.clone(), cost_explorer);
+        sync::run(store, &self.clients, &source, identified, options, progress).await
+    }
+
+    /// The inventory scan of every account and region into `store`.
+    pub async fn scan(
+        &self,
+        store: &mut Store,
+        identified: &Identified,
+        options: &ScanOptions,
+        progress: &mut dyn Progress,
+    ) -> Result<ScanReport, SyncError> {
+        let inventory = AwsInventory::new(
+            self.config.clone(),
+            self.clients.sts.clone(),
+            &identified.identity.account_id,
+            &options.settings,
+            options.now,
+        );
+        run_scan(
+            store,
+            &self.clients,
+            Arc::new(inventory),
+            identified,
+            options,
+            progress,
+        )
+        .await
+    }
+}
+
+/// The cache a job signed in as `identified` writes: the one the user named, else its
+/// scope's own file. `None` without either (no home directory).
+pub fn scope_cache(
+    named: Option<&PathBuf>,
+    paths: Option<&Paths>,
+    identified: &Identified,
+) -> Option<PathBuf> {
+    named
+        .cloned()
+        .or_else(|| paths.map(|p| p.scope_cache_file(&identified.scope.key())))
+}

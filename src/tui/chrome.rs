@@ -1,0 +1,283 @@
+//! What frames every view: the title, the breadcrumbs, the key hints and the status bar,
+//! and the message for a terminal that is too small.
+
+use super::state::{Mode, Severity, State, ViewKind};
+use crate::config::Theme;
+use ratatui::layout::{Alignment, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::Frame;
+
+/// Below this the views do not fit: a message says so instead.
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+
+pub(super) fn render_too_small(frame: &mut Frame, area: Rect, theme: &Theme) {
+    let text = vec![
+        Line::from(Span::styled(
+            "Terminal too small",
+            Style::default()
+                .fg(theme.warning)
+                .add_modifier(Modifier::BOLD),
+        )),
+        Line::from(format!(
+            "{}x{} here; costscope needs at least {MIN_WIDTH}x{MIN_HEIGHT}.",
+            area.width, area.height
+        )),
+        Line::from("Enlarge the window, or press q to quit."),
+    ];
+    let y = area.height.saturating_sub(3) / 2;
+    let rect = Rect::new(area.x, area.y + y, area.width, 3.min(area.height));
+    frame.render_widget(
+        Paragraph::new(text)
+            .alignment(Alignment::Center)
+            .wrap(Wrap { trim: true }),
+        rect,
+    );
+}
+
+pub(super) fn render_title(frame: &mut Frame, area: Rect, state: &State) {
+    let theme = &state.theme;
+    let range = state.range();
+    let mut spans = vec![Span::styled(
+        " costscope ",
+        Style::default()
+            .fg(theme.accent)
+            .add_modifier(Modifier::BOLD),
+    )];
+    if state.is_demo() {
+        spans.push(Span::styled(
+            " DEMO ",
+            Style::default()
+                .fg(theme.badge_fg)
+                .bg(theme.badge_bg)
+                .add_modifier(Modifier::BOLD),
+        ));
+    }
+    spans.push(Span::raw(" "));
+    spans.push(Span::styled(
+        state.range.label(),
+        Style::default().add_modifier(Modifier::BOLD),
+    ));
+    spans.push(Span::styled(
+        format!(" ({})", range.label()),
+        Style::default().fg(theme.muted),
+    ));
+    spans.push(Span::raw(" · "));
+    spans.push(Span::raw(state.metric.label()));
+    spans.push(Span::raw(" · "));
+    spans.push(Span::raw(state.granularity.label()));
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+pub(super) fn render_breadcrumbs(frame: &mut Frame, area: Rect, state: &State) {
+    let theme = &state.theme;
+    let crumbs = state.breadcrumbs();
+    let mut spans = vec![Span::raw(" ")];
+    let last = crumbs.len().saturating_sub(1);
+    for (i, crumb) in crumbs.iter().enumerate() {
+        let style = if i == last {
+            Style::default()
+                .fg(theme.accent)
+                .add_modifier(Modifier::BOLD)
+        } else {
+            Style::default().fg(theme.muted)
+        };
+        spans.push(Span::styled(crumb.clone(), style));
+        if i != last {
+            spans.push(Span::styled(" › ", Style::default().fg(theme.muted)));
+        }
+    }
+    let filter = &state.top().filter;
+    if !filter.is_empty() && state.mode != Mode::Filter {
+        spans.push(Span::styled(
+            format!("   filter: {filter}"),
+            Style::default().fg(theme.warning),
+        ));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+pub(super) fn render_hints(frame: &mut Frame, area: Rect, state: &State) {
+    let theme = &state.theme;
+    let line = match &state.mode {
+        Mode::Filter => Line::from(vec![
+            Span::styled("/", Style::default().fg(theme.accent)),
+            Span::raw(state.top().filter.clone()),
+            Span::styled("▏", Style::default().fg(theme.accent)),
+            Span::styled(
+                "   enter keep · esc clear",
+                Style::default().fg(theme.muted),
+            ),
+        ]),
+        Mode::Command(input) => Line::from(vec![
+            Span::styled(":", Style::default().fg(theme.accent)),
+            Span::raw(input.clone()),
+            Span::styled("▏", Style::default().fg(theme.accent)),
+            Span::styled(
+                "   enter run · esc cancel",
+                Style::default().fg(theme.muted),
+            ),
+        ]),
+        _ => match &state.message {
+            Some((severity, text)) => {
+                let color = match severity {
+                    Severity::Info => theme.accent,
+                    Severity::Warning => theme.warning,
+                    Severity::Error => theme.error,
+                };
+                Line::from(Span::styled(format!(" {text}"), Style::default().fg(color)))
+            }
+            None => key_hints(state),
+        },
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+/// Hints from the keymap, so rebinding a key changes them too.
+pub(super) fn key_hints(state: &State) -> Line<'static> {
+    let theme = &state.theme;
+    let findings = [
+        ("enter", "detail"),
+        ("back", "back"),
+        ("mark", "mark"),
+        ("plan", "plan & apply"),
+        ("dismiss", "dismiss"),
+        ("toggle_all_findings", "all"),
+        ("audit", "audit"),
+        ("help", "help"),
+        ("quit", "quit"),
+    ];
+    let costs = [
+        ("enter", "drill"),
+        ("back", "back"),
+        ("prev_month", "month"),
+        ("toggle_metric", "metric"),
+        ("findings", "findings"),
+        ("filter", "filter"),
+        ("command", "cmd"),
+        ("help", "help"),
+        ("quit", "quit"),
+    ];
+    let hints = if matches!(state.top().kind, ViewKind::Findings | ViewKind::Finding(_)) {
+        findings
+    } else {
+        costs
+    };
+    let mut spans = vec![Span::raw(" ")];
+    for (action, label) in hints {
+        let keys = state.keymap.keys_label(action);
+        let key = keys.split('/').next().unwrap_or("").to_string();
+        if key.is_empty() {
+            continue;
+        }
+        spans.push(Span::styled(key, Style::default().fg(theme.accent)));
+        spans.push(Span::styled(
+            format!(" {label}  "),
+            Style::default().fg(theme.muted),
+        ));
+    }
+    Line::from(spans)
+}
+
+pub(super) fn render_status(frame: &mut Frame, area: Rect, state: &State) {
+    let theme = &state.theme;
+    let base = Style::default().fg(theme.status_fg).bg(theme.status_bg);
+    let mut spans = Vec::new();
+    if state.is_demo() {
+        spans.push(Span::styled(
+            " DEMO DATA ",
+            Style::default()
+                .fg(theme.badge_fg)
+                .bg(theme.badge_bg)
+                .add_modifier(Modifier::BOLD),
+        ));
+    }
+    let as_of = state
+        .summary
+        .data_as_of
+        .map_or_else(|| "no data".to_string(), |d| format!("data as of {d}"));
+    spans.push(Span::styled(format!(" {as_of} "), base));
+    let last_final = state.summary.months.iter().rfind(|m| m.is_final);
+    let open: Vec<String> = state
+        .summary
+        .months
+        .iter()
+        .filter(|m| !m.is_final)
+        .map(|m| m.month.to_string())
+        .collect();
+    if let Some(last_final) = last_final {
+        spans.push(Span::styled(
+            format!("· final ≤ {} ", last_final.month),
+            base,
+        ));
+    }
+    if !open.is_empty() {
+        spans.push(Span::styled(
+            format!("· open: {} ", open.join(", ")),
+            Style::default().fg(theme.warning).bg(theme.status_bg),
+        ));
+    }
+    if let Some(run) = &state.sync.running {
+        let month = run.current.map_or_else(String::new, |m| format!(" {m}"));
+        spans.push(Span::styled(
+            format!("· syncing {}/{}{month} ", run.done, run.of),
+            Style::default().fg(theme.accent).bg(theme.status_bg),
+        ));
+    }
+    spans.extend(super::scan_view::status(state));
+    if state.apply.read_only {
+        spans.push(Span::styled(
+            " READ-ONLY ",
+            Style::default()
+                .fg(theme.status_bg)
+                .bg(theme.warning)
+                .add_modifier(Modifier::BOLD),
+        ));
+    }
+    if let Some(run) = state.apply.run.as_ref().filter(|r| r.is_running()) {
+        spans.push(Span::styled(
+            format!("· applying {}/{} ", run.done(), run.steps.len()),
+            Style::default().fg(theme.accent).bg(theme.status_bg),
+        ));
+    }
+    if state.sync.offline {
+        spans.push(Span::styled(
+            " OFFLINE ",
+            Style::default()
+                .fg(theme.status_bg)
+                .bg(theme.warning)
+                .add_modifier(Modifier::BOLD),
+        ));
+    }
+    if !state.is_demo()
+        && (state.sync.last_sync_requests.is_some() || state.sync.ce_requests_this_month > 0)
+    {
+        let last = state.sync.last_sync_requests.map_or_else(String::new, |n| {
+            format!("last sync {} · ", crate::domain::call_prices::ce_price(n))
+        });
+        spans.push(Span::styled(
+            format!(
+                "· {last}CE this month {} ",
+                crate::domain::call_prices::ce_price(state.sync.ce_requests_this_month)
+            ),
+            base,
+        ));
+    }
+    // The full path when it fits, else the file name: which cache is open must show.
+    let used: usize = spans.iter().map(|s| s.width()).sum();
+    let room = usize::from(area.width).saturating_sub(used + 3);
+    let label = if state.cache_label.chars().count() <= room {
+        state.cache_label.clone()
+    } else {
+        std::path::Path::new(&state.cache_label)
+            .file_name()
+            .map_or_else(
+                || state.cache_label.clone(),
+                |n| n.to_string_lossy().into_owned(),
+            )
+    };
+    spans.push(Span::styled(format!("· {label} "), base));
+    frame.render_widget(Paragraph::new(Line::from(spans)).style(base), area);
+}

@@ -1,0 +1,489 @@
+//! The cost views: the overview, the account and service lists, one series with its
+//! chart, and what shows when the cache has nothing for them.
+
+use super::model::{OverviewData, TableData, TableRow};
+use super::state::{OverviewFocus, State, ViewKind};
+use super::table::COLUMNS;
+use super::update::current_rows;
+use super::widgets::{
+    block, change_span, header_style, money_or_unknown, render_selectable, share_bar,
+};
+use crate::config::Theme;
+use crate::domain::{DailyPoint, Granularity, Money};
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::symbols::Marker;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{
+    Axis, Bar, BarChart, BarGroup, Cell, Chart, Dataset, GraphType, Paragraph, Row, Table,
+    TableState, Wrap,
+};
+use ratatui::Frame;
+
+pub(super) fn render_overview(frame: &mut Frame, area: Rect, state: &State, data: &OverviewData) {
+    let theme = &state.theme;
+    let [headline, chart, tables] = Layout::vertical([
+        Constraint::Length(4),
+        Constraint::Length(8),
+        Constraint::Min(6),
+    ])
+    .areas(area);
+    let h = &data.headline;
+    let stat = |label: &str, value: Option<Money>, extra: Option<Span<'static>>| {
+        let mut value_line = vec![Span::styled(
+            value.map_or_else(|| "—".to_string(), Money::format_compact),
+            Style::default().add_modifier(Modifier::BOLD),
+        )];
+        if let Some(extra) = extra {
+            value_line.push(Span::raw(" "));
+            value_line.push(extra);
+        }
+        Paragraph::new(vec![
+            Line::from(Span::styled(
+                label.to_string(),
+                Style::default().fg(theme.muted),
+            )),
+            Line::from(value_line),
+        ])
+    };
+    let outer = block(" Organization spend ", theme);
+    let inner = outer.inner(headline);
+    frame.render_widget(outer, headline);
+    let cells = Layout::horizontal([Constraint::Ratio(1, 4); 4]).split(inner);
+    frame.render_widget(
+        stat(
+            "Month to date",
+            h.month_to_date,
+            Some(change_span(
+                h.month_to_date,
+                h.same_period_last_month,
+                theme,
+            )),
+        ),
+        cells[0],
+    );
+    frame.render_widget(
+        stat("Last month to date", h.same_period_last_month, None),
+        cells[1],
+    );
+    frame.render_widget(stat("Last month", h.last_month, None), cells[2]);
+    frame.render_widget(stat("Month-end forecast", h.forecast, None), cells[3]);
+
+    let title = format!(
+        " {} spend · total {} ",
+        state.granularity.label(),
+        data.total
+            .map_or_else(|| "—".to_string(), Money::format_compact)
+    );
+    render_chart(frame, chart, &data.chart, state.granularity, title, theme);
+
+    let [left, right] = Layout::horizontal([Constraint::Ratio(1, 2); 2]).areas(tables);
+    let focus = state.top().focus;
+    let selected = state.top().selected;
+    let left_sel = (focus == OverviewFocus::Accounts).then_some(selected);
+    let right_sel = (focus == OverviewFocus::Services).then_some(selected);
+    render_top_table(
+        frame,
+        left,
+        " Top accounts ",
+        &data.top_accounts,
+        left_sel,
+        theme,
+    );
+    render_top_table(
+        frame,
+        right,
+        " Top services ",
+        &data.top_services,
+        right_sel,
+        theme,
+    );
+}
+
+pub(super) fn render_top_table(
+    frame: &mut Frame,
+    area: Rect,
+    title: &str,
+    rows: &[TableRow],
+    selected: Option<usize>,
+    theme: &Theme,
+) {
+    // The share bar only when there is room for names too.
+    let with_share = area.width >= 48;
+    let mut header = vec!["Name", "Cost"];
+    if with_share {
+        header.push("Share");
+    }
+    header.push("Δ");
+    let header = Row::new(header).style(header_style(theme));
+    let body: Vec<Row> = rows
+        .iter()
+        .map(|r| {
+            let mut cells = vec![
+                Cell::from(r.name.clone()),
+                Cell::from(
+                    Line::from(
+                        r.amount
+                            .map_or_else(|| "—".to_string(), Money::format_compact),
+                    )
+                    .alignment(Alignment::Right),
+                ),
+            ];
+            if with_share {
+                cells.push(Cell::from(Span::styled(
+                    share_bar(r.share, 3),
+                    Style::default().fg(theme.share_bar),
+                )));
+            }
+            cells.push(Cell::from(
+                Line::from(change_span(r.amount, r.previous, theme)).alignment(Alignment::Right),
+            ));
+            Row::new(cells)
+        })
+        .collect();
+    let mut widths = vec![Constraint::Fill(1), Constraint::Length(8)];
+    if with_share {
+        widths.push(Constraint::Length(8));
+    }
+    widths.push(Constraint::Length(7));
+    let border = if selected.is_some() {
+        theme.accent
+    } else {
+        theme.border
+    };
+    let table = Table::new(body, widths)
+        .header(header)
+        .block(block(title.to_string(), theme).border_style(Style::default().fg(border)))
+        .row_highlight_style(
+            Style::default()
+                .fg(theme.selection_fg)
+                .bg(theme.selection_bg),
+        );
+    let mut table_state = TableState::default().with_selected(selected);
+    frame.render_stateful_widget(table, area, &mut table_state);
+}
+
+pub(super) fn render_table_view(frame: &mut Frame, area: Rect, state: &State, data: &TableData) {
+    let theme = &state.theme;
+    let kind = state.top().kind;
+    let chart_height = match kind {
+        ViewKind::Series { .. } => 10,
+        ViewKind::AccountServices(_) | ViewKind::ServiceAccounts(_) => 7,
+        _ => 0,
+    };
+    let [chart_area, table_area] =
+        Layout::vertical([Constraint::Length(chart_height), Constraint::Min(5)]).areas(area);
+    if chart_height > 0 {
+        let title = format!(" {} spend ", state.granularity.label());
+        render_chart(
+            frame,
+            chart_area,
+            &data.chart,
+            state.granularity,
+            title,
+            theme,
+        );
+    }
+    let rows = current_rows(state);
+    let view = state.top();
+    let noun = match kind {
+        ViewKind::Accounts | ViewKind::ServiceAccounts(_) => "accounts",
+        ViewKind::Services | ViewKind::AccountServices(_) => "services",
+        ViewKind::Series { .. } => {
+            if state.granularity == Granularity::Daily {
+                "days"
+            } else {
+                "months"
+            }
+        }
+        ViewKind::Overview | ViewKind::Findings | ViewKind::Finding(_) | ViewKind::Audit => "rows",
+    };
+    let shown = rows
+        .iter()
+        .filter(|r| r.depth > 0 || !matches!(r.key, super::model::RowKey::Unit))
+        .count();
+    let mut title = vec![Span::raw(format!(
+        " {shown} {noun} · total {}",
+        money_or_unknown(data.total)
+    ))];
+    if data.previous_total.is_some() {
+        title.push(Span::raw(format!(
+            " · previous {} ",
+            data.previous_total
+                .map_or_else(String::new, Money::format_compact)
+        )));
+        title.push(change_span(data.total, data.previous_total, theme));
+    }
+    title.push(Span::raw(" "));
+
+    let show_detail = rows.iter().any(|r| !r.detail.is_empty());
+    let previous_label = if matches!(kind, ViewKind::Series { .. }) {
+        "Prior"
+    } else {
+        "Previous"
+    };
+    let header_cells: Vec<Cell> = COLUMNS
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let name = match i {
+                0 if matches!(kind, ViewKind::Series { .. }) => "Date",
+                1 => match kind {
+                    ViewKind::Accounts | ViewKind::ServiceAccounts(_) => "Account id",
+                    ViewKind::Series { .. } => "Day",
+                    _ => "",
+                },
+                3 => previous_label,
+                _ => name,
+            };
+            let arrow = if view.sort.column == i {
+                if view.sort.descending {
+                    "▼"
+                } else {
+                    "▲"
+                }
+            } else {
+                ""
+            };
+            let text = format!("{name}{arrow}");
+            if (2..=4).contains(&i) {
+                Cell::from(Line::from(text).alignment(Alignment::Right))
+            } else {
+                Cell::from(text)
+            }
+        })
+        .collect();
+    let badges: Vec<Option<String>> = rows.iter().map(|r| finding_badge(state, kind, r)).collect();
+    // Only where there is room: names come first.
+    let show_findings = table_area.width >= 100 && badges.iter().any(Option::is_some);
+    let mut header_cells = header_cells;
+    if show_findings {
+        header_cells.push(Cell::from("Findings"));
+    }
+    let header = Row::new(header_cells).style(header_style(theme));
+    let body: Vec<Row> = rows
+        .iter()
+        .zip(&badges)
+        .map(|(r, badge)| {
+            let is_header = matches!(r.key, super::model::RowKey::Unit) && r.depth == 0;
+            let name = format!("{}{}", "  ".repeat(usize::from(r.depth)), r.name);
+            let style = if is_header {
+                Style::default()
+                    .fg(theme.accent)
+                    .add_modifier(Modifier::BOLD)
+            } else {
+                Style::default()
+            };
+            Row::new(
+                vec![
+                    Cell::from(name),
+                    Cell::from(Span::styled(
+                        r.detail.clone(),
+                        Style::default().fg(theme.muted),
+                    )),
+                    Cell::from(Line::from(money_or_unknown(r.amount)).alignment(Alignment::Right)),
+                    Cell::from(
+                        Line::from(
+                            r.previous
+                                .map_or_else(|| "—".to_string(), Money::format_compact),
+                        )
+                        .alignment(Alignment::Right),
+                    ),
+                    Cell::from(
+                        Line::from(change_span(r.amount, r.previous, theme))
+                            .alignment(Alignment::Right),
+                    ),
+                    Cell::from(Span::styled(
+                        share_bar(r.share, 4),
+                        Style::default().fg(theme.share_bar),
+                    )),
+                ]
+                .into_iter()
+                .chain(show_findings.then(|| {
+                    Cell::from(Span::styled(
+                        badge.clone().unwrap_or_default(),
+                        Style::default().fg(theme.warning),
+                    ))
+                }))
+                .collect::<Vec<_>>(),
+            )
+            .style(style)
+        })
+        .collect();
+    let mut widths = vec![
+        Constraint::Fill(1),
+        Constraint::Length(if show_detail { 12 } else { 0 }),
+        Constraint::Length(14),
+        Constraint::Length(9),
+        Constraint::Length(7),
+        Constraint::Length(9),
+    ];
+    if show_findings {
+        widths.push(Constraint::Length(16));
+    }
+    let table = Table::new(body, widths).header(header);
+    render_selectable(
+        frame,
+        table_area,
+        table,
+        Line::from(title),
+        theme,
+        view.selected,
+        rows.len(),
+    );
+}
+
+/// "3 · $412/mo": the open findings behind an account or service row of a cost view.
+pub(super) fn finding_badge(state: &State, kind: ViewKind, row: &TableRow) -> Option<String> {
+    use super::model::RowKey;
+    let index = &state.finding_index;
+    if index.is_empty() {
+        return None;
+    }
+    let account_id = |key| state.catalog.account(key).map(|a| a.id.clone());
+    let service = |key| state.catalog.service_name(key);
+    let total = match (kind, row.key) {
+        (ViewKind::Accounts, RowKey::Account(a)) => index.by_account.get(&account_id(a)?),
+        (ViewKind::Services, RowKey::Service(s)) => index.by_service.get(&service(s)),
+        (ViewKind::AccountServices(a), RowKey::Service(s))
+        | (ViewKind::ServiceAccounts(s), RowKey::Account(a)) => {
+            index.by_pair.get(&(account_id(a)?, service(s)))
+        }
+        _ => None,
+    }?;
+    Some(super::findings::badge(total))
+}
+
+pub(super) fn render_chart(
+    frame: &mut Frame,
+    area: Rect,
+    points: &[DailyPoint],
+    granularity: Granularity,
+    title: String,
+    theme: &Theme,
+) {
+    let outer = block(title, theme);
+    let inner = outer.inner(area);
+    frame.render_widget(outer, area);
+    if points.is_empty() {
+        frame.render_widget(
+            Paragraph::new(Span::styled(
+                "no cached data in this range",
+                Style::default().fg(theme.muted),
+            ))
+            .alignment(Alignment::Center),
+            inner,
+        );
+        return;
+    }
+    let width = usize::from(inner.width);
+    if granularity == Granularity::Monthly || points.len() * 2 <= width {
+        let bar_width = ((width / points.len()).saturating_sub(1)).clamp(1, 12) as u16;
+        let bars: Vec<Bar> = points
+            .iter()
+            .map(|p| {
+                let label = if granularity == Granularity::Monthly {
+                    p.day.format("%b").to_string()
+                } else if bar_width >= 2 {
+                    p.day.format("%d").to_string()
+                } else {
+                    String::new()
+                };
+                let dollars = p.amount.as_f64_for_display().max(0.0) as u64;
+                let text = if bar_width >= 6 {
+                    p.amount.format_compact()
+                } else {
+                    String::new()
+                };
+                Bar::default()
+                    .value(dollars)
+                    .label(Line::from(label))
+                    .text_value(text)
+            })
+            .collect();
+        let chart = BarChart::default()
+            .data(BarGroup::default().bars(&bars))
+            .bar_width(bar_width)
+            .bar_gap(1)
+            .bar_style(Style::default().fg(theme.chart))
+            .value_style(Style::default().fg(theme.background).bg(theme.chart))
+            .label_style(Style::default().fg(theme.muted));
+        frame.render_widget(chart, inner);
+        return;
+    }
+    let data: Vec<(f64, f64)> = points
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (i as f64, p.amount.as_f64_for_display()))
+        .collect();
+    let max = data.iter().map(|(_, y)| *y).fold(0.0, f64::max).max(1.0);
+    let first = points
+        .first()
+        .map(|p| p.day.to_string())
+        .unwrap_or_default();
+    let last = points.last().map(|p| p.day.to_string()).unwrap_or_default();
+    let dataset = Dataset::default()
+        .marker(Marker::Braille)
+        .graph_type(GraphType::Line)
+        .style(Style::default().fg(theme.chart))
+        .data(&data);
+    let chart = Chart::new(vec![dataset])
+        .x_axis(
+            Axis::default()
+                .bounds([0.0, (data.len().max(2) - 1) as f64])
+                .labels([first, last])
+                .style(Style::default().fg(theme.muted)),
+        )
+        .y_axis(
+            Axis::default()
+                .bounds([0.0, max * 1.05])
+                .labels([
+                    "$0".to_string(),
+                    Money::from_nanos((max * 1e9) as i64).format_compact(),
+                ])
+                .style(Style::default().fg(theme.muted)),
+        );
+    frame.render_widget(chart, inner);
+}
+
+pub(super) fn render_empty(frame: &mut Frame, area: Rect, state: &State) {
+    let theme = &state.theme;
+    let text = vec![
+        Line::from(Span::styled(
+            "No cost data in this cache yet.",
+            Style::default().add_modifier(Modifier::BOLD),
+        )),
+        Line::from(""),
+        Line::from("Load your organization from AWS: press r (or run costscope sync)."),
+        Line::from("Or try the built-in demo organization:  costscope demo"),
+    ];
+    frame.render_widget(
+        Paragraph::new(text)
+            .alignment(Alignment::Center)
+            .block(block(" costscope ", theme))
+            .wrap(Wrap { trim: true }),
+        area,
+    );
+}
+
+pub(super) fn render_unavailable(frame: &mut Frame, area: Rect, state: &State, reason: &str) {
+    let theme = &state.theme;
+    let text = vec![
+        Line::from(Span::styled(
+            "This view could not be read from the cache.",
+            Style::default()
+                .fg(theme.error)
+                .add_modifier(Modifier::BOLD),
+        )),
+        Line::from(""),
+        Line::from(reason.to_string()),
+        Line::from(""),
+        Line::from("Esc goes back; r reloads. Nothing in the cache was changed."),
+    ];
+    frame.render_widget(
+        Paragraph::new(text)
+            .block(block(" unavailable ", theme))
+            .wrap(Wrap { trim: true }),
+        area,
+    );
+}

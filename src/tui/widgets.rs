@@ -1,0 +1,105 @@
+//! Widgets every view draws with: titled blocks, the modal dialog, the selectable
+//! table, money that may be unknown, and change against the previous period.
+
+use crate::config::Theme;
+use crate::domain::{change_ratio, Money};
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Table, TableState, Wrap};
+use ratatui::Frame;
+
+/// A modal box over `rect`: its lines, then "enter <confirm>   esc cancel".
+pub(super) fn render_dialog(
+    frame: &mut Frame,
+    rect: Rect,
+    theme: &Theme,
+    title: &'static str,
+    mut lines: Vec<Line<'static>>,
+    confirm: &str,
+) {
+    lines.push(Line::from(""));
+    lines.push(Line::from(vec![
+        Span::styled("enter", Style::default().fg(theme.accent)),
+        Span::raw(format!(" {confirm}   ")),
+        Span::styled("esc", Style::default().fg(theme.accent)),
+        Span::raw(" cancel"),
+    ]));
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block(title, theme))
+            .wrap(Wrap { trim: true }),
+        rect,
+    );
+}
+
+pub(super) fn block<'a>(title: impl Into<Line<'a>>, theme: &Theme) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(Style::default().fg(theme.border))
+        .title(title.into().style(Style::default().fg(theme.accent)))
+}
+
+pub(super) fn header_style(theme: &Theme) -> Style {
+    Style::default()
+        .fg(theme.header)
+        .add_modifier(Modifier::BOLD)
+}
+
+/// A table in a titled block with the cursor row highlighted (clamped to the rows).
+pub(super) fn render_selectable(
+    frame: &mut Frame,
+    area: Rect,
+    table: Table,
+    title: Line,
+    theme: &Theme,
+    cursor: usize,
+    rows: usize,
+) {
+    let table = table.block(block(title, theme)).row_highlight_style(
+        Style::default()
+            .fg(theme.selection_fg)
+            .bg(theme.selection_bg),
+    );
+    let selected = rows.checked_sub(1).map(|last| cursor.min(last));
+    let mut table_state = TableState::default().with_selected(selected);
+    frame.render_stateful_widget(table, area, &mut table_state);
+}
+
+pub(super) fn money_or_unknown(amount: Option<Money>) -> String {
+    amount.map_or_else(|| "—".to_string(), Money::format_exact)
+}
+
+pub(super) fn change_span(
+    current: Option<Money>,
+    previous: Option<Money>,
+    theme: &Theme,
+) -> Span<'static> {
+    match (current, previous) {
+        (Some(c), Some(p)) => match change_ratio(c, p) {
+            Some(r) => {
+                let color = if r > 0.0005 {
+                    theme.increase
+                } else if r < -0.0005 {
+                    theme.decrease
+                } else {
+                    theme.muted
+                };
+                Span::styled(format!("{:+.1}%", r * 100.0), Style::default().fg(color))
+            }
+            None if c == Money::ZERO => Span::styled("—", Style::default().fg(theme.muted)),
+            None => Span::styled("new", Style::default().fg(theme.increase)),
+        },
+        _ => Span::styled("—", Style::default().fg(theme.muted)),
+    }
+}
+
+pub(super) fn share_bar(share: f64, width: usize) -> String {
+    const EIGHTHS: [&str; 8] = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"];
+    let share = share.clamp(0.0, 1.0);
+    let eighths = (share * width as f64 * 8.0).round() as usize;
+    let mut bar = "█".repeat(eighths / 8);
+    bar.push_str(EIGHTHS[eighths % 8]);
+    format!("{bar:<width$}{:>4.0}%", share * 100.0)
+}

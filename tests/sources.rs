@@ -1,0 +1,281 @@
+//! The sync and the scan run against the domain's ports, so any source can stand
+//! behind them: here, fakes in memory, into a real SQLite cache.
+
+mod common;
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use costscope::config::prices::built_in_prices;
+use costscope::config::ScanSettings;
+use costscope::domain::findings::Rule;
+use costscope::domain::inventory::{Bucket, RegionInventory, Unread, Volume};
+use costscope::domain::sources::{
+    CostRow, CostSource, Directory, Fetched, Identity, InventorySource, MeterLabel, Metered,
+    PeriodCosts, Regions, SourceError, Tally,
+};
+use costscope::domain::{Account, AccountStatus, DateRange, Metric, Money, Month, Organization};
+use costscope::store::{FindingFilter, Store, UnitStatus};
+use costscope::sync::scan::{run_scan, ScanOptions};
+use costscope::sync::{self, SyncEvent, SyncOptions};
+use std::sync::{Arc, Mutex};
+
+const MANAGEMENT: &str = "111111111111";
+const MEMBER: &str = "222222222222";
+const DENIED: &str = "333333333333";
+
+struct FakeDirectory;
+
+impl Directory for FakeDirectory {
+    async fn identify(&self) -> Result<Identity, SourceError> {
+        Ok(Identity {
+            account_id: MANAGEMENT.into(),
+            organization: Some(("o-fake".into(), MANAGEMENT.into())),
+            organization_unreadable: None,
+        })
+    }
+
+    async fn organization(&self) -> Fetched<Organization> {
+        let account = |id: &str| Account {
+            id: id.into(),
+            name: format!("acct-{id}"),
+            email: String::new(),
+            status: AccountStatus::Active,
+            ou_id: String::new(),
+            joined: None,
+        };
+        Fetched {
+            result: Ok(Organization {
+                units: Vec::new(),
+                accounts: vec![account(MANAGEMENT), account(MEMBER), account(DENIED)],
+            }),
+            requests: 2,
+            throttles: 0,
+        }
+    }
+}
+
+/// A cost source that bills one cent a day per account, and remembers what was asked.
+#[derive(Default)]
+struct FakeCosts {
+    asked: Mutex<Vec<DateRange>>,
+}
+
+impl CostSource for FakeCosts {
+    fn name(&self) -> &'static str {
+        "fake-export"
+    }
+
+    fn label(&self) -> MeterLabel {
+        MeterLabel {
+            service: "fake",
+            operation: "ReadMonth",
+            region: None,
+        }
+    }
+
+    fn price(&self, requests: u32) -> Money {
+        Money::from_dollars(i64::from(requests))
+    }
+
+    async fn daily_costs(&self, days: DateRange) -> Fetched<PeriodCosts> {
+        self.asked.lock().unwrap().push(days);
+        let rows = days
+            .iter_days()
+            .flat_map(|day| {
+                [MANAGEMENT, MEMBER].map(|account| CostRow {
+                    account_id: account.into(),
+                    service: "Amazon Simple Storage Service".into(),
+                    day,
+                    unblended: "0.01".parse().unwrap(),
+                    amortized: "0.01".parse().unwrap(),
+                })
+            })
+            .collect();
+        Fetched {
+            result: Ok(PeriodCosts {
+                rows,
+                estimated: false,
+                pages: 1,
+            }),
+            requests: 1,
+            throttles: 0,
+        }
+    }
+}
+
+#[test]
+fn a_sync_writes_what_any_cost_source_returns_and_meters_it_under_the_sources_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("cache.sqlite")).unwrap();
+    let costs = FakeCosts::default();
+    let today = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+    let mut options = SyncOptions::new(today, "2026-11-20T07:00:00Z");
+    common::runtime().block_on(async {
+        let identified = sync::identify(&FakeDirectory, &options.now).await.unwrap();
+        assert_eq!(identified.scope.key(), "org-o-fake");
+
+        // The cap is checked against the source's own price: 14 months at $1 each.
+        options.max_cost = Some(Money::from_dollars(5));
+        let err = sync::run(
+            &mut store,
+            &FakeDirectory,
+            &costs,
+            &identified,
+            &options,
+            &mut |_: &SyncEvent| {},
+        )
+        .await
+        .unwrap_err();
+        assert!(err.to_string().contains("($14.00)"), "{err}");
+        assert!(
+            costs.asked.lock().unwrap().is_empty(),
+            "nothing fetched over the cap"
+        );
+
+        options.max_cost = None;
+        let report = sync::run(
+            &mut store,
+            &FakeDirectory,
+            &costs,
+            &identified,
+            &options,
+            &mut |_: &SyncEvent| {},
+        )
+        .await
+        .unwrap();
+        assert_eq!(report.months_written.len(), 14);
+        assert_eq!(report.ce_requests, 14);
+    });
+    // November is read to the day of the sync; each day is two cents.
+    let asked = costs.asked.lock().unwrap().clone();
+    let november = Month::new(2026, 11).unwrap();
+    assert!(asked.contains(&DateRange::new(november.first_day(), today)));
+    assert_eq!(
+        store.raw_month_total(november, Metric::Unblended).unwrap(),
+        "0.40".parse::<Money>().unwrap()
+    );
+    assert_eq!(store.api_requests_since("fake", "2026").unwrap(), 14);
+    let (org, _) = store.organization().unwrap();
+    assert_eq!(org.accounts.len(), 3);
+}
+
+/// An inventory in memory: every account has us-east-1 with one old unattached volume;
+/// one account cannot be entered.
+struct FakeInventory;
+
+impl InventorySource for FakeInventory {
+    type Entered = String;
+
+    fn home_region(&self) -> &str {
+        "us-east-1"
+    }
+
+    async fn enter(&self, account: &str) -> Metered<(String, Regions)> {
+        let mut tally = Tally::default();
+        tally.add("fake", "Enter", 1, 0);
+        let result = if account == DENIED {
+            Err(SourceError::AccessDenied {
+                operation: "Enter",
+                message: "no role here".into(),
+            })
+        } else {
+            Ok((
+                account.to_string(),
+                Regions {
+                    enabled: vec!["us-east-1".into()],
+                    not_opted_in: vec!["ap-east-1".into()],
+                },
+            ))
+        };
+        Metered { result, tally }
+    }
+
+    async fn region(&self, account: &String, region: &str) -> Metered<RegionInventory> {
+        let mut tally = Tally::default();
+        tally.add("fake", "ListVolumes", 1, 0);
+        let volume = Volume {
+            id: format!("vol-{account}-{region}"),
+            name: None,
+            volume_type: "gp3".into(),
+            size_gib: 100,
+            iops: None,
+            throughput_mibps: None,
+            state: "available".into(),
+            attached_to: None,
+            created: Some(Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap()),
+        };
+        Metered {
+            result: Ok(RegionInventory {
+                instances: Vec::new(),
+                volumes: vec![volume],
+                snapshots: Vec::new(),
+                images_complete: true,
+                addresses: Vec::new(),
+                databases: Vec::new(),
+                unread: Vec::new(),
+            }),
+            tally,
+        }
+    }
+
+    async fn buckets(&self, _account: &String) -> Metered<(Vec<Bucket>, Vec<Unread>)> {
+        Metered {
+            result: Ok((Vec::new(), Vec::new())),
+            tally: Tally::default(),
+        }
+    }
+}
+
+#[test]
+fn a_scan_judges_what_any_inventory_source_returns_and_a_denied_account_does_not_stop_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("cache.sqlite")).unwrap();
+    let mut settings = ScanSettings {
+        resume_within_minutes: 0,
+        ..ScanSettings::default()
+    };
+    settings.thresholds.unattached_volume_days = 0;
+    let options = ScanOptions {
+        settings,
+        prices: built_in_prices(),
+        now: Utc.with_ymd_and_hms(2026, 11, 20, 7, 0, 0).unwrap(),
+    };
+    let report = common::runtime().block_on(async {
+        let identified = sync::identify(&FakeDirectory, "2026-11-20T07:00:00Z")
+            .await
+            .unwrap();
+        run_scan(
+            &mut store,
+            &FakeDirectory,
+            Arc::new(FakeInventory),
+            &identified,
+            &options,
+            &mut |_: &SyncEvent| {},
+        )
+        .await
+        .unwrap()
+    });
+    assert_eq!(report.accounts, 3);
+    assert_eq!(
+        report.units_scanned, 4,
+        "two accounts: one region and the buckets each"
+    );
+    assert_eq!(report.not_scanned.len(), 1);
+    assert_eq!(report.not_scanned[0].0, DENIED);
+    assert_eq!(
+        report.meter.requests("fake"),
+        5,
+        "three entries, two regions"
+    );
+    let findings = store.findings(&FindingFilter::default()).unwrap();
+    assert_eq!(findings.len(), 2);
+    assert!(findings
+        .iter()
+        .all(|f| f.finding.rule == Rule::UnattachedVolume && f.finding.saving.amount().is_some()));
+    let units = store.scan_units().unwrap();
+    assert!(units
+        .iter()
+        .any(|u| u.account == DENIED && u.status == UnitStatus::NotScanned));
+    assert!(units
+        .iter()
+        .any(|u| u.unit == "ap-east-1" && u.status == UnitStatus::Skipped));
+}
