@@ -21,7 +21,7 @@ fn own_demo() -> (tempfile::TempDir, App) {
     (dir, app)
 }
 
-fn findings(app: &App) -> &costscope::tui::findings::FindingsData {
+fn findings(app: &App) -> &costscope::tui::findings_data::FindingsData {
     match &app.state.data {
         ViewData::Findings(data) => data,
         other => panic!("not the findings view: {other:?}"),

@@ -446,5 +446,8 @@ fn the_tui_starts_a_scan_and_its_findings_land_while_browsing() {
     assert!(message.contains("1 new finding(s)"), "{message}");
     // The findings view the user was on shows the new finding.
     let text = common::screen_text(&app, 160, 40);
-    assert!(text.contains("unattached-volume") && text.contains("vol-"), "{text}");
+    assert!(
+        text.contains("unattached-volume") && text.contains("vol-"),
+        "{text}"
+    );
 }

@@ -115,7 +115,7 @@ impl App {
         };
         let (org, keys) = self.store.organization()?;
         self.state.catalog = Catalog::new(org, keys, self.store.services()?);
-        self.state.finding_index = super::findings::FindingIndex::load(&self.store)?;
+        self.state.finding_index = super::load::load_finding_index(&self.store)?;
         self.load_view()
     }
 

@@ -1,9 +1,9 @@
 //! The cost views: the overview, the account and service lists, one series with its
 //! chart, and what shows when the cache has nothing for them.
 
+use super::model::COLUMNS;
 use super::model::{OverviewData, TableData, TableRow};
 use super::state::{OverviewFocus, State, ViewKind};
-use super::table::COLUMNS;
 use super::update::current_rows;
 use super::widgets::{
     block, change_span, header_style, money_or_unknown, render_selectable, share_bar,
@@ -351,7 +351,7 @@ pub(super) fn finding_badge(state: &State, kind: ViewKind, row: &TableRow) -> Op
         }
         _ => None,
     }?;
-    Some(super::findings::badge(total))
+    Some(super::findings_data::badge(total))
 }
 
 pub(super) fn render_chart(

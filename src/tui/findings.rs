@@ -2,111 +2,11 @@
 //! sorting, totals, the badges on the cost views, and the dismiss dialog.
 
 use super::action::{Action, Effect};
+use super::findings_data::FindingsData;
 use super::state::{Mode, Severity, State, ViewKind, ViewState};
-use crate::domain::findings::{totals_by, SavingsTotal as Total};
+use crate::domain::findings::SavingsTotal as Total;
 use crate::domain::findings::{FindingStatus, TrackedFinding};
 use crate::domain::money::MoneyOverflow;
-use crate::domain::Money;
-use crate::store::{FindingFilter, ScanUnit, Store, StoreResult, UnitStatus};
-use std::collections::HashMap;
-
-/// Columns of the findings table; sort keys cycle through them.
-pub const FINDING_COLUMNS: &[&str] = &[
-    "Rule", "Account", "Region", "Resource", "Evidence", "$/month",
-];
-pub const SAVING_COLUMN: usize = 5;
-
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct FindingsData {
-    pub findings: Vec<TrackedFinding>,
-    /// Units the scans could not reach or left out.
-    pub not_scanned: Vec<ScanUnit>,
-    pub units_scanned: usize,
-    pub last_scan_at: Option<String>,
-    /// Dismissed and closed findings are listed too.
-    pub all: bool,
-}
-
-pub fn load_findings(store: &Store, all: bool) -> StoreResult<FindingsData> {
-    let findings = store.findings(&FindingFilter {
-        all,
-        ..FindingFilter::default()
-    })?;
-    let units = store.scan_units()?;
-    Ok(FindingsData {
-        findings,
-        units_scanned: units
-            .iter()
-            .filter(|u| u.status == UnitStatus::Scanned)
-            .count(),
-        not_scanned: units
-            .into_iter()
-            .filter(|u| u.status != UnitStatus::Scanned)
-            .collect(),
-        last_scan_at: store.meta("last_scan_at")?,
-        all,
-    })
-}
-
-/// Open findings per account and service, for the cost views.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FindingIndex {
-    pub by_pair: HashMap<(String, String), Total>,
-    pub by_account: HashMap<String, Total>,
-    pub by_service: HashMap<String, Total>,
-}
-
-impl FindingIndex {
-    pub fn load(store: &Store) -> StoreResult<FindingIndex> {
-        let open = store.findings(&FindingFilter::default())?;
-        Ok(FindingIndex {
-            by_pair: totals_by(&open, |f| {
-                (
-                    f.finding.account.clone(),
-                    f.finding.rule.cost_service().to_string(),
-                )
-            })?
-            .into_iter()
-            .collect(),
-            by_account: totals_by(&open, |f| f.finding.account.clone())?
-                .into_iter()
-                .collect(),
-            by_service: totals_by(&open, |f| f.finding.rule.cost_service().to_string())?
-                .into_iter()
-                .collect(),
-        })
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.by_account.is_empty()
-    }
-}
-
-/// "$412/mo", "≤$80/mo" (upper bounds only), "$412+≤$80/mo", or "?" when no saving
-/// is known: firm and up-to savings never blended into one number.
-pub fn badge_amount(total: &Total, per: &str) -> String {
-    let (firm, up_to) = (total.monthly, total.up_to_monthly);
-    match (firm != Money::ZERO, up_to != Money::ZERO) {
-        _ if total.findings == total.unknown => "?".to_string(),
-        (true, true) => format!("{}+≤{}{per}", firm.format_compact(), up_to.format_compact()),
-        (false, true) => format!("≤{}{per}", up_to.format_compact()),
-        _ => format!("{}{per}", firm.format_compact()),
-    }
-}
-
-/// "3 · $412/mo" for the cost views' narrow Findings column; with upper bounds among
-/// them, the most they could save: "5 · ≤$492/mo".
-pub fn badge(total: &Total) -> String {
-    let amount = match total.at_most() {
-        _ if total.findings == total.unknown => "?".to_string(),
-        Ok(most) if total.up_to_monthly != Money::ZERO => {
-            format!("≤{}/mo", most.format_compact())
-        }
-        Ok(_) => format!("{}/mo", total.monthly.format_compact()),
-        Err(_) => "too large".to_string(),
-    };
-    format!("{} · {amount}", total.findings)
-}
 
 /// The findings shown: filtered (substring of rule, account, region, resource, label,
 /// evidence) and sorted by the view's sort column.

@@ -1,9 +1,8 @@
 //! Drawing the findings list, a finding's detail with its evidence, and the dismiss
 //! dialog. Pure: reads the state only.
 
-use super::findings::{
-    account_label, open_saving, visible_findings, FindingsData, FINDING_COLUMNS,
-};
+use super::findings::{account_label, open_saving, visible_findings};
+use super::findings_data::{FindingsData, FINDING_COLUMNS};
 use super::state::{State, ViewKind};
 use super::widgets::{block, header_style, render_dialog, render_selectable};
 use crate::domain::findings::{totals_by, SavingsTotal};
@@ -91,7 +90,7 @@ fn render_list(frame: &mut Frame, area: Rect, state: &State, data: &FindingsData
                     _ => "",
                 };
                 let text = format!("{name}{arrow}");
-                if i == super::findings::SAVING_COLUMN {
+                if i == super::findings_data::SAVING_COLUMN {
                     Cell::from(Line::from(text).alignment(Alignment::Right))
                 } else {
                     Cell::from(text)
@@ -174,7 +173,7 @@ fn render_totals(frame: &mut Frame, area: Rect, state: &State, data: &FindingsDa
                 format!("{:>3} ", t.findings),
                 Style::default().fg(theme.muted),
             ),
-            Span::raw(format!("{:>15}", super::findings::badge_amount(t, ""))),
+            Span::raw(format!("{:>15}", super::findings_data::badge_amount(t, ""))),
         ])
     };
     let by_rule: Vec<Line> = totals_by(&open, |t| t.finding.rule)

@@ -1,11 +1,13 @@
 //! Reads what the top view shows from the cache. Every query here hits rollup tables or
 //! one index range, so a load fits in a frame even at 500 accounts.
 
+use super::findings_data::{FindingIndex, FindingsData};
 use super::model::{Headline, OverviewData, RowKey, TableData, TableRow, ViewData};
 use super::state::{State, ViewKind};
 use crate::domain::cost::{forecast_month_end, monthly_totals};
+use crate::domain::findings::totals_by;
 use crate::domain::{DailyPoint, DateRange, Granularity, Money, Month, RangePreset};
-use crate::store::{Scope, Store, StoreResult};
+use crate::store::{FindingFilter, Scope, Store, StoreResult, UnitStatus};
 use chrono::Duration;
 use std::collections::HashMap;
 
@@ -14,7 +16,7 @@ const TOP_ROWS: usize = 10;
 pub fn load(store: &Store, state: &State) -> StoreResult<ViewData> {
     let view = state.top();
     match view.kind {
-        ViewKind::Findings | ViewKind::Finding(_) => super::findings::load_findings(
+        ViewKind::Findings | ViewKind::Finding(_) => load_findings(
             store,
             state.show_all_findings || matches!(view.kind, ViewKind::Finding(_)),
         )
@@ -304,5 +306,48 @@ fn load_overview(store: &Store, state: &State) -> StoreResult<OverviewData> {
         previous_total: accounts.previous_total(),
         top_accounts: top(account_rows(state, &accounts, true)),
         top_services: top(service_rows(state, &services)),
+    })
+}
+
+/// The findings (open only, or all) and what the scans reached.
+pub fn load_findings(store: &Store, all: bool) -> StoreResult<FindingsData> {
+    let findings = store.findings(&FindingFilter {
+        all,
+        ..FindingFilter::default()
+    })?;
+    let units = store.scan_units()?;
+    Ok(FindingsData {
+        findings,
+        units_scanned: units
+            .iter()
+            .filter(|u| u.status == UnitStatus::Scanned)
+            .count(),
+        not_scanned: units
+            .into_iter()
+            .filter(|u| u.status != UnitStatus::Scanned)
+            .collect(),
+        last_scan_at: store.meta("last_scan_at")?,
+        all,
+    })
+}
+
+/// Open findings per account and service, for the cost views.
+pub fn load_finding_index(store: &Store) -> StoreResult<FindingIndex> {
+    let open = store.findings(&FindingFilter::default())?;
+    Ok(FindingIndex {
+        by_pair: totals_by(&open, |f| {
+            (
+                f.finding.account.clone(),
+                f.finding.rule.cost_service().to_string(),
+            )
+        })?
+        .into_iter()
+        .collect(),
+        by_account: totals_by(&open, |f| f.finding.account.clone())?
+            .into_iter()
+            .collect(),
+        by_service: totals_by(&open, |f| f.finding.rule.cost_service().to_string())?
+            .into_iter()
+            .collect(),
     })
 }

@@ -4,11 +4,13 @@
 pub mod action;
 pub mod app;
 pub mod apply;
+pub mod apply_state;
 mod apply_view;
 mod chrome;
 mod commands;
 mod costs_view;
 pub mod findings;
+pub mod findings_data;
 mod findings_view;
 mod help_view;
 pub mod jobs;

@@ -61,9 +61,13 @@ pub enum ViewData {
     Empty,
     Overview(OverviewData),
     Table(TableData),
-    Findings(Box<super::findings::FindingsData>),
+    Findings(Box<super::findings_data::FindingsData>),
     /// The remediation audit log, oldest first.
     Audit(Vec<crate::domain::audit::AuditEntry>),
     /// The cache could not answer for this view: say so rather than show other data.
     Unavailable(String),
 }
+
+/// Columns of every cost table; sort keys cycle through them.
+pub const COLUMNS: &[&str] = &["Name", "Detail", "Cost", "Previous", "Change", "Share"];
+pub const COST_COLUMN: usize = 2;

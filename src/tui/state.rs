@@ -58,11 +58,11 @@ impl ViewState {
                 descending: false,
             },
             ViewKind::Findings | ViewKind::Finding(_) => Sort {
-                column: super::findings::SAVING_COLUMN,
+                column: super::findings_data::SAVING_COLUMN,
                 descending: true,
             },
             _ => Sort {
-                column: super::table::COST_COLUMN,
+                column: super::model::COST_COLUMN,
                 descending: true,
             },
         };
@@ -97,7 +97,7 @@ pub enum Mode {
         reason: String,
     },
     /// The plan and its confirmation: nothing runs until Apply is chosen here.
-    ConfirmApply(Box<super::apply::ConfirmDialog>),
+    ConfirmApply(Box<super::apply_state::ConfirmDialog>),
     /// A plan's live progress (it keeps running if this is closed).
     ApplyProgress,
 }
@@ -229,12 +229,12 @@ pub struct State {
     pub sync: SyncStatus,
     pub scan: ScanStatus,
     /// Open findings by account and service, for the cost views.
-    pub finding_index: super::findings::FindingIndex,
+    pub finding_index: super::findings_data::FindingIndex,
     /// The findings view lists dismissed and closed findings too.
     pub show_all_findings: bool,
     /// Findings marked with space, for the next plan.
     pub marked: std::collections::BTreeSet<i64>,
-    pub apply: super::apply::ApplyStatus,
+    pub apply: super::apply_state::ApplyStatus,
     pub size: (u16, u16),
     pub should_quit: bool,
 }
@@ -276,7 +276,7 @@ impl State {
         self.apply
             .run
             .as_ref()
-            .is_some_and(super::apply::ApplyRun::is_running)
+            .is_some_and(super::apply_state::ApplyRun::is_running)
     }
 
     pub fn top(&self) -> &ViewState {

@@ -6,9 +6,6 @@ use crate::domain::{change_ratio, Money};
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
-pub const COLUMNS: &[&str] = &["Name", "Detail", "Cost", "Previous", "Change", "Share"];
-pub const COST_COLUMN: usize = 2;
-
 /// The rows a view shows: filtered (case-insensitive substring of name or detail),
 /// sorted, and grouped under OU headers when asked.
 pub fn visible_rows(rows: &[TableRow], filter: &str, sort: Sort, grouped: bool) -> Vec<TableRow> {
@@ -115,6 +112,7 @@ fn cmp_unknown_last(a: Option<Money>, b: Option<Money>, descending: bool) -> Ord
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tui::model::COST_COLUMN;
 
     fn row(name: &str, group: &str, dollars: Option<i64>) -> TableRow {
         TableRow {

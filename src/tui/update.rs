@@ -4,11 +4,12 @@ use super::action::{Action, Effect};
 use super::apply;
 use super::commands::{self, Command};
 use super::findings;
+use super::model::COLUMNS;
 use super::model::{RowKey, TableRow, ViewData};
 use super::scan_update;
 use super::state::{Mode, OverviewFocus, Severity, State, ViewKind, ViewState};
 use super::sync_update;
-use super::table::{visible_rows, COLUMNS};
+use super::table::visible_rows;
 use crate::domain::{Metric, Month, RangePreset};
 
 pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
@@ -196,11 +197,11 @@ fn update_normal(state: &mut State, action: Action) -> Vec<Effect> {
             return vec![Effect::Load];
         }
         Action::SortNext | Action::SortPrev if is_findings_view(state) => {
-            let n = findings::FINDING_COLUMNS.len();
+            let n = super::findings_data::FINDING_COLUMNS.len();
             let step = if action == Action::SortNext { 1 } else { n - 1 };
             let sort = &mut state.top_mut().sort;
             sort.column = (sort.column + step) % n;
-            sort.descending = sort.column == findings::SAVING_COLUMN;
+            sort.descending = sort.column == super::findings_data::SAVING_COLUMN;
         }
         Action::SortNext | Action::SortPrev => {
             let n = COLUMNS.len();
@@ -208,7 +209,7 @@ fn update_normal(state: &mut State, action: Action) -> Vec<Effect> {
             let sort = &mut state.top_mut().sort;
             sort.column = (sort.column + step) % n;
             // Names read A→Z; amounts biggest first.
-            sort.descending = sort.column >= super::table::COST_COLUMN;
+            sort.descending = sort.column >= super::model::COST_COLUMN;
         }
         Action::SortInvert => {
             let sort = &mut state.top_mut().sort;

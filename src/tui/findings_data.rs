@@ -1,0 +1,65 @@
+//! The findings view's data: what the cache holds of findings and scans, the open
+//! findings by account and service for the cost views' badges, and how totals read.
+
+use crate::domain::findings::SavingsTotal as Total;
+use crate::domain::findings::TrackedFinding;
+use crate::domain::Money;
+use crate::store::ScanUnit;
+use std::collections::HashMap;
+
+/// Columns of the findings table; sort keys cycle through them.
+pub const FINDING_COLUMNS: &[&str] = &[
+    "Rule", "Account", "Region", "Resource", "Evidence", "$/month",
+];
+pub const SAVING_COLUMN: usize = 5;
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FindingsData {
+    pub findings: Vec<TrackedFinding>,
+    /// Units the scans could not reach or left out.
+    pub not_scanned: Vec<ScanUnit>,
+    pub units_scanned: usize,
+    pub last_scan_at: Option<String>,
+    /// Dismissed and closed findings are listed too.
+    pub all: bool,
+}
+
+/// Open findings per account and service, for the cost views.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FindingIndex {
+    pub by_pair: HashMap<(String, String), Total>,
+    pub by_account: HashMap<String, Total>,
+    pub by_service: HashMap<String, Total>,
+}
+
+impl FindingIndex {
+    pub fn is_empty(&self) -> bool {
+        self.by_account.is_empty()
+    }
+}
+
+/// "$412/mo", "≤$80/mo" (upper bounds only), "$412+≤$80/mo", or "?" when no saving
+/// is known: firm and up-to savings never blended into one number.
+pub fn badge_amount(total: &Total, per: &str) -> String {
+    let (firm, up_to) = (total.monthly, total.up_to_monthly);
+    match (firm != Money::ZERO, up_to != Money::ZERO) {
+        _ if total.findings == total.unknown => "?".to_string(),
+        (true, true) => format!("{}+≤{}{per}", firm.format_compact(), up_to.format_compact()),
+        (false, true) => format!("≤{}{per}", up_to.format_compact()),
+        _ => format!("{}{per}", firm.format_compact()),
+    }
+}
+
+/// "3 · $412/mo" for the cost views' narrow Findings column; with upper bounds among
+/// them, the most they could save: "5 · ≤$492/mo".
+pub fn badge(total: &Total) -> String {
+    let amount = match total.at_most() {
+        _ if total.findings == total.unknown => "?".to_string(),
+        Ok(most) if total.up_to_monthly != Money::ZERO => {
+            format!("≤{}/mo", most.format_compact())
+        }
+        Ok(_) => format!("{}/mo", total.monthly.format_compact()),
+        Err(_) => "too large".to_string(),
+    };
+    format!("{} · {amount}", total.findings)
+}
