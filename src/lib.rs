@@ -1,14 +1,11 @@
 //! costscope: a terminal cost explorer for AWS organizations over a local SQLite cache.
 
-pub mod audit_report;
 pub mod aws;
 pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod domain;
-pub mod findings_report;
 pub mod jobs;
-pub mod progress;
 pub mod remediate;
 pub mod report;
 pub mod store;

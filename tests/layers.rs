@@ -105,6 +105,27 @@ fn the_domain_names_no_sdk_ui_storage_or_runtime() {
     );
 }
 
+#[test]
+fn the_tui_reads_no_command_line_module_and_storage_knows_no_job() {
+    let found = naming(&["crate::cli", "crate::report"], &[], "src/tui/");
+    assert!(
+        found.is_empty(),
+        "the TUI reaches into the command line: {found:#?}"
+    );
+    let found = naming(
+        &[
+            "crate::sync",
+            "crate::jobs",
+            "crate::tui",
+            "crate::remediate",
+            "crate::cli",
+        ],
+        &[],
+        "src/store/",
+    );
+    assert!(found.is_empty(), "the cache layer reaches up: {found:#?}");
+}
+
 /// A file's module path: src/tui/app.rs is tui::app, src/tui/mod.rs is tui, src/lib.rs
 /// is the crate root.
 fn module_of(path: &str) -> Vec<String> {

@@ -8,6 +8,7 @@ use super::rules::{gp2_performance, Thresholds};
 use serde::{Deserialize, Serialize};
 
 mod checks;
+mod facts;
 pub use checks::{
     others_of, shows_change, shows_no_change, simulated_after, still_applies, Observed,
 };

@@ -3,7 +3,7 @@
 
 use crate::domain::audit::{AuditEntry, AuditPhase, IntentRecord};
 use crate::domain::remediation::PlanStep;
-use crate::store::{AuditLog, StoreError};
+use crate::store::{AuditLog, Store, StoreError, StoreResult};
 
 /// Writes the entries of one plan.
 pub(super) struct Audit<'a> {
@@ -85,4 +85,20 @@ impl Audit<'_> {
         entry.detail = detail.to_string();
         self.log.append(&entry, None)
     }
+}
+
+/// The warning the TUI and `costscope apply` give while steps of earlier plans are still
+/// pending (no outcome, an unknown outcome, or a change not visible yet).
+pub fn pending_warning(store: &Store) -> StoreResult<Option<String>> {
+    let pending = AuditLog::open_for(store)?.pending()?;
+    if pending.is_empty() {
+        return Ok(None);
+    }
+    let mut resources: Vec<&str> = pending.iter().map(|p| p.intent.resource.as_str()).collect();
+    resources.dedup();
+    Ok(Some(format!(
+        "RE-VERIFY: {} earlier change(s) have no confirmed outcome ({}); run `costscope audit --reverify`",
+        pending.len(),
+        resources.join(", ")
+    )))
 }

@@ -9,6 +9,7 @@ pub mod plan;
 mod reverify;
 pub mod simulated;
 
+pub use audit::pending_warning;
 use audit::Audit;
 pub use outcome::{ApplyEvent, ApplySummary, StepOutcome};
 pub use reverify::{reverify, Reverified};

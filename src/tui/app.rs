@@ -64,7 +64,7 @@ impl App {
         app.reload()?;
         // An audit log that cannot be read does not keep anyone from the costs; it is
         // said, and applying (which needs it) will fail with the same reason.
-        match crate::audit_report::pending_warning(&app.store) {
+        match crate::remediate::pending_warning(&app.store) {
             Ok(None) => {}
             Ok(Some(warning)) => {
                 app.pending_at_start = true;

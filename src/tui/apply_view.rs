@@ -4,7 +4,7 @@
 use super::apply::{ConfirmDialog, Focus};
 use super::state::State;
 use super::widgets::{block, header_style, render_selectable};
-use crate::audit_report::{confirmation_text, step_facts};
+
 use crate::domain::audit::AuditEntry;
 use crate::domain::remediation::Confirmation;
 use crate::remediate::StepOutcome;
@@ -105,7 +105,7 @@ pub fn render_confirm(frame: &mut Frame, area: Rect, state: &State, dialog: &Con
                 .fg(theme.accent)
                 .add_modifier(Modifier::BOLD),
         )));
-        for (label, value) in step_facts(step) {
+        for (label, value) in step.facts() {
             body.push(Line::from(vec![
                 Span::styled(format!("   {label:<12}"), muted),
                 Span::raw(value),
@@ -121,7 +121,7 @@ pub fn render_confirm(frame: &mut Frame, area: Rect, state: &State, dialog: &Con
             Style::default().fg(theme.warning),
         )));
     }
-    let mut foot: Vec<Line> = vec![Line::from(confirmation_text(&dialog.confirmation))];
+    let mut foot: Vec<Line> = vec![Line::from(dialog.confirmation.describe())];
     if let Confirmation::Type { .. } = dialog.confirmation {
         foot.push(Line::from(vec![
             Span::raw("typed: "),

@@ -1,9 +1,9 @@
 //! `costscope findings`: the cached findings as a table, JSON or CSV, with totals by
 //! rule and by account, and the accounts and regions the last scan could not reach.
 
+use super::{DataSource, Format, ReportError};
 use crate::domain::findings::{totals_by, Rule, SavingsTotal, TrackedFinding};
 use crate::domain::Money;
-use crate::report::{DataSource, Format, ReportError};
 use crate::store::{ScanUnit, UnitStatus};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -13,8 +13,10 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct JsonTotal {
     pub findings: u64,
-    pub monthly: String,
-    pub up_to_monthly: String,
+    #[serde(serialize_with = "super::money")]
+    pub monthly: Money,
+    #[serde(serialize_with = "super::money")]
+    pub up_to_monthly: Money,
     pub unknown: u64,
 }
 
@@ -22,8 +24,8 @@ impl From<&SavingsTotal> for JsonTotal {
     fn from(t: &SavingsTotal) -> JsonTotal {
         JsonTotal {
             findings: t.findings,
-            monthly: t.monthly.format_plain(),
-            up_to_monthly: t.up_to_monthly.format_plain(),
+            monthly: t.monthly,
+            up_to_monthly: t.up_to_monthly,
             unknown: t.unknown,
         }
     }

@@ -1,72 +1,9 @@
 //! Text for people: a plan as the confirmation shows it, and `costscope audit` as a
 //! table, JSON or CSV.
 
+use super::{DataSource, Format, ReportError};
 use crate::domain::audit::AuditEntry;
-use crate::domain::remediation::{Confirmation, Plan, PlanStep};
-use crate::report::{DataSource, Format, ReportError};
-use crate::store::{AuditLog, Store, StoreResult};
-
-/// The warning the TUI and `costscope apply` give while steps of earlier plans are still
-/// pending (no outcome, an unknown outcome, or a change not visible yet).
-pub fn pending_warning(store: &Store) -> StoreResult<Option<String>> {
-    let pending = AuditLog::open_for(store)?.pending()?;
-    if pending.is_empty() {
-        return Ok(None);
-    }
-    let mut resources: Vec<&str> = pending.iter().map(|p| p.intent.resource.as_str()).collect();
-    resources.dedup();
-    Ok(Some(format!(
-        "RE-VERIFY: {} earlier change(s) have no confirmed outcome ({}); run `costscope audit --reverify`",
-        pending.len(),
-        resources.join(", ")
-    )))
-}
-
-/// Label and value of everything the operator should read about one step.
-pub fn step_facts(step: &PlanStep) -> Vec<(&'static str, String)> {
-    let mut facts = vec![
-        (
-            "account",
-            format!("{} ({})", step.account_name, step.account),
-        ),
-        ("region", step.region.clone()),
-        ("resource", format!("{} — {}", step.resource, step.label)),
-        ("action", step.change.verb().to_string()),
-    ];
-    facts.extend(step.api_calls().into_iter().map(|c| ("call", c)));
-    facts.push((
-        "saving",
-        format!(
-            "{} ({})",
-            step.saving.per_month_label(),
-            step.saving.basis()
-        ),
-    ));
-    facts.push((
-        "undo",
-        step.undo()
-            .unwrap_or_else(|| "cannot be undone".to_string()),
-    ));
-    facts.extend(
-        step.checks()
-            .into_iter()
-            .map(|c| ("check first", c.to_string())),
-    );
-    if let Some(note) = step.notes() {
-        facts.push(("note", note.to_string()));
-    }
-    facts
-}
-
-/// What the confirmation asks for, in words.
-pub fn confirmation_text(confirmation: &Confirmation) -> String {
-    match confirmation {
-        Confirmation::Press => "confirm: move to [Apply] and press Enter".to_string(),
-        Confirmation::Type { text, why } => {
-            format!("confirm by typing {text:?}: {why}")
-        }
-    }
-}
+use crate::domain::remediation::Plan;
 
 /// The whole plan as plain text (the command line prints it before anything runs).
 pub fn plan_text(plan: &Plan, identity: Option<&str>, simulated: bool) -> String {
@@ -85,7 +22,7 @@ pub fn plan_text(plan: &Plan, identity: Option<&str>, simulated: bool) -> String
     ));
     for (i, step) in plan.steps.iter().enumerate() {
         out.push_str(&format!("\n{}. finding {}\n", i + 1, step.finding_id));
-        for (label, value) in step_facts(step) {
+        for (label, value) in step.facts() {
             out.push_str(&format!("   {label:<12} {value}\n"));
         }
     }

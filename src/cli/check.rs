@@ -1,0 +1,51 @@
+//! `costscope check` and `costscope paths`: is the cache sound, and where are the
+//! files costscope reads and writes.
+
+use super::settings::real_cache_path;
+use super::{AppError, Context};
+use crate::config::Paths;
+use crate::demo;
+use crate::store::Store;
+use std::path::Path;
+
+/// Runs SQLite's integrity check (and the demo's completeness); exit 2 on a problem.
+pub fn check(ctx: &Context) -> Result<(), AppError> {
+    let path = real_cache_path(&ctx.cli.cache, ctx.cli.org.as_deref(), ctx.paths.as_ref())?;
+    let store = Store::open(&path)?;
+    let mut problems = store.integrity_check()?;
+    if demo::is_incomplete(&store)? {
+        problems.retain(|p| p != "ok");
+        problems.push(
+            "the demo data is incomplete: its generation was interrupted; run `costscope demo` again to regenerate it".into(),
+        );
+    }
+    if problems == ["ok"] {
+        println!("{}: ok", path.display());
+        Ok(())
+    } else {
+        Err(AppError::Integrity {
+            path,
+            problems: problems.join("\n"),
+        })
+    }
+}
+
+pub(super) fn print_paths(paths: Option<&Paths>, cache: Option<&Path>) {
+    let Some(p) = paths else {
+        println!("no home directory found: pass --cache PATH");
+        return;
+    };
+    let cache = cache.map_or_else(|| p.cache_file(), Path::to_path_buf);
+    println!("config:     {}", p.config_file().display());
+    println!("keymap:     {}", p.keymap_file().display());
+    println!("themes:     {}", p.themes_dir().display());
+    println!("cache:      {}", cache.display());
+    println!("demo cache: {}", p.demo_cache_file().display());
+    println!("log:        {}", p.log_file().display());
+}
+
+/// `costscope paths`.
+pub fn paths(ctx: &Context) -> Result<(), AppError> {
+    print_paths(ctx.paths.as_ref(), ctx.cli.cache.as_deref());
+    Ok(())
+}

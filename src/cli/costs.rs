@@ -1,0 +1,39 @@
+//! `costscope costs`: one month's costs by account or service, as a table, CSV or JSON.
+
+use super::settings::real_cache_path;
+use super::{AppError, Context};
+use crate::domain::{Metric, Month};
+use crate::report::{self, Format, GroupBy};
+use crate::store::Store;
+
+#[derive(Debug, clap::Args)]
+pub struct CostsArgs {
+    /// The month, YYYY-MM (default: last month)
+    #[arg(long, value_parser = super::parse::month)]
+    pub month: Option<Month>,
+    /// Group by account or by service
+    #[arg(long, value_enum, default_value = "account")]
+    pub by: GroupBy,
+    /// Output format; CSV has a header row and one row per account or service
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+    /// Cost metric: unblended or amortized
+    #[arg(long, value_parser = super::parse::metric, default_value = "unblended")]
+    pub metric: Metric,
+}
+
+/// Prints the month's report from the cache.
+pub fn run(ctx: &Context, args: CostsArgs) -> Result<(), AppError> {
+    let CostsArgs {
+        month,
+        by,
+        format,
+        metric,
+    } = args;
+    let path = real_cache_path(&ctx.cli.cache, ctx.cli.org.as_deref(), ctx.paths.as_ref())?;
+    let store = Store::open(&path)?;
+    let month = month.unwrap_or_else(|| Month::of(ctx.today).offset(-1));
+    let report = report::month_report(&store, month, by, metric)?;
+    print!("{}", report::render(&report, format)?);
+    Ok(())
+}

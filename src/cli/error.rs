@@ -1,0 +1,59 @@
+//! The errors a command ends with, as the user reads them, and the exit code of each.
+
+use crate::config::ConfigError;
+use crate::report::ReportError;
+use crate::store::StoreError;
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Theme(#[from] crate::config::theme::ThemeError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Report(#[from] ReportError),
+    #[error(transparent)]
+    Sync(#[from] crate::sync::SyncError),
+    #[error("the sync finished with {0} month(s) not loaded (see above); the cache keeps what it had for them")]
+    SyncIncomplete(usize),
+    #[error("the scan could not reach {0} account(s) or region(s) (listed above); their findings are unknown, not zero")]
+    ScanIncomplete(usize),
+    #[error("there is no finding {0} in the cache (see `costscope findings --all`)")]
+    NoSuchFinding(i64),
+    #[error(transparent)]
+    Apply(#[from] crate::remediate::ApplyError),
+    #[error("nothing to apply: {0}")]
+    NothingToApply(String),
+    #[error("cannot read the plan file {path}: {message}")]
+    PlanFile { path: PathBuf, message: String },
+    #[error("the plan finished with steps not done ({0}); see `costscope audit`")]
+    ApplyIncomplete(String),
+    #[error("nothing applied: this plan needs typed confirmation because {why}; add --confirm {text:?} (as the TUI's dialog asks)")]
+    ConfirmationNeeded { text: String, why: String },
+    #[error("{0} step(s) still have no confirmed outcome (see above); run `costscope audit --reverify` again later")]
+    StillUnverified(usize),
+    #[error("terminal error: {0}")]
+    Terminal(#[from] std::io::Error),
+    #[error("cannot find a home directory for the default cache location; pass --cache PATH")]
+    NoHome,
+    #[error(
+        "the cache {path} has problems:\n{problems}\nMove it aside and rebuild it (see README)."
+    )]
+    Integrity { path: PathBuf, problems: String },
+}
+
+impl AppError {
+    /// 3: the scan (or plan) finished but some accounts, regions (or steps) were not
+    /// done; 2: anything else.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            AppError::ScanIncomplete(_)
+            | AppError::ApplyIncomplete(_)
+            | AppError::StillUnverified(_) => 3,
+            _ => 2,
+        }
+    }
+}

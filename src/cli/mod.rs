@@ -1,0 +1,151 @@
+//! Command line: `costscope` opens the TUI on the cache; subcommands do the rest. The
+//! clap types and the dispatch are here; each subcommand is a file of its own.
+
+mod apply;
+mod check;
+mod costs;
+mod error;
+mod findings;
+mod parse;
+mod scan;
+mod settings;
+mod sync;
+mod tui;
+
+pub use error::AppError;
+
+use crate::config::Paths;
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "costscope",
+    version,
+    about = "Explore and optimize an AWS organization's costs from a local cache"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub globals: Globals,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The flags every command takes.
+#[derive(Debug, clap::Args)]
+pub struct Globals {
+    /// Cache file to use (default: the platform data directory; env COSTSCOPE_CACHE)
+    #[arg(long, global = true, value_name = "PATH")]
+    pub cache: Option<PathBuf>,
+
+    /// Theme: default, light, high-contrast, or a file in the config's themes/ directory
+    #[arg(long, global = true, value_name = "NAME")]
+    pub theme: Option<String>,
+
+    /// Organization (o-...) or account id whose cache to open (default: the last synced)
+    #[arg(long, global = true, value_name = "ID", value_parser = parse::scope_id)]
+    pub org: Option<String>,
+
+    /// AWS profile from the shared config files (default: the standard chain)
+    #[arg(long, global = true)]
+    pub profile: Option<String>,
+
+    /// AWS region for the API clients
+    #[arg(long, global = true)]
+    pub region: Option<String>,
+
+    /// Never change anything in AWS: applying is refused everywhere (also [apply]
+    /// read_only in the config)
+    #[arg(long, global = true)]
+    pub read_only: bool,
+
+    /// AWS profile that applies remediations (default: [apply] profile, else the
+    /// reading profile); lets reading use a read-only identity
+    #[arg(long, global = true, value_name = "PROFILE")]
+    pub apply_profile: Option<String>,
+
+    /// Pretend today is this date (for reproducible screens and tests)
+    #[arg(
+        long,
+        global = true,
+        value_name = "YYYY-MM-DD",
+        env = "COSTSCOPE_TODAY",
+        hide = true
+    )]
+    pub today: Option<NaiveDate>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Open the TUI on a synthetic demo organization (in its own cache file)
+    Demo(tui::DemoArgs),
+    /// Load the organization's costs from AWS Organizations and Cost Explorer into the
+    /// cache: closed months once, then only the months that can still change
+    Sync(sync::SyncArgs),
+    /// Print one month of the cache by account or service (no network): for scripts and
+    /// scheduled reports
+    Costs(costs::CostsArgs),
+    /// Scan every account (through AssumeRole) and enabled region for waste: idle EC2
+    /// and RDS, gp2 volumes, unattached volumes, old snapshots, S3 without tiering,
+    /// unassociated Elastic IPs. Read-only; writes the inventory and findings to the cache
+    Scan(scan::ScanArgs),
+    /// Print the findings of the last scans from the cache (no network)
+    Findings(findings::FindingsArgs),
+    /// Dismiss a finding (later scans keep it dismissed), or restore it
+    Dismiss(findings::DismissArgs),
+    /// Apply the remediation of findings: prints the plan (every call and its
+    /// parameters), then with --yes re-reads, dry-runs, applies and verifies each step,
+    /// writing the audit log. On the demo cache it is simulated
+    Apply(apply::ApplyArgs),
+    /// Print the audit log of applied remediations (no network)
+    Audit(apply::AuditArgs),
+    /// Check the cache file's integrity
+    Check,
+    /// Show where costscope keeps its config, cache and logs
+    Paths,
+}
+
+/// What every subcommand may use: the global flags, the user's directories, today.
+struct Context {
+    cli: Globals,
+    paths: Option<Paths>,
+    today: NaiveDate,
+    /// Who applies, and whether anything may be applied.
+    flags: apply::ApplyFlags,
+}
+
+pub fn run(cli: Cli) -> Result<(), AppError> {
+    let paths = Paths::discover();
+    settings::init_logging(paths.as_ref());
+    let today = cli
+        .globals
+        .today
+        .unwrap_or_else(|| chrono::Local::now().date_naive());
+    let flags = apply::ApplyFlags {
+        profile: cli.globals.profile.clone(),
+        apply_profile: cli.globals.apply_profile.clone(),
+        region: cli.globals.region.clone(),
+        read_only: cli.globals.read_only,
+    };
+    let ctx = Context {
+        cli: cli.globals,
+        paths,
+        today,
+        flags,
+    };
+    match cli.command {
+        None => tui::open(&ctx),
+        Some(Command::Demo(args)) => tui::demo(&ctx, args),
+        Some(Command::Sync(args)) => sync::run(&ctx, args),
+        Some(Command::Costs(args)) => costs::run(&ctx, args),
+        Some(Command::Scan(args)) => scan::run(&ctx, args),
+        Some(Command::Findings(args)) => findings::run(&ctx, args),
+        Some(Command::Dismiss(args)) => findings::dismiss(&ctx, args),
+        Some(Command::Apply(args)) => apply::run(&ctx, args),
+        Some(Command::Audit(args)) => apply::audit(&ctx, args),
+        Some(Command::Check) => check::check(&ctx),
+        Some(Command::Paths) => check::paths(&ctx),
+    }
+}

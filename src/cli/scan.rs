@@ -1,0 +1,134 @@
+//! `costscope scan`: every account and region into the scope's cache, then what it
+//! found, what it could not read, and what it kept from a scan moments before.
+
+use super::settings::{config_file, explicit_cache, price_table};
+use super::sync::{open_scope_cache, remember, SyncTarget};
+use super::{AppError, Context};
+use crate::config::Paths;
+use std::path::PathBuf;
+
+#[derive(Debug, clap::Args)]
+pub struct ScanArgs {
+    /// Only this account id (repeatable; default: [scan] accounts, else every account)
+    #[arg(long = "account", value_name = "ID")]
+    pub accounts: Vec<String>,
+    /// Only these regions, comma-separated (default: [scan] regions, else every
+    /// enabled region)
+    #[arg(long, value_name = "REGION,...", value_delimiter = ',')]
+    pub regions: Vec<String>,
+    /// Role to assume in the other accounts (default: [scan] role_name, else
+    /// OrganizationAccountAccessRole)
+    #[arg(long, value_name = "NAME")]
+    pub role: Option<String>,
+    /// Account-regions scanned at the same time (default: [scan] concurrency, 8)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub concurrency: Option<u32>,
+    /// Rescan everything, also what a scan covered in the last
+    /// [scan] resume_within_minutes (60)
+    #[arg(long)]
+    pub full: bool,
+}
+
+/// Scans and reports; exit 3 when some units were not scanned or read in part.
+pub fn run(ctx: &Context, args: ScanArgs) -> Result<(), AppError> {
+    let ScanArgs {
+        accounts,
+        regions,
+        role,
+        concurrency,
+        full,
+    } = args;
+    let config = config_file(ctx.paths.as_ref())?;
+    let prices = price_table(ctx.paths.as_ref())?;
+    let mut settings = config.scan.clone();
+    if !accounts.is_empty() {
+        settings.accounts = accounts;
+    }
+    if !regions.is_empty() {
+        settings.regions = regions;
+    }
+    if let Some(role) = role {
+        settings.role_name = role;
+    }
+    if let Some(n) = concurrency {
+        settings.concurrency = n;
+    }
+    if full {
+        settings.resume_within_minutes = 0;
+    }
+    let target = SyncTarget {
+        profile: ctx.cli.profile.clone(),
+        region: ctx.cli.region.clone(),
+        cache: explicit_cache(&ctx.cli.cache),
+    };
+    let settings_resume = settings.resume_within_minutes;
+    let (path, report) = scan_now(&target, ctx.paths.as_ref(), settings, prices)?;
+    let c = &report.changes;
+    eprintln!(
+        "scanned {} unit(s) of {} account(s): {} resource(s); findings: {} new, {} still open, {} closed; {} CloudWatch request(s) for {} metric(s) ({}){} -> {}",
+        report.units_scanned,
+        report.accounts,
+        report.resources,
+        c.new,
+        c.still_open,
+        c.closed,
+        report.meter.requests("cloudwatch"),
+        report.meter.metrics(),
+        crate::domain::call_prices::cloudwatch_price(u64::from(report.meter.metrics())),
+        match report.meter.throttled() {
+            0 => String::new(),
+            n => format!("; {n} request(s) throttled and retried"),
+        },
+        path.display()
+    );
+    for (account, unit, reason) in &report.not_scanned {
+        eprintln!("  not scanned: {account} {unit}: {reason}");
+    }
+    for (account, unit, what) in &report.partial {
+        eprintln!("  partial: {account} {unit}: {what}");
+    }
+    if !report.resumed.is_empty() {
+        eprintln!(
+            "kept {} unit(s) an earlier scan covered in the last {} minute(s) (--full rescans them)",
+            report.resumed.len(),
+            settings_resume
+        );
+    }
+    eprintln!("see them with `costscope findings` or in the TUI (`:findings`)");
+    let incomplete = report.not_scanned.len() + report.partial.len();
+    if incomplete == 0 {
+        Ok(())
+    } else {
+        Err(AppError::ScanIncomplete(incomplete))
+    }
+}
+
+/// `costscope scan`: identify, open the scope's cache, scan with progress lines.
+pub(super) fn scan_now(
+    target: &SyncTarget,
+    paths: Option<&Paths>,
+    settings: crate::config::ScanSettings,
+    prices: crate::domain::prices::PriceTable,
+) -> Result<(PathBuf, crate::sync::scan::ScanReport), AppError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let now = chrono::Utc::now();
+    runtime.block_on(async {
+        let session = target.session().await?;
+        let stamp = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let (identified, path, mut store) =
+            open_scope_cache(target, paths, &session, &stamp).await?;
+        let options = crate::sync::scan::ScanOptions {
+            settings,
+            prices,
+            now,
+        };
+        let mut progress = |event: &crate::sync::SyncEvent| eprintln!("{event}");
+        let report = session
+            .scan(&mut store, &identified, &options, &mut progress)
+            .await?;
+        remember(target, paths, &identified);
+        Ok((path, report))
+    })
+}

@@ -1,0 +1,136 @@
+//! `costscope sync`: the organization and every month that can still change, from
+//! Cost Explorer into the scope's cache, with a progress bar.
+
+use super::settings::{config_file, explicit_cache, sync_options};
+use super::{AppError, Context};
+use crate::config::Paths;
+use crate::domain::Money;
+use crate::jobs;
+use crate::store::Store;
+use std::path::PathBuf;
+
+#[derive(Debug, clap::Args)]
+pub struct SyncArgs {
+    /// Refetch every month, closed ones too
+    #[arg(long)]
+    pub full: bool,
+    /// Stop rather than spend more than this many dollars on Cost Explorer requests
+    /// ($0.01 each); default: max_sync_cost in the config, else no cap
+    #[arg(long, value_name = "DOLLARS", value_parser = super::parse::dollars)]
+    pub max_cost: Option<Money>,
+}
+
+/// Syncs, says what it fetched and cost; exit 2 when months were left out.
+pub fn run(ctx: &Context, args: SyncArgs) -> Result<(), AppError> {
+    let SyncArgs { full, max_cost } = args;
+    let config = config_file(ctx.paths.as_ref())?;
+    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let mut options = sync_options(&config, ctx.today, now);
+    options.full = full;
+    options.max_cost = max_cost.or(config.max_sync_cost);
+    let target = SyncTarget {
+        profile: ctx.cli.profile.clone(),
+        region: ctx.cli.region.clone(),
+        cache: explicit_cache(&ctx.cli.cache),
+    };
+    let (path, report) = sync_now(
+        &target,
+        ctx.paths.as_ref(),
+        &options,
+        &config.cost_explorer(),
+    )?;
+    eprintln!(
+        "synced {} month(s), {} rows, {} Cost Explorer request(s) ({}{}) into {}",
+        report.months_written.len(),
+        report.rows,
+        report.ce_requests,
+        crate::domain::call_prices::ce_price(u64::from(report.ce_requests)),
+        match report.ce_throttles {
+            0 => String::new(),
+            n => format!(", {n} throttled"),
+        },
+        path.display()
+    );
+    if report.failures.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::SyncIncomplete(report.failures.len()))
+    }
+}
+
+/// Where a headless sync reads from and writes to.
+pub(super) struct SyncTarget {
+    pub profile: Option<String>,
+    pub region: Option<String>,
+    /// A cache the user named; otherwise the cache of the signed-in scope.
+    pub cache: Option<PathBuf>,
+}
+
+/// `costscope sync`: identify, choose the scope's cache, sync with a progress bar on a
+/// terminal (plain lines otherwise), and remember the scope for the next `costscope`.
+pub(super) fn sync_now(
+    target: &SyncTarget,
+    paths: Option<&Paths>,
+    options: &crate::sync::SyncOptions,
+    cost_explorer: &crate::config::CostExplorerSettings,
+) -> Result<(PathBuf, crate::sync::SyncReport), AppError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let session = target.session().await?;
+        let (identified, path, mut store) =
+            open_scope_cache(target, paths, &session, &options.now).await?;
+        let mut progress = crate::report::progress::SyncProgress::for_stderr();
+        let report = session
+            .sync(
+                &mut store,
+                &identified,
+                options,
+                cost_explorer,
+                &mut progress,
+            )
+            .await;
+        progress.finish();
+        let report = report?;
+        remember(target, paths, &identified);
+        Ok((path, report))
+    })
+}
+
+impl SyncTarget {
+    pub(super) async fn session(&self) -> Result<jobs::Session, AppError> {
+        Ok(jobs::Session::open(&jobs::Connect::Chain {
+            profile: self.profile.clone(),
+            region: self.region.clone(),
+        })
+        .await?)
+    }
+}
+
+/// Who is signed in, and the cache of that scope (or the one the user named).
+pub(super) async fn open_scope_cache(
+    target: &SyncTarget,
+    paths: Option<&Paths>,
+    session: &jobs::Session,
+    now: &str,
+) -> Result<(crate::sync::Identified, PathBuf, Store), AppError> {
+    let identified = session.identify(now).await?;
+    let path =
+        jobs::scope_cache(target.cache.as_ref(), paths, &identified).ok_or(AppError::NoHome)?;
+    let store = Store::open(&path)?;
+    Ok((identified, path, store))
+}
+
+/// The next `costscope` opens this scope's cache.
+pub(super) fn remember(
+    target: &SyncTarget,
+    paths: Option<&Paths>,
+    identified: &crate::sync::Identified,
+) {
+    if let (None, Some(p)) = (&target.cache, paths) {
+        if let Err(e) = p.remember_scope(&identified.scope.key()) {
+            tracing::warn!(error = %e, "could not remember the last synced scope");
+        }
+    }
+}

@@ -1,0 +1,125 @@
+//! Opening the TUI: on the demo organization (`costscope demo`) or on a real cache,
+//! with the background jobs and the applier it may use.
+
+use super::apply::{applier_for, ApplyFlags};
+use super::settings::{
+    access_of, confirm_policy, demo_cache_path, load_settings, plan_options, price_table,
+    real_cache_path, sync_options, Settings,
+};
+use super::{AppError, Context};
+use crate::config::Config;
+use crate::demo::{self, DemoParams};
+use crate::jobs;
+use crate::store::Store;
+use crate::tui::{self, App, State};
+use chrono::NaiveDate;
+use std::path::Path;
+
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// Number of accounts
+    #[arg(long, default_value_t = demo::DEFAULT_ACCOUNTS)]
+    pub accounts: usize,
+    /// Seed: the same seed gives the same organization and costs
+    #[arg(long, default_value_t = demo::DEFAULT_SEED)]
+    pub seed: u64,
+    /// Generate the demo cache and exit without opening the TUI
+    #[arg(long)]
+    pub no_tui: bool,
+}
+
+/// Generates (or reuses) the demo cache and opens the TUI on it.
+pub fn demo(ctx: &Context, args: DemoArgs) -> Result<(), AppError> {
+    let DemoArgs {
+        accounts,
+        seed,
+        no_tui,
+    } = args;
+    let settings = load_settings(ctx.paths.as_ref(), ctx.cli.theme.as_deref())?;
+    let path = demo_cache_path(&ctx.cli.cache, ctx.paths.as_ref())?;
+    let params = DemoParams {
+        seed,
+        accounts,
+        today: ctx.today,
+    };
+    let (store, stats) = demo::prepare_cache(&path, params, |done, total| {
+        if accounts >= 100 && done % 8 == 0 {
+            eprintln!("  generating services {done}/{total}");
+        }
+    })?;
+    tracing::info!(cache = %path.display(), accounts, seed, today = %ctx.today, "demo cache ready");
+    if let Some(stats) = stats {
+        eprintln!(
+            "demo organization: {accounts} accounts, {} daily rows in {:.1}s ({:.0} rows/s) -> {}",
+            stats.rows,
+            stats.elapsed.as_secs_f64(),
+            stats.rows_per_second(),
+            path.display()
+        );
+    }
+    if no_tui {
+        return Ok(());
+    }
+    let launcher = tui_applier(&store, &path, &ctx.flags, &settings.config)?;
+    open_tui(store, settings, ctx.today, None, launcher)
+}
+
+/// `costscope` alone: the TUI on the real cache, with sync, scan and apply.
+pub fn open(ctx: &Context) -> Result<(), AppError> {
+    let settings = load_settings(ctx.paths.as_ref(), ctx.cli.theme.as_deref())?;
+    let path = real_cache_path(&ctx.cli.cache, ctx.cli.org.as_deref(), ctx.paths.as_ref())?;
+    let store = Store::open(&path)?;
+    let launcher = tui_applier(&store, &path, &ctx.flags, &settings.config)?;
+    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let jobs = tui::jobs::AwsJobs {
+        cache: path,
+        connect: jobs::Connect::Chain {
+            profile: ctx.cli.profile.clone(),
+            region: ctx.cli.region.clone(),
+        },
+        options: sync_options(&settings.config, ctx.today, now),
+        cost_explorer: settings.config.cost_explorer(),
+        scan: settings.config.scan.clone(),
+        prices: price_table(ctx.paths.as_ref())?,
+    };
+    open_tui(store, settings, ctx.today, Some(Box::new(jobs)), launcher)
+}
+/// How the TUI applies plans: simulated on the demo, else AWS through the apply profile.
+pub(super) fn tui_applier(
+    store: &Store,
+    path: &Path,
+    flags: &ApplyFlags,
+    config: &Config,
+) -> Result<tui::app::ApplyLauncher, AppError> {
+    Ok(tui::app::ApplyLauncher {
+        applier: applier_for(store, flags, config)?,
+        cache: path.to_path_buf(),
+        access: access_of(flags.read_only, config),
+        plan_options: plan_options(config, false),
+        policy: confirm_policy(config),
+        stop_on_error: config.apply.stop_on_error,
+    })
+}
+
+pub(super) fn open_tui(
+    store: Store,
+    settings: Settings,
+    today: NaiveDate,
+    jobs: Option<Box<dyn tui::jobs::JobLauncher>>,
+    launcher: tui::app::ApplyLauncher,
+) -> Result<(), AppError> {
+    let mut state = State::new(&settings.config, settings.theme, settings.keymap, today);
+    if let Some(w) = settings.warning {
+        state.message = Some((tui::state::Severity::Warning, w));
+    }
+    tracing::info!(cache = %store.path().display(), "opening the TUI");
+    let mut app = App::new(store, state, settings.themes_dir)?.with_applier(launcher);
+    if let Some(jobs) = jobs {
+        app = app.with_jobs(jobs);
+    }
+    // ratatui::init installs a panic hook that restores the terminal before the report.
+    let mut terminal = ratatui::init();
+    let result = app.run(&mut terminal);
+    ratatui::restore();
+    Ok(result?)
+}
