@@ -34,6 +34,10 @@ fn main() {
         browse_child(Path::new(&path), started);
         return;
     }
+    if let Some(path) = arg(&args, "--findings-child") {
+        findings_child(Path::new(&path));
+        return;
+    }
     let accounts: usize = arg(&args, "--accounts")
         .and_then(|a| a.parse().ok())
         .unwrap_or(500);
@@ -78,11 +82,15 @@ fn main() {
 
     let (naive, rollup) = month_total_costs(&path);
 
+    // The findings list on its own: 5,000 findings over the same organization.
+    write_findings(&path, FINDINGS);
     let mut samples: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     let mut peak_kib = Vec::new();
-    for _ in 0..runs {
+    let children = std::iter::repeat_n("--browse-child", runs)
+        .chain(std::iter::repeat_n("--findings-child", runs));
+    for child in children {
         let out = Command::new(std::env::current_exe().expect("own path"))
-            .arg("--browse-child")
+            .arg(child)
             .arg(&path)
             .output()
             .expect("child runs");
@@ -246,6 +254,92 @@ fn browse_child(path: &Path, started: Instant) {
         press(&mut app, "filter_keystroke", Esc);
     }
     println!("peak_kib {}", peak_resident_kib());
+}
+
+/// Findings written for the findings-list steps.
+const FINDINGS: usize = 5_000;
+
+/// `count` open findings (idle instances) spread over the organization's accounts and
+/// four regions, written through the scan's own store call, one unit per account-region.
+fn write_findings(path: &Path, count: usize) {
+    use costscope::domain::findings::{Evidence, Finding, Rule, Saving};
+    let mut store = Store::open(path).expect("open");
+    let (org, _) = store.organization().expect("organization");
+    let regions = ["us-east-1", "us-west-2", "eu-west-1", "ap-southeast-2"];
+    let units = org.accounts.len() * regions.len();
+    let mut by_unit: BTreeMap<(usize, usize), Vec<Finding>> = BTreeMap::new();
+    for i in 0..count {
+        let unit = i % units;
+        let (account, region) = (unit / regions.len(), unit % regions.len());
+        by_unit.entry((account, region)).or_default().push(Finding {
+            rule: Rule::IdleEc2,
+            account: org.accounts[account].id.clone(),
+            region: regions[region].to_string(),
+            resource: format!("i-{i:017x}"),
+            label: format!("worker-{i}"),
+            action: "stop the instance".into(),
+            saving: Saving::Monthly {
+                amount: costscope::domain::Money::from_dollars(((i * 37) % 900) as i64 + 5),
+                basis: "on-demand price".into(),
+            },
+            evidence: Evidence {
+                summary: format!("CPU max {}% over 14 days", i % 5),
+                ..Evidence::default()
+            },
+        });
+    }
+    for ((account, region), findings) in by_unit {
+        store
+            .write_scanned_unit(
+                &org.accounts[account].id,
+                regions[region],
+                &[],
+                &findings,
+                &[],
+                "2026-11-20T07:00:00.000Z",
+            )
+            .expect("findings written");
+    }
+}
+
+/// The findings list: open it, move, sort, filter and mark, each key timed to its frame.
+fn findings_child(path: &Path) {
+    let keymap = Keymap::defaults(&costscope::tui::action::bindable_names()).expect("keymap");
+    let state = State::new(&Config::default(), Theme::default_theme(), keymap, today());
+    let store = Store::open(path).expect("open cache");
+    let mut app = App::new(store, state, None).expect("app");
+    let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).expect("terminal");
+    app.dispatch(costscope::tui::Action::Resize(WIDTH, HEIGHT));
+    let mut press = |app: &mut App, name: &str, code: KeyCode| {
+        let t = Instant::now();
+        if let Some(action) = app.action_for_key(key(code)) {
+            app.dispatch(action);
+        }
+        app.render_to(&mut terminal).expect("draw");
+        println!("sample {name} {}", t.elapsed().as_secs_f64() * 1e3);
+    };
+    use KeyCode::{Backspace, Char, Esc};
+    press(&mut app, "findings_open", Char('f'));
+    for _ in 0..3 {
+        for _ in 0..10 {
+            press(&mut app, "findings_cursor", Char('j'));
+        }
+        press(&mut app, "findings_mark", Char(' '));
+        // Through every column: the account column sorts by account name.
+        for _ in 0..6 {
+            press(&mut app, "findings_sort", Char('>'));
+        }
+        press(&mut app, "findings_filter_keystroke", Char('/'));
+        for c in "worker-1".chars() {
+            press(&mut app, "findings_filter_keystroke", Char(c));
+        }
+        for _ in 0..4 {
+            press(&mut app, "findings_filter_keystroke", Backspace);
+        }
+        press(&mut app, "findings_filter_keystroke", Esc);
+        press(&mut app, "findings_open", Char('o'));
+        press(&mut app, "findings_open", Char('f'));
+    }
 }
 
 /// VmHWM: the most resident memory this process has had.

@@ -5,7 +5,7 @@ use super::model::COLUMNS;
 use super::model::{OverviewData, TableData, TableRow};
 use super::state::{OverviewFocus, State, ViewKind};
 use super::update::current_rows;
-use super::widgets::{
+use super::widgets::{sortable_header, 
     block, change_span, header_style, money_or_unknown, render_selectable, share_bar,
 };
 use crate::config::Theme;
@@ -222,45 +222,25 @@ pub(super) fn render_table_view(frame: &mut Frame, area: Rect, state: &State, da
     } else {
         "Previous"
     };
-    let header_cells: Vec<Cell> = COLUMNS
+    let titles: Vec<&str> = COLUMNS
         .iter()
         .enumerate()
-        .map(|(i, name)| {
-            let name = match i {
-                0 if matches!(kind, ViewKind::Series { .. }) => "Date",
-                1 => match kind {
-                    ViewKind::Accounts | ViewKind::ServiceAccounts(_) => "Account id",
-                    ViewKind::Series { .. } => "Day",
-                    _ => "",
-                },
-                3 => previous_label,
-                _ => name,
-            };
-            let arrow = if view.sort.column == i {
-                if view.sort.descending {
-                    "▼"
-                } else {
-                    "▲"
-                }
-            } else {
-                ""
-            };
-            let text = format!("{name}{arrow}");
-            if (2..=4).contains(&i) {
-                Cell::from(Line::from(text).alignment(Alignment::Right))
-            } else {
-                Cell::from(text)
-            }
+        .map(|(i, column)| match i {
+            0 if matches!(kind, ViewKind::Series { .. }) => "Date",
+            1 => match kind {
+                ViewKind::Accounts | ViewKind::ServiceAccounts(_) => "Account id",
+                ViewKind::Series { .. } => "Day",
+                _ => "",
+            },
+            3 => previous_label,
+            _ => column.title,
         })
         .collect();
     let badges: Vec<Option<String>> = rows.iter().map(|r| finding_badge(state, kind, r)).collect();
     // Only where there is room: names come first.
     let show_findings = table_area.width >= 100 && badges.iter().any(Option::is_some);
-    let mut header_cells = header_cells;
-    if show_findings {
-        header_cells.push(Cell::from("Findings"));
-    }
-    let header = Row::new(header_cells).style(header_style(theme));
+    let extra: &[&str] = if show_findings { &["Findings"] } else { &[] };
+    let header = sortable_header(COLUMNS, &titles, view.sort, theme, extra);
     let body: Vec<Row> = rows
         .iter()
         .zip(&badges)

@@ -4,7 +4,7 @@
 use super::findings::{account_label, open_saving, visible_findings};
 use super::findings_data::{FindingsData, FINDING_COLUMNS};
 use super::state::{State, ViewKind};
-use super::widgets::{block, header_style, render_dialog, render_selectable};
+use super::widgets::{sortable_header, block, header_style, render_dialog, render_selectable};
 use crate::domain::findings::{totals_by, SavingsTotal};
 use crate::domain::findings::{FindingStatus, TrackedFinding};
 use crate::store::ACCOUNT_UNIT;
@@ -79,26 +79,8 @@ fn render_list(frame: &mut Frame, area: Rect, state: &State, data: &FindingsData
         );
         return;
     }
-    let header = Row::new(
-        FINDING_COLUMNS
-            .iter()
-            .enumerate()
-            .map(|(i, name)| {
-                let arrow = match (view.sort.column == i, view.sort.descending) {
-                    (true, true) => "▼",
-                    (true, false) => "▲",
-                    _ => "",
-                };
-                let text = format!("{name}{arrow}");
-                if i == super::findings_data::SAVING_COLUMN {
-                    Cell::from(Line::from(text).alignment(Alignment::Right))
-                } else {
-                    Cell::from(text)
-                }
-            })
-            .collect::<Vec<_>>(),
-    )
-    .style(header_style(theme));
+    let titles: Vec<&str> = FINDING_COLUMNS.iter().map(|c| c.title).collect();
+    let header = sortable_header(FINDING_COLUMNS, &titles, view.sort, theme, &[]);
     let body: Vec<Row> = rows
         .iter()
         .map(|t| {

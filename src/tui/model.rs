@@ -68,6 +68,44 @@ pub enum ViewData {
     Unavailable(String),
 }
 
+/// A column of a sortable table: its title, whether it is right-aligned, and which way
+/// it sorts first (names A to Z, amounts biggest first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Column {
+    pub title: &'static str,
+    pub right_aligned: bool,
+    pub descending_first: bool,
+}
+
+impl Column {
+    pub const fn text(title: &'static str) -> Column {
+        Column {
+            title,
+            right_aligned: false,
+            descending_first: false,
+        }
+    }
+
+    pub const fn amount(title: &'static str) -> Column {
+        Column {
+            title,
+            right_aligned: true,
+            descending_first: true,
+        }
+    }
+}
+
 /// Columns of every cost table; sort keys cycle through them.
-pub const COLUMNS: &[&str] = &["Name", "Detail", "Cost", "Previous", "Change", "Share"];
+pub const COLUMNS: &[Column] = &[
+    Column::text("Name"),
+    Column::text("Detail"),
+    Column::amount("Cost"),
+    Column::amount("Previous"),
+    Column::amount("Change"),
+    Column {
+        title: "Share",
+        right_aligned: false,
+        descending_first: true,
+    },
+];
 pub const COST_COLUMN: usize = 2;

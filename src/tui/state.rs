@@ -40,6 +40,27 @@ pub struct Sort {
     pub descending: bool,
 }
 
+impl Sort {
+    /// By `column` of `columns`, in the order that column reads first.
+    pub fn by(columns: &[super::model::Column], column: usize) -> Sort {
+        Sort {
+            column,
+            descending: columns.get(column).is_some_and(|c| c.descending_first),
+        }
+    }
+
+    /// The next (or previous) column, in its own first order.
+    pub fn step(self, columns: &[super::model::Column], forward: bool) -> Sort {
+        let n = columns.len().max(1);
+        let column = if forward {
+            (self.column + 1) % n
+        } else {
+            (self.column + n - 1) % n
+        };
+        Sort::by(columns, column)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ViewState {
     pub kind: ViewKind,
@@ -51,20 +72,13 @@ pub struct ViewState {
 
 impl ViewState {
     pub fn new(kind: ViewKind) -> ViewState {
+        use super::findings_data::{FINDING_COLUMNS, SAVING_COLUMN};
+        use super::model::{COLUMNS, COST_COLUMN};
         let sort = match kind {
             // Days read best in calendar order; everything else by cost, biggest first.
-            ViewKind::Series { .. } => Sort {
-                column: 0,
-                descending: false,
-            },
-            ViewKind::Findings | ViewKind::Finding(_) => Sort {
-                column: super::findings_data::SAVING_COLUMN,
-                descending: true,
-            },
-            _ => Sort {
-                column: super::model::COST_COLUMN,
-                descending: true,
-            },
+            ViewKind::Series { .. } => Sort::by(COLUMNS, 0),
+            ViewKind::Findings | ViewKind::Finding(_) => Sort::by(FINDING_COLUMNS, SAVING_COLUMN),
+            _ => Sort::by(COLUMNS, COST_COLUMN),
         };
         ViewState {
             kind,

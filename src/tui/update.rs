@@ -196,20 +196,14 @@ fn update_normal(state: &mut State, action: Action) -> Vec<Effect> {
             state.metric = state.metric.toggled();
             return vec![Effect::Load];
         }
-        Action::SortNext | Action::SortPrev if is_findings_view(state) => {
-            let n = super::findings_data::FINDING_COLUMNS.len();
-            let step = if action == Action::SortNext { 1 } else { n - 1 };
-            let sort = &mut state.top_mut().sort;
-            sort.column = (sort.column + step) % n;
-            sort.descending = sort.column == super::findings_data::SAVING_COLUMN;
-        }
         Action::SortNext | Action::SortPrev => {
-            let n = COLUMNS.len();
-            let step = if action == Action::SortNext { 1 } else { n - 1 };
-            let sort = &mut state.top_mut().sort;
-            sort.column = (sort.column + step) % n;
-            // Names read A→Z; amounts biggest first.
-            sort.descending = sort.column >= super::model::COST_COLUMN;
+            let columns = if is_findings_view(state) {
+                super::findings_data::FINDING_COLUMNS
+            } else {
+                COLUMNS
+            };
+            let view = state.top_mut();
+            view.sort = view.sort.step(columns, action == Action::SortNext);
         }
         Action::SortInvert => {
             let sort = &mut state.top_mut().sort;

@@ -3,10 +3,12 @@
 
 use crate::config::Theme;
 use crate::domain::{change_ratio, Money};
-use ratatui::layout::Rect;
+use super::model::Column;
+use super::state::Sort;
+use ratatui::layout::{Alignment, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Table, TableState, Wrap};
+use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, TableState, Wrap};
 use ratatui::Frame;
 
 /// A modal box over `rect`: its lines, then "enter <confirm>   esc cancel".
@@ -102,4 +104,30 @@ pub(super) fn share_bar(share: f64, width: usize) -> String {
     let mut bar = "█".repeat(eighths / 8);
     bar.push_str(EIGHTHS[eighths % 8]);
     format!("{bar:<width$}{:>4.0}%", share * 100.0)
+}
+
+/// The header of a sortable table: each column's title (as `titles` name it here), the
+/// sort arrow on the sorted one, amounts right-aligned; then `unsorted` columns.
+pub(super) fn sortable_header(
+    columns: &[Column],
+    titles: &[&str],
+    sort: Sort,
+    theme: &Theme,
+    unsorted: &[&'static str],
+) -> Row<'static> {
+    let cells = columns.iter().zip(titles).enumerate().map(|(i, (column, title))| {
+        let arrow = match (sort.column == i, sort.descending) {
+            (true, true) => "▼",
+            (true, false) => "▲",
+            _ => "",
+        };
+        let text = format!("{title}{arrow}");
+        if column.right_aligned {
+            Cell::from(Line::from(text).alignment(Alignment::Right))
+        } else {
+            Cell::from(text)
+        }
+    });
+    let extra = unsorted.iter().map(|title| Cell::from(*title));
+    Row::new(cells.chain(extra).collect::<Vec<_>>()).style(header_style(theme))
 }
