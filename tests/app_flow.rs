@@ -5,8 +5,9 @@ mod common;
 use costscope::domain::{Metric, Money, Month, RangePreset};
 use costscope::tui::action::Action;
 use costscope::tui::model::{RowKey, ViewData};
+use costscope::tui::selectors;
 use costscope::tui::state::{Mode, ViewKind};
-use costscope::tui::update::{current_rows, update};
+use costscope::tui::update::update;
 use costscope::tui::{App, Effect};
 
 fn app() -> App {
@@ -48,7 +49,7 @@ fn drill_from_org_to_one_service_of_one_account_and_back() {
     let account_total = table_total(&app).unwrap();
     assert!(account_total < org_total && account_total > Money::ZERO);
 
-    let first_service = current_rows(&app.state)[0].clone();
+    let first_service = selectors::rows(&app.state)[0].clone();
     send(&mut app, &[Action::Enter]);
     let ViewKind::Series {
         account: Some(a),
@@ -65,7 +66,7 @@ fn drill_from_org_to_one_service_of_one_account_and_back() {
     assert_eq!(crumbs.len(), 3);
     assert_eq!(crumbs[0], "Accounts");
     assert_eq!(crumbs[2], first_service.name);
-    assert!(current_rows(&app.state)
+    assert!(selectors::rows(&app.state)
         .iter()
         .all(|r| matches!(r.key, RowKey::Day(_))));
 
@@ -83,7 +84,7 @@ fn drill_the_other_way_service_then_account() {
     let ViewKind::ServiceAccounts(service) = app.state.top().kind else {
         panic!()
     };
-    let row = current_rows(&app.state)[0].clone();
+    let row = selectors::rows(&app.state)[0].clone();
     send(&mut app, &[Action::Enter]);
     assert!(
         matches!(app.state.top().kind, ViewKind::Series { service: Some(s), .. } if s == service)
@@ -140,7 +141,7 @@ fn every_table_follows_range_and_metric() {
     );
 
     // Previous period before the cache: unknown, not zero.
-    let rows = current_rows(&app.state);
+    let rows = selectors::rows(&app.state);
     assert!(rows.iter().all(|r| r.previous.is_none()));
 }
 
@@ -158,9 +159,13 @@ fn monthly_granularity_turns_the_series_into_months() {
     );
     let daily_total = table_total(&app);
     assert_eq!(app.state.message, None);
-    assert_eq!(current_rows(&app.state).len(), 396, "Oct 2025 to Oct 2026");
+    assert_eq!(
+        selectors::rows(&app.state).len(),
+        396,
+        "Oct 2025 to Oct 2026"
+    );
     send(&mut app, &[Action::ToggleGranularity]);
-    assert_eq!(current_rows(&app.state).len(), 13);
+    assert_eq!(selectors::rows(&app.state).len(), 13);
     assert_eq!(table_total(&app), daily_total);
 }
 
@@ -169,21 +174,21 @@ fn filter_narrows_rows_live_and_esc_clears_it() {
     let mut app = app();
     send(&mut app, &[Action::Accounts, Action::Filter]);
     assert_eq!(app.state.mode, Mode::Filter);
-    let all = current_rows(&app.state).len();
+    let all = selectors::rows(&app.state).len();
     type_text(&mut app, "PROD");
-    let prod = current_rows(&app.state);
+    let prod = selectors::rows(&app.state).to_vec();
     assert!(!prod.is_empty() && prod.len() < all);
     assert!(prod.iter().all(|r| r.name.contains("prod")));
     send(&mut app, &[Action::InputSubmit]);
     assert_eq!(app.state.mode, Mode::Normal);
     assert_eq!(
-        current_rows(&app.state).len(),
+        selectors::rows(&app.state).len(),
         prod.len(),
         "the filter stays after enter"
     );
     send(&mut app, &[Action::Back]);
     assert_eq!(
-        current_rows(&app.state).len(),
+        selectors::rows(&app.state).len(),
         all,
         "esc clears the filter first"
     );
@@ -194,17 +199,20 @@ fn filter_narrows_rows_live_and_esc_clears_it() {
 fn sort_by_any_column_and_invert() {
     let mut app = app();
     send(&mut app, &[Action::Accounts]);
-    let by_cost: Vec<Option<Money>> = current_rows(&app.state).iter().map(|r| r.amount).collect();
+    let by_cost: Vec<Option<Money>> = selectors::rows(&app.state)
+        .iter()
+        .map(|r| r.amount)
+        .collect();
     assert!(by_cost.windows(2).all(|w| w[0] >= w[1]));
     send(&mut app, &[Action::SortPrev, Action::SortPrev]);
     assert_eq!(app.state.top().sort.column, 0);
-    let names: Vec<String> = current_rows(&app.state)
+    let names: Vec<String> = selectors::rows(&app.state)
         .iter()
         .map(|r| r.name.to_lowercase())
         .collect();
     assert!(names.windows(2).all(|w| w[0] <= w[1]), "{names:?}");
     send(&mut app, &[Action::SortInvert]);
-    let names: Vec<String> = current_rows(&app.state)
+    let names: Vec<String> = selectors::rows(&app.state)
         .iter()
         .map(|r| r.name.to_lowercase())
         .collect();
@@ -215,7 +223,7 @@ fn sort_by_any_column_and_invert() {
 fn grouping_by_ou_adds_unit_headers() {
     let mut app = app();
     send(&mut app, &[Action::Accounts, Action::ToggleGrouping]);
-    let rows = current_rows(&app.state);
+    let rows = selectors::rows(&app.state);
     let headers: Vec<&str> = rows
         .iter()
         .filter(|r| r.key == RowKey::Unit)
@@ -347,7 +355,7 @@ fn a_view_the_cache_cannot_answer_says_so_instead_of_showing_stale_data() {
     };
     assert!(reason.contains("cost_daily"), "{reason}");
     assert!(app.state.message.is_some());
-    assert!(current_rows(&app.state).is_empty());
+    assert!(selectors::rows(&app.state).is_empty());
 
     assert!(common::screen_text(&app, 100, 30).contains("could not be read from the cache"));
 }
@@ -387,4 +395,36 @@ fn refresh_shows_the_cost_first_and_only_enter_starts_it() {
     // A second refresh while one runs is refused, not queued.
     assert!(update(&mut state, Action::Refresh).is_empty());
     assert_eq!(state.mode, Mode::Normal);
+}
+
+#[test]
+fn the_visible_rows_are_computed_when_data_filter_or_sort_change_not_on_every_key() {
+    let mut app = app();
+    send(&mut app, &[Action::Findings]);
+    let shown = app.state.visible.findings.clone();
+    assert!(shown.len() > 10, "the demo has findings: {}", shown.len());
+    let key = app.state.visible.key.clone();
+    // Moving the cursor changes nothing the list depends on.
+    send(&mut app, &[Action::Down, Action::Down, Action::Up]);
+    assert_eq!(app.state.visible.key, key);
+    // A sort key reorders it, once.
+    send(&mut app, &[Action::SortNext]);
+    assert_ne!(app.state.visible.key, key);
+    let mut resorted = app.state.visible.findings.clone();
+    assert_ne!(resorted, shown, "sorted by rule now, not by saving");
+    resorted.sort();
+    let mut before = shown.clone();
+    before.sort();
+    assert_eq!(resorted, before, "the same findings");
+    // A filter keystroke narrows it; the rows are what the screen lists.
+    send(&mut app, &[Action::Filter]);
+    type_text(&mut app, "gp2");
+    let filtered: Vec<_> = selectors::findings(&app.state).collect();
+    assert!(!filtered.is_empty() && filtered.len() < shown.len());
+    assert!(filtered.iter().all(|t| {
+        let f = &t.finding;
+        [f.rule.name(), &f.resource, &f.label, &f.evidence.summary]
+            .iter()
+            .any(|text| text.to_lowercase().contains("gp2"))
+    }));
 }

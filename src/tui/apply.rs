@@ -4,8 +4,7 @@
 
 use super::action::{Action, Effect};
 pub use super::apply_state::{ApplyRun, ApplyStatus, ConfirmDialog, Focus};
-use super::findings::{account_label, selected_finding, visible_findings};
-use super::model::ViewData;
+use super::findings::selected_finding;
 use super::state::{Mode, Severity, State, ViewKind};
 use crate::domain::remediation::{Confirmation, Plan};
 use crate::remediate::{Acting, ApplyEvent, ApplySummary};
@@ -74,15 +73,10 @@ pub fn request_plan(state: &mut State, delete_databases: bool) -> Vec<Effect> {
 /// list, or all but the one a finding's detail shows (both views mark and plan).
 fn hidden_marked(state: &State) -> usize {
     let view = state.top();
-    let visible: Vec<i64> = match (&state.data, view.kind) {
-        (ViewData::Findings(data), ViewKind::Findings) => {
-            visible_findings(data, view, |a| account_label(state, a))
-                .iter()
-                .map(|t| t.id)
-                .collect()
-        }
-        (_, ViewKind::Finding(id)) => vec![id],
-        _ => Vec::new(),
+    let visible: std::collections::HashSet<i64> = match view.kind {
+        ViewKind::Findings => super::selectors::findings(state).map(|t| t.id).collect(),
+        ViewKind::Finding(id) => [id].into(),
+        _ => Default::default(),
     };
     state
         .marked

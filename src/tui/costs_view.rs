@@ -1,12 +1,12 @@
 //! The cost views: the overview, the account and service lists, one series with its
 //! chart, and what shows when the cache has nothing for them.
 
-use super::model::COLUMNS;
+use super::columns::COLUMNS;
 use super::model::{OverviewData, TableData, TableRow};
 use super::state::{OverviewFocus, State, ViewKind};
-use super::update::current_rows;
-use super::widgets::{sortable_header, 
+use super::widgets::{
     block, change_span, header_style, money_or_unknown, render_selectable, share_bar,
+    sortable_header,
 };
 use crate::config::Theme;
 use crate::domain::{DailyPoint, Granularity, Money};
@@ -184,7 +184,7 @@ pub(super) fn render_table_view(frame: &mut Frame, area: Rect, state: &State, da
             theme,
         );
     }
-    let rows = current_rows(state);
+    let rows = super::selectors::rows(state);
     let view = state.top();
     let noun = match kind {
         ViewKind::Accounts | ViewKind::ServiceAccounts(_) => "accounts",

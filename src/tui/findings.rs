@@ -8,61 +8,6 @@ use crate::domain::findings::SavingsTotal as Total;
 use crate::domain::findings::{FindingStatus, TrackedFinding};
 use crate::domain::money::MoneyOverflow;
 
-/// The findings shown: filtered (substring of rule, account, region, resource, label,
-/// evidence) and sorted by the view's sort column.
-pub fn visible_findings<'a>(
-    data: &'a FindingsData,
-    view: &ViewState,
-    account_name: impl Fn(&str) -> String,
-) -> Vec<&'a TrackedFinding> {
-    let needle = view.filter.to_lowercase();
-    let mut rows: Vec<&TrackedFinding> = data
-        .findings
-        .iter()
-        .filter(|t| {
-            let f = &t.finding;
-            needle.is_empty()
-                || [
-                    f.rule.name(),
-                    f.account.as_str(),
-                    &account_name(&f.account),
-                    f.region.as_str(),
-                    f.resource.as_str(),
-                    f.label.as_str(),
-                    f.evidence.summary.as_str(),
-                    t.status.name(),
-                ]
-                .iter()
-                .any(|text| text.to_lowercase().contains(&needle))
-        })
-        .collect();
-    let saving = |t: &TrackedFinding| t.finding.saving.amount();
-    rows.sort_by(|a, b| {
-        let (x, y) = (&a.finding, &b.finding);
-        let ordering = match view.sort.column {
-            0 => x.rule.cmp(&y.rule),
-            1 => account_name(&x.account).cmp(&account_name(&y.account)),
-            2 => x.region.cmp(&y.region),
-            3 => x.resource.cmp(&y.resource),
-            4 => x.evidence.summary.cmp(&y.evidence.summary),
-            // Unknown savings sort last whichever way.
-            _ => match (saving(a), saving(b)) {
-                (Some(p), Some(q)) => p.cmp(&q),
-                (Some(_), None) => return std::cmp::Ordering::Less,
-                (None, Some(_)) => return std::cmp::Ordering::Greater,
-                (None, None) => std::cmp::Ordering::Equal,
-            },
-        };
-        let ordering = if view.sort.descending {
-            ordering.reverse()
-        } else {
-            ordering
-        };
-        ordering.then_with(|| a.id.cmp(&b.id))
-    });
-    rows
-}
-
 /// The finding under the cursor of the findings view.
 pub fn selected_finding(state: &State) -> Option<&TrackedFinding> {
     let super::model::ViewData::Findings(data) = &state.data else {
@@ -71,29 +16,17 @@ pub fn selected_finding(state: &State) -> Option<&TrackedFinding> {
     let view = state.top();
     match view.kind {
         ViewKind::Finding(id) => data.findings.iter().find(|t| t.id == id),
-        _ => visible_findings(data, view, |a| account_label(state, a))
-            .into_iter()
-            .nth(view.selected),
+        _ => super::selectors::findings(state).nth(view.selected),
     }
 }
 
+/// The account's name (its id when the organization does not name it).
 pub fn account_label(state: &State, account_id: &str) -> String {
-    state
-        .catalog
-        .org
-        .accounts
-        .iter()
-        .find(|a| a.id == account_id)
-        .map_or_else(|| account_id.to_string(), |a| a.name.clone())
+    state.catalog.name_of(account_id)
 }
 
 pub fn visible_count(state: &State) -> usize {
-    match &state.data {
-        super::model::ViewData::Findings(data) if state.top().kind == ViewKind::Findings => {
-            visible_findings(data, state.top(), |a| account_label(state, a)).len()
-        }
-        _ => 0,
-    }
+    state.visible.findings.len()
 }
 
 /// Enter on a finding opens its detail.

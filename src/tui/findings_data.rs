@@ -1,23 +1,11 @@
 //! The findings view's data: what the cache holds of findings and scans, the open
 //! findings by account and service for the cost views' badges, and how totals read.
 
-use super::model::Column;
 use crate::domain::findings::SavingsTotal as Total;
 use crate::domain::findings::TrackedFinding;
 use crate::domain::Money;
 use crate::store::ScanUnit;
 use std::collections::HashMap;
-
-/// Columns of the findings table; sort keys cycle through them.
-pub const FINDING_COLUMNS: &[Column] = &[
-    Column::text("Rule"),
-    Column::text("Account"),
-    Column::text("Region"),
-    Column::text("Resource"),
-    Column::text("Evidence"),
-    Column::amount("$/month"),
-];
-pub const SAVING_COLUMN: usize = 5;
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FindingsData {

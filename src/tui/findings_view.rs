@@ -1,10 +1,11 @@
 //! Drawing the findings list, a finding's detail with its evidence, and the dismiss
 //! dialog. Pure: reads the state only.
 
-use super::findings::{account_label, open_saving, visible_findings};
-use super::findings_data::{FindingsData, FINDING_COLUMNS};
+use super::columns::FINDING_COLUMNS;
+use super::findings::{account_label, open_saving};
+use super::findings_data::FindingsData;
 use super::state::{State, ViewKind};
-use super::widgets::{sortable_header, block, header_style, render_dialog, render_selectable};
+use super::widgets::{block, header_style, render_dialog, render_selectable, sortable_header};
 use crate::domain::findings::{totals_by, SavingsTotal};
 use crate::domain::findings::{FindingStatus, TrackedFinding};
 use crate::store::ACCOUNT_UNIT;
@@ -44,7 +45,7 @@ fn render_list(frame: &mut Frame, area: Rect, state: &State, data: &FindingsData
     let view = state.top();
     let [table_area, totals_area] =
         Layout::vertical([Constraint::Min(6), Constraint::Length(8)]).areas(area);
-    let rows = visible_findings(data, view, |a| account_label(state, a));
+    let rows: Vec<&TrackedFinding> = super::selectors::findings(state).collect();
     let open = match open_saving(data) {
         Ok(total) => format!(
             "open {}: {}",

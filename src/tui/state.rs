@@ -42,7 +42,7 @@ pub struct Sort {
 
 impl Sort {
     /// By `column` of `columns`, in the order that column reads first.
-    pub fn by(columns: &[super::model::Column], column: usize) -> Sort {
+    pub fn by(columns: &[super::columns::Column], column: usize) -> Sort {
         Sort {
             column,
             descending: columns.get(column).is_some_and(|c| c.descending_first),
@@ -50,7 +50,7 @@ impl Sort {
     }
 
     /// The next (or previous) column, in its own first order.
-    pub fn step(self, columns: &[super::model::Column], forward: bool) -> Sort {
+    pub fn step(self, columns: &[super::columns::Column], forward: bool) -> Sort {
         let n = columns.len().max(1);
         let column = if forward {
             (self.column + 1) % n
@@ -72,8 +72,7 @@ pub struct ViewState {
 
 impl ViewState {
     pub fn new(kind: ViewKind) -> ViewState {
-        use super::findings_data::{FINDING_COLUMNS, SAVING_COLUMN};
-        use super::model::{COLUMNS, COST_COLUMN};
+        use super::columns::{COLUMNS, COST_COLUMN, FINDING_COLUMNS, SAVING_COLUMN};
         let sort = match kind {
             // Days read best in calendar order; everything else by cost, biggest first.
             ViewKind::Series { .. } => Sort::by(COLUMNS, 0),
@@ -130,6 +129,28 @@ pub struct SyncStatus {
     pub ce_requests_this_month: u64,
 }
 
+/// What the top view shows, computed by `selectors::refresh` when its data, filter,
+/// sort or grouping change (never per frame).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Visible {
+    pub key: Option<VisibleKey>,
+    /// The cost table's rows as shown: filtered, sorted, grouped.
+    pub rows: Vec<super::model::TableRow>,
+    /// Indices into the findings data, as the findings list shows them.
+    pub findings: Vec<usize>,
+}
+
+/// Everything the visible rows depend on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VisibleKey {
+    pub data: u64,
+    pub view: ViewKind,
+    pub filter: String,
+    pub sort: Sort,
+    pub grouped: bool,
+    pub focus: OverviewFocus,
+}
+
 /// The background scan as the status bar shows it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ScanStatus {
@@ -184,6 +205,8 @@ pub struct Catalog {
     pub org: Organization,
     /// Account key → index into `org.accounts`.
     pub account_index: HashMap<AccountKey, usize>,
+    /// Account id → index into `org.accounts`.
+    pub by_id: HashMap<String, usize>,
     pub services: Vec<(ServiceKey, String)>,
 }
 
@@ -194,9 +217,16 @@ impl Catalog {
         services: Vec<(ServiceKey, String)>,
     ) -> Self {
         let account_index = keys.into_iter().enumerate().map(|(i, k)| (k, i)).collect();
+        let by_id = org
+            .accounts
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.id.clone(), i))
+            .collect();
         Catalog {
             org,
             account_index,
+            by_id,
             services,
         }
     }
@@ -210,6 +240,14 @@ impl Catalog {
     pub fn account_name(&self, key: AccountKey) -> String {
         self.account(key)
             .map_or_else(|| format!("account #{key}"), |a| a.name.clone())
+    }
+
+    /// The name of the account with this 12-digit id, or the id when it is not known.
+    pub fn name_of(&self, id: &str) -> String {
+        self.by_id
+            .get(id)
+            .and_then(|&i| self.org.accounts.get(i))
+            .map_or_else(|| id.to_string(), |a| a.name.clone())
     }
 
     pub fn service_name(&self, key: ServiceKey) -> String {
@@ -237,6 +275,9 @@ pub struct State {
     pub keymap: Keymap,
     pub message: Option<(Severity, String)>,
     pub data: ViewData,
+    /// Counts each new `data`, so the selectors know to recompute.
+    pub data_version: u64,
+    pub visible: Visible,
     pub catalog: Catalog,
     pub summary: CacheSummary,
     pub cache_label: String,
@@ -267,6 +308,8 @@ impl State {
             keymap,
             message: None,
             data: ViewData::Empty,
+            data_version: 0,
+            visible: Visible::default(),
             catalog: Catalog::default(),
             summary: CacheSummary {
                 kind: None,

@@ -112,7 +112,7 @@ fn cmp_unknown_last(a: Option<Money>, b: Option<Money>, descending: bool) -> Ord
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tui::model::COST_COLUMN;
+    use crate::tui::columns::COST_COLUMN;
 
     fn row(name: &str, group: &str, dollars: Option<i64>) -> TableRow {
         TableRow {

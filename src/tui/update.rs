@@ -2,17 +2,25 @@
 
 use super::action::{Action, Effect};
 use super::apply;
+use super::columns::COLUMNS;
 use super::commands::{self, Command};
 use super::findings;
-use super::model::COLUMNS;
-use super::model::{RowKey, TableRow, ViewData};
+use super::model::{RowKey, ViewData};
 use super::scan_update;
+use super::selectors;
 use super::state::{Mode, OverviewFocus, Severity, State, ViewKind, ViewState};
 use super::sync_update;
-use super::table::visible_rows;
 use crate::domain::{Metric, Month, RangePreset};
 
+/// Applies `action` to the state and returns the effects it asks for; then brings what
+/// the top view shows up to date.
 pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
+    let effects = apply(state, action);
+    selectors::refresh(state);
+    effects
+}
+
+fn apply(state: &mut State, action: Action) -> Vec<Effect> {
     match action {
         Action::Resize(w, h) => {
             state.size = (w, h);
@@ -20,6 +28,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::Loaded(data) => {
             state.data = *data;
+            state.data_version += 1;
             clamp_selection(state);
             return vec![];
         }
@@ -198,7 +207,7 @@ fn update_normal(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::SortNext | Action::SortPrev => {
             let columns = if is_findings_view(state) {
-                super::findings_data::FINDING_COLUMNS
+                super::columns::FINDING_COLUMNS
             } else {
                 COLUMNS
             };
@@ -218,36 +227,18 @@ fn update_normal(state: &mut State, action: Action) -> Vec<Effect> {
     vec![]
 }
 
-/// The rows of the table that has the cursor, as shown.
-pub fn current_rows(state: &State) -> Vec<TableRow> {
-    let view = state.top();
-    match (&state.data, view.kind) {
-        (ViewData::Overview(o), _) => match view.focus {
-            OverviewFocus::Accounts => o.top_accounts.clone(),
-            OverviewFocus::Services => o.top_services.clone(),
-        },
-        (ViewData::Table(t), kind) => {
-            let grouped = state.group_by_ou && kind == ViewKind::Accounts;
-            visible_rows(&t.rows, &view.filter, view.sort, grouped)
-        }
-        (
-            ViewData::Empty | ViewData::Unavailable(_) | ViewData::Findings(_) | ViewData::Audit(_),
-            _,
-        ) => Vec::new(),
-    }
-}
-
 fn is_findings_view(state: &State) -> bool {
     matches!(state.top().kind, ViewKind::Findings | ViewKind::Finding(_))
 }
 
 fn move_selection(state: &mut State, delta: i64) {
+    selectors::refresh(state);
     let count = if state.top().kind == ViewKind::Findings {
         findings::visible_count(state)
     } else if let ViewData::Audit(entries) = &state.data {
         entries.len()
     } else {
-        current_rows(state).len()
+        selectors::rows(state).len()
     } as i64;
     let view = state.top_mut();
     view.selected = (view.selected as i64 + delta).clamp(0, (count - 1).max(0)) as usize;
@@ -259,7 +250,7 @@ fn clamp_selection(state: &mut State) {
 
 fn drill_down(state: &mut State) -> Vec<Effect> {
     let view = state.top();
-    let Some(row) = current_rows(state).into_iter().nth(view.selected) else {
+    let Some(row) = selectors::rows(state).get(view.selected).cloned() else {
         return vec![];
     };
     let next = match (view.kind, row.key) {

@@ -1,10 +1,10 @@
 //! Widgets every view draws with: titled blocks, the modal dialog, the selectable
 //! table, money that may be unknown, and change against the previous period.
 
+use super::columns::Column;
+use super::state::Sort;
 use crate::config::Theme;
 use crate::domain::{change_ratio, Money};
-use super::model::Column;
-use super::state::Sort;
 use ratatui::layout::{Alignment, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
@@ -115,19 +115,23 @@ pub(super) fn sortable_header(
     theme: &Theme,
     unsorted: &[&'static str],
 ) -> Row<'static> {
-    let cells = columns.iter().zip(titles).enumerate().map(|(i, (column, title))| {
-        let arrow = match (sort.column == i, sort.descending) {
-            (true, true) => "▼",
-            (true, false) => "▲",
-            _ => "",
-        };
-        let text = format!("{title}{arrow}");
-        if column.right_aligned {
-            Cell::from(Line::from(text).alignment(Alignment::Right))
-        } else {
-            Cell::from(text)
-        }
-    });
+    let cells = columns
+        .iter()
+        .zip(titles)
+        .enumerate()
+        .map(|(i, (column, title))| {
+            let arrow = match (sort.column == i, sort.descending) {
+                (true, true) => "▼",
+                (true, false) => "▲",
+                _ => "",
+            };
+            let text = format!("{title}{arrow}");
+            if column.right_aligned {
+                Cell::from(Line::from(text).alignment(Alignment::Right))
+            } else {
+                Cell::from(text)
+            }
+        });
     let extra = unsorted.iter().map(|title| Cell::from(*title));
     Row::new(cells.chain(extra).collect::<Vec<_>>()).style(header_style(theme))
 }

@@ -1,0 +1,124 @@
+//! Pure selectors: the rows and findings the top view shows, filtered and sorted once
+//! when its data, filter, sort or grouping change (`refresh`, run by `update`), and
+//! kept in the state for rendering and the handlers. No frame recomputes them.
+
+use super::findings_data::FindingsData;
+use super::model::{TableRow, ViewData};
+use super::state::{OverviewFocus, State, ViewKind, ViewState, Visible, VisibleKey};
+use super::table::visible_rows;
+use crate::domain::findings::TrackedFinding;
+
+/// Recomputes what the top view shows if anything it depends on changed.
+pub fn refresh(state: &mut State) {
+    let view = state.top();
+    let key = VisibleKey {
+        data: state.data_version,
+        view: view.kind,
+        filter: view.filter.clone(),
+        sort: view.sort,
+        grouped: state.group_by_ou,
+        focus: view.focus,
+    };
+    if state.visible.key.as_ref() == Some(&key) {
+        return;
+    }
+    let rows = match &state.data {
+        ViewData::Overview(o) => match view.focus {
+            OverviewFocus::Accounts => o.top_accounts.clone(),
+            OverviewFocus::Services => o.top_services.clone(),
+        },
+        ViewData::Table(t) => {
+            let grouped = state.group_by_ou && view.kind == ViewKind::Accounts;
+            visible_rows(&t.rows, &view.filter, view.sort, grouped)
+        }
+        _ => Vec::new(),
+    };
+    let findings = match &state.data {
+        ViewData::Findings(data) if view.kind == ViewKind::Findings => {
+            visible_findings(data, view, |id| state.catalog.name_of(id))
+        }
+        _ => Vec::new(),
+    };
+    state.visible = Visible {
+        key: Some(key),
+        rows,
+        findings,
+    };
+}
+
+/// The rows of the table that has the cursor, as shown.
+pub fn rows(state: &State) -> &[TableRow] {
+    &state.visible.rows
+}
+
+/// The findings of the findings list, as shown.
+pub fn findings(state: &State) -> impl Iterator<Item = &TrackedFinding> {
+    let data = match &state.data {
+        ViewData::Findings(data) => Some(data.as_ref()),
+        _ => None,
+    };
+    state
+        .visible
+        .findings
+        .iter()
+        .filter_map(move |&i| data.and_then(|d| d.findings.get(i)))
+}
+
+/// Indices of the findings shown: filtered (substring of rule, account, region,
+/// resource, label, evidence, status) and sorted by the view's sort column, each
+/// account's name looked up once.
+fn visible_findings(
+    data: &FindingsData,
+    view: &ViewState,
+    account_name: impl Fn(&str) -> String,
+) -> Vec<usize> {
+    let needle = view.filter.to_lowercase();
+    let names: Vec<String> = data
+        .findings
+        .iter()
+        .map(|t| account_name(&t.finding.account))
+        .collect();
+    let mut shown: Vec<usize> = (0..data.findings.len())
+        .filter(|&i| {
+            let (t, f) = (&data.findings[i], &data.findings[i].finding);
+            needle.is_empty()
+                || [
+                    f.rule.name(),
+                    f.account.as_str(),
+                    names[i].as_str(),
+                    f.region.as_str(),
+                    f.resource.as_str(),
+                    f.label.as_str(),
+                    f.evidence.summary.as_str(),
+                    t.status.name(),
+                ]
+                .iter()
+                .any(|text| text.to_lowercase().contains(&needle))
+        })
+        .collect();
+    shown.sort_by(|&i, &j| {
+        let (a, b) = (&data.findings[i], &data.findings[j]);
+        let (x, y) = (&a.finding, &b.finding);
+        let ordering = match view.sort.column {
+            0 => x.rule.cmp(&y.rule),
+            1 => names[i].cmp(&names[j]),
+            2 => x.region.cmp(&y.region),
+            3 => x.resource.cmp(&y.resource),
+            4 => x.evidence.summary.cmp(&y.evidence.summary),
+            // Unknown savings sort last whichever way.
+            _ => match (x.saving.amount(), y.saving.amount()) {
+                (Some(p), Some(q)) => p.cmp(&q),
+                (Some(_), None) => return std::cmp::Ordering::Less,
+                (None, Some(_)) => return std::cmp::Ordering::Greater,
+                (None, None) => std::cmp::Ordering::Equal,
+            },
+        };
+        let ordering = if view.sort.descending {
+            ordering.reverse()
+        } else {
+            ordering
+        };
+        ordering.then_with(|| a.id.cmp(&b.id))
+    });
+    shown
+}
