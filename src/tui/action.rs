@@ -89,6 +89,23 @@ pub enum Action {
     RunCommand(String),
     Resize(u16, u16),
     // Results of effects and background jobs.
+    /// The cache file opened, as the status bar names it.
+    CacheOpened(String),
+    /// The cache's months, meters, names and findings index, read on each reload.
+    CacheRead(Box<super::state::CacheFacts>),
+    /// A sync and scan launcher is here, with the scan's account and region limits.
+    JobsReady {
+        accounts: Vec<String>,
+        regions: Vec<String>,
+    },
+    /// An applier is here (AWS, or the demo's simulation).
+    ApplierReady {
+        read_only: bool,
+        simulated: bool,
+        policy: crate::domain::remediation::ConfirmPolicy,
+    },
+    /// Something the message line should say.
+    Notice(super::state::Severity, String),
     Loaded(Box<ViewData>),
     SyncProgress(SyncEvent),
     SyncFinished(SyncOutcome),

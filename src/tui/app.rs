@@ -1,16 +1,14 @@
 //! The runtime around `update`: runs effects against the cache, maps keys to actions,
 //! and drives a real terminal.
 
-use super::action::{bindable, Action, Effect, ScanOutcome, SyncOutcome};
+use super::action::{bindable, Action};
 use super::jobs::JobLauncher;
-use super::load::load;
-use super::model::ViewData;
-use super::runner::{job, Message, Reporter, Runner};
-use super::state::{Catalog, Mode, Severity, State};
+use super::runner::{Message, Reporter, Runner};
+use super::state::{Mode, Severity, State};
 use super::update::update;
 use super::view::render;
 use crate::config::keymap::Key;
-use crate::config::{KeyChord, Theme};
+use crate::config::KeyChord;
 use crate::store::{Store, StoreResult};
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use ratatui::{backend::Backend, Terminal};
@@ -18,27 +16,18 @@ use std::path::PathBuf;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
-/// What the TUI applies plans with.
-#[derive(Debug, Clone)]
-pub struct ApplyLauncher {
-    pub applier: crate::jobs::Applier,
-    pub cache: PathBuf,
-    pub access: crate::remediate::Access,
-    pub plan_options: crate::domain::remediation::PlanOptions,
-    pub policy: crate::domain::remediation::ConfirmPolicy,
-    pub stop_on_error: bool,
-}
+pub use super::jobs::ApplyLauncher;
 
 pub struct App {
     pub state: State,
-    store: Store,
-    themes_dir: Option<PathBuf>,
-    jobs: Option<Box<dyn JobLauncher>>,
+    pub(super) store: Store,
+    pub(super) themes_dir: Option<PathBuf>,
+    pub(super) jobs: Option<Box<dyn JobLauncher>>,
     /// Every background job runs on this one runtime.
-    runner: Runner,
-    applier: Option<ApplyLauncher>,
+    pub(super) runner: Runner,
+    pub(super) applier: Option<ApplyLauncher>,
     /// Stops the running plan after its step in flight.
-    apply_stop: Option<std::sync::Arc<crate::remediate::StopRequest>>,
+    pub(super) apply_stop: Option<std::sync::Arc<crate::remediate::StopRequest>>,
     /// The audit log had steps pending when the app started.
     pending_at_start: bool,
     sender: UnboundedSender<Message>,
@@ -46,8 +35,7 @@ pub struct App {
 }
 
 impl App {
-    pub fn new(store: Store, mut state: State, themes_dir: Option<PathBuf>) -> StoreResult<App> {
-        state.cache_label = display_path(store.path());
+    pub fn new(store: Store, state: State, themes_dir: Option<PathBuf>) -> StoreResult<App> {
         let (sender, inbox) = tokio::sync::mpsc::unbounded_channel();
         let mut app = App {
             state,
@@ -61,16 +49,24 @@ impl App {
             sender,
             inbox,
         };
-        app.reload()?;
+        let label = display_path(app.store.path());
+        update(&mut app.state, Action::CacheOpened(label));
+        let facts = app.cache_facts()?;
+        update(&mut app.state, Action::CacheRead(Box::new(facts)));
+        let data = app.read_view()?;
+        update(&mut app.state, Action::Loaded(Box::new(data)));
         // An audit log that cannot be read does not keep anyone from the costs; it is
         // said, and applying (which needs it) will fail with the same reason.
-        match crate::remediate::pending_warning(&app.store) {
-            Ok(None) => {}
+        let notice = match crate::remediate::pending_warning(&app.store) {
+            Ok(None) => None,
             Ok(Some(warning)) => {
                 app.pending_at_start = true;
-                app.state.message = Some((Severity::Warning, format!("{warning} (L: audit log)")))
+                Some((Severity::Warning, format!("{warning} (L: audit log)")))
             }
-            Err(e) => app.state.message = Some((Severity::Error, format!("the audit log: {e}"))),
+            Err(e) => Some((Severity::Error, format!("the audit log: {e}"))),
+        };
+        if let Some((severity, text)) = notice {
+            update(&mut app.state, Action::Notice(severity, text));
         }
         Ok(app)
     }
@@ -78,22 +74,20 @@ impl App {
     /// Lets `r` start a background sync, and `S` a scan, with this launcher.
     pub fn with_jobs(mut self, jobs: Box<dyn JobLauncher>) -> App {
         let (accounts, regions) = jobs.scan_limits();
-        self.state.scan.accounts = accounts;
-        self.state.scan.regions = regions;
         self.jobs = Some(jobs);
-        self.state.sync.available = true;
-        self.state.scan.available = true;
+        update(&mut self.state, Action::JobsReady { accounts, regions });
         self
     }
 
     /// Lets `p` plan and apply with this launcher (AWS, or the demo's simulation).
     pub fn with_applier(mut self, launcher: ApplyLauncher) -> App {
-        let status = &mut self.state.apply;
-        status.available = true;
-        status.read_only = launcher.access == crate::remediate::Access::ReadOnly;
-        status.simulated = launcher.applier.is_simulated();
-        status.policy = launcher.policy.clone();
+        let ready = Action::ApplierReady {
+            read_only: launcher.access == crate::remediate::Access::ReadOnly,
+            simulated: launcher.applier.is_simulated(),
+            policy: launcher.policy.clone(),
+        };
         self.applier = Some(launcher);
+        update(&mut self.state, ready);
         // Steps left pending by an earlier run are re-read at once, in the background.
         if self.pending_at_start && !self.state.apply.read_only {
             self.dispatch(Action::RunCommand("reverify".into()));
@@ -101,214 +95,17 @@ impl App {
         self
     }
 
-    fn reload(&mut self) -> StoreResult<()> {
-        self.state.summary = self.store.summary()?;
-        self.state.sync.last_sync_requests = self
-            .store
-            .meta("last_sync_ce_requests")?
-            .and_then(|n| n.parse().ok());
-        let this_month = crate::domain::Month::of(self.state.today).to_string();
-        self.state.sync.ce_requests_this_month = self.store.ce_requests_in_month(&this_month)?;
-        self.state.scan.last_metrics = match self.store.meta("last_scan_at")? {
-            Some(at) => Some(self.store.api_use_since("cloudwatch", &at)?.metrics),
-            None => None,
-        };
-        let (org, keys) = self.store.organization()?;
-        self.state.catalog = Catalog::new(org, keys, self.store.services()?);
-        self.state.finding_index = super::load::load_finding_index(&self.store)?;
-        self.load_view()
-    }
-
-    /// Reads the top view's data. On failure the view shows why instead of the data of
-    /// the view before, and the error is returned for the message line.
-    fn load_view(&mut self) -> StoreResult<()> {
-        let findings_view = matches!(
-            self.state.top().kind,
-            super::state::ViewKind::Findings
-                | super::state::ViewKind::Finding(_)
-                | super::state::ViewKind::Audit
-        );
-        let (data, result) = if self.state.summary.months.is_empty() && !findings_view {
-            (ViewData::Empty, Ok(()))
-        } else {
-            match load(&self.store, &self.state) {
-                Ok(data) => (data, Ok(())),
-                Err(e) => {
-                    tracing::warn!(error = %e, "loading a view failed");
-                    (ViewData::Unavailable(e.to_string()), Err(e))
-                }
-            }
-        };
-        update(&mut self.state, Action::Loaded(Box::new(data)));
-        result
-    }
-
-    /// Applies one action and runs the effects it asks for. Cache errors are shown in
-    /// the message line; the app keeps running on what it has.
+    /// Applies one action and runs the effects it asks for, feeding what each effect
+    /// learns back through `update`. Cache errors are shown in the message line; the
+    /// app keeps running on what it has.
     pub fn dispatch(&mut self, action: Action) {
         let mut queue = update(&mut self.state, action);
         while let Some(effect) = queue.pop() {
-            let result = match effect {
-                Effect::Load => self.load_view(),
-                Effect::Reload => self.reload().map(|_| {
-                    self.state.message = Some((Severity::Info, "reloaded from the cache".into()));
-                }),
-                Effect::ReloadData => self.reload(),
-                Effect::StartSync => {
-                    match &self.jobs {
-                        Some(jobs) => self.runner.spawn(jobs.sync()),
-                        None => queue.extend(update(
-                            &mut self.state,
-                            Action::SyncFinished(SyncOutcome::Failed {
-                                message: "syncing is not available here".into(),
-                                offline: false,
-                            }),
-                        )),
-                    }
-                    Ok(())
-                }
-                Effect::StartScan => {
-                    match &self.jobs {
-                        Some(jobs) => self.runner.spawn(jobs.scan()),
-                        None => queue.extend(update(
-                            &mut self.state,
-                            Action::ScanFinished(ScanOutcome::Failed {
-                                message: "scanning is not available here".into(),
-                                offline: false,
-                            }),
-                        )),
-                    }
-                    Ok(())
-                }
-                Effect::LoadTheme(name) => {
-                    let next = match Theme::load(&name, self.themes_dir.as_deref()) {
-                        Ok(theme) => Action::ThemeLoaded(Box::new(theme)),
-                        Err(e) => Action::Failed(e.to_string()),
-                    };
-                    queue.extend(update(&mut self.state, next));
-                    Ok(())
-                }
-                Effect::DismissFinding { id, reason } => {
-                    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-                    self.store
-                        .dismiss_finding(id, &reason, &now)
-                        .and_then(|_| self.reload())
-                        .map(|_| {
-                            self.state.message =
-                                Some((Severity::Info, format!("finding {id} dismissed: {reason}")));
-                        })
-                }
-                Effect::RestoreFinding(id) => self
-                    .store
-                    .restore_finding(id)
-                    .and_then(|_| self.reload())
-                    .map(|_| {
-                        self.state.message =
-                            Some((Severity::Info, format!("finding {id} restored")));
-                    }),
-                Effect::BuildPlan {
-                    ids,
-                    delete_databases,
-                } => match &self.applier {
-                    Some(launcher) => {
-                        let mut options = launcher.plan_options.clone();
-                        options.delete_databases = delete_databases;
-                        options.stamp = chrono::Utc::now().format("%Y%m%d-%H%M").to_string();
-                        crate::remediate::plan::plan_findings(&self.store, &ids, &options).map(
-                            |plan| {
-                                queue.extend(update(
-                                    &mut self.state,
-                                    Action::PlanReady(Box::new(plan)),
-                                ))
-                            },
-                        )
-                    }
-                    None => {
-                        queue.extend(update(
-                            &mut self.state,
-                            Action::Failed("applying is not available here".into()),
-                        ));
-                        Ok(())
-                    }
-                },
-                Effect::ResolveApplyIdentity { accounts } => {
-                    if let Some(launcher) = &self.applier {
-                        let l = launcher.clone();
-                        self.runner.spawn(job(move |_| async move {
-                            Action::ApplyIdentity(
-                                l.applier
-                                    .acting(l.access, &accounts)
-                                    .await
-                                    .map_err(|e| e.to_string()),
-                            )
-                        }));
-                    }
-                    Ok(())
-                }
-                Effect::ApplyPlan { plan, identity } => {
-                    match &self.applier {
-                        Some(launcher) => {
-                            let stop =
-                                std::sync::Arc::new(crate::remediate::StopRequest::default());
-                            self.apply_stop = Some(stop.clone());
-                            let l = launcher.clone();
-                            self.runner.spawn(job(move |reporter| async move {
-                                let job = crate::jobs::Job {
-                                    cache: l.cache.clone(),
-                                    plan: *plan,
-                                    identity,
-                                    stop_on_error: l.stop_on_error,
-                                    stop,
-                                };
-                                let mut progress =
-                                    |event| reporter.send(Action::ApplyProgress(event));
-                                Action::ApplyFinished(
-                                    l.applier
-                                        .run(l.access, &job, &mut progress)
-                                        .await
-                                        .map_err(|e| e.to_string()),
-                                )
-                            }));
-                        }
-                        None => queue.extend(update(
-                            &mut self.state,
-                            Action::ApplyFinished(Err("applying is not available here".into())),
-                        )),
-                    }
-                    Ok(())
-                }
-                Effect::Reverify => {
-                    if let Some(launcher) = &self.applier {
-                        let l = launcher.clone();
-                        self.runner.spawn(job(move |_| async move {
-                            Action::Reverified(
-                                l.applier
-                                    .reverify(l.access, &l.cache)
-                                    .await
-                                    .map(|results| {
-                                        results
-                                            .into_iter()
-                                            .map(|(e, outcome)| {
-                                                (e.resource, outcome.label().to_string())
-                                            })
-                                            .collect()
-                                    })
-                                    .map_err(|e| e.to_string()),
-                            )
-                        }));
-                    }
-                    Ok(())
-                }
-                Effect::StopApply => {
-                    if let Some(stop) = &self.apply_stop {
-                        stop.request("the operator quit");
-                    }
-                    Ok(())
-                }
-                Effect::Quit => Ok(()),
-            };
-            if let Err(e) = result {
-                update(&mut self.state, Action::Failed(e.to_string()));
+            let follow_ups = self
+                .run_effect(effect)
+                .unwrap_or_else(|e| vec![Action::Failed(e)]);
+            for next in follow_ups {
+                queue.extend(update(&mut self.state, next));
             }
         }
     }

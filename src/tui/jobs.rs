@@ -124,3 +124,14 @@ impl AwsJobs {
         }
     }
 }
+
+/// What the TUI applies plans with.
+#[derive(Debug, Clone)]
+pub struct ApplyLauncher {
+    pub applier: crate::jobs::Applier,
+    pub cache: PathBuf,
+    pub access: crate::remediate::Access,
+    pub plan_options: crate::domain::remediation::PlanOptions,
+    pub policy: crate::domain::remediation::ConfirmPolicy,
+    pub stop_on_error: bool,
+}

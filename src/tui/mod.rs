@@ -10,6 +10,7 @@ mod chrome;
 pub mod columns;
 mod commands;
 mod costs_view;
+mod effects;
 pub mod findings;
 pub mod findings_data;
 mod findings_view;

@@ -151,6 +151,18 @@ pub struct VisibleKey {
     pub focus: OverviewFocus,
 }
 
+/// What a reload reads besides the view: the months held, the meters of the last sync
+/// and scan, the organization's names and the open findings by account and service.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CacheFacts {
+    pub summary: crate::store::CacheSummary,
+    pub last_sync_requests: Option<u64>,
+    pub ce_requests_this_month: u64,
+    pub last_scan_metrics: Option<u64>,
+    pub catalog: Catalog,
+    pub finding_index: super::findings_data::FindingIndex,
+}
+
 /// The background scan as the status bar shows it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ScanStatus {

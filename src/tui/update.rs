@@ -41,6 +41,43 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
             state.message = Some((Severity::Error, message));
             return vec![];
         }
+        Action::Notice(severity, text) => {
+            state.message = Some((severity, text));
+            return vec![];
+        }
+        Action::CacheOpened(label) => {
+            state.cache_label = label;
+            return vec![];
+        }
+        Action::CacheRead(facts) => {
+            let facts = *facts;
+            state.summary = facts.summary;
+            state.sync.last_sync_requests = facts.last_sync_requests;
+            state.sync.ce_requests_this_month = facts.ce_requests_this_month;
+            state.scan.last_metrics = facts.last_scan_metrics;
+            state.catalog = facts.catalog;
+            state.finding_index = facts.finding_index;
+            return vec![];
+        }
+        Action::JobsReady { accounts, regions } => {
+            state.scan.accounts = accounts;
+            state.scan.regions = regions;
+            state.sync.available = true;
+            state.scan.available = true;
+            return vec![];
+        }
+        Action::ApplierReady {
+            read_only,
+            simulated,
+            policy,
+        } => {
+            let status = &mut state.apply;
+            status.available = true;
+            status.read_only = read_only;
+            status.simulated = simulated;
+            status.policy = policy;
+            return vec![];
+        }
         Action::RunCommand(line) => return run_command(state, &line),
         Action::SyncProgress(event) => return sync_update::on_event(state, event),
         Action::SyncFinished(outcome) => return sync_update::on_finished(state, outcome),
