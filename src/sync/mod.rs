@@ -206,7 +206,6 @@ pub async fn run(
             cap,
         });
     }
-    let label = cost_source.label();
     for (done, month) in months.iter().copied().enumerate() {
         // Pagination can make months cost more than one request: check before each.
         let still_needed = report.ce_requests + (months.len() - done) as u32;
@@ -228,61 +227,77 @@ pub async fn run(
             index: done,
             of: months.len(),
         });
-        let days = DateRange::new(month.first_day(), month.last_day().min(options.today));
-        let chain = cost_source.daily_costs(days).await;
-        report.ce_requests += chain.requests;
-        report.ce_throttles += chain.throttles;
-        store.record_api_call(&ApiCall {
-            at: options.now.clone(),
-            service: label.service,
-            operation: label.operation,
-            account: None,
-            region: label.region.map(str::to_string),
-            requests: chain.requests,
-            throttled: chain.throttles,
-            metrics: 0,
-            error: chain.result.as_ref().err().map(ToString::to_string),
-        })?;
-        let costs = match chain.result {
-            Ok(costs) => costs,
-            Err(e) if e.is_offline() || e.is_credentials() => {
-                finish(store, options, &report)?;
-                return Err(e.into());
-            }
-            Err(e) => {
-                progress.event(&SyncEvent::MonthFailed {
-                    month,
-                    reason: e.to_string(),
-                });
-                report.failures.push(format!("{month}: {e}"));
-                continue;
-            }
-        };
-        let records = to_records(store, &costs.rows)?;
-        let status = MonthStatus {
-            month,
-            fetched_at: options.now.clone(),
-            is_final: is_final(
-                month,
-                options.today,
-                costs.estimated,
-                options.final_after_day,
-            ),
-            source: cost_source.name().to_string(),
-        };
-        let is_final = status.is_final;
-        let rows = store.replace_month(status, records)?;
-        progress.event(&SyncEvent::MonthLoaded {
-            month,
-            rows,
-            requests: chain.requests,
-            is_final,
-        });
-        report.rows += rows;
-        report.months_written.push(month);
+        if let Err(e) = sync_month(store, cost_source, month, options, progress, &mut report).await
+        {
+            finish(store, options, &report)?;
+            return Err(e);
+        }
     }
     finish(store, options, &report)?;
     Ok(report)
+}
+
+/// One month from the source into the cache, in one transaction. A month that fails
+/// is reported and skipped; offline or credentials end the sync (`Err`).
+async fn sync_month(
+    store: &mut Store,
+    cost_source: &impl CostSource,
+    month: Month,
+    options: &SyncOptions,
+    progress: &mut dyn Progress,
+    report: &mut SyncReport,
+) -> Result<(), SyncError> {
+    let label = cost_source.label();
+    let days = DateRange::new(month.first_day(), month.last_day().min(options.today));
+    let chain = cost_source.daily_costs(days).await;
+    report.ce_requests += chain.requests;
+    report.ce_throttles += chain.throttles;
+    store.record_api_call(&ApiCall {
+        at: options.now.clone(),
+        service: label.service,
+        operation: label.operation,
+        account: None,
+        region: label.region.map(str::to_string),
+        requests: chain.requests,
+        throttled: chain.throttles,
+        metrics: 0,
+        error: chain.result.as_ref().err().map(ToString::to_string),
+    })?;
+    let costs = match chain.result {
+        Ok(costs) => costs,
+        Err(e) if e.is_offline() || e.is_credentials() => return Err(e.into()),
+        Err(e) => {
+            progress.event(&SyncEvent::MonthFailed {
+                month,
+                reason: e.to_string(),
+            });
+            report.failures.push(format!("{month}: {e}"));
+            return Ok(());
+        }
+    };
+    let records = to_records(store, &costs.rows)?;
+    let status = MonthStatus {
+        month,
+        fetched_at: options.now.clone(),
+        is_final: is_final(
+            month,
+            options.today,
+            costs.estimated,
+            options.final_after_day,
+        ),
+        source: cost_source.name().to_string(),
+    };
+    let is_final = status.is_final;
+    let rows = store.replace_month(status, records)?;
+    progress.event(&SyncEvent::MonthLoaded {
+        month,
+        rows,
+        requests: chain.requests,
+        is_final,
+    });
+    report.rows += rows;
+    report.months_written.push(month);
+    Ok(())
 }
 
 /// Remembers what the last sync did and cost, for the status bar.
