@@ -286,3 +286,34 @@ fn no_finding_comes_from_evidence_that_could_not_be_read() {
     assert_eq!(findings.len(), 1);
     assert_eq!(findings[0].resource, "i-2");
 }
+
+#[test]
+fn the_spec_table_has_one_row_per_rule_in_order_and_every_name_parses_back() {
+    use costscope::domain::findings::SPECS;
+    assert_eq!(SPECS.len(), Rule::ALL.len());
+    for (spec, rule) in SPECS.iter().zip(Rule::ALL) {
+        assert_eq!(spec.rule, rule, "{} is out of order", spec.name);
+        assert_eq!(Rule::parse(spec.name), Some(rule));
+        assert_eq!(rule.spec().title, spec.title);
+        for text in [
+            spec.title,
+            spec.resource_kind,
+            spec.evidence,
+            spec.saving,
+            spec.remediation,
+        ] {
+            assert!(
+                !text.is_empty(),
+                "{}: every column says something",
+                spec.name
+            );
+        }
+    }
+    // The stored name is the serde name: a rename would orphan cached findings.
+    for rule in Rule::ALL {
+        assert_eq!(
+            serde_json::to_string(&rule).unwrap(),
+            format!("\"{}\"", rule.name())
+        );
+    }
+}

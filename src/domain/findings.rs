@@ -30,16 +30,13 @@ impl Rule {
         Rule::UnassociatedEip,
     ];
 
+    /// The rule's row of `SPECS`.
+    pub fn spec(self) -> &'static RuleSpec {
+        &SPECS[self as usize]
+    }
+
     pub fn name(self) -> &'static str {
-        match self {
-            Rule::IdleEc2 => "idle-ec2",
-            Rule::Gp2Volume => "gp2-volume",
-            Rule::UnattachedVolume => "unattached-volume",
-            Rule::OldSnapshot => "old-snapshot",
-            Rule::S3Tiering => "s3-tiering",
-            Rule::IdleRds => "idle-rds",
-            Rule::UnassociatedEip => "unassociated-eip",
-        }
+        self.spec().name
     }
 
     pub fn parse(name: &str) -> Option<Rule> {
@@ -47,40 +44,109 @@ impl Rule {
     }
 
     pub fn title(self) -> &'static str {
-        match self {
-            Rule::IdleEc2 => "Idle EC2 instance",
-            Rule::Gp2Volume => "gp2 volume (move to gp3)",
-            Rule::UnattachedVolume => "Unattached EBS volume",
-            Rule::OldSnapshot => "Old EBS snapshot",
-            Rule::S3Tiering => "S3 bucket without tiering",
-            Rule::IdleRds => "Idle RDS instance",
-            Rule::UnassociatedEip => "Unassociated Elastic IP",
-        }
+        self.spec().title
     }
 
     /// The kind of resource it is about, as the inventory stores it.
     pub fn resource_kind(self) -> &'static str {
-        match self {
-            Rule::IdleEc2 => "ec2-instance",
-            Rule::Gp2Volume | Rule::UnattachedVolume => "ebs-volume",
-            Rule::OldSnapshot => "ebs-snapshot",
-            Rule::S3Tiering => "s3-bucket",
-            Rule::IdleRds => "rds-instance",
-            Rule::UnassociatedEip => "elastic-ip",
-        }
+        self.spec().resource_kind
     }
 
     /// The Cost Explorer service whose cost this finding explains.
     pub fn cost_service(self) -> &'static str {
-        match self {
-            Rule::IdleEc2 => "Amazon Elastic Compute Cloud - Compute",
-            Rule::Gp2Volume | Rule::UnattachedVolume | Rule::OldSnapshot => "EC2 - Other",
-            Rule::S3Tiering => "Amazon Simple Storage Service",
-            Rule::IdleRds => "Amazon Relational Database Service",
-            Rule::UnassociatedEip => "Amazon Virtual Private Cloud",
-        }
+        self.spec().cost_service
     }
 }
+
+/// What each rule is, in one table: its id (what users type and the cache stores),
+/// title, the resource kind it judges, the evidence it reads, how its saving is
+/// counted, the remediation it offers, and the Cost Explorer service it explains. The
+/// evaluation is `domain::rules::<rule>`; the remediation `domain::remediation`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RuleSpec {
+    pub rule: Rule,
+    pub name: &'static str,
+    pub title: &'static str,
+    pub resource_kind: &'static str,
+    pub cost_service: &'static str,
+    pub evidence: &'static str,
+    pub saving: &'static str,
+    pub remediation: &'static str,
+}
+
+/// In `Rule` order.
+pub const SPECS: [RuleSpec; 7] = [
+    RuleSpec {
+        rule: Rule::IdleEc2,
+        name: "idle-ec2",
+        title: "Idle EC2 instance",
+        resource_kind: "ec2-instance",
+        cost_service: "Amazon Elastic Compute Cloud - Compute",
+        evidence: "daily max CPUUtilization and NetworkIn+Out over the look-back window",
+        saving: "on-demand hourly price x 730 h",
+        remediation: "StopInstances (DryRun first)",
+    },
+    RuleSpec {
+        rule: Rule::Gp2Volume,
+        name: "gp2-volume",
+        title: "gp2 volume (move to gp3)",
+        resource_kind: "ebs-volume",
+        cost_service: "EC2 - Other",
+        evidence: "volume type and size (gp2's IOPS and throughput follow from the size)",
+        saving: "gp2 price - gp3 price at gp2's IOPS and throughput",
+        remediation: "ModifyVolume to gp3 at the same IOPS and throughput",
+    },
+    RuleSpec {
+        rule: Rule::UnattachedVolume,
+        name: "unattached-volume",
+        title: "Unattached EBS volume",
+        resource_kind: "ebs-volume",
+        cost_service: "EC2 - Other",
+        evidence: "state available and the volume's age",
+        saving: "volume price - a full-size snapshot's",
+        remediation: "CreateSnapshot (tagged), then DeleteVolume",
+    },
+    RuleSpec {
+        rule: Rule::OldSnapshot,
+        name: "old-snapshot",
+        title: "Old EBS snapshot",
+        resource_kind: "ebs-snapshot",
+        cost_service: "EC2 - Other",
+        evidence: "start time, and no registered AMI that uses it",
+        saving: "at most the volume size x the snapshot GiB-month price",
+        remediation: "DeleteSnapshot",
+    },
+    RuleSpec {
+        rule: Rule::S3Tiering,
+        name: "s3-tiering",
+        title: "S3 bucket without tiering",
+        resource_kind: "s3-bucket",
+        cost_service: "Amazon Simple Storage Service",
+        evidence: "BucketSizeBytes per storage class, and the lifecycle rules",
+        saving: "at most Standard GiB x (Standard - Standard-IA price)",
+        remediation: "PutBucketLifecycleConfiguration adding a transition (rules merged)",
+    },
+    RuleSpec {
+        rule: Rule::IdleRds,
+        name: "idle-rds",
+        title: "Idle RDS instance",
+        resource_kind: "rds-instance",
+        cost_service: "Amazon Relational Database Service",
+        evidence: "daily max DatabaseConnections over the look-back window",
+        saving: "instance hourly price x 730 h (x 2 Multi-AZ); storage keeps billing",
+        remediation: "StopDBInstance (or delete with a final snapshot)",
+    },
+    RuleSpec {
+        rule: Rule::UnassociatedEip,
+        name: "unassociated-eip",
+        title: "Unassociated Elastic IP",
+        resource_kind: "elastic-ip",
+        cost_service: "Amazon Virtual Private Cloud",
+        evidence: "no association",
+        saving: "public IPv4 hourly price x 730 h",
+        remediation: "ReleaseAddress",
+    },
+];
 
 impl fmt::Display for Rule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
