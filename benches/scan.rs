@@ -16,12 +16,11 @@ mod common;
 use common::arg;
 
 use aws_sdk_sts::config::{Credentials, SharedCredentialsProvider};
-use costscope::aws::scan_source::AwsInventory;
 use costscope::aws::CostClients;
 use costscope::config::prices::built_in_prices;
 use costscope::config::ScanSettings;
 use costscope::store::Store;
-use costscope::sync::scan::{run_scan, ScanOptions, ScanReport};
+use costscope::sync::scan::{ScanOptions, ScanReport};
 use costscope::sync::SyncEvent;
 use std::time::{Duration, Instant};
 
@@ -175,23 +174,10 @@ async fn scan_once(
     };
     let mut quiet = |_: &SyncEvent| {};
     let started = Instant::now();
-    let inventory = AwsInventory::new(
-        config.clone(),
-        clients.sts.clone(),
-        &identified.identity.account_id,
-        &options.settings,
-        options.now,
-    );
-    let report = run_scan(
-        &mut store,
-        clients,
-        std::sync::Arc::new(inventory),
-        &identified,
-        &options,
-        &mut quiet,
-    )
-    .await
-    .expect("scan");
+    let report = costscope::jobs::Session::with_clients(config.clone(), clients.clone())
+        .scan(&mut store, &identified, &options, &mut quiet)
+        .await
+        .expect("scan");
     (started.elapsed(), report)
 }
 

@@ -7,7 +7,6 @@ mod common;
 
 use common::fixtures::{assume, build_account_a, put_lifecycle_rule};
 use common::moto::{create_member, fresh_organization, moto_url, MOTO};
-use costscope::aws::scan_source::AwsInventory;
 use costscope::aws::{Connect, CostClients};
 use costscope::config::prices::built_in_prices;
 use costscope::config::ScanSettings;
@@ -18,7 +17,7 @@ use costscope::jobs::{Applier, Job};
 use costscope::remediate::plan::plan_findings;
 use costscope::remediate::{Access, ApplyError, StepOutcome};
 use costscope::store::{AuditLog, FindingFilter, Store};
-use costscope::sync::scan::{run_scan, ScanOptions};
+use costscope::sync::scan::ScanOptions;
 
 async fn scan(
     store: &mut Store,
@@ -27,23 +26,15 @@ async fn scan(
     identified: &costscope::sync::Identified,
     options: &ScanOptions,
 ) {
-    let inventory = AwsInventory::new(
-        config.clone(),
-        clients.sts.clone(),
-        &identified.identity.account_id,
-        &options.settings,
-        options.now,
-    );
-    run_scan(
-        store,
-        clients,
-        std::sync::Arc::new(inventory),
-        identified,
-        options,
-        &mut |_: &costscope::sync::SyncEvent| {},
-    )
-    .await
-    .unwrap();
+    costscope::jobs::Session::with_clients(config.clone(), clients.clone())
+        .scan(
+            store,
+            identified,
+            options,
+            &mut |_: &costscope::sync::SyncEvent| {},
+        )
+        .await
+        .unwrap();
 }
 
 #[test]

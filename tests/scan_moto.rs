@@ -11,14 +11,13 @@ use aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityOutput;
 use aws_smithy_mocks::{mock, mock_client, RuleMode};
 use common::fixtures::{assume, build_account_a};
 use common::moto::{create_member, fresh_organization, moto_url, MOTO};
-use costscope::aws::scan_source::AwsInventory;
 use costscope::aws::CostClients;
 use costscope::config::prices::built_in_prices;
 use costscope::config::ScanSettings;
 use costscope::domain::findings::{FindingStatus, Rule, TrackedFinding};
 use costscope::domain::Money;
 use costscope::store::{FindingFilter, Store, UnitStatus};
-use costscope::sync::scan::{run_scan, ScanOptions, ScanReport};
+use costscope::sync::scan::{ScanOptions, ScanReport};
 use costscope::sync::SyncEvent;
 
 const MANAGEMENT: &str = "123456789012";
@@ -103,23 +102,10 @@ async fn scan_keeping(
         now,
     };
     let mut progress = |e: &SyncEvent| events.push(e.to_string());
-    let inventory = AwsInventory::new(
-        config.clone(),
-        clients.sts.clone(),
-        &identified.identity.account_id,
-        &options.settings,
-        options.now,
-    );
-    run_scan(
-        store,
-        clients,
-        std::sync::Arc::new(inventory),
-        &identified,
-        &options,
-        &mut progress,
-    )
-    .await
-    .unwrap()
+    costscope::jobs::Session::with_clients(config.clone(), clients.clone())
+        .scan(store, &identified, &options, &mut progress)
+        .await
+        .unwrap()
 }
 
 fn of<'a>(

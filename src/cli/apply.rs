@@ -2,7 +2,7 @@
 //! applied only with --yes (and the typed text when the policy asks); the audit log and
 //! re-reading the steps whose outcome is unknown.
 
-use super::settings::{access_of, cache_or_demo, config_file, confirm_policy, plan_options};
+use super::settings::{access_of, confirm_policy, plan_options};
 use super::{AppError, Context};
 use crate::config::Config;
 use crate::domain::remediation::{Confirmation, Plan};
@@ -52,13 +52,8 @@ pub fn run(ctx: &Context, args: ApplyArgs) -> Result<(), AppError> {
         delete_databases,
         demo,
     } = args;
-    let config = config_file(ctx.paths.as_ref())?;
-    let path = cache_or_demo(
-        demo,
-        &ctx.cli.cache,
-        ctx.cli.org.as_deref(),
-        ctx.paths.as_ref(),
-    )?;
+    let config = ctx.config()?;
+    let path = ctx.cache_or_demo(demo)?;
     let store = Store::open(&path)?;
     let applier = applier_for(&store, &ctx.flags, &config)?;
     let plan = plan_to_run(&store, &config, plan.as_deref(), &ids, delete_databases)?;
@@ -131,14 +126,9 @@ pub fn audit(ctx: &Context, args: AuditArgs) -> Result<(), AppError> {
         demo,
         reverify,
     } = args;
-    let path = cache_or_demo(
-        demo,
-        &ctx.cli.cache,
-        ctx.cli.org.as_deref(),
-        ctx.paths.as_ref(),
-    )?;
+    let path = ctx.cache_or_demo(demo)?;
     if reverify {
-        let config = config_file(ctx.paths.as_ref())?;
+        let config = ctx.config()?;
         let applier = applier_for(&Store::open(&path)?, &ctx.flags, &config)?;
         return reverify_now(&applier, access_of(ctx.cli.read_only, &config), &path);
     }

@@ -1,7 +1,6 @@
 //! `costscope check` and `costscope paths`: is the cache sound, and where are the
 //! files costscope reads and writes.
 
-use super::settings::real_cache_path;
 use super::{AppError, Context};
 use crate::config::Paths;
 use crate::demo;
@@ -10,7 +9,7 @@ use std::path::Path;
 
 /// Runs SQLite's integrity check (and the demo's completeness); exit 2 on a problem.
 pub fn check(ctx: &Context) -> Result<(), AppError> {
-    let path = real_cache_path(&ctx.cli.cache, ctx.cli.org.as_deref(), ctx.paths.as_ref())?;
+    let path = ctx.real_cache()?;
     let store = Store::open(&path)?;
     let mut problems = store.integrity_check()?;
     if demo::is_incomplete(&store)? {

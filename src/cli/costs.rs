@@ -1,6 +1,5 @@
 //! `costscope costs`: one month's costs by account or service, as a table, CSV or JSON.
 
-use super::settings::real_cache_path;
 use super::{AppError, Context};
 use crate::domain::{Metric, Month};
 use crate::report::{self, Format, GroupBy};
@@ -30,7 +29,7 @@ pub fn run(ctx: &Context, args: CostsArgs) -> Result<(), AppError> {
         format,
         metric,
     } = args;
-    let path = real_cache_path(&ctx.cli.cache, ctx.cli.org.as_deref(), ctx.paths.as_ref())?;
+    let path = ctx.real_cache()?;
     let store = Store::open(&path)?;
     let month = month.unwrap_or_else(|| Month::of(ctx.today).offset(-1));
     let report = report::month_report(&store, month, by, metric)?;

@@ -1,7 +1,6 @@
 //! `costscope findings` and `costscope dismiss`: the optimizer's findings from the
 //! cache, and keeping one out of the list (or back in).
 
-use super::settings::real_cache_path;
 use super::{AppError, Context};
 use crate::domain::findings::Rule;
 use crate::report::{self, Format};
@@ -32,7 +31,7 @@ pub fn run(ctx: &Context, args: FindingsArgs) -> Result<(), AppError> {
         account,
         all,
     } = args;
-    let path = real_cache_path(&ctx.cli.cache, ctx.cli.org.as_deref(), ctx.paths.as_ref())?;
+    let path = ctx.real_cache()?;
     let store = Store::open(&path)?;
     let filter = crate::store::FindingFilter { all, rule, account };
     let findings = store.findings(&filter)?;
@@ -68,7 +67,7 @@ pub fn dismiss(ctx: &Context, args: DismissArgs) -> Result<(), AppError> {
         reason,
         restore,
     } = args;
-    let path = real_cache_path(&ctx.cli.cache, ctx.cli.org.as_deref(), ctx.paths.as_ref())?;
+    let path = ctx.real_cache()?;
     let store = Store::open(&path)?;
     let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let found = if restore {

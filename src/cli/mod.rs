@@ -116,6 +116,32 @@ struct Context {
     flags: apply::ApplyFlags,
 }
 
+impl Context {
+    /// The real cache: the one named, else by `--org`, else the last synced.
+    fn real_cache(&self) -> Result<PathBuf, AppError> {
+        settings::real_cache_path(
+            &self.cli.cache,
+            self.cli.org.as_deref(),
+            self.paths.as_ref(),
+        )
+    }
+
+    /// `--demo`: the demo organization's cache; otherwise the real one.
+    fn cache_or_demo(&self, demo: bool) -> Result<PathBuf, AppError> {
+        settings::cache_or_demo(
+            demo,
+            &self.cli.cache,
+            self.cli.org.as_deref(),
+            self.paths.as_ref(),
+        )
+    }
+
+    /// The config file's settings (defaults without a home directory).
+    fn config(&self) -> Result<crate::config::Config, AppError> {
+        settings::config_file(self.paths.as_ref())
+    }
+}
+
 pub fn run(cli: Cli) -> Result<(), AppError> {
     let paths = Paths::discover();
     settings::init_logging(paths.as_ref());

@@ -1,7 +1,7 @@
 //! `costscope scan`: every account and region into the scope's cache, then what it
 //! found, what it could not read, and what it kept from a scan moments before.
 
-use super::settings::{config_file, explicit_cache, price_table};
+use super::settings::{explicit_cache, price_table};
 use super::sync::{open_scope_cache, remember, SyncTarget};
 use super::{AppError, Context};
 use crate::config::Paths;
@@ -38,7 +38,7 @@ pub fn run(ctx: &Context, args: ScanArgs) -> Result<(), AppError> {
         concurrency,
         full,
     } = args;
-    let config = config_file(ctx.paths.as_ref())?;
+    let config = ctx.config()?;
     let prices = price_table(ctx.paths.as_ref())?;
     let mut settings = config.scan.clone();
     if !accounts.is_empty() {

@@ -1,7 +1,7 @@
 //! `costscope sync`: the organization and every month that can still change, from
 //! Cost Explorer into the scope's cache, with a progress bar.
 
-use super::settings::{config_file, explicit_cache, sync_options};
+use super::settings::{explicit_cache, sync_options};
 use super::{AppError, Context};
 use crate::config::Paths;
 use crate::domain::Money;
@@ -23,7 +23,7 @@ pub struct SyncArgs {
 /// Syncs, says what it fetched and cost; exit 2 when months were left out.
 pub fn run(ctx: &Context, args: SyncArgs) -> Result<(), AppError> {
     let SyncArgs { full, max_cost } = args;
-    let config = config_file(ctx.paths.as_ref())?;
+    let config = ctx.config()?;
     let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let mut options = sync_options(&config, ctx.today, now);
     options.full = full;

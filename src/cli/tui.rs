@@ -4,7 +4,7 @@
 use super::apply::{applier_for, ApplyFlags};
 use super::settings::{
     access_of, confirm_policy, demo_cache_path, load_settings, plan_options, price_table,
-    real_cache_path, sync_options, Settings,
+    sync_options, Settings,
 };
 use super::{AppError, Context};
 use crate::config::Config;
@@ -67,7 +67,7 @@ pub fn demo(ctx: &Context, args: DemoArgs) -> Result<(), AppError> {
 /// `costscope` alone: the TUI on the real cache, with sync, scan and apply.
 pub fn open(ctx: &Context) -> Result<(), AppError> {
     let settings = load_settings(ctx.paths.as_ref(), ctx.cli.theme.as_deref())?;
-    let path = real_cache_path(&ctx.cli.cache, ctx.cli.org.as_deref(), ctx.paths.as_ref())?;
+    let path = ctx.real_cache()?;
     let store = Store::open(&path)?;
     let launcher = tui_applier(&store, &path, &ctx.flags, &settings.config)?;
     let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);

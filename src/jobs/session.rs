@@ -31,6 +31,11 @@ impl Session {
         }
     }
 
+    /// A session on clients made elsewhere (tests put stand-ins behind them).
+    pub fn with_clients(config: aws_config::SdkConfig, clients: CostClients) -> Session {
+        Session { config, clients }
+    }
+
     /// Who is signed in; the scope names the cache.
     pub async fn identify(&self, now: &str) -> Result<Identified, SyncError> {
         sync::identify(&self.clients, now).await

@@ -125,6 +125,25 @@ pub enum Action {
     Failed(String),
 }
 
+/// What a key means in a start-or-cancel dialog (the sync's and the scan's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DialogKey {
+    Start,
+    Cancel,
+    Wait,
+}
+
+impl Action {
+    /// Enter starts, Esc (or q) cancels, anything else waits.
+    pub fn in_dialog(&self) -> DialogKey {
+        match self {
+            Action::Enter | Action::InputSubmit => DialogKey::Start,
+            Action::Back | Action::Quit | Action::InputCancel => DialogKey::Cancel,
+            _ => DialogKey::Wait,
+        }
+    }
+}
+
 /// Names of bindable actions, as the keymap file spells them.
 pub const BINDABLE: &[(&str, Action)] = &[
     ("quit", Action::Quit),

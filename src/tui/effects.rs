@@ -4,6 +4,7 @@
 
 use super::action::{Action, Effect, ScanOutcome, SyncOutcome};
 use super::app::App;
+use super::jobs::JobLauncher;
 use super::load::{load, load_finding_index};
 use super::model::ViewData;
 use super::runner::job;
@@ -128,28 +129,41 @@ impl App {
     }
 
     fn start_sync(&mut self) -> Vec<Action> {
-        match &self.jobs {
-            Some(jobs) => {
-                self.runner.spawn(jobs.sync());
-                vec![]
-            }
-            None => vec![Action::SyncFinished(SyncOutcome::Failed {
-                message: "syncing is not available here".into(),
-                offline: false,
-            })],
-        }
+        self.start_job(
+            |jobs| jobs.sync(),
+            || {
+                Action::SyncFinished(SyncOutcome::Failed {
+                    message: "syncing is not available here".into(),
+                    offline: false,
+                })
+            },
+        )
     }
 
     fn start_scan(&mut self) -> Vec<Action> {
+        self.start_job(
+            |jobs| jobs.scan(),
+            || {
+                Action::ScanFinished(ScanOutcome::Failed {
+                    message: "scanning is not available here".into(),
+                    offline: false,
+                })
+            },
+        )
+    }
+
+    /// Starts a background job of the launcher, or ends it at once without one.
+    fn start_job(
+        &mut self,
+        which: fn(&dyn JobLauncher) -> super::runner::BackgroundJob,
+        unavailable: impl FnOnce() -> Action,
+    ) -> Vec<Action> {
         match &self.jobs {
             Some(jobs) => {
-                self.runner.spawn(jobs.scan());
+                self.runner.spawn(which(jobs.as_ref()));
                 vec![]
             }
-            None => vec![Action::ScanFinished(ScanOutcome::Failed {
-                message: "scanning is not available here".into(),
-                offline: false,
-            })],
+            None => vec![unavailable()],
         }
     }
 

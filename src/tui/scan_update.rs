@@ -2,7 +2,7 @@
 //! with what it reads and costs, progress in the status bar, and the findings that
 //! follow each account-region as it lands. Pure, like the rest of update.
 
-use super::action::{Action, Effect, ScanOutcome};
+use super::action::{Action, DialogKey, Effect, ScanOutcome};
 use super::state::{Mode, ScanEstimate, ScanRun, Severity, State};
 use crate::domain::call_prices::cloudwatch_price;
 use crate::domain::AccountStatus;
@@ -43,8 +43,8 @@ pub fn request(state: &mut State) -> Vec<Effect> {
 
 /// In the dialog: Enter starts, Esc (or q) cancels, anything else waits.
 pub fn update_confirm(state: &mut State, action: Action) -> Vec<Effect> {
-    match action {
-        Action::Enter | Action::InputSubmit => {
+    match action.in_dialog() {
+        DialogKey::Start => {
             let Mode::ConfirmScan(estimate) = std::mem::replace(&mut state.mode, Mode::Normal)
             else {
                 return vec![];
@@ -56,12 +56,12 @@ pub fn update_confirm(state: &mut State, action: Action) -> Vec<Effect> {
             state.message = Some((Severity::Info, "scan started; keep browsing".into()));
             vec![Effect::StartScan]
         }
-        Action::Back | Action::Quit | Action::InputCancel => {
+        DialogKey::Cancel => {
             state.mode = Mode::Normal;
             state.message = Some((Severity::Info, "scan cancelled; nothing was read".into()));
             vec![]
         }
-        _ => vec![],
+        DialogKey::Wait => vec![],
     }
 }
 

@@ -1,7 +1,7 @@
 //! The part of `update` that concerns the background sync: the refresh dialog, progress
 //! in the status bar, and what happens when it ends. Pure, like the rest of update.
 
-use super::action::{Effect, SyncOutcome};
+use super::action::{DialogKey, Effect, SyncOutcome};
 use super::state::{Mode, Severity, State, SyncRun};
 use crate::domain::call_prices::ce_price;
 use crate::domain::sync_plan::months_to_fetch;
@@ -39,9 +39,8 @@ pub fn request_refresh(state: &mut State) -> Vec<Effect> {
 
 /// In the dialog: Enter starts, Esc (or q) cancels, anything else waits.
 pub fn update_confirm(state: &mut State, action: super::Action) -> Vec<Effect> {
-    use super::Action;
-    match action {
-        Action::Enter | Action::InputSubmit => {
+    match action.in_dialog() {
+        DialogKey::Start => {
             let Mode::ConfirmSync { months, .. } = std::mem::replace(&mut state.mode, Mode::Normal)
             else {
                 return vec![];
@@ -54,12 +53,12 @@ pub fn update_confirm(state: &mut State, action: super::Action) -> Vec<Effect> {
             state.message = Some((Severity::Info, "sync started; keep browsing".into()));
             vec![Effect::StartSync]
         }
-        Action::Back | Action::Quit | Action::InputCancel => {
+        DialogKey::Cancel => {
             state.mode = Mode::Normal;
             state.message = Some((Severity::Info, "sync cancelled; nothing was fetched".into()));
             vec![]
         }
-        _ => vec![],
+        DialogKey::Wait => vec![],
     }
 }
 
