@@ -5,10 +5,7 @@
 
 use super::{claim_cache, load_organization, Identified, Progress, SyncError, SyncEvent};
 use crate::config::ScanSettings;
-use crate::domain::findings::Finding;
-use crate::domain::inventory::{stored_buckets, Bucket, RegionInventory, Unread};
 use crate::domain::prices::PriceTable;
-use crate::domain::rules::{evaluate_buckets, evaluate_region, RuleContext, Thresholds};
 use crate::domain::sources::{Directory, InventorySource, Regions, SourceError, Tally};
 use crate::domain::AccountStatus;
 use crate::store::{ApiCall, Store, UnitChanges, UnitStatus, ACCOUNT_UNIT, ORG_UNIT, S3_UNIT};
@@ -16,6 +13,9 @@ use chrono::{DateTime, Utc};
 use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
 use tokio::task::JoinSet;
+use units::{evaluate, Evaluated, Found, Job, Outcome};
+
+mod units;
 
 #[derive(Debug, Clone)]
 pub struct ScanOptions {
@@ -381,52 +381,6 @@ fn choose_regions(chosen: &[String], regions: Regions) -> (Vec<String>, Vec<Stri
     (scan, skipped)
 }
 
-/// One unit judged: what to store, the findings, and what could not be read.
-struct Evaluated {
-    unit: String,
-    stored: Vec<crate::domain::inventory::StoredResource>,
-    findings: Vec<Finding>,
-    unread: Vec<Unread>,
-}
-
-fn evaluate<E>(
-    account: &str,
-    prices: &PriceTable,
-    thresholds: &Thresholds,
-    now: DateTime<Utc>,
-    found: Found<E>,
-) -> Evaluated {
-    match found {
-        Found::Region { region, inventory } => {
-            let ctx = RuleContext {
-                account,
-                region: &region,
-                prices,
-                thresholds,
-                now,
-            };
-            Evaluated {
-                findings: evaluate_region(&ctx, &inventory),
-                stored: inventory.stored(&region),
-                unit: region,
-                unread: inventory.unread,
-            }
-        }
-        Found::Buckets { buckets, unread } => Evaluated {
-            findings: evaluate_buckets(account, prices, thresholds, now, &buckets),
-            stored: stored_buckets(&buckets),
-            unit: S3_UNIT.to_string(),
-            unread,
-        },
-        Found::Account { .. } => Evaluated {
-            unit: ACCOUNT_UNIT.to_string(),
-            stored: Vec::new(),
-            findings: Vec::new(),
-            unread: Vec::new(),
-        },
-    }
-}
-
 fn record_meter(
     store: &Store,
     account: &str,
@@ -448,78 +402,4 @@ fn record_meter(
         })?;
     }
     Ok(())
-}
-
-enum Job<S: InventorySource> {
-    /// Reach the account and list its regions.
-    Enter(String),
-    Region {
-        account: String,
-        entered: Arc<S::Entered>,
-        region: String,
-    },
-    Buckets {
-        account: String,
-        entered: Arc<S::Entered>,
-    },
-}
-
-enum Found<E> {
-    Account {
-        entered: E,
-        regions: Regions,
-    },
-    Region {
-        region: String,
-        inventory: RegionInventory,
-    },
-    Buckets {
-        buckets: Vec<Bucket>,
-        unread: Vec<Unread>,
-    },
-}
-
-struct Outcome<E> {
-    account: String,
-    unit: String,
-    region: Option<String>,
-    meter: Tally,
-    result: Result<Found<E>, SourceError>,
-}
-
-impl<S: InventorySource> Job<S> {
-    async fn run(self, source: Arc<S>) -> Outcome<S::Entered> {
-        let (account, unit, region, read) = match self {
-            Job::Enter(account) => {
-                let read = source.enter(&account).await;
-                let home = Some(source.home_region().to_string());
-                let read = read.map(|(entered, regions)| Found::Account { entered, regions });
-                (account, ACCOUNT_UNIT.to_string(), home, read)
-            }
-            Job::Region {
-                account,
-                entered,
-                region,
-            } => {
-                let read = source.region(&entered, &region).await;
-                let found = read.map(|inventory| Found::Region {
-                    region: region.clone(),
-                    inventory,
-                });
-                (account, region.clone(), Some(region), found)
-            }
-            Job::Buckets { account, entered } => {
-                let read = source.buckets(&entered).await;
-                let found = read.map(|(buckets, unread)| Found::Buckets { buckets, unread });
-                (account, S3_UNIT.to_string(), None, found)
-            }
-        };
-        Outcome {
-            account,
-            unit,
-            region,
-            meter: read.tally,
-            result: read.result,
-        }
-    }
 }
