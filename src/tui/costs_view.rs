@@ -186,6 +186,68 @@ pub(super) fn render_table_view(frame: &mut Frame, area: Rect, state: &State, da
     }
     let rows = super::selectors::rows(state);
     let view = state.top();
+    let title = table_title(state, kind, rows, data);
+    let show_detail = rows.iter().any(|r| !r.detail.is_empty());
+    let previous_label = if matches!(kind, ViewKind::Series { .. }) {
+        "Prior"
+    } else {
+        "Previous"
+    };
+    let titles: Vec<&str> = COLUMNS
+        .iter()
+        .enumerate()
+        .map(|(i, column)| match i {
+            0 if matches!(kind, ViewKind::Series { .. }) => "Date",
+            1 => match kind {
+                ViewKind::Accounts | ViewKind::ServiceAccounts(_) => "Account id",
+                ViewKind::Series { .. } => "Day",
+                _ => "",
+            },
+            3 => previous_label,
+            _ => column.title,
+        })
+        .collect();
+    let badges: Vec<Option<String>> = rows.iter().map(|r| finding_badge(state, kind, r)).collect();
+    // Only where there is room: names come first.
+    let show_findings = table_area.width >= 100 && badges.iter().any(Option::is_some);
+    let extra: &[&str] = if show_findings { &["Findings"] } else { &[] };
+    let header = sortable_header(COLUMNS, &titles, view.sort, theme, extra);
+    let body: Vec<Row> = rows
+        .iter()
+        .zip(&badges)
+        .map(|(r, badge)| cost_row(r, show_findings.then_some(badge), theme))
+        .collect();
+    let mut widths = vec![
+        Constraint::Fill(1),
+        Constraint::Length(if show_detail { 12 } else { 0 }),
+        Constraint::Length(14),
+        Constraint::Length(9),
+        Constraint::Length(7),
+        Constraint::Length(9),
+    ];
+    if show_findings {
+        widths.push(Constraint::Length(16));
+    }
+    let table = Table::new(body, widths).header(header);
+    render_selectable(
+        frame,
+        table_area,
+        table,
+        Line::from(title),
+        theme,
+        view.selected,
+        rows.len(),
+    );
+}
+
+/// "12 accounts · total $1.2K · previous $1.1K +9.1%".
+fn table_title(
+    state: &State,
+    kind: ViewKind,
+    rows: &[TableRow],
+    data: &TableData,
+) -> Vec<Span<'static>> {
+    let theme = &state.theme;
     let noun = match kind {
         ViewKind::Accounts | ViewKind::ServiceAccounts(_) => "accounts",
         ViewKind::Services | ViewKind::AccountServices(_) => "services",
@@ -215,102 +277,53 @@ pub(super) fn render_table_view(frame: &mut Frame, area: Rect, state: &State, da
         title.push(change_span(data.total, data.previous_total, theme));
     }
     title.push(Span::raw(" "));
+    title
+}
 
-    let show_detail = rows.iter().any(|r| !r.detail.is_empty());
-    let previous_label = if matches!(kind, ViewKind::Series { .. }) {
-        "Prior"
+/// One row of a cost table; `badge` is the findings column when it is shown.
+fn cost_row(r: &TableRow, badge: Option<&Option<String>>, theme: &Theme) -> Row<'static> {
+    let is_header = matches!(r.key, super::model::RowKey::Unit) && r.depth == 0;
+    let name = format!("{}{}", "  ".repeat(usize::from(r.depth)), r.name);
+    let style = if is_header {
+        Style::default()
+            .fg(theme.accent)
+            .add_modifier(Modifier::BOLD)
     } else {
-        "Previous"
+        Style::default()
     };
-    let titles: Vec<&str> = COLUMNS
-        .iter()
-        .enumerate()
-        .map(|(i, column)| match i {
-            0 if matches!(kind, ViewKind::Series { .. }) => "Date",
-            1 => match kind {
-                ViewKind::Accounts | ViewKind::ServiceAccounts(_) => "Account id",
-                ViewKind::Series { .. } => "Day",
-                _ => "",
-            },
-            3 => previous_label,
-            _ => column.title,
-        })
-        .collect();
-    let badges: Vec<Option<String>> = rows.iter().map(|r| finding_badge(state, kind, r)).collect();
-    // Only where there is room: names come first.
-    let show_findings = table_area.width >= 100 && badges.iter().any(Option::is_some);
-    let extra: &[&str] = if show_findings { &["Findings"] } else { &[] };
-    let header = sortable_header(COLUMNS, &titles, view.sort, theme, extra);
-    let body: Vec<Row> = rows
-        .iter()
-        .zip(&badges)
-        .map(|(r, badge)| {
-            let is_header = matches!(r.key, super::model::RowKey::Unit) && r.depth == 0;
-            let name = format!("{}{}", "  ".repeat(usize::from(r.depth)), r.name);
-            let style = if is_header {
-                Style::default()
-                    .fg(theme.accent)
-                    .add_modifier(Modifier::BOLD)
-            } else {
-                Style::default()
-            };
-            Row::new(
-                vec![
-                    Cell::from(name),
-                    Cell::from(Span::styled(
-                        r.detail.clone(),
-                        Style::default().fg(theme.muted),
-                    )),
-                    Cell::from(Line::from(money_or_unknown(r.amount)).alignment(Alignment::Right)),
-                    Cell::from(
-                        Line::from(
-                            r.previous
-                                .map_or_else(|| "—".to_string(), Money::format_compact),
-                        )
-                        .alignment(Alignment::Right),
-                    ),
-                    Cell::from(
-                        Line::from(change_span(r.amount, r.previous, theme))
-                            .alignment(Alignment::Right),
-                    ),
-                    Cell::from(Span::styled(
-                        share_bar(r.share, 4),
-                        Style::default().fg(theme.share_bar),
-                    )),
-                ]
-                .into_iter()
-                .chain(show_findings.then(|| {
-                    Cell::from(Span::styled(
-                        badge.clone().unwrap_or_default(),
-                        Style::default().fg(theme.warning),
-                    ))
-                }))
-                .collect::<Vec<_>>(),
-            )
-            .style(style)
-        })
-        .collect();
-    let mut widths = vec![
-        Constraint::Fill(1),
-        Constraint::Length(if show_detail { 12 } else { 0 }),
-        Constraint::Length(14),
-        Constraint::Length(9),
-        Constraint::Length(7),
-        Constraint::Length(9),
-    ];
-    if show_findings {
-        widths.push(Constraint::Length(16));
-    }
-    let table = Table::new(body, widths).header(header);
-    render_selectable(
-        frame,
-        table_area,
-        table,
-        Line::from(title),
-        theme,
-        view.selected,
-        rows.len(),
-    );
+    Row::new(
+        vec![
+            Cell::from(name),
+            Cell::from(Span::styled(
+                r.detail.clone(),
+                Style::default().fg(theme.muted),
+            )),
+            Cell::from(Line::from(money_or_unknown(r.amount)).alignment(Alignment::Right)),
+            Cell::from(
+                Line::from(
+                    r.previous
+                        .map_or_else(|| "—".to_string(), Money::format_compact),
+                )
+                .alignment(Alignment::Right),
+            ),
+            Cell::from(
+                Line::from(change_span(r.amount, r.previous, theme)).alignment(Alignment::Right),
+            ),
+            Cell::from(Span::styled(
+                share_bar(r.share, 4),
+                Style::default().fg(theme.share_bar),
+            )),
+        ]
+        .into_iter()
+        .chain(badge.map(|badge| {
+            Cell::from(Span::styled(
+                badge.clone().unwrap_or_default(),
+                Style::default().fg(theme.warning),
+            ))
+        }))
+        .collect::<Vec<_>>(),
+    )
+    .style(style)
 }
 
 /// "3 · $412/mo": the open findings behind an account or service row of a cost view.
