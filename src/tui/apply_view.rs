@@ -28,6 +28,46 @@ fn overlay(area: Rect, width_pct: u16, height_pct: u16) -> Rect {
 pub fn render_confirm(frame: &mut Frame, area: Rect, state: &State, dialog: &ConfirmDialog) {
     let theme = &state.theme;
     let rect = overlay(area, 90, 90);
+    let head = confirm_head(state, dialog);
+    let body = confirm_body(state, dialog);
+    let foot = confirm_foot(state, dialog);
+    frame.render_widget(Clear, rect);
+    let inner = block(" Confirm plan ", theme);
+    let content = inner.inner(rect);
+    frame.render_widget(inner, rect);
+    let head_height = head.len() as u16;
+    let foot_height = foot.len() as u16;
+    let body_height = content.height.saturating_sub(head_height + foot_height + 2);
+    let parts = [
+        Rect {
+            height: head_height.min(content.height),
+            ..content
+        },
+        Rect {
+            y: content.y + head_height + 1,
+            height: body_height,
+            ..content
+        },
+        Rect {
+            y: (content.y + content.height).saturating_sub(foot_height),
+            height: foot_height.min(content.height),
+            ..content
+        },
+    ];
+    frame.render_widget(Paragraph::new(head).wrap(Wrap { trim: true }), parts[0]);
+    frame.render_widget(
+        Paragraph::new(body)
+            .wrap(Wrap { trim: false })
+            .scroll((dialog.scroll, 0)),
+        parts[1],
+    );
+    frame.render_widget(Paragraph::new(foot).wrap(Wrap { trim: true }), parts[2]);
+}
+
+/// Who applies (and acts in each account), the plan's size and saving, and what the
+/// screen does not show.
+fn confirm_head(state: &State, dialog: &ConfirmDialog) -> Vec<Line<'static>> {
+    let theme = &state.theme;
     let strong = Style::default().add_modifier(Modifier::BOLD);
     let muted = Style::default().fg(theme.muted);
     let mut head: Vec<Line> = Vec::new();
@@ -92,6 +132,13 @@ pub fn render_confirm(frame: &mut Frame, area: Rect, state: &State, dialog: &Con
             Style::default().fg(theme.warning),
         )));
     }
+    head
+}
+
+/// Every step with every fact, then what was left out and why.
+fn confirm_body(state: &State, dialog: &ConfirmDialog) -> Vec<Line<'static>> {
+    let theme = &state.theme;
+    let muted = Style::default().fg(theme.muted);
     let mut body: Vec<Line> = Vec::new();
     for (i, step) in dialog.plan.steps.iter().enumerate() {
         body.push(Line::from(Span::styled(
@@ -121,6 +168,14 @@ pub fn render_confirm(frame: &mut Frame, area: Rect, state: &State, dialog: &Con
             Style::default().fg(theme.warning),
         )));
     }
+    body
+}
+
+/// What the confirmation asks for, the typed text, and the two buttons.
+fn confirm_foot(state: &State, dialog: &ConfirmDialog) -> Vec<Line<'static>> {
+    let theme = &state.theme;
+    let strong = Style::default().add_modifier(Modifier::BOLD);
+    let muted = Style::default().fg(theme.muted);
     let mut foot: Vec<Line> = vec![Line::from(dialog.confirmation.describe())];
     if let Confirmation::Type { .. } = dialog.confirmation {
         foot.push(Line::from(vec![
@@ -151,37 +206,7 @@ pub fn render_confirm(frame: &mut Frame, area: Rect, state: &State, dialog: &Con
             muted,
         ),
     ]));
-    frame.render_widget(Clear, rect);
-    let inner = block(" Confirm plan ", theme);
-    let content = inner.inner(rect);
-    frame.render_widget(inner, rect);
-    let head_height = head.len() as u16;
-    let foot_height = foot.len() as u16;
-    let body_height = content.height.saturating_sub(head_height + foot_height + 2);
-    let parts = [
-        Rect {
-            height: head_height.min(content.height),
-            ..content
-        },
-        Rect {
-            y: content.y + head_height + 1,
-            height: body_height,
-            ..content
-        },
-        Rect {
-            y: (content.y + content.height).saturating_sub(foot_height),
-            height: foot_height.min(content.height),
-            ..content
-        },
-    ];
-    frame.render_widget(Paragraph::new(head).wrap(Wrap { trim: true }), parts[0]);
-    frame.render_widget(
-        Paragraph::new(body)
-            .wrap(Wrap { trim: false })
-            .scroll((dialog.scroll, 0)),
-        parts[1],
-    );
-    frame.render_widget(Paragraph::new(foot).wrap(Wrap { trim: true }), parts[2]);
+    foot
 }
 
 pub fn render_progress(frame: &mut Frame, area: Rect, state: &State) {
