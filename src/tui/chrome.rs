@@ -185,6 +185,29 @@ pub(super) fn render_status(frame: &mut Frame, area: Rect, state: &State) {
     let theme = &state.theme;
     let base = Style::default().fg(theme.status_fg).bg(theme.status_bg);
     let mut spans = Vec::new();
+    spans.extend(data_spans(state, base));
+    spans.extend(job_spans(state, base));
+    // The full path when it fits, else the file name: which cache is open must show.
+    let used: usize = spans.iter().map(|s| s.width()).sum();
+    let room = usize::from(area.width).saturating_sub(used + 3);
+    let label = if state.cache_label.chars().count() <= room {
+        state.cache_label.clone()
+    } else {
+        std::path::Path::new(&state.cache_label)
+            .file_name()
+            .map_or_else(
+                || state.cache_label.clone(),
+                |n| n.to_string_lossy().into_owned(),
+            )
+    };
+    spans.push(Span::styled(format!("· {label} "), base));
+    frame.render_widget(Paragraph::new(Line::from(spans)).style(base), area);
+}
+
+/// DEMO DATA, how recent the data is, and which months are final or still open.
+fn data_spans(state: &State, base: Style) -> Vec<Span<'static>> {
+    let theme = &state.theme;
+    let mut spans = Vec::new();
     if state.is_demo() {
         spans.push(Span::styled(
             " DEMO DATA ",
@@ -219,6 +242,14 @@ pub(super) fn render_status(frame: &mut Frame, area: Rect, state: &State) {
             Style::default().fg(theme.warning).bg(theme.status_bg),
         ));
     }
+    spans
+}
+
+/// The jobs running (sync, scan, apply), read-only and offline, and what Cost Explorer
+/// cost this month.
+fn job_spans(state: &State, base: Style) -> Vec<Span<'static>> {
+    let theme = &state.theme;
+    let mut spans = Vec::new();
     if let Some(run) = &state.sync.running {
         let month = run.current.map_or_else(String::new, |m| format!(" {m}"));
         spans.push(Span::styled(
@@ -265,19 +296,5 @@ pub(super) fn render_status(frame: &mut Frame, area: Rect, state: &State) {
             base,
         ));
     }
-    // The full path when it fits, else the file name: which cache is open must show.
-    let used: usize = spans.iter().map(|s| s.width()).sum();
-    let room = usize::from(area.width).saturating_sub(used + 3);
-    let label = if state.cache_label.chars().count() <= room {
-        state.cache_label.clone()
-    } else {
-        std::path::Path::new(&state.cache_label)
-            .file_name()
-            .map_or_else(
-                || state.cache_label.clone(),
-                |n| n.to_string_lossy().into_owned(),
-            )
-    };
-    spans.push(Span::styled(format!("· {label} "), base));
-    frame.render_widget(Paragraph::new(Line::from(spans)).style(base), area);
+    spans
 }
