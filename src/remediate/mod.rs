@@ -8,14 +8,16 @@ mod outcome;
 pub mod plan;
 mod reverify;
 pub mod simulated;
+mod step;
 
 pub use audit::pending_warning;
 use audit::Audit;
 pub use outcome::{ApplyEvent, ApplySummary, StepOutcome};
 pub use reverify::{reverify, Reverified};
+use step::run_step;
 
-use crate::domain::audit::{AuditPhase, IntentRecord};
-use crate::domain::remediation::{shows_change, still_applies, Observed, Plan, PlanStep};
+use crate::domain::audit::AuditPhase;
+use crate::domain::remediation::{Observed, Plan, PlanStep};
 use crate::store::{AuditLog, Store, StoreError};
 use std::collections::hash_map::{Entry, HashMap};
 use std::future::Future;
@@ -345,169 +347,4 @@ fn planned_detail(step: &PlanStep) -> String {
         detail.push_str(note);
     }
     detail
-}
-
-async fn run_step<A: Actions>(
-    actions: &A,
-    store: &Store,
-    audit: &Audit<'_>,
-    index: usize,
-    step: &PlanStep,
-    progress: &mut dyn FnMut(ApplyEvent),
-) -> Result<StepOutcome, AuditFailure> {
-    progress(ApplyEvent::Phase {
-        index,
-        phase: "re-reading",
-    });
-    let before = match actions.observe(step).await {
-        Ok(observed) => observed,
-        Err(e) => {
-            let reason = format!("could not re-read the resource: {e}");
-            audit.step(index, step, AuditPhase::Failed, &reason)?;
-            return Ok(StepOutcome::Failed(reason));
-        }
-    };
-    if let Err(why) = still_applies(step, &before) {
-        let reason = format!("changed since the scan: {why}");
-        audit.step(index, step, AuditPhase::Skipped, &reason)?;
-        return Ok(StepOutcome::Skipped(reason));
-    }
-    if step.change.has_dry_run() {
-        progress(ApplyEvent::Phase {
-            index,
-            phase: "dry run",
-        });
-        match actions.dry_run(step).await {
-            Ok(DryRun::Permitted) => {
-                audit.step(
-                    index,
-                    step,
-                    AuditPhase::DryRun,
-                    "DryRunOperation: this identity is permitted (a dry run proves permission, not success)",
-                )?;
-            }
-            Ok(DryRun::NotOffered) => {}
-            Ok(DryRun::Unauthorized(message)) => {
-                let reason = format!(
-                    "UnauthorizedOperation: this identity may not make this call ({message}); nothing was changed"
-                );
-                audit.step(index, step, AuditPhase::DryRun, &reason)?;
-                return Ok(StepOutcome::NotPermitted(reason));
-            }
-            Err(e) => {
-                let reason = format!("the dry run failed: {e}; nothing was changed");
-                audit.step(index, step, AuditPhase::Failed, &reason)?;
-                return Ok(StepOutcome::Failed(reason));
-            }
-        }
-    }
-    progress(ApplyEvent::Phase {
-        index,
-        phase: "applying",
-    });
-    let record = IntentRecord {
-        step: step.clone(),
-        before: before.clone(),
-    };
-    let intent = audit.intent(index, step, &record)?;
-    let token = step_token(audit.plan, index);
-    let called = match actions.apply(step, &before, &token).await {
-        Ok(applied) => {
-            let detail = applied.detail.clone();
-            audit
-                .outcome(
-                    index,
-                    step,
-                    intent,
-                    AuditPhase::Applied,
-                    &applied.detail,
-                    applied.request_id.as_deref(),
-                )
-                .map_err(|error| AuditFailure {
-                    error,
-                    called: Some(format!(
-                        "it answered success{}: {detail}",
-                        applied
-                            .request_id
-                            .as_deref()
-                            .map(|id| format!(", request {id}"))
-                            .unwrap_or_default()
-                    )),
-                })?;
-            None
-        }
-        Err(CallError {
-            error: ActionError::UnknownOutcome(message),
-            request_id,
-        }) => Some((message, request_id)),
-        Err(CallError { error, request_id }) => {
-            let reason = error.to_string();
-            audit
-                .outcome(
-                    index,
-                    step,
-                    intent,
-                    AuditPhase::Failed,
-                    &reason,
-                    request_id.as_deref(),
-                )
-                .map_err(|error| AuditFailure {
-                    error,
-                    called: Some(format!("AWS refused it: {reason}")),
-                })?;
-            return Ok(StepOutcome::Failed(reason));
-        }
-    };
-    progress(ApplyEvent::Phase {
-        index,
-        phase: "verifying",
-    });
-    // Never sent again: the re-read decides, and "already changed" is success.
-    let verdict = match actions.observe(step).await {
-        Ok(after) => shows_change(step, &before, &after),
-        Err(e) => Err(format!("could not re-read it: {e}")),
-    };
-    let lost = |error| AuditFailure {
-        error,
-        called: Some("its result is not recorded".into()),
-    };
-    match (verdict, called) {
-        (Ok(()), unknown) => {
-            let detail = match unknown {
-                None => "re-read: the change is there".to_string(),
-                Some((message, _)) => {
-                    format!("outcome unknown ({message}), but the re-read shows the change")
-                }
-            };
-            audit
-                .outcome(index, step, intent, AuditPhase::Verified, &detail, None)
-                .map_err(lost)?;
-            store
-                .mark_finding_applied(step.finding_id, &now())
-                .map_err(lost)?;
-            Ok(StepOutcome::Verified)
-        }
-        (Err(why), unknown) => {
-            let (reason, request_id) = match unknown {
-                None => (why, None),
-                Some((message, request_id)) => (
-                    format!(
-                        "outcome unknown ({message}) and the re-read does not show the change ({why}); not sent again: re-verify with `costscope audit --reverify`"
-                    ),
-                    request_id,
-                ),
-            };
-            audit
-                .outcome(
-                    index,
-                    step,
-                    intent,
-                    AuditPhase::Unverified,
-                    &reason,
-                    request_id.as_deref(),
-                )
-                .map_err(lost)?;
-            Ok(StepOutcome::Unverified(reason))
-        }
-    }
 }
