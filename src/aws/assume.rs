@@ -44,7 +44,7 @@ pub async fn assume(
     meter: &mut Meter,
 ) -> Result<Assumed, SourceError> {
     meter.pace("sts").await;
-    meter.add("sts", "AssumeRole", 1, 0);
+    meter.tally.add("sts", "AssumeRole", 1, 0);
     let out = sts
         .assume_role()
         .role_arn(format!("arn:aws:iam::{account}:role/{role_name}"))

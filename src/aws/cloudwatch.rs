@@ -61,7 +61,9 @@ pub async fn daily_metrics(
                 .set_next_token(token.clone())
                 .send()
                 .await;
-            meter.add("cloudwatch", "GetMetricData", 1, queries.len() as u32);
+            meter
+                .tally
+                .add("cloudwatch", "GetMetricData", 1, queries.len() as u32);
             let page = sent.map_err(|e| map_error("GetMetricData", e))?;
             for result in page.metric_data_results() {
                 let Some(index) = result

@@ -55,7 +55,7 @@ pub(crate) fn to_utc(t: Option<&aws_sdk_ec2::primitives::DateTime>) -> Option<Da
 
 pub async fn regions(ec2: &aws_sdk_ec2::Client, meter: &mut Meter) -> Result<Regions, SourceError> {
     meter.pace("ec2").await;
-    meter.add("ec2", "DescribeRegions", 1, 0);
+    meter.tally.add("ec2", "DescribeRegions", 1, 0);
     let out = ec2
         .describe_regions()
         .all_regions(true)
@@ -135,7 +135,7 @@ pub async fn region_inventory(
         }),
     }
     meter.pace("ec2").await;
-    meter.add("ec2", "DescribeAddresses", 1, 0);
+    meter.tally.add("ec2", "DescribeAddresses", 1, 0);
     let addresses = ec2
         .describe_addresses()
         .send()

@@ -32,7 +32,7 @@ macro_rules! listing {
             let Some(page) = stream.next().await else {
                 break;
             };
-            $meter.add($service, $operation, 1, 0);
+            $meter.tally.add($service, $operation, 1, 0);
             let page = page.map_err(|e| map_error($operation, e))?;
             items.extend(page.$items.unwrap_or_default());
         }
@@ -197,16 +197,6 @@ impl Meter {
         if let Some(pacer) = self.pacers.0.as_ref().and_then(|p| p.get(service)) {
             pacer.wait().await;
         }
-    }
-
-    pub fn add(
-        &mut self,
-        service: &'static str,
-        operation: &'static str,
-        requests: u32,
-        metrics: u32,
-    ) {
-        self.tally.add(service, operation, requests, metrics);
     }
 
     /// Takes in what the SDK really sent (retries included) and how much of it was

@@ -103,7 +103,7 @@ async fn bucket_region(
     meter: &mut Meter,
 ) -> Result<String, SourceError> {
     meter.pace("s3").await;
-    meter.add("s3", "GetBucketLocation", 1, 0);
+    meter.tally.add("s3", "GetBucketLocation", 1, 0);
     let out = client
         .get_bucket_location()
         .bucket(name)
@@ -126,7 +126,9 @@ async fn lifecycle(
     meter: &mut Meter,
 ) -> Result<Vec<LifecycleRule>, SourceError> {
     meter.pace("s3").await;
-    meter.add("s3", "GetBucketLifecycleConfiguration", 1, 0);
+    meter
+        .tally
+        .add("s3", "GetBucketLifecycleConfiguration", 1, 0);
     match client
         .get_bucket_lifecycle_configuration()
         .bucket(name)

@@ -228,12 +228,12 @@ pub(super) fn render_table_view(frame: &mut Frame, area: Rect, state: &State, da
     if show_findings {
         widths.push(Constraint::Length(16));
     }
-    let table = Table::new(body, widths).header(header);
+    let (table, title) = (Table::new(body, widths).header(header), Line::from(title));
     render_selectable(
         frame,
         table_area,
         table,
-        Line::from(title),
+        title,
         theme,
         view.selected,
         rows.len(),

@@ -122,12 +122,12 @@ fn render_list(frame: &mut Frame, area: Rect, state: &State, data: &FindingsData
         Constraint::Fill(3),
         Constraint::Length(12),
     ];
-    let table = Table::new(body, widths).header(header);
+    let (table, title) = (Table::new(body, widths).header(header), Line::from(title));
     render_selectable(
         frame,
         table_area,
         table,
-        Line::from(title),
+        title,
         theme,
         view.selected,
         rows.len(),
