@@ -297,7 +297,7 @@ fn the_spec_table_has_one_row_per_rule_in_order_and_every_name_parses_back() {
         assert_eq!(rule.spec().title, spec.title);
         for text in [
             spec.title,
-            spec.resource_kind,
+            spec.resource_kind.name(),
             spec.evidence,
             spec.saving,
             spec.remediation,

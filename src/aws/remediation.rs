@@ -8,7 +8,7 @@ mod observe;
 
 use super::assume::{assume, config_for_account};
 use super::{map_error, Meter, SourceError};
-use crate::domain::findings::Rule;
+use crate::domain::findings::ResourceKind;
 use crate::domain::remediation::{Change, Observed, PlanStep};
 use crate::remediate::{ActionError, Actions, Applied, Backend, CallError, DryRun, WriteAccess};
 use aws_config::retry::RetryConfig;
@@ -346,13 +346,13 @@ impl Actions for AwsActions {
     async fn observe(&self, step: &PlanStep) -> Result<Observed, ActionError> {
         {
             let id = step.resource.as_str();
-            match step.rule {
-                Rule::IdleEc2 => self.observe_instance(id, step).await,
-                Rule::Gp2Volume | Rule::UnattachedVolume => self.observe_volume(id).await,
-                Rule::OldSnapshot => self.observe_snapshot(id).await,
-                Rule::S3Tiering => self.observe_bucket(id).await,
-                Rule::IdleRds => self.observe_database(id).await,
-                Rule::UnassociatedEip => self.observe_address(id).await,
+            match step.rule.kind() {
+                ResourceKind::Instance => self.observe_instance(id, step).await,
+                ResourceKind::Volume => self.observe_volume(id).await,
+                ResourceKind::Snapshot => self.observe_snapshot(id).await,
+                ResourceKind::Bucket => self.observe_bucket(id).await,
+                ResourceKind::Database => self.observe_database(id).await,
+                ResourceKind::Address => self.observe_address(id).await,
             }
         }
     }

@@ -49,12 +49,42 @@ impl Rule {
 
     /// The kind of resource it is about, as the inventory stores it.
     pub fn resource_kind(self) -> &'static str {
+        self.spec().resource_kind.name()
+    }
+
+    /// The kind of resource it is about.
+    pub fn kind(self) -> ResourceKind {
         self.spec().resource_kind
     }
 
     /// The Cost Explorer service whose cost this finding explains.
     pub fn cost_service(self) -> &'static str {
         self.spec().cost_service
+    }
+}
+
+/// The kinds of resource the scan reads and the rules judge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ResourceKind {
+    Instance,
+    Volume,
+    Snapshot,
+    Bucket,
+    Database,
+    Address,
+}
+
+impl ResourceKind {
+    /// As the inventory stores it.
+    pub fn name(self) -> &'static str {
+        match self {
+            ResourceKind::Instance => "ec2-instance",
+            ResourceKind::Volume => "ebs-volume",
+            ResourceKind::Snapshot => "ebs-snapshot",
+            ResourceKind::Bucket => "s3-bucket",
+            ResourceKind::Database => "rds-instance",
+            ResourceKind::Address => "elastic-ip",
+        }
     }
 }
 
@@ -67,7 +97,7 @@ pub struct RuleSpec {
     pub rule: Rule,
     pub name: &'static str,
     pub title: &'static str,
-    pub resource_kind: &'static str,
+    pub resource_kind: ResourceKind,
     pub cost_service: &'static str,
     pub evidence: &'static str,
     pub saving: &'static str,
@@ -80,7 +110,7 @@ pub const SPECS: [RuleSpec; 7] = [
         rule: Rule::IdleEc2,
         name: "idle-ec2",
         title: "Idle EC2 instance",
-        resource_kind: "ec2-instance",
+        resource_kind: ResourceKind::Instance,
         cost_service: "Amazon Elastic Compute Cloud - Compute",
         evidence: "daily max CPUUtilization and NetworkIn+Out over the look-back window",
         saving: "on-demand hourly price x 730 h",
@@ -90,7 +120,7 @@ pub const SPECS: [RuleSpec; 7] = [
         rule: Rule::Gp2Volume,
         name: "gp2-volume",
         title: "gp2 volume (move to gp3)",
-        resource_kind: "ebs-volume",
+        resource_kind: ResourceKind::Volume,
         cost_service: "EC2 - Other",
         evidence: "volume type and size (gp2's IOPS and throughput follow from the size)",
         saving: "gp2 price - gp3 price at gp2's IOPS and throughput",
@@ -100,7 +130,7 @@ pub const SPECS: [RuleSpec; 7] = [
         rule: Rule::UnattachedVolume,
         name: "unattached-volume",
         title: "Unattached EBS volume",
-        resource_kind: "ebs-volume",
+        resource_kind: ResourceKind::Volume,
         cost_service: "EC2 - Other",
         evidence: "state available and the volume's age",
         saving: "volume price - a full-size snapshot's",
@@ -110,7 +140,7 @@ pub const SPECS: [RuleSpec; 7] = [
         rule: Rule::OldSnapshot,
         name: "old-snapshot",
         title: "Old EBS snapshot",
-        resource_kind: "ebs-snapshot",
+        resource_kind: ResourceKind::Snapshot,
         cost_service: "EC2 - Other",
         evidence: "start time, and no registered AMI that uses it",
         saving: "at most the volume size x the snapshot GiB-month price",
@@ -120,7 +150,7 @@ pub const SPECS: [RuleSpec; 7] = [
         rule: Rule::S3Tiering,
         name: "s3-tiering",
         title: "S3 bucket without tiering",
-        resource_kind: "s3-bucket",
+        resource_kind: ResourceKind::Bucket,
         cost_service: "Amazon Simple Storage Service",
         evidence: "BucketSizeBytes per storage class, and the lifecycle rules",
         saving: "at most Standard GiB x (Standard - Standard-IA price)",
@@ -130,7 +160,7 @@ pub const SPECS: [RuleSpec; 7] = [
         rule: Rule::IdleRds,
         name: "idle-rds",
         title: "Idle RDS instance",
-        resource_kind: "rds-instance",
+        resource_kind: ResourceKind::Database,
         cost_service: "Amazon Relational Database Service",
         evidence: "daily max DatabaseConnections over the look-back window",
         saving: "instance hourly price x 730 h (x 2 Multi-AZ); storage keeps billing",
@@ -140,7 +170,7 @@ pub const SPECS: [RuleSpec; 7] = [
         rule: Rule::UnassociatedEip,
         name: "unassociated-eip",
         title: "Unassociated Elastic IP",
-        resource_kind: "elastic-ip",
+        resource_kind: ResourceKind::Address,
         cost_service: "Amazon Virtual Private Cloud",
         evidence: "no association",
         saving: "public IPv4 hourly price x 730 h",

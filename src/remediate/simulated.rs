@@ -3,7 +3,7 @@
 //! "simulated".
 
 use super::{ActionError, Actions, Applied, Backend, CallError, DryRun};
-use crate::domain::findings::Rule;
+use crate::domain::findings::ResourceKind;
 use crate::domain::inventory::{Bucket, Database, ElasticIp, Instance, Snapshot, Volume};
 use crate::domain::remediation::{simulated_after, Observed, PlanStep, LIFECYCLE_RULE_PREFIX};
 use crate::store::Store;
@@ -64,8 +64,8 @@ impl SimulatedActions<'_> {
         let Some(data) = data else {
             return Ok(Observed::Missing);
         };
-        Ok(match step.rule {
-            Rule::IdleEc2 => {
+        Ok(match step.rule.kind() {
+            ResourceKind::Instance => {
                 let instance: Instance = decode(&data)?;
                 let recent = instance.cpu_percent.iter().rev().take(2).copied();
                 Observed::Instance {
@@ -75,15 +75,15 @@ impl SimulatedActions<'_> {
                     stop_protection: false,
                 }
             }
-            Rule::Gp2Volume | Rule::UnattachedVolume => Observed::Volume {
+            ResourceKind::Volume => Observed::Volume {
                 volume: decode::<Volume>(&data)?,
                 modification: None,
             },
-            Rule::OldSnapshot => Observed::Snapshot {
+            ResourceKind::Snapshot => Observed::Snapshot {
                 snapshot: decode::<Snapshot>(&data)?,
                 images_complete: true,
             },
-            Rule::S3Tiering => {
+            ResourceKind::Bucket => {
                 let bucket: Bucket = decode(&data)?;
                 let others_transition = bucket.has_transition
                     && !bucket
@@ -95,8 +95,8 @@ impl SimulatedActions<'_> {
                     has_transition: others_transition,
                 }
             }
-            Rule::IdleRds => Observed::Database(decode::<Database>(&data)?),
-            Rule::UnassociatedEip => Observed::Address(decode::<ElasticIp>(&data)?),
+            ResourceKind::Database => Observed::Database(decode::<Database>(&data)?),
+            ResourceKind::Address => Observed::Address(decode::<ElasticIp>(&data)?),
         })
     }
 
