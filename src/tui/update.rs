@@ -20,34 +20,30 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     effects
 }
 
-fn apply(state: &mut State, action: Action) -> Vec<Effect> {
+/// What the effects and the app learnt (data, facts, launchers, messages) goes into the
+/// state here. `Err` hands back every other action.
+fn learn(state: &mut State, action: Action) -> Result<(), Action> {
     match action {
         Action::Resize(w, h) => {
             state.size = (w, h);
-            return vec![];
         }
         Action::Loaded(data) => {
             state.data = *data;
             state.data_version += 1;
             clamp_selection(state);
-            return vec![];
         }
         Action::ThemeLoaded(theme) => {
             state.message = Some((Severity::Info, format!("theme: {}", theme.name)));
             state.theme = *theme;
-            return vec![];
         }
         Action::Failed(message) => {
             state.message = Some((Severity::Error, message));
-            return vec![];
         }
         Action::Notice(severity, text) => {
             state.message = Some((severity, text));
-            return vec![];
         }
         Action::CacheOpened(label) => {
             state.cache_label = label;
-            return vec![];
         }
         Action::CacheRead(facts) => {
             let facts = *facts;
@@ -57,14 +53,12 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
             state.scan.last_metrics = facts.last_scan_metrics;
             state.catalog = facts.catalog;
             state.finding_index = facts.finding_index;
-            return vec![];
         }
         Action::JobsReady { accounts, regions } => {
             state.scan.accounts = accounts;
             state.scan.regions = regions;
             state.sync.available = true;
             state.scan.available = true;
-            return vec![];
         }
         Action::ApplierReady {
             read_only,
@@ -76,8 +70,18 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
             status.read_only = read_only;
             status.simulated = simulated;
             status.policy = policy;
-            return vec![];
         }
+        other => return Err(other),
+    }
+    Ok(())
+}
+
+fn apply(state: &mut State, action: Action) -> Vec<Effect> {
+    let action = match learn(state, action) {
+        Ok(()) => return vec![],
+        Err(action) => action,
+    };
+    match action {
         Action::RunCommand(line) => return run_command(state, &line),
         Action::SyncProgress(event) => return sync_update::on_event(state, event),
         Action::SyncFinished(outcome) => return sync_update::on_finished(state, outcome),
