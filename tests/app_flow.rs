@@ -428,3 +428,29 @@ fn the_visible_rows_are_computed_when_data_filter_or_sort_change_not_on_every_ke
             .any(|text| text.to_lowercase().contains("gp2"))
     }));
 }
+
+#[test]
+fn far_down_the_findings_list_the_screen_shows_the_finding_under_the_cursor() {
+    let mut app = app();
+    send(&mut app, &[Action::Findings]);
+    let count = app.state.visible.findings.len();
+    assert!(count > 30, "{count}");
+    for _ in 0..30 {
+        send(&mut app, &[Action::Down]);
+    }
+    let chosen = selectors::findings(&app.state)
+        .nth(30)
+        .unwrap()
+        .finding
+        .resource
+        .clone();
+    let text = common::screen_text(&app, 160, 40);
+    assert!(text.contains(&chosen), "{chosen} is on screen:\n{text}");
+    let first = selectors::findings(&app.state)
+        .next()
+        .unwrap()
+        .finding
+        .resource
+        .clone();
+    assert!(!text.contains(&first), "scrolled past the first finding");
+}

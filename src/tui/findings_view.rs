@@ -5,7 +5,9 @@ use super::columns::FINDING_COLUMNS;
 use super::findings::{account_label, open_saving};
 use super::findings_data::FindingsData;
 use super::state::{State, ViewKind};
-use super::widgets::{block, header_style, render_dialog, render_selectable, sortable_header};
+use super::widgets::{
+    block, header_style, render_dialog, render_selectable, sortable_header, window,
+};
 use crate::domain::findings::{totals_by, SavingsTotal};
 use crate::domain::findings::{FindingStatus, TrackedFinding};
 use crate::store::ACCOUNT_UNIT;
@@ -82,7 +84,10 @@ fn render_list(frame: &mut Frame, area: Rect, state: &State, data: &FindingsData
     }
     let titles: Vec<&str> = FINDING_COLUMNS.iter().map(|c| c.title).collect();
     let header = sortable_header(FINDING_COLUMNS, &titles, view.sort, theme, &[]);
-    let body: Vec<Row> = rows
+    // Only the rows the table can show are built: with thousands of findings, building
+    // every row each frame is what a keypress would wait for.
+    let (first, shown) = window(view.selected, rows.len(), table_area.height);
+    let body: Vec<Row> = rows[first..first + shown]
         .iter()
         .map(|t| {
             let f = &t.finding;
@@ -123,15 +128,8 @@ fn render_list(frame: &mut Frame, area: Rect, state: &State, data: &FindingsData
         Constraint::Length(12),
     ];
     let (table, title) = (Table::new(body, widths).header(header), Line::from(title));
-    render_selectable(
-        frame,
-        table_area,
-        table,
-        title,
-        theme,
-        view.selected,
-        rows.len(),
-    );
+    let cursor = view.selected.saturating_sub(first);
+    render_selectable(frame, table_area, table, title, theme, cursor, shown);
     render_totals(frame, totals_area, state, data);
 }
 

@@ -69,6 +69,16 @@ pub(super) fn render_selectable(
     frame.render_stateful_widget(table, area, &mut table_state);
 }
 
+/// The rows a bordered table with a header shows in `height` lines, scrolled as ratatui
+/// scrolls a fresh table to its cursor (the cursor on the last line once past the first
+/// screen): (first row, how many).
+pub(super) fn window(cursor: usize, rows: usize, height: u16) -> (usize, usize) {
+    let fits = usize::from(height.saturating_sub(3)).max(1);
+    let cursor = cursor.min(rows.saturating_sub(1));
+    let first = cursor.saturating_sub(fits - 1);
+    (first, fits.min(rows - first.min(rows)))
+}
+
 pub(super) fn money_or_unknown(amount: Option<Money>) -> String {
     amount.map_or_else(|| "—".to_string(), Money::format_exact)
 }
@@ -134,4 +144,30 @@ pub(super) fn sortable_header(
         });
     let extra = unsorted.iter().map(|title| Cell::from(*title));
     Row::new(cells.chain(extra).collect::<Vec<_>>()).style(header_style(theme))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::window;
+
+    #[test]
+    fn a_window_keeps_the_cursor_on_screen_as_a_fresh_table_would() {
+        // 8 lines: borders and header leave 5 rows.
+        assert_eq!(window(0, 10, 8), (0, 5));
+        assert_eq!(window(4, 10, 8), (0, 5));
+        assert_eq!(window(7, 10, 8), (3, 5), "the cursor on the last line");
+        assert_eq!(window(9, 10, 8), (5, 5));
+        assert_eq!(
+            window(99, 10, 8),
+            (5, 5),
+            "a cursor past the end is clamped"
+        );
+        assert_eq!(window(0, 3, 8), (0, 3));
+        assert_eq!(window(0, 0, 8), (0, 0));
+        assert_eq!(
+            window(2, 4, 2),
+            (2, 1),
+            "a tiny table still shows the cursor"
+        );
+    }
 }
