@@ -209,17 +209,6 @@ fn update_normal(state: &mut State, action: Action) -> Vec<Effect> {
             return vec![Effect::Load];
         }
         Action::Back => return back(state),
-        Action::FocusLeft | Action::FocusRight => {
-            let view = state.top_mut();
-            if view.kind == ViewKind::Overview {
-                view.focus = if action == Action::FocusLeft {
-                    OverviewFocus::Accounts
-                } else {
-                    OverviewFocus::Services
-                };
-                view.selected = 0;
-            }
-        }
         Action::Overview => return open_root(state, ViewKind::Overview),
         Action::Accounts => return open_root(state, ViewKind::Accounts),
         Action::Services => return open_root(state, ViewKind::Services),
@@ -232,6 +221,15 @@ fn update_normal(state: &mut State, action: Action) -> Vec<Effect> {
             };
             return open_root(state, next);
         }
+        _ => return update_period_or_table(state, action),
+    }
+    vec![]
+}
+
+/// The period (range, month, granularity, metric) and the table (sort, grouping, the
+/// overview's focus) in normal mode.
+fn update_period_or_table(state: &mut State, action: Action) -> Vec<Effect> {
+    match action {
         Action::PrevMonth => return step_month(state, -1),
         Action::NextMonth => return step_month(state, 1),
         Action::Range(preset) => {
@@ -262,6 +260,17 @@ fn update_normal(state: &mut State, action: Action) -> Vec<Effect> {
         Action::ToggleGrouping => {
             state.group_by_ou = !state.group_by_ou;
             state.top_mut().selected = 0;
+        }
+        Action::FocusLeft | Action::FocusRight => {
+            let view = state.top_mut();
+            if view.kind == ViewKind::Overview {
+                view.focus = if action == Action::FocusLeft {
+                    OverviewFocus::Accounts
+                } else {
+                    OverviewFocus::Services
+                };
+                view.selected = 0;
+            }
         }
         _ => {}
     }
