@@ -301,30 +301,40 @@ fn render_detail(frame: &mut Frame, area: Rect, state: &State, t: &TrackedFindin
         text_area,
     );
     if let Some(series) = &f.evidence.series {
-        let max = series.values.iter().copied().fold(0.0_f64, f64::max);
-        let min = series.values.iter().copied().fold(f64::MAX, f64::min);
-        // Sparkline bars are integers: hundredths keep small percentages visible.
-        let data: Vec<u64> = series
-            .values
-            .iter()
-            .map(|v| (v.max(0.0) * 100.0).round() as u64)
-            .collect();
-        let title = format!(
-            " {} ({}) daily, {} days · min {:.2} · max {:.2} ",
-            series.name,
-            series.unit,
-            series.values.len(),
-            if series.values.is_empty() { 0.0 } else { min },
-            max
-        );
-        frame.render_widget(
-            Sparkline::default()
-                .data(&data)
-                .style(Style::default().fg(theme.chart))
-                .block(block(title, theme)),
-            chart_area,
-        );
+        render_series(frame, chart_area, series, theme);
     }
+}
+
+/// The metric a rule judged, daily over the look-back window.
+fn render_series(
+    frame: &mut Frame,
+    chart_area: Rect,
+    series: &crate::domain::findings::MetricSeries,
+    theme: &crate::config::Theme,
+) {
+    let max = series.values.iter().copied().fold(0.0_f64, f64::max);
+    let min = series.values.iter().copied().fold(f64::MAX, f64::min);
+    // Sparkline bars are integers: hundredths keep small percentages visible.
+    let data: Vec<u64> = series
+        .values
+        .iter()
+        .map(|v| (v.max(0.0) * 100.0).round() as u64)
+        .collect();
+    let title = format!(
+        " {} ({}) daily, {} days · min {:.2} · max {:.2} ",
+        series.name,
+        series.unit,
+        series.values.len(),
+        if series.values.is_empty() { 0.0 } else { min },
+        max
+    );
+    frame.render_widget(
+        Sparkline::default()
+            .data(&data)
+            .style(Style::default().fg(theme.chart))
+            .block(block(title, theme)),
+        chart_area,
+    );
 }
 
 /// The dismiss dialog: the reason is kept with the finding and survives rescans.
