@@ -197,61 +197,76 @@ fn key(c: KeyCode) -> KeyEvent {
     KeyEvent::new(c, KeyModifiers::NONE)
 }
 
+/// The app on a cache, drawn into a test terminal, each key timed to its frame.
+struct Browser {
+    app: App,
+    terminal: Terminal<TestBackend>,
+}
+
+impl Browser {
+    fn open(path: &Path) -> Browser {
+        let keymap = Keymap::defaults(&costscope::tui::action::bindable_names()).expect("keymap");
+        let state = State::new(&Config::default(), Theme::default_theme(), keymap, today());
+        let store = Store::open(path).expect("open cache");
+        let mut app = App::new(store, state, None).expect("app");
+        app.dispatch(costscope::tui::Action::Resize(WIDTH, HEIGHT));
+        let terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).expect("terminal");
+        Browser { app, terminal }
+    }
+
+    /// Presses `code` and prints how long until its frame was drawn, as sample `name`.
+    fn press(&mut self, name: &str, code: KeyCode) {
+        let t = Instant::now();
+        if let Some(action) = self.app.action_for_key(key(code)) {
+            self.app.dispatch(action);
+        }
+        self.app.render_to(&mut self.terminal).expect("draw");
+        println!("sample {name} {}", t.elapsed().as_secs_f64() * 1e3);
+    }
+}
+
 /// One browsing session: cold start, then scripted keys, each timed to its frame.
 fn browse_child(path: &Path, started: Instant) {
-    let keymap = Keymap::defaults(&costscope::tui::action::bindable_names()).expect("keymap");
-    let state = State::new(&Config::default(), Theme::default_theme(), keymap, today());
-    let store = Store::open(path).expect("open cache");
-    let mut app = App::new(store, state, None).expect("app");
-    let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).expect("terminal");
-    app.dispatch(costscope::tui::Action::Resize(WIDTH, HEIGHT));
-    app.render_to(&mut terminal).expect("draw");
+    let mut b = Browser::open(path);
+    b.app.render_to(&mut b.terminal).expect("draw");
     println!(
         "sample cold_start_to_first_frame {}",
         started.elapsed().as_secs_f64() * 1e3
     );
 
-    let mut press = |app: &mut App, name: &str, code: KeyCode| {
-        let t = Instant::now();
-        if let Some(action) = app.action_for_key(key(code)) {
-            app.dispatch(action);
-        }
-        app.render_to(&mut terminal).expect("draw");
-        println!("sample {name} {}", t.elapsed().as_secs_f64() * 1e3);
-    };
     use KeyCode::{Backspace, Char, Enter, Esc};
     for range in ['1', '3', '4', '5'] {
-        press(&mut app, "range_change", Char(range));
+        b.press("range_change", Char(range));
         // Accounts -> account -> service -> back, and services -> service -> account -> back.
         for (root, _) in [('a', "accounts"), ('s', "services")] {
-            press(&mut app, "drill_open_list", Char(root));
-            press(&mut app, "drill_down", Char('j'));
-            press(&mut app, "drill_down", Enter);
-            press(&mut app, "drill_down", Enter);
-            press(&mut app, "drill_back", Esc);
-            press(&mut app, "drill_back", Esc);
+            b.press("drill_open_list", Char(root));
+            b.press("drill_down", Char('j'));
+            b.press("drill_down", Enter);
+            b.press("drill_down", Enter);
+            b.press("drill_back", Esc);
+            b.press("drill_back", Esc);
         }
-        press(&mut app, "drill_open_list", Char('o'));
+        b.press("drill_open_list", Char('o'));
     }
     for _ in 0..3 {
         for k in ['[', '[', ']', '2', '1'] {
-            press(&mut app, "range_change", Char(k));
+            b.press("range_change", Char(k));
         }
-        press(&mut app, "granularity_or_metric", Char('d'));
-        press(&mut app, "granularity_or_metric", Char('m'));
-        press(&mut app, "granularity_or_metric", Char('d'));
-        press(&mut app, "granularity_or_metric", Char('m'));
+        b.press("granularity_or_metric", Char('d'));
+        b.press("granularity_or_metric", Char('m'));
+        b.press("granularity_or_metric", Char('d'));
+        b.press("granularity_or_metric", Char('m'));
     }
-    press(&mut app, "drill_open_list", Char('a'));
+    b.press("drill_open_list", Char('a'));
     for _ in 0..3 {
-        press(&mut app, "filter_keystroke", Char('/'));
+        b.press("filter_keystroke", Char('/'));
         for c in "payments-prod".chars() {
-            press(&mut app, "filter_keystroke", Char(c));
+            b.press("filter_keystroke", Char(c));
         }
         for _ in 0..5 {
-            press(&mut app, "filter_keystroke", Backspace);
+            b.press("filter_keystroke", Backspace);
         }
-        press(&mut app, "filter_keystroke", Esc);
+        b.press("filter_keystroke", Esc);
     }
     println!("peak_kib {}", peak_resident_kib());
 }
@@ -304,41 +319,28 @@ fn write_findings(path: &Path, count: usize) {
 
 /// The findings list: open it, move, sort, filter and mark, each key timed to its frame.
 fn findings_child(path: &Path) {
-    let keymap = Keymap::defaults(&costscope::tui::action::bindable_names()).expect("keymap");
-    let state = State::new(&Config::default(), Theme::default_theme(), keymap, today());
-    let store = Store::open(path).expect("open cache");
-    let mut app = App::new(store, state, None).expect("app");
-    let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).expect("terminal");
-    app.dispatch(costscope::tui::Action::Resize(WIDTH, HEIGHT));
-    let mut press = |app: &mut App, name: &str, code: KeyCode| {
-        let t = Instant::now();
-        if let Some(action) = app.action_for_key(key(code)) {
-            app.dispatch(action);
-        }
-        app.render_to(&mut terminal).expect("draw");
-        println!("sample {name} {}", t.elapsed().as_secs_f64() * 1e3);
-    };
+    let mut b = Browser::open(path);
     use KeyCode::{Backspace, Char, Esc};
-    press(&mut app, "findings_open", Char('f'));
+    b.press("findings_open", Char('f'));
     for _ in 0..3 {
         for _ in 0..10 {
-            press(&mut app, "findings_cursor", Char('j'));
+            b.press("findings_cursor", Char('j'));
         }
-        press(&mut app, "findings_mark", Char(' '));
+        b.press("findings_mark", Char(' '));
         // Through every column: the account column sorts by account name.
         for _ in 0..6 {
-            press(&mut app, "findings_sort", Char('>'));
+            b.press("findings_sort", Char('>'));
         }
-        press(&mut app, "findings_filter_keystroke", Char('/'));
+        b.press("findings_filter_keystroke", Char('/'));
         for c in "worker-1".chars() {
-            press(&mut app, "findings_filter_keystroke", Char(c));
+            b.press("findings_filter_keystroke", Char(c));
         }
         for _ in 0..4 {
-            press(&mut app, "findings_filter_keystroke", Backspace);
+            b.press("findings_filter_keystroke", Backspace);
         }
-        press(&mut app, "findings_filter_keystroke", Esc);
-        press(&mut app, "findings_open", Char('o'));
-        press(&mut app, "findings_open", Char('f'));
+        b.press("findings_filter_keystroke", Esc);
+        b.press("findings_open", Char('o'));
+        b.press("findings_open", Char('f'));
     }
 }
 
