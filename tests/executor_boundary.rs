@@ -1,7 +1,10 @@
 //! SAFETY.md: every call that changes AWS lives in one executor module. This test reads
 //! every source file and fails if a mutating SDK operation is called anywhere else.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::rust_files;
+use std::path::Path;
 
 /// The one module allowed to change AWS: this file and its submodules.
 const EXECUTOR: &str = "src/aws/remediation.rs";
@@ -31,17 +34,6 @@ fn is_change(operation: &str) -> bool {
     !READ_PREFIXES.iter().any(|p| operation.starts_with(p))
         && !NOT_CHANGES.contains(&operation)
         && !CLIENT_METHODS.contains(&operation)
-}
-
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
 }
 
 /// Receivers that are SDK clients in costscope's code.

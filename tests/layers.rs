@@ -2,18 +2,10 @@
 //! only in `src/aws` (the adapters) and `src/jobs` (the one place that wires them in),
 //! and the domain names no SDK, UI, storage or runtime.
 
-use std::path::{Path, PathBuf};
+mod common;
 
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
-}
+use common::rust_files;
+use std::path::{Path, PathBuf};
 
 /// Every source file under `src/` as (path from the crate root, code without comments).
 fn sources() -> Vec<(String, String)> {

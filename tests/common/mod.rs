@@ -92,3 +92,15 @@ pub fn screen_text_lines(app: &costscope::tui::App, width: u16, height: u16) -> 
     app.render_to(&mut terminal).unwrap();
     terminal.backend().to_string()
 }
+
+/// Every `.rs` file under `dir`, for the tests that read the source tree.
+pub fn rust_files(dir: &std::path::Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
