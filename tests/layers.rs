@@ -5,7 +5,7 @@
 mod common;
 
 use common::rust_files;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Every source file under `src/` as (path from the crate root, code without comments).
 fn sources() -> Vec<(String, String)> {
