@@ -181,6 +181,18 @@ fn render_totals(frame: &mut Frame, area: Rect, state: &State, data: &FindingsDa
         Paragraph::new(by_account).block(block(" Open by account ($/mo) ", theme)),
         middle,
     );
+    let coverage = coverage_lines(state, data);
+    frame.render_widget(
+        Paragraph::new(coverage)
+            .wrap(Wrap { trim: true })
+            .block(block(" Coverage ", theme)),
+        right,
+    );
+}
+
+/// How much the scans reached: units scanned, regions skipped, what could not be read.
+fn coverage_lines(state: &State, data: &FindingsData) -> Vec<Line<'static>> {
+    let theme = &state.theme;
     let mut coverage = vec![Line::from(format!(
         "{} account-region(s) scanned",
         data.units_scanned
@@ -215,12 +227,7 @@ fn render_totals(frame: &mut Frame, area: Rect, state: &State, data: &FindingsDa
     if problems.len() > 4 {
         coverage.push(Line::from(format!("… {} more", problems.len() - 4)));
     }
-    frame.render_widget(
-        Paragraph::new(coverage)
-            .wrap(Wrap { trim: true })
-            .block(block(" Coverage ", theme)),
-        right,
-    );
+    coverage
 }
 
 fn render_detail(frame: &mut Frame, area: Rect, state: &State, t: &TrackedFinding) {
