@@ -48,34 +48,18 @@ fn render_list(frame: &mut Frame, area: Rect, state: &State, data: &FindingsData
     let [table_area, totals_area] =
         Layout::vertical([Constraint::Min(6), Constraint::Length(8)]).areas(area);
     let rows: Vec<&TrackedFinding> = super::selectors::findings(state).collect();
-    let open = match open_saving(data) {
-        Ok(total) => format!(
-            "open {}: {}",
-            total.findings,
-            total.label("mo", 1, crate::domain::Money::format_exact)
-        ),
-        Err(e) => format!("open: {e}"),
-    };
-    let mut title = format!(
-        " {} finding(s){} · {open}",
-        rows.len(),
-        if data.all {
-            " incl. dismissed & closed"
-        } else {
-            ""
-        },
-    );
-    if let Some(at) = &data.last_scan_at {
-        title.push_str(&format!(" · scanned {}", at.get(..16).unwrap_or(at)));
-    }
-    title.push(' ');
+    let title = list_title(data, rows.len());
     if data.findings.is_empty() && data.last_scan_at.is_none() {
         frame.render_widget(
             Paragraph::new(vec![
                 Line::from("No scan yet."),
                 Line::from(""),
-                Line::from("Run `costscope scan` to read the organization's EC2, EBS, RDS and S3"),
-                Line::from("resources and find what can be stopped, resized or deleted."),
+                Line::from(
+                    "Press S (or run `costscope scan`) to read the organization's EC2, EBS,",
+                ),
+                Line::from(
+                    "RDS and S3 resources and find what can be stopped, resized or deleted.",
+                ),
             ])
             .block(block(" Findings ", theme)),
             area,
@@ -188,6 +172,32 @@ fn render_totals(frame: &mut Frame, area: Rect, state: &State, data: &FindingsDa
             .block(block(" Coverage ", theme)),
         right,
     );
+}
+
+/// "42 finding(s) · open 40: $1,204/mo · scanned 2026-11-20T07:00".
+fn list_title(data: &FindingsData, shown: usize) -> String {
+    let open = match open_saving(data) {
+        Ok(total) => format!(
+            "open {}: {}",
+            total.findings,
+            total.label("mo", 1, crate::domain::Money::format_exact)
+        ),
+        Err(e) => format!("open: {e}"),
+    };
+    let mut title = format!(
+        " {} finding(s){} · {open}",
+        shown,
+        if data.all {
+            " incl. dismissed & closed"
+        } else {
+            ""
+        },
+    );
+    if let Some(at) = &data.last_scan_at {
+        title.push_str(&format!(" · scanned {}", at.get(..16).unwrap_or(at)));
+    }
+    title.push(' ');
+    title
 }
 
 /// How much the scans reached: units scanned, regions skipped, what could not be read.
