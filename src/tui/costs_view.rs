@@ -371,39 +371,56 @@ pub(super) fn render_chart(
     }
     let width = usize::from(inner.width);
     if granularity == Granularity::Monthly || points.len() * 2 <= width {
-        let bar_width = ((width / points.len()).saturating_sub(1)).clamp(1, 12) as u16;
-        let bars: Vec<Bar> = points
-            .iter()
-            .map(|p| {
-                let label = if granularity == Granularity::Monthly {
-                    p.day.format("%b").to_string()
-                } else if bar_width >= 2 {
-                    p.day.format("%d").to_string()
-                } else {
-                    String::new()
-                };
-                let dollars = p.amount.as_f64_for_display().max(0.0) as u64;
-                let text = if bar_width >= 6 {
-                    p.amount.format_compact()
-                } else {
-                    String::new()
-                };
-                Bar::default()
-                    .value(dollars)
-                    .label(Line::from(label))
-                    .text_value(text)
-            })
-            .collect();
-        let chart = BarChart::default()
-            .data(BarGroup::default().bars(&bars))
-            .bar_width(bar_width)
-            .bar_gap(1)
-            .bar_style(Style::default().fg(theme.chart))
-            .value_style(Style::default().fg(theme.background).bg(theme.chart))
-            .label_style(Style::default().fg(theme.muted));
-        frame.render_widget(chart, inner);
-        return;
+        render_bars(frame, inner, points, granularity, theme);
+    } else {
+        render_line(frame, inner, points, theme);
     }
+}
+
+/// A bar a day (or month) when they fit, each labelled.
+fn render_bars(
+    frame: &mut Frame,
+    inner: Rect,
+    points: &[DailyPoint],
+    granularity: Granularity,
+    theme: &Theme,
+) {
+    let width = usize::from(inner.width);
+    let bar_width = ((width / points.len()).saturating_sub(1)).clamp(1, 12) as u16;
+    let bars: Vec<Bar> = points
+        .iter()
+        .map(|p| {
+            let label = if granularity == Granularity::Monthly {
+                p.day.format("%b").to_string()
+            } else if bar_width >= 2 {
+                p.day.format("%d").to_string()
+            } else {
+                String::new()
+            };
+            let dollars = p.amount.as_f64_for_display().max(0.0) as u64;
+            let text = if bar_width >= 6 {
+                p.amount.format_compact()
+            } else {
+                String::new()
+            };
+            Bar::default()
+                .value(dollars)
+                .label(Line::from(label))
+                .text_value(text)
+        })
+        .collect();
+    let chart = BarChart::default()
+        .data(BarGroup::default().bars(&bars))
+        .bar_width(bar_width)
+        .bar_gap(1)
+        .bar_style(Style::default().fg(theme.chart))
+        .value_style(Style::default().fg(theme.background).bg(theme.chart))
+        .label_style(Style::default().fg(theme.muted));
+    frame.render_widget(chart, inner);
+}
+
+/// A line through the days when bars would not fit.
+fn render_line(frame: &mut Frame, inner: Rect, points: &[DailyPoint], theme: &Theme) {
     let data: Vec<(f64, f64)> = points
         .iter()
         .enumerate()
