@@ -298,38 +298,7 @@ pub fn render_audit(frame: &mut Frame, area: Rect, state: &State, entries: &[Aud
         "Detail",
     ])
     .style(header_style(theme));
-    let body: Vec<Row> = rows
-        .iter()
-        .map(|e| {
-            let phase = if e.reverify {
-                format!("{} RE-VERIFY", e.phase.name())
-            } else {
-                e.phase.name().to_string()
-            };
-            let color = match e.phase.name() {
-                "verified" | "applied" => theme.accent,
-                "failed" | "unverified" => theme.error,
-                "skipped" => theme.warning,
-                _ => theme.foreground,
-            };
-            Row::new(vec![
-                Cell::from(e.at.get(..19).unwrap_or(&e.at).replace('T', " ")),
-                Cell::from(match e.step {
-                    Some(step) => format!("{}.{}", e.plan, step + 1),
-                    None => e.plan.to_string(),
-                }),
-                Cell::from(Span::styled(phase, Style::default().fg(color))),
-                Cell::from(e.action.clone()),
-                Cell::from(e.resource.clone()),
-                Cell::from(e.request_id.clone().unwrap_or_default()),
-                Cell::from(format!(
-                    "{}{}",
-                    if e.simulated { "[simulated] " } else { "" },
-                    e.detail
-                )),
-            ])
-        })
-        .collect();
+    let body: Vec<Row> = rows.iter().map(|e| audit_row(e, theme)).collect();
     let count = body.len();
     let table = Table::new(
         body,
@@ -354,4 +323,36 @@ pub fn render_audit(frame: &mut Frame, area: Rect, state: &State, entries: &[Aud
         }
     ));
     render_selectable(frame, area, table, title, theme, view.selected, count);
+}
+
+/// One entry of the audit log: when, which plan and step, its phase (coloured), the
+/// call, the resource, AWS's request id and the detail.
+fn audit_row(e: &AuditEntry, theme: &crate::config::Theme) -> Row<'static> {
+    let phase = if e.reverify {
+        format!("{} RE-VERIFY", e.phase.name())
+    } else {
+        e.phase.name().to_string()
+    };
+    let color = match e.phase.name() {
+        "verified" | "applied" => theme.accent,
+        "failed" | "unverified" => theme.error,
+        "skipped" => theme.warning,
+        _ => theme.foreground,
+    };
+    Row::new(vec![
+        Cell::from(e.at.get(..19).unwrap_or(&e.at).replace('T', " ")),
+        Cell::from(match e.step {
+            Some(step) => format!("{}.{}", e.plan, step + 1),
+            None => e.plan.to_string(),
+        }),
+        Cell::from(Span::styled(phase, Style::default().fg(color))),
+        Cell::from(e.action.clone()),
+        Cell::from(e.resource.clone()),
+        Cell::from(e.request_id.clone().unwrap_or_default()),
+        Cell::from(format!(
+            "{}{}",
+            if e.simulated { "[simulated] " } else { "" },
+            e.detail
+        )),
+    ])
 }
