@@ -249,6 +249,21 @@ fn a_simulated_run_applies_verifies_and_audits_each_step() {
         text.contains("verified") && text.contains("[simulated]"),
         "{text}"
     );
+    // Filtered, the cursor moves over the entries shown, newest first.
+    let all = app.state.visible.audit.len();
+    app.dispatch(Action::Filter);
+    for c in "verified".chars() {
+        app.dispatch(Action::InputChar(c));
+    }
+    app.dispatch(Action::InputSubmit);
+    let shown: Vec<_> = costscope::tui::selectors::audit(&app.state).cloned().collect();
+    assert!(!shown.is_empty() && shown.len() < all, "{} of {all}", shown.len());
+    assert!(shown.iter().all(|e| e.phase.name().contains("verified")));
+    assert!(shown.windows(2).all(|w| w[0].id > w[1].id), "newest first");
+    for _ in 0..all {
+        app.dispatch(Action::Down);
+    }
+    assert_eq!(app.state.top().selected, shown.len() - 1);
 }
 
 fn entry(plan: i64, step: u32, phase: AuditPhase) -> AuditEntry {

@@ -275,18 +275,7 @@ pub fn render_audit(frame: &mut Frame, area: Rect, state: &State, entries: &[Aud
         return;
     }
     let view = state.top();
-    let needle = view.filter.to_lowercase();
-    let rows: Vec<&AuditEntry> = entries
-        .iter()
-        .rev()
-        .filter(|e| {
-            needle.is_empty()
-                || [&e.resource, &e.account, &e.action, &e.detail, &e.identity]
-                    .iter()
-                    .any(|t| t.to_lowercase().contains(&needle))
-                || e.phase.name().contains(&needle)
-        })
-        .collect();
+    let rows: Vec<&AuditEntry> = super::selectors::audit(state).collect();
     let reverify = entries.iter().filter(|e| e.reverify).count();
     let header = Row::new([
         "At",

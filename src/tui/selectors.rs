@@ -6,6 +6,7 @@ use super::findings_data::FindingsData;
 use super::model::{TableRow, ViewData};
 use super::state::{OverviewFocus, State, ViewKind, ViewState, Visible, VisibleKey};
 use super::table::visible_rows;
+use crate::domain::audit::AuditEntry;
 use crate::domain::findings::TrackedFinding;
 
 /// Recomputes what the top view shows if anything it depends on changed.
@@ -39,10 +40,15 @@ pub fn refresh(state: &mut State) {
         }
         _ => Vec::new(),
     };
+    let audit = match &state.data {
+        ViewData::Audit(entries) => visible_entries(entries, &view.filter),
+        _ => Vec::new(),
+    };
     state.visible = Visible {
         key: Some(key),
         rows,
         findings,
+        audit,
     };
 }
 
@@ -62,6 +68,36 @@ pub fn findings(state: &State) -> impl Iterator<Item = &TrackedFinding> {
         .findings
         .iter()
         .filter_map(move |&i| data.and_then(|d| d.findings.get(i)))
+}
+
+/// The audit log's entries as its view shows them: newest first, filtered.
+pub fn audit(state: &State) -> impl Iterator<Item = &AuditEntry> {
+    let entries = match &state.data {
+        ViewData::Audit(entries) => Some(entries),
+        _ => None,
+    };
+    state
+        .visible
+        .audit
+        .iter()
+        .filter_map(move |&i| entries.and_then(|e| e.get(i)))
+}
+
+/// Newest first, those whose resource, account, call, detail, identity or phase
+/// contains the filter (any case).
+fn visible_entries(entries: &[AuditEntry], filter: &str) -> Vec<usize> {
+    let needle = filter.to_lowercase();
+    (0..entries.len())
+        .rev()
+        .filter(|&i| {
+            let e = &entries[i];
+            needle.is_empty()
+                || [&e.resource, &e.account, &e.action, &e.detail, &e.identity]
+                    .iter()
+                    .any(|t| t.to_lowercase().contains(&needle))
+                || e.phase.name().contains(&needle)
+        })
+        .collect()
 }
 
 /// Indices of the findings shown: filtered (substring of rule, account, region,

@@ -138,6 +138,8 @@ pub struct Visible {
     pub rows: Vec<super::model::TableRow>,
     /// Indices into the findings data, as the findings list shows them.
     pub findings: Vec<usize>,
+    /// Indices into the audit log's entries, newest first, as its view shows them.
+    pub audit: Vec<usize>,
 }
 
 /// Everything the visible rows depend on.

@@ -285,8 +285,8 @@ fn move_selection(state: &mut State, delta: i64) {
     selectors::refresh(state);
     let count = if state.top().kind == ViewKind::Findings {
         findings::visible_count(state)
-    } else if let ViewData::Audit(entries) = &state.data {
-        entries.len()
+    } else if let ViewData::Audit(_) = &state.data {
+        state.visible.audit.len()
     } else {
         selectors::rows(state).len()
     } as i64;
