@@ -256,8 +256,14 @@ fn a_simulated_run_applies_verifies_and_audits_each_step() {
         app.dispatch(Action::InputChar(c));
     }
     app.dispatch(Action::InputSubmit);
-    let shown: Vec<_> = costscope::tui::selectors::audit(&app.state).cloned().collect();
-    assert!(!shown.is_empty() && shown.len() < all, "{} of {all}", shown.len());
+    let shown: Vec<_> = costscope::tui::selectors::audit(&app.state)
+        .cloned()
+        .collect();
+    assert!(
+        !shown.is_empty() && shown.len() < all,
+        "{} of {all}",
+        shown.len()
+    );
     assert!(shown.iter().all(|e| e.phase.name().contains("verified")));
     assert!(shown.windows(2).all(|w| w[0].id > w[1].id), "newest first");
     for _ in 0..all {
