@@ -102,6 +102,24 @@ impl CostSource for FakeCosts {
     }
 }
 
+/// The real sync from the fake directory and `costs`, progress dropped.
+async fn sync_fake(
+    store: &mut Store,
+    costs: &FakeCosts,
+    identified: &sync::Identified,
+    options: &SyncOptions,
+) -> Result<sync::SyncReport, sync::SyncError> {
+    sync::run(
+        store,
+        &FakeDirectory,
+        costs,
+        identified,
+        options,
+        &mut |_: &SyncEvent| {},
+    )
+    .await
+}
+
 #[test]
 fn a_sync_writes_what_any_cost_source_returns_and_meters_it_under_the_sources_name() {
     let dir = tempfile::tempdir().unwrap();
@@ -115,16 +133,9 @@ fn a_sync_writes_what_any_cost_source_returns_and_meters_it_under_the_sources_na
 
         // The cap is checked against the source's own price: 14 months at $1 each.
         options.max_cost = Some(Money::from_dollars(5));
-        let err = sync::run(
-            &mut store,
-            &FakeDirectory,
-            &costs,
-            &identified,
-            &options,
-            &mut |_: &SyncEvent| {},
-        )
-        .await
-        .unwrap_err();
+        let err = sync_fake(&mut store, &costs, &identified, &options)
+            .await
+            .unwrap_err();
         assert!(err.to_string().contains("($14.00)"), "{err}");
         assert!(
             costs.asked.lock().unwrap().is_empty(),
@@ -132,16 +143,9 @@ fn a_sync_writes_what_any_cost_source_returns_and_meters_it_under_the_sources_na
         );
 
         options.max_cost = None;
-        let report = sync::run(
-            &mut store,
-            &FakeDirectory,
-            &costs,
-            &identified,
-            &options,
-            &mut |_: &SyncEvent| {},
-        )
-        .await
-        .unwrap();
+        let report = sync_fake(&mut store, &costs, &identified, &options)
+            .await
+            .unwrap();
         assert_eq!(report.months_written.len(), 14);
         assert_eq!(report.ce_requests, 14);
     });
