@@ -30,9 +30,7 @@ fn table_total(app: &App) -> Option<Money> {
     match &app.state.data {
         ViewData::Table(t) => t.total,
         ViewData::Overview(o) => o.total,
-        ViewData::Empty | ViewData::Unavailable(_) | ViewData::Findings(_) | ViewData::Audit(_) => {
-            None
-        }
+        _ => None,
     }
 }
 

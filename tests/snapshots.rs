@@ -279,3 +279,35 @@ fn the_demo_and_a_cache_without_aws_refuse_a_scan_and_say_why() {
     let (_, message) = app.state.message.clone().unwrap();
     assert!(message.contains("not available"), "{message}");
 }
+
+#[test]
+fn each_view_shows_the_key_hints_it_declares() {
+    let hints = |actions: &[Action]| {
+        let text = screen(&app_after(actions), 100, 30);
+        text.lines().nth(28).unwrap_or_default().to_string()
+    };
+    let costs = hints(&[]);
+    assert!(
+        costs.contains("drill") && costs.contains("metric"),
+        "{costs}"
+    );
+    let findings = hints(&[Action::Findings]);
+    assert!(
+        findings.contains("mark") && !findings.contains("drill"),
+        "{findings}"
+    );
+    let audit = hints(&[Action::Audit]);
+    assert!(
+        audit.contains("back") && audit.contains("filter"),
+        "{audit}"
+    );
+    assert!(
+        !audit.contains("drill") && !audit.contains("mark"),
+        "{audit}"
+    );
+    // At the smallest size the last hints before help and quit give way.
+    let narrow = screen(&app_after(&[Action::Resize(80, 24)]), 80, 24);
+    let line = narrow.lines().nth(22).unwrap_or_default();
+    assert!(line.contains("/ filter  ? help  q quit"), "{line}");
+    assert!(!line.contains(": cmd"), "{line}");
+}

@@ -246,6 +246,16 @@ impl Keymap {
     }
 
     /// "j/down" style text of the keys of `action`, for hints.
+    /// The first key bound to `action`, "" if none (the hint line shows one key).
+    pub fn first_key_label(&self, action: &str) -> String {
+        self.bindings
+            .iter()
+            .find(|b| b.action == action)
+            .and_then(|b| b.keys.first())
+            .map(ToString::to_string)
+            .unwrap_or_default()
+    }
+
     pub fn keys_label(&self, action: &str) -> String {
         self.bindings
             .iter()

@@ -2,6 +2,7 @@
 //! progress, and the audit log. Pure: reads the state only.
 
 use super::apply::{ConfirmDialog, Focus};
+use super::chrome::Hint;
 use super::state::State;
 use super::widgets::{block, header_style, render_selectable};
 
@@ -13,6 +14,16 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Clear, Paragraph, Row, Table, Wrap};
 use ratatui::Frame;
+
+/// The keys the audit log answers to.
+pub(super) const AUDIT_HINTS: &[Hint] = &[
+    ("back", "back"),
+    ("filter", "filter"),
+    ("findings", "findings"),
+    ("command", "cmd"),
+    ("help", "help"),
+    ("quit", "quit"),
+];
 
 fn overlay(area: Rect, width_pct: u16, height_pct: u16) -> Rect {
     let width = (area.width * width_pct / 100).max(40).min(area.width);

@@ -1,7 +1,7 @@
 //! What frames every view: the title, the breadcrumbs, the key hints and the status bar,
 //! and the message for a terminal that is too small.
 
-use super::state::{Mode, Severity, State, ViewKind};
+use super::state::{Mode, Severity, State};
 use crate::config::Theme;
 use ratatui::layout::{Alignment, Rect};
 use ratatui::style::{Modifier, Style};
@@ -99,7 +99,7 @@ pub(super) fn render_breadcrumbs(frame: &mut Frame, area: Rect, state: &State) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-pub(super) fn render_hints(frame: &mut Frame, area: Rect, state: &State) {
+pub(super) fn render_hints(frame: &mut Frame, area: Rect, state: &State, hints: &[Hint]) {
     let theme = &state.theme;
     let line = match &state.mode {
         Mode::Filter => Line::from(vec![
@@ -129,49 +129,36 @@ pub(super) fn render_hints(frame: &mut Frame, area: Rect, state: &State) {
                 };
                 Line::from(Span::styled(format!(" {text}"), Style::default().fg(color)))
             }
-            None => key_hints(state),
+            None => key_hints(state, hints, area.width),
         },
     };
     frame.render_widget(Paragraph::new(line), area);
 }
 
-/// Hints from the keymap, so rebinding a key changes them too.
-pub(super) fn key_hints(state: &State) -> Line<'static> {
+/// A key hint: the keymap action whose first key is shown, and what it does here.
+pub(super) type Hint = (&'static str, &'static str);
+
+/// The hints a view declares, read through the keymap so a rebound key shows as bound.
+/// When they do not fit in `width`, the last ones before `help` and `quit` give way:
+/// how to get help and how to leave always show.
+pub(super) fn key_hints(state: &State, hints: &[Hint], width: u16) -> Line<'static> {
     let theme = &state.theme;
-    let findings = [
-        ("enter", "detail"),
-        ("back", "back"),
-        ("mark", "mark"),
-        ("plan", "plan & apply"),
-        ("dismiss", "dismiss"),
-        ("toggle_all_findings", "all"),
-        ("audit", "audit"),
-        ("help", "help"),
-        ("quit", "quit"),
-    ];
-    let costs = [
-        ("enter", "drill"),
-        ("back", "back"),
-        ("prev_month", "month"),
-        ("toggle_metric", "metric"),
-        ("findings", "findings"),
-        ("filter", "filter"),
-        ("command", "cmd"),
-        ("help", "help"),
-        ("quit", "quit"),
-    ];
-    let hints = if matches!(state.top().kind, ViewKind::Findings | ViewKind::Finding(_)) {
-        findings
-    } else {
-        costs
-    };
+    let mut shown: Vec<(String, &str)> = hints
+        .iter()
+        .map(|&(action, label)| (state.keymap.first_key_label(action), label))
+        .filter(|(key, _)| !key.is_empty())
+        .collect();
+    let hint_width =
+        |(key, label): &(String, &str)| key.chars().count() + label.chars().count() + 3;
+    let kept_last = 2;
+    while shown.len() > kept_last
+        // One space before, and the last hint's two trailing spaces may be cut.
+        && (1 + shown.iter().map(hint_width).sum::<usize>()).saturating_sub(2) > usize::from(width)
+    {
+        shown.remove(shown.len() - kept_last - 1);
+    }
     let mut spans = vec![Span::raw(" ")];
-    for (action, label) in hints {
-        let keys = state.keymap.keys_label(action);
-        let key = keys.split('/').next().unwrap_or("").to_string();
-        if key.is_empty() {
-            continue;
-        }
+    for (key, label) in shown {
         spans.push(Span::styled(key, Style::default().fg(theme.accent)));
         spans.push(Span::styled(
             format!(" {label}  "),

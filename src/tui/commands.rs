@@ -1,12 +1,16 @@
 //! The `:` commands as data: one table drives the parser, the help page and the text
-//! of an unknown command. A new command is one row here and one arm in `update`.
+//! of an unknown command. A new command is one row here and one arm in `update`; a
+//! command that only opens a view is one row (`Command::Open`) and no arm.
+
+use super::state::ViewKind;
 
 /// What a command line asks for; its argument (if any) is read by `update`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Command {
     Quit,
     Help,
-    Overview,
+    /// Opens a view at the root of the stack; needs no arm of its own in `update`.
+    Open(ViewKind),
     /// Without an argument the accounts list; with one, that account's services.
     Account,
     /// Without an argument the services list; with one, that service's accounts.
@@ -15,7 +19,6 @@ pub enum Command {
     Metric,
     Theme,
     Findings,
-    Audit,
     Reverify,
     Sync,
     Scan,
@@ -52,7 +55,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         aliases: &["ov", "o"],
         args: "",
         help: "open the overview",
-        command: Command::Overview,
+        command: Command::Open(ViewKind::Overview),
     },
     CommandSpec {
         name: "accounts",
@@ -80,7 +83,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         aliases: &["log"],
         args: "",
         help: "open the remediation audit log",
-        command: Command::Audit,
+        command: Command::Open(ViewKind::Audit),
     },
     CommandSpec {
         name: "range",

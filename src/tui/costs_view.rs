@@ -1,6 +1,7 @@
 //! The cost views: the overview, the account and service lists, one series with its
 //! chart, and what shows when the cache has nothing for them.
 
+use super::chrome::Hint;
 use super::columns::COLUMNS;
 use super::model::{OverviewData, TableData, TableRow};
 use super::state::{OverviewFocus, State, ViewKind};
@@ -19,6 +20,19 @@ use ratatui::widgets::{
     TableState, Wrap,
 };
 use ratatui::Frame;
+
+/// The keys the cost views (overview, lists, series) answer to.
+pub(super) const HINTS: &[Hint] = &[
+    ("enter", "drill"),
+    ("back", "back"),
+    ("prev_month", "month"),
+    ("toggle_metric", "metric"),
+    ("findings", "findings"),
+    ("filter", "filter"),
+    ("command", "cmd"),
+    ("help", "help"),
+    ("quit", "quit"),
+];
 
 pub(super) fn render_overview(frame: &mut Frame, area: Rect, state: &State, data: &OverviewData) {
     let theme = &state.theme;
@@ -258,7 +272,7 @@ fn table_title(
                 "months"
             }
         }
-        ViewKind::Overview | ViewKind::Findings | ViewKind::Finding(_) | ViewKind::Audit => "rows",
+        _ => "rows",
     };
     let shown = rows
         .iter()

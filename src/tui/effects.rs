@@ -8,7 +8,7 @@ use super::jobs::JobLauncher;
 use super::load::{load, load_finding_index};
 use super::model::ViewData;
 use super::runner::job;
-use super::state::{CacheFacts, Catalog, Severity, ViewKind};
+use super::state::{CacheFacts, Catalog, Severity};
 use crate::config::Theme;
 use crate::store::StoreResult;
 
@@ -118,11 +118,7 @@ impl App {
 
     /// The top view's data from the cache (an empty cache has its own page).
     pub(super) fn read_view(&self) -> StoreResult<ViewData> {
-        let findings_view = matches!(
-            self.state.top().kind,
-            ViewKind::Findings | ViewKind::Finding(_) | ViewKind::Audit
-        );
-        if self.state.summary.months.is_empty() && !findings_view {
+        if self.state.summary.months.is_empty() && self.state.top().kind.shows_costs() {
             return Ok(ViewData::Empty);
         }
         load(&self.store, &self.state)

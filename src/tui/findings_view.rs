@@ -1,6 +1,7 @@
 //! Drawing the findings list, a finding's detail with its evidence, and the dismiss
 //! dialog. Pure: reads the state only.
 
+use super::chrome::Hint;
 use super::columns::FINDING_COLUMNS;
 use super::findings::{account_label, open_saving};
 use super::findings_data::FindingsData;
@@ -16,6 +17,19 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Sparkline, Table, Wrap};
 use ratatui::Frame;
+
+/// The keys the findings list and a finding's detail answer to.
+pub(super) const HINTS: &[Hint] = &[
+    ("enter", "detail"),
+    ("back", "back"),
+    ("mark", "mark"),
+    ("plan", "plan & apply"),
+    ("dismiss", "dismiss"),
+    ("toggle_all_findings", "all"),
+    ("audit", "audit"),
+    ("help", "help"),
+    ("quit", "quit"),
+];
 
 pub fn render_findings(frame: &mut Frame, area: Rect, state: &State, data: &FindingsData) {
     match state.top().kind {

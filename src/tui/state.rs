@@ -26,6 +26,13 @@ pub enum ViewKind {
     Audit,
 }
 
+impl ViewKind {
+    /// Whether the view draws cost data (a cache without months shows its own page).
+    pub fn shows_costs(self) -> bool {
+        !matches!(self, Self::Findings | Self::Finding(_) | Self::Audit)
+    }
+}
+
 /// Which table of the overview has the cursor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum OverviewFocus {

@@ -381,7 +381,7 @@ fn run_command(state: &mut State, line: &str) -> Vec<Effect> {
             state.mode = Mode::Help { scroll: 0 };
             vec![]
         }
-        (Command::Overview, _) => open_root(state, ViewKind::Overview),
+        (Command::Open(kind), _) => open_root(state, kind),
         (Command::Account, true) => open_root(state, ViewKind::Accounts),
         (Command::Service, true) => open_root(state, ViewKind::Services),
         (Command::Account, false) => match find_account(state, arg) {
@@ -398,7 +398,6 @@ fn run_command(state: &mut State, line: &str) -> Vec<Effect> {
             state.show_all_findings = arg == "all";
             open_root(state, ViewKind::Findings)
         }
-        (Command::Audit, _) => open_root(state, ViewKind::Audit),
         (Command::Reverify, _) => apply::request_reverify(state),
         (Command::Reload, _) => vec![Effect::Reload],
         (Command::Theme, false) => vec![Effect::LoadTheme(arg.to_string())],

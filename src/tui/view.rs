@@ -1,4 +1,5 @@
 //! Rendering: a pure function of the state. No I/O, no mutation.
+use super::chrome::Hint;
 use super::chrome::{
     render_breadcrumbs, render_hints, render_status, render_title, render_too_small, MIN_HEIGHT,
     MIN_WIDTH,
@@ -6,12 +7,21 @@ use super::chrome::{
 use super::costs_view::{render_empty, render_overview, render_table_view, render_unavailable};
 use super::help_view::render_help;
 use super::model::ViewData;
-use super::state::{Mode, State};
+use super::state::{Mode, State, ViewKind};
 use super::sync_view::render_confirm_sync;
 use ratatui::layout::{Constraint, Layout};
 use ratatui::style::Style;
 use ratatui::widgets::Block;
 use ratatui::Frame;
+
+/// The key hints the top view declares.
+fn hints_of(kind: ViewKind) -> &'static [Hint] {
+    match kind {
+        ViewKind::Findings | ViewKind::Finding(_) => super::findings_view::HINTS,
+        ViewKind::Audit => super::apply_view::AUDIT_HINTS,
+        _ => super::costs_view::HINTS,
+    }
+}
 
 pub fn render(frame: &mut Frame, state: &State) {
     let area = frame.area();
@@ -42,7 +52,7 @@ pub fn render(frame: &mut Frame, state: &State) {
         ViewData::Empty => render_empty(frame, body, state),
         ViewData::Unavailable(reason) => render_unavailable(frame, body, state, reason),
     }
-    render_hints(frame, hints, state);
+    render_hints(frame, hints, state, hints_of(state.top().kind));
     render_status(frame, status, state);
     match &state.mode {
         Mode::Help { scroll } => render_help(frame, area, state, *scroll),
