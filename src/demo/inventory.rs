@@ -133,6 +133,22 @@ fn region_inventory(rng: &mut SplitMix64, now: DateTime<Utc>, account: usize) ->
         images_complete: true,
         ..RegionInventory::default()
     };
+    // The order of these draws is the demo's seed: keep it.
+    add_instances(&mut inv, rng, now, account);
+    add_detached_volumes(&mut inv, rng, now);
+    add_snapshots(&mut inv, rng, now);
+    add_addresses(&mut inv, rng);
+    add_databases(&mut inv, rng, now);
+    inv
+}
+
+/// Running and stopped instances, each with its root volume (some gp2, some idle).
+fn add_instances(
+    inv: &mut RegionInventory,
+    rng: &mut SplitMix64,
+    now: DateTime<Utc>,
+    account: usize,
+) {
     let instances = 2 + rng.below(5) as usize;
     for n in 0..instances {
         let idle = rng.below(5) == 0 || (account == 0 && n == 0);
@@ -172,6 +188,10 @@ fn region_inventory(rng: &mut SplitMix64, now: DateTime<Utc>, account: usize) ->
             created: days_ago(now, 30 + rng.below(700)),
         });
     }
+}
+
+/// Volumes no instance uses.
+fn add_detached_volumes(inv: &mut RegionInventory, rng: &mut SplitMix64, now: DateTime<Utc>) {
     for _ in 0..rng.below(3) {
         inv.volumes.push(Volume {
             id: id_volume(rng),
@@ -185,6 +205,10 @@ fn region_inventory(rng: &mut SplitMix64, now: DateTime<Utc>, account: usize) ->
             created: days_ago(now, 3 + rng.below(400)),
         });
     }
+}
+
+/// Snapshots, every third one behind an AMI.
+fn add_snapshots(inv: &mut RegionInventory, rng: &mut SplitMix64, now: DateTime<Utc>) {
     for n in 0..(2 + rng.below(6)) {
         let snapshot = id(rng, "snap");
         let image = (n % 3 == 0).then(|| id(rng, "ami"));
@@ -201,6 +225,10 @@ fn region_inventory(rng: &mut SplitMix64, now: DateTime<Utc>, account: usize) ->
             used_by_image: image,
         });
     }
+}
+
+/// Elastic IPs, some not associated.
+fn add_addresses(inv: &mut RegionInventory, rng: &mut SplitMix64) {
     for _ in 0..(1 + rng.below(2)) {
         let associated = rng.below(3) != 0;
         inv.addresses.push(ElasticIp {
@@ -215,6 +243,10 @@ fn region_inventory(rng: &mut SplitMix64, now: DateTime<Utc>, account: usize) ->
             instance_id: None,
         });
     }
+}
+
+/// RDS instances, some without connections.
+fn add_databases(inv: &mut RegionInventory, rng: &mut SplitMix64, now: DateTime<Utc>) {
     for n in 0..rng.below(3) {
         let idle = rng.below(3) == 0;
         inv.databases.push(Database {
@@ -233,7 +265,6 @@ fn region_inventory(rng: &mut SplitMix64, now: DateTime<Utc>, account: usize) ->
             },
         });
     }
-    inv
 }
 
 fn id_volume(rng: &mut SplitMix64) -> String {

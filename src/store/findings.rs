@@ -89,114 +89,12 @@ impl Store {
     ) -> StoreResult<UnitChanges> {
         let path = self.path.clone();
         let err = |e| super::error::classify(&path, e);
+        let key = UnitKey { account, unit, now };
         let tx = self.conn.transaction().map_err(err)?;
-        let mut changes = UnitChanges::default();
-        tx.execute(
-            "DELETE FROM resources WHERE account = ?1 AND unit = ?2",
-            params![account, unit],
-        )
-        .map_err(err)?;
-        {
-            let mut insert = tx
-                .prepare(
-                    "INSERT OR REPLACE INTO resources (account, unit, kind, id, region, seen_at, data)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                )
-                .map_err(err)?;
-            for r in resources {
-                insert
-                    .execute(params![account, unit, r.kind, r.id, r.region, now, r.data])
-                    .map_err(err)?;
-            }
-            let mut existing = tx
-                .prepare(
-                    "SELECT id FROM findings
-                     WHERE rule = ?1 AND account = ?2 AND region = ?3 AND resource = ?4",
-                )
-                .map_err(err)?;
-            let mut upsert = tx
-                .prepare(
-                    "INSERT INTO findings (rule, account, unit, region, resource, label, action,
-                        saving_nanos, saving, evidence, status, first_seen, last_seen)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'open', ?11, ?11)
-                     ON CONFLICT (rule, account, region, resource) DO UPDATE SET
-                        unit = excluded.unit, label = excluded.label, action = excluded.action,
-                        saving_nanos = excluded.saving_nanos, saving = excluded.saving,
-                        evidence = excluded.evidence, last_seen = excluded.last_seen,
-                        closed_at = NULL,
-                        status = CASE WHEN dismissed_reason IS NULL THEN 'open' ELSE 'dismissed' END",
-                )
-                .map_err(err)?;
-            for f in findings {
-                let known: Option<i64> = existing
-                    .query_row(params![f.rule.name(), account, f.region, f.resource], |r| {
-                        r.get(0)
-                    })
-                    .optional()
-                    .map_err(err)?;
-                if known.is_some() {
-                    changes.still_open += 1;
-                } else {
-                    changes.new += 1;
-                }
-                upsert
-                    .execute(params![
-                        f.rule.name(),
-                        account,
-                        unit,
-                        f.region,
-                        f.resource,
-                        f.label,
-                        f.action,
-                        f.saving.amount().map(Money::nanos),
-                        to_json(&f.saving),
-                        to_json(&f.evidence),
-                        now,
-                    ])
-                    .map_err(err)?;
-            }
-        }
-        // Findings not seen again are closed, except where the rule could not read its
-        // evidence: a rule that could not run closes nothing.
-        let stale: Vec<(i64, String, String)> = {
-            let mut stmt = tx
-                .prepare(
-                    "SELECT id, rule, resource FROM findings
-                     WHERE account = ?1 AND unit = ?2 AND status NOT IN ('closed', 'applied')
-                       AND last_seen <> ?3",
-                )
-                .map_err(err)?;
-            let rows = stmt
-                .query_map(params![account, unit, now], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-                })
-                .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
-                .map_err(err)?;
-            rows
-        };
-        for (id, rule, resource) in stale {
-            let kept = Rule::parse(&rule).is_some_and(|rule| is_unread(unread, rule, &resource));
-            if !kept {
-                tx.execute(
-                    "UPDATE findings SET status = 'closed', closed_at = ?2 WHERE id = ?1",
-                    params![id, now],
-                )
-                .map_err(err)?;
-                changes.closed += 1;
-            }
-        }
-        let (status, reason) = if unread.is_empty() {
-            (UnitStatus::Scanned, None)
-        } else {
-            let reasons: Vec<String> = unread
-                .iter()
-                .map(|u| match &u.resource {
-                    Some(resource) => format!("{} {resource}: {}", u.rule.name(), u.reason),
-                    None => format!("{}: {}", u.rule.name(), u.reason),
-                })
-                .collect();
-            (UnitStatus::Partial, Some(reasons.join("; ")))
-        };
+        replace_resources(&tx, key, resources).map_err(err)?;
+        let (new, still_open) = upsert_findings(&tx, key, findings).map_err(err)?;
+        let closed = close_unseen(&tx, key, unread).map_err(err)?;
+        let (status, reason) = unit_outcome(unread);
         upsert_unit(
             &tx,
             account,
@@ -208,7 +106,11 @@ impl Store {
         )
         .map_err(err)?;
         tx.commit().map_err(err)?;
-        Ok(changes)
+        Ok(UnitChanges {
+            new,
+            still_open,
+            closed,
+        })
     }
 
     /// Records that a unit was not scanned, and why. Its inventory and findings stay as
@@ -437,4 +339,137 @@ fn upsert_unit(
 fn to_json<T: serde::Serialize>(value: &T) -> String {
     // Plain data with string keys always serialises.
     serde_json::to_string(value).unwrap_or_default()
+}
+
+/// Which unit a write is for, and the stamp it writes.
+#[derive(Clone, Copy)]
+struct UnitKey<'a> {
+    account: &'a str,
+    unit: &'a str,
+    now: &'a str,
+}
+
+fn replace_resources(
+    conn: &rusqlite::Connection,
+    key: UnitKey,
+    resources: &[StoredResource],
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "DELETE FROM resources WHERE account = ?1 AND unit = ?2",
+        params![key.account, key.unit],
+    )?;
+    let mut insert = conn.prepare(
+        "INSERT OR REPLACE INTO resources (account, unit, kind, id, region, seen_at, data)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    for r in resources {
+        insert.execute(params![
+            key.account,
+            key.unit,
+            r.kind,
+            r.id,
+            r.region,
+            key.now,
+            r.data
+        ])?;
+    }
+    Ok(())
+}
+
+/// Upserts the unit's findings (first seen kept, last seen moved, a dismissal kept);
+/// returns how many were new and how many were open already.
+fn upsert_findings(
+    conn: &rusqlite::Connection,
+    key: UnitKey,
+    findings: &[Finding],
+) -> rusqlite::Result<(u64, u64)> {
+    let mut existing = conn.prepare(
+        "SELECT id FROM findings
+         WHERE rule = ?1 AND account = ?2 AND region = ?3 AND resource = ?4",
+    )?;
+    let mut upsert = conn.prepare(
+        "INSERT INTO findings (rule, account, unit, region, resource, label, action,
+            saving_nanos, saving, evidence, status, first_seen, last_seen)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'open', ?11, ?11)
+         ON CONFLICT (rule, account, region, resource) DO UPDATE SET
+            unit = excluded.unit, label = excluded.label, action = excluded.action,
+            saving_nanos = excluded.saving_nanos, saving = excluded.saving,
+            evidence = excluded.evidence, last_seen = excluded.last_seen,
+            closed_at = NULL,
+            status = CASE WHEN dismissed_reason IS NULL THEN 'open' ELSE 'dismissed' END",
+    )?;
+    let (mut new, mut still_open) = (0, 0);
+    for f in findings {
+        let known: Option<i64> = existing
+            .query_row(
+                params![f.rule.name(), key.account, f.region, f.resource],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if known.is_some() {
+            still_open += 1;
+        } else {
+            new += 1;
+        }
+        upsert.execute(params![
+            f.rule.name(),
+            key.account,
+            key.unit,
+            f.region,
+            f.resource,
+            f.label,
+            f.action,
+            f.saving.amount().map(Money::nanos),
+            to_json(&f.saving),
+            to_json(&f.evidence),
+            key.now,
+        ])?;
+    }
+    Ok((new, still_open))
+}
+
+/// Closes the unit's findings not seen again, except where the rule could not read its
+/// evidence: a rule that could not run closes nothing. Returns how many it closed.
+fn close_unseen(
+    conn: &rusqlite::Connection,
+    key: UnitKey,
+    unread: &[Unread],
+) -> rusqlite::Result<u64> {
+    let stale: Vec<(i64, String, String)> = conn
+        .prepare(
+            "SELECT id, rule, resource FROM findings
+             WHERE account = ?1 AND unit = ?2 AND status NOT IN ('closed', 'applied')
+               AND last_seen <> ?3",
+        )?
+        .query_map(params![key.account, key.unit, key.now], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    let mut closed = 0;
+    for (id, rule, resource) in stale {
+        let kept = Rule::parse(&rule).is_some_and(|rule| is_unread(unread, rule, &resource));
+        if !kept {
+            conn.execute(
+                "UPDATE findings SET status = 'closed', closed_at = ?2 WHERE id = ?1",
+                params![id, key.now],
+            )?;
+            closed += 1;
+        }
+    }
+    Ok(closed)
+}
+
+/// Scanned, or partial with what could not be read.
+fn unit_outcome(unread: &[Unread]) -> (UnitStatus, Option<String>) {
+    if unread.is_empty() {
+        return (UnitStatus::Scanned, None);
+    }
+    let reasons: Vec<String> = unread
+        .iter()
+        .map(|u| match &u.resource {
+            Some(resource) => format!("{} {resource}: {}", u.rule.name(), u.reason),
+            None => format!("{}: {}", u.rule.name(), u.reason),
+        })
+        .collect();
+    (UnitStatus::Partial, Some(reasons.join("; ")))
 }

@@ -67,26 +67,16 @@ pub fn still_applies(step: &PlanStep, now: &Observed) -> Result<(), String> {
                 stop_protection,
                 recent_cpu_percent,
             },
-        ) => {
-            if instance.state != "running" {
-                Err(format!("it is {} now", instance.state))
-            } else if instance.spot {
-                Err("it is a Spot instance".into())
-            } else if instance.auto_scaling_group.is_some() && !allow_auto_scaling {
-                Err("it is in an Auto Scaling group, which would replace it ([apply] allow_auto_scaling is off)".into())
-            } else if !ebs_backed {
-                Err("its root device is instance store: stopping loses data".into())
-            } else if *stop_protection {
-                Err("stop protection is on".into())
-            } else if recent_cpu_percent.is_some_and(|c| c >= *busy_cpu_percent) {
-                Err(format!(
-                    "it is busy again: {:.1}% CPU on a recent day (threshold {busy_cpu_percent}%)",
-                    recent_cpu_percent.unwrap_or_default()
-                ))
-            } else {
-                Ok(())
-            }
-        }
+        ) => instance_stoppable(
+            instance,
+            StopGuards {
+                ebs_backed: *ebs_backed,
+                stop_protection: *stop_protection,
+                recent_cpu_percent: *recent_cpu_percent,
+                busy_cpu_percent: *busy_cpu_percent,
+                allow_auto_scaling: *allow_auto_scaling,
+            },
+        ),
         (
             Change::ModifyVolumeToGp3 { .. },
             Observed::Volume {
@@ -127,27 +117,7 @@ pub fn still_applies(step: &PlanStep, now: &Observed) -> Result<(), String> {
                 rules,
                 has_transition,
             },
-        ) => {
-            let now = others_of(rules);
-            if *has_transition {
-                Err("a lifecycle rule with a transition exists now".into())
-            } else if now != *other_rules {
-                let ids = |rules: &[LifecycleRuleSeen]| {
-                    rules
-                        .iter()
-                        .map(|r| r.id.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                };
-                Err(format!(
-                    "the lifecycle rules changed since the scan (then: [{}], now: [{}])",
-                    ids(other_rules),
-                    ids(&now)
-                ))
-            } else {
-                Ok(())
-            }
-        }
+        ) => lifecycle_unchanged(other_rules, rules, *has_transition),
         (Change::StopDatabase, Observed::Database(d)) => {
             if d.status != "available" {
                 return Err(format!("it is {} now", d.status));
@@ -169,6 +139,67 @@ pub fn still_applies(step: &PlanStep, now: &Observed) -> Result<(), String> {
             "AWS described it as a different kind of resource than `{}` expects",
             change.verb()
         )),
+    }
+}
+
+/// What, besides its state, decides whether an instance may be stopped.
+struct StopGuards {
+    ebs_backed: bool,
+    stop_protection: bool,
+    recent_cpu_percent: Option<f64>,
+    busy_cpu_percent: f64,
+    allow_auto_scaling: bool,
+}
+
+fn instance_stoppable(instance: &Instance, guards: StopGuards) -> Result<(), String> {
+    if instance.state != "running" {
+        Err(format!("it is {} now", instance.state))
+    } else if instance.spot {
+        Err("it is a Spot instance".into())
+    } else if instance.auto_scaling_group.is_some() && !guards.allow_auto_scaling {
+        Err("it is in an Auto Scaling group, which would replace it ([apply] allow_auto_scaling is off)".into())
+    } else if !guards.ebs_backed {
+        Err("its root device is instance store: stopping loses data".into())
+    } else if guards.stop_protection {
+        Err("stop protection is on".into())
+    } else if let Some(cpu) = guards
+        .recent_cpu_percent
+        .filter(|c| *c >= guards.busy_cpu_percent)
+    {
+        Err(format!(
+            "it is busy again: {cpu:.1}% CPU on a recent day (threshold {}%)",
+            guards.busy_cpu_percent
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// A transition may be added only while no rule has one and the other rules are the
+/// ones the plan was made against (the write replaces the whole configuration).
+fn lifecycle_unchanged(
+    planned_others: &[LifecycleRuleSeen],
+    rules_now: &[LifecycleRuleSeen],
+    has_transition: bool,
+) -> Result<(), String> {
+    let now = others_of(rules_now);
+    if has_transition {
+        Err("a lifecycle rule with a transition exists now".into())
+    } else if now != planned_others {
+        let ids = |rules: &[LifecycleRuleSeen]| {
+            rules
+                .iter()
+                .map(|r| r.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        Err(format!(
+            "the lifecycle rules changed since the scan (then: [{}], now: [{}])",
+            ids(planned_others),
+            ids(&now)
+        ))
+    } else {
+        Ok(())
     }
 }
 
