@@ -7,6 +7,7 @@ use crate::config::CostExplorerSettings;
 use crate::domain::call_prices::ce_price;
 use crate::domain::sources::{CostRow, CostSource, Fetched, MeterLabel, PeriodCosts};
 use crate::domain::{DateRange, Money};
+use aws_sdk_costexplorer::operation::get_cost_and_usage::GetCostAndUsageOutput;
 use aws_sdk_costexplorer::types::{
     DateInterval, Granularity, GroupDefinition, GroupDefinitionType,
 };
@@ -84,104 +85,40 @@ pub async fn fetch_daily_costs(
     days: DateRange,
     policy: CallPolicy<'_>,
 ) -> Fetched<PeriodCosts> {
-    let mut requests = 0;
-    let mut throttles = 0;
-    let result = fetch_pages(client, days, policy, &mut requests, &mut throttles).await;
+    let mut counts = Counts::default();
+    let result = fetch_pages(client, days, policy, &mut counts).await;
     Fetched {
         result,
-        requests,
-        throttles,
+        requests: counts.requests,
+        throttles: counts.throttles,
     }
+}
+
+/// The request counters a fetch reports, whatever its outcome.
+#[derive(Default)]
+struct Counts {
+    requests: u32,
+    throttles: u32,
 }
 
 async fn fetch_pages(
     client: &Client,
     days: DateRange,
     policy: CallPolicy<'_>,
-    requests: &mut u32,
-    throttles: &mut u32,
+    counts: &mut Counts,
 ) -> Result<PeriodCosts, SourceError> {
-    let op = "GetCostAndUsage";
-    let bad = |message: String| SourceError::BadResponse {
-        operation: op,
-        message,
-    };
     let interval = DateInterval::builder()
         .start(days.start.to_string())
         // The end date is exclusive.
         .end((days.end + Duration::days(1)).to_string())
         .build()
         .map_err(|e| bad(e.to_string()))?;
-    let group = |key: &str| {
-        GroupDefinition::builder()
-            .r#type(GroupDefinitionType::Dimension)
-            .key(key)
-            .build()
-    };
     let mut out = PeriodCosts::default();
     let mut token: Option<String> = None;
     loop {
-        let mut backoff = policy.first_backoff;
-        let mut attempts = 0;
-        let page = loop {
-            policy.pacer.wait().await;
-            *requests += 1;
-            attempts += 1;
-            let answer = client
-                .get_cost_and_usage()
-                .time_period(interval.clone())
-                .granularity(Granularity::Daily)
-                .metrics("UnblendedCost")
-                .metrics("AmortizedCost")
-                .group_by(group("LINKED_ACCOUNT"))
-                .group_by(group("SERVICE"))
-                .set_next_page_token(token.clone())
-                .send()
-                .await
-                .map_err(|e| map_error(op, e));
-            match answer {
-                Err(SourceError::Throttled { .. }) => {
-                    *throttles += 1;
-                    if attempts >= policy.max_attempts.max(1) {
-                        return Err(SourceError::Throttled { operation: op });
-                    }
-                    tokio::time::sleep(backoff).await;
-                    backoff = (backoff * 2).min(MAX_BACKOFF);
-                }
-                other => break other?,
-            }
-        };
+        let page = request_page(client, &interval, token.clone(), policy, counts).await?;
         out.pages += 1;
-        for result in page.results_by_time() {
-            out.estimated |= result.estimated();
-            let start = result
-                .time_period()
-                .map(|p| p.start())
-                .ok_or_else(|| bad("a result without a time period".into()))?;
-            let day: NaiveDate = start
-                .parse()
-                .map_err(|_| bad(format!("bad date {start:?}")))?;
-            for g in result.groups() {
-                let [account, service] = g.keys() else {
-                    return Err(bad(format!("expected two group keys, got {:?}", g.keys())));
-                };
-                let amount = |metric: &str| -> Result<Money, SourceError> {
-                    let text = g
-                        .metrics()
-                        .and_then(|m| m.get(metric))
-                        .and_then(|v| v.amount())
-                        .ok_or_else(|| bad(format!("{metric} missing for {account}/{service}")))?;
-                    text.parse().map_err(|e| bad(format!("{metric}: {e}")))
-                };
-                out.rows.push(CostRow {
-                    account_id: account.clone(),
-                    service: service.clone(),
-                    day,
-                    unblended: amount("UnblendedCost")?,
-                    amortized: amount("AmortizedCost")?,
-                });
-            }
-        }
+        read_page(&page, &mut out)?;
         token = page
             .next_page_token()
             .map(str::to_string)
@@ -190,4 +127,96 @@ async fn fetch_pages(
             return Ok(out);
         }
     }
+}
+
+const OPERATION: &str = "GetCostAndUsage";
+
+fn bad(message: String) -> SourceError {
+    SourceError::BadResponse {
+        operation: OPERATION,
+        message,
+    }
+}
+
+/// One page, paced, retried on throttling with a doubling backoff.
+async fn request_page(
+    client: &Client,
+    interval: &DateInterval,
+    token: Option<String>,
+    policy: CallPolicy<'_>,
+    counts: &mut Counts,
+) -> Result<GetCostAndUsageOutput, SourceError> {
+    let group = |key: &str| {
+        GroupDefinition::builder()
+            .r#type(GroupDefinitionType::Dimension)
+            .key(key)
+            .build()
+    };
+    let mut backoff = policy.first_backoff;
+    let mut attempts = 0;
+    loop {
+        policy.pacer.wait().await;
+        counts.requests += 1;
+        attempts += 1;
+        let answer = client
+            .get_cost_and_usage()
+            .time_period(interval.clone())
+            .granularity(Granularity::Daily)
+            .metrics("UnblendedCost")
+            .metrics("AmortizedCost")
+            .group_by(group("LINKED_ACCOUNT"))
+            .group_by(group("SERVICE"))
+            .set_next_page_token(token.clone())
+            .send()
+            .await
+            .map_err(|e| map_error(OPERATION, e));
+        match answer {
+            Err(SourceError::Throttled { .. }) => {
+                counts.throttles += 1;
+                if attempts >= policy.max_attempts.max(1) {
+                    return Err(SourceError::Throttled {
+                        operation: OPERATION,
+                    });
+                }
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+            }
+            other => return other,
+        }
+    }
+}
+
+/// The page's rows, added to `out`: one per day, account and service, both metrics.
+fn read_page(page: &GetCostAndUsageOutput, out: &mut PeriodCosts) -> Result<(), SourceError> {
+    for result in page.results_by_time() {
+        out.estimated |= result.estimated();
+        let start = result
+            .time_period()
+            .map(|p| p.start())
+            .ok_or_else(|| bad("a result without a time period".into()))?;
+        let day: NaiveDate = start
+            .parse()
+            .map_err(|_| bad(format!("bad date {start:?}")))?;
+        for g in result.groups() {
+            let [account, service] = g.keys() else {
+                return Err(bad(format!("expected two group keys, got {:?}", g.keys())));
+            };
+            let amount = |metric: &str| -> Result<Money, SourceError> {
+                let text = g
+                    .metrics()
+                    .and_then(|m| m.get(metric))
+                    .and_then(|v| v.amount())
+                    .ok_or_else(|| bad(format!("{metric} missing for {account}/{service}")))?;
+                text.parse().map_err(|e| bad(format!("{metric}: {e}")))
+            };
+            out.rows.push(CostRow {
+                account_id: account.clone(),
+                service: service.clone(),
+                day,
+                unblended: amount("UnblendedCost")?,
+                amortized: amount("AmortizedCost")?,
+            });
+        }
+    }
+    Ok(())
 }

@@ -109,42 +109,9 @@ pub async fn region_inventory(
     .iter()
     .map(volume)
     .collect();
-    let mut snapshots: Vec<Snapshot> = listing!(
-        meter,
-        "ec2",
-        "DescribeSnapshots",
-        ec2.describe_snapshots().owner_ids("self"),
-        snapshots
-    )
-    .iter()
-    .map(snapshot)
-    .collect();
-    let images = image_snapshots(ec2, meter).await;
-    let images_complete = images.is_ok();
     let mut unread = Vec::new();
-    match &images {
-        Ok(used) => {
-            for s in &mut snapshots {
-                s.used_by_image = used.get(&s.id).cloned();
-            }
-        }
-        Err(e) => unread.push(Unread {
-            rule: Rule::OldSnapshot,
-            resource: None,
-            reason: format!("the AMI listing failed ({e}), so no snapshot is proven unused"),
-        }),
-    }
-    meter.pace("ec2").await;
-    meter.tally.add("ec2", "DescribeAddresses", 1, 0);
-    let addresses = ec2
-        .describe_addresses()
-        .send()
-        .await
-        .map_err(|e| map_error("DescribeAddresses", e))?
-        .addresses()
-        .iter()
-        .map(address)
-        .collect();
+    let (snapshots, images_complete) = snapshots_and_images(ec2, meter, &mut unread).await?;
+    let addresses = addresses(ec2, meter).await?;
     let mut databases: Vec<Database> = listing!(
         meter,
         "rds",
@@ -175,6 +142,57 @@ pub async fn region_inventory(
         databases,
         unread,
     })
+}
+
+/// The account's own snapshots, each with the AMI that uses it. Without the AMI listing
+/// the snapshots are kept, none is called unused, and `unread` says why.
+async fn snapshots_and_images(
+    ec2: &aws_sdk_ec2::Client,
+    meter: &mut Meter,
+    unread: &mut Vec<Unread>,
+) -> Result<(Vec<Snapshot>, bool), SourceError> {
+    let mut snapshots: Vec<Snapshot> = listing!(
+        meter,
+        "ec2",
+        "DescribeSnapshots",
+        ec2.describe_snapshots().owner_ids("self"),
+        snapshots
+    )
+    .iter()
+    .map(snapshot)
+    .collect();
+    let images = image_snapshots(ec2, meter).await;
+    let images_complete = images.is_ok();
+    match &images {
+        Ok(used) => {
+            for s in &mut snapshots {
+                s.used_by_image = used.get(&s.id).cloned();
+            }
+        }
+        Err(e) => unread.push(Unread {
+            rule: Rule::OldSnapshot,
+            resource: None,
+            reason: format!("the AMI listing failed ({e}), so no snapshot is proven unused"),
+        }),
+    }
+    Ok((snapshots, images_complete))
+}
+
+async fn addresses(
+    ec2: &aws_sdk_ec2::Client,
+    meter: &mut Meter,
+) -> Result<Vec<ElasticIp>, SourceError> {
+    meter.pace("ec2").await;
+    meter.tally.add("ec2", "DescribeAddresses", 1, 0);
+    Ok(ec2
+        .describe_addresses()
+        .send()
+        .await
+        .map_err(|e| map_error("DescribeAddresses", e))?
+        .addresses()
+        .iter()
+        .map(address)
+        .collect())
 }
 
 /// Snapshot id -> the AMI (of this account, disabled and deprecated ones included)

@@ -1,8 +1,10 @@
 //! `config.toml`: every key optional, unknown keys and bad values rejected with the file,
 //! line and key named.
 
+use super::apply::{ApplySettings, RawApply};
+use super::scan::{RawScan, ScanSettings};
+use super::values::Located;
 use super::ConfigError;
-use crate::domain::rules::Thresholds;
 use crate::domain::sync_plan::DEFAULT_FINAL_AFTER_DAY;
 use crate::domain::{Granularity, Metric, Money, RangePreset};
 use serde::Deserialize;
@@ -64,112 +66,6 @@ struct RawConfig {
     apply: Option<RawApply>,
 }
 
-/// The `[apply]` table: who applies remediations and how strongly they are confirmed.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawApply {
-    read_only: Option<bool>,
-    profile: Option<String>,
-    typed_confirmation_over: Option<toml::Spanned<u32>>,
-    protected_accounts: Option<Vec<String>>,
-    stop_on_error: Option<bool>,
-    allow_auto_scaling: Option<bool>,
-}
-
-/// How remediations are applied.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApplySettings {
-    /// Nothing can be applied (the --read-only flag sets it too).
-    pub read_only: bool,
-    /// The AWS profile that applies; reading uses --profile or the standard chain.
-    pub profile: Option<String>,
-    /// Plans touching more resources than this need the count typed.
-    pub typed_confirmation_over: u32,
-    /// Account ids whose changes need the account's name typed.
-    pub protected_accounts: Vec<String>,
-    /// Stop a plan at its first failed step.
-    pub stop_on_error: bool,
-    /// Offer to stop instances of Auto Scaling groups.
-    pub allow_auto_scaling: bool,
-}
-
-pub const DEFAULT_TYPED_CONFIRMATION_OVER: u32 = 5;
-
-impl Default for ApplySettings {
-    fn default() -> Self {
-        ApplySettings {
-            read_only: false,
-            profile: None,
-            typed_confirmation_over: DEFAULT_TYPED_CONFIRMATION_OVER,
-            protected_accounts: Vec::new(),
-            stop_on_error: false,
-            allow_auto_scaling: false,
-        }
-    }
-}
-
-impl ApplySettings {
-    fn parse(file: &Path, text: &str, raw: Option<RawApply>) -> Result<ApplySettings, ConfigError> {
-        let d = ApplySettings::default();
-        let Some(raw) = raw else { return Ok(d) };
-        Ok(ApplySettings {
-            read_only: raw.read_only.unwrap_or(d.read_only),
-            profile: raw.profile.filter(|p| !p.is_empty()),
-            typed_confirmation_over: within(
-                file,
-                text,
-                raw.typed_confirmation_over,
-                0..=10_000,
-                d.typed_confirmation_over,
-            )?,
-            protected_accounts: raw.protected_accounts.unwrap_or_default(),
-            stop_on_error: raw.stop_on_error.unwrap_or(d.stop_on_error),
-            allow_auto_scaling: raw.allow_auto_scaling.unwrap_or(d.allow_auto_scaling),
-        })
-    }
-}
-
-/// The `[scan]` table: reach, concurrency and the rules' thresholds.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawScan {
-    role_name: Option<String>,
-    accounts: Option<Vec<String>>,
-    regions: Option<Vec<String>>,
-    concurrency: Option<toml::Spanned<u32>>,
-    resume_within_minutes: Option<toml::Spanned<u32>>,
-    requests_per_second: Option<toml::Spanned<f64>>,
-    lookback_days: Option<toml::Spanned<u32>>,
-    idle_cpu_percent: Option<toml::Spanned<f64>>,
-    idle_network_mib_per_day: Option<toml::Spanned<f64>>,
-    unattached_volume_days: Option<toml::Spanned<u32>>,
-    snapshot_age_days: Option<toml::Spanned<u32>>,
-    s3_min_standard_gib: Option<toml::Spanned<u64>>,
-    s3_ia_after_days: Option<toml::Spanned<u32>>,
-    s3_glacier_ir_after_days: Option<toml::Spanned<u32>>,
-    idle_rds_max_connections: Option<toml::Spanned<f64>>,
-}
-
-/// Which accounts and regions a scan reaches, how, and what its rules flag.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ScanSettings {
-    /// The role assumed in every other account of the organization.
-    pub role_name: String,
-    /// Only these account ids (empty: every active account).
-    pub accounts: Vec<String>,
-    /// Only these regions (empty: every enabled region).
-    pub regions: Vec<String>,
-    /// Account-regions scanned at the same time.
-    pub concurrency: u32,
-    /// A scan keeps what an earlier one scanned (fully) this many minutes ago or less,
-    /// so a scan that stopped part-way resumes; 0 (or `scan --full`) rescans everything.
-    pub resume_within_minutes: u32,
-    /// A ceiling on requests per second to each service a scan reads (EC2, RDS,
-    /// CloudWatch, S3, STS), over all its jobs; 0: none but `concurrency`.
-    pub requests_per_second: f64,
-    pub thresholds: Thresholds,
-}
-
 /// How the Cost Explorer source sends its requests.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CostExplorerSettings {
@@ -193,111 +89,6 @@ impl Default for CostExplorerSettings {
             max_attempts: DEFAULT_CE_MAX_ATTEMPTS,
             first_backoff: std::time::Duration::from_secs(1),
         }
-    }
-}
-
-pub const DEFAULT_ROLE_NAME: &str = "OrganizationAccountAccessRole";
-pub const DEFAULT_SCAN_CONCURRENCY: u32 = 8;
-pub const DEFAULT_RESUME_WITHIN_MINUTES: u32 = 60;
-
-impl Default for ScanSettings {
-    fn default() -> Self {
-        ScanSettings {
-            role_name: DEFAULT_ROLE_NAME.to_string(),
-            accounts: Vec::new(),
-            regions: Vec::new(),
-            concurrency: DEFAULT_SCAN_CONCURRENCY,
-            resume_within_minutes: DEFAULT_RESUME_WITHIN_MINUTES,
-            requests_per_second: 0.0,
-            thresholds: Thresholds::default(),
-        }
-    }
-}
-
-impl ScanSettings {
-    fn parse(file: &Path, text: &str, raw: Option<RawScan>) -> Result<ScanSettings, ConfigError> {
-        let d = ScanSettings::default();
-        let t = d.thresholds.clone();
-        let Some(raw) = raw else { return Ok(d) };
-        Ok(ScanSettings {
-            role_name: raw.role_name.unwrap_or(d.role_name),
-            accounts: raw.accounts.unwrap_or_default(),
-            regions: raw.regions.unwrap_or_default(),
-            concurrency: within(file, text, raw.concurrency, 1..=64, d.concurrency)?,
-            resume_within_minutes: within(
-                file,
-                text,
-                raw.resume_within_minutes,
-                0..=10_080,
-                d.resume_within_minutes,
-            )?,
-            requests_per_second: rate(
-                file,
-                text,
-                raw.requests_per_second,
-                d.requests_per_second,
-                1000.0,
-            )?,
-            thresholds: Thresholds {
-                lookback_days: within(file, text, raw.lookback_days, 1..=63, t.lookback_days)?,
-                idle_cpu_percent: within(
-                    file,
-                    text,
-                    raw.idle_cpu_percent,
-                    0.0..=100.0,
-                    t.idle_cpu_percent,
-                )?,
-                idle_network_mib_per_day: within(
-                    file,
-                    text,
-                    raw.idle_network_mib_per_day,
-                    0.0..=1e6,
-                    t.idle_network_mib_per_day,
-                )?,
-                unattached_volume_days: within(
-                    file,
-                    text,
-                    raw.unattached_volume_days,
-                    0..=3650,
-                    t.unattached_volume_days,
-                )?,
-                snapshot_age_days: within(
-                    file,
-                    text,
-                    raw.snapshot_age_days,
-                    0..=3650,
-                    t.snapshot_age_days,
-                )?,
-                s3_min_standard_gib: within(
-                    file,
-                    text,
-                    raw.s3_min_standard_gib,
-                    0..=1_000_000_000,
-                    t.s3_min_standard_gib,
-                )?,
-                s3_ia_after_days: within(
-                    file,
-                    text,
-                    raw.s3_ia_after_days,
-                    30..=3650,
-                    t.s3_ia_after_days,
-                )?,
-                s3_glacier_ir_after_days: within(
-                    file,
-                    text,
-                    raw.s3_glacier_ir_after_days,
-                    30..=3650,
-                    t.s3_glacier_ir_after_days,
-                )?,
-                idle_rds_max_connections: within(
-                    file,
-                    text,
-                    raw.idle_rds_max_connections,
-                    0.0..=1e6,
-                    t.idle_rds_max_connections,
-                )?,
-            },
-        })
     }
 }
 
@@ -355,6 +146,7 @@ impl Config {
         let raw: RawConfig =
             toml::from_str(text).map_err(|e| ConfigError::from_toml(file, text, &e))?;
         let defaults = Config::default();
+        let at = Located { file, text };
         Ok(Config {
             theme: raw.theme.unwrap_or(defaults.theme),
             metric: match raw.metric {
@@ -383,29 +175,19 @@ impl Config {
                 })?),
                 None => None,
             },
-            bill_final_after_day: within(
-                file,
-                text,
+            bill_final_after_day: at.within(
                 raw.bill_final_after_day,
                 1..=28,
                 defaults.bill_final_after_day,
             )?,
-            ce_requests_per_second: rate(
-                file,
-                text,
+            ce_requests_per_second: at.rate(
                 raw.ce_requests_per_second,
                 defaults.ce_requests_per_second,
                 100.0,
             )?,
-            ce_max_attempts: within(
-                file,
-                text,
-                raw.ce_max_attempts,
-                1..=10,
-                defaults.ce_max_attempts,
-            )?,
-            scan: ScanSettings::parse(file, text, raw.scan)?,
-            apply: ApplySettings::parse(file, text, raw.apply)?,
+            ce_max_attempts: at.within(raw.ce_max_attempts, 1..=10, defaults.ce_max_attempts)?,
+            scan: ScanSettings::parse(at, raw.scan)?,
+            apply: ApplySettings::parse(at, raw.apply)?,
         })
     }
 
@@ -423,60 +205,6 @@ impl Config {
                 )),
             )),
         }
-    }
-}
-
-/// Requests per second: 0 (no ceiling) or from one request a minute to `fastest` a
-/// second. A tiny positive rate (1e-30) would mean waiting longer than time can hold.
-fn rate(
-    file: &Path,
-    text: &str,
-    value: Option<toml::Spanned<f64>>,
-    default: f64,
-    fastest: f64,
-) -> Result<f64, ConfigError> {
-    const SLOWEST: f64 = 1.0 / 60.0;
-    match value {
-        Some(v) if *v.get_ref() != 0.0 && !(SLOWEST..=fastest).contains(v.get_ref()) => {
-            Err(ConfigError::at(
-                file,
-                text,
-                v.span().start,
-                format!(
-                    "{} is out of range: use 0 for no ceiling, or {SLOWEST:.4} (one a minute) to {fastest}",
-                    v.get_ref()
-                ),
-            ))
-        }
-        other => within(file, text, other, 0.0..=fastest, default),
-    }
-}
-
-/// A number that must lie in `range`, or the default when absent.
-fn within<T>(
-    file: &Path,
-    text: &str,
-    value: Option<toml::Spanned<T>>,
-    range: std::ops::RangeInclusive<T>,
-    default: T,
-) -> Result<T, ConfigError>
-where
-    T: PartialOrd + Copy + std::fmt::Display,
-{
-    match value {
-        None => Ok(default),
-        Some(v) if range.contains(v.get_ref()) => Ok(*v.get_ref()),
-        Some(v) => Err(ConfigError::at(
-            file,
-            text,
-            v.span().start,
-            format!(
-                "{} is out of range: use {} to {}",
-                v.get_ref(),
-                range.start(),
-                range.end()
-            ),
-        )),
     }
 }
 
