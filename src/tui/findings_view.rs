@@ -10,7 +10,7 @@ use super::widgets::{
     block, header_style, render_dialog, render_selectable, sortable_header, window,
 };
 use crate::domain::findings::{totals_by, SavingsTotal};
-use crate::domain::findings::{FindingStatus, TrackedFinding};
+use crate::domain::findings::{FindingStatus, Saving, TrackedFinding};
 use crate::store::ACCOUNT_UNIT;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
@@ -254,6 +254,23 @@ fn coverage_lines(state: &State, data: &FindingsData) -> Vec<Line<'static>> {
     coverage
 }
 
+/// "up to $12.00/month · $144.00/year", or "unknown".
+fn saving_per_month_and_year(saving: &Saving) -> String {
+    let Some(m) = saving.amount() else {
+        return "unknown".to_string();
+    };
+    let bound = if saving.is_upper_bound() {
+        "up to "
+    } else {
+        ""
+    };
+    format!(
+        "{bound}{}/month · {}/year",
+        m.format_exact(),
+        m.scale(12, 1).format_exact()
+    )
+}
+
 fn render_detail(frame: &mut Frame, area: Rect, state: &State, t: &TrackedFinding) {
     let theme = &state.theme;
     let f = &t.finding;
@@ -291,19 +308,7 @@ fn render_detail(frame: &mut Frame, area: Rect, state: &State, t: &TrackedFindin
         Line::from(vec![
             label("Saving"),
             Span::styled(
-                match f.saving.amount() {
-                    Some(m) => format!(
-                        "{}{}/month · {}/year",
-                        if f.saving.is_upper_bound() {
-                            "up to "
-                        } else {
-                            ""
-                        },
-                        m.format_exact(),
-                        m.scale(12, 1).format_exact()
-                    ),
-                    None => "unknown".to_string(),
-                },
+                saving_per_month_and_year(&f.saving),
                 Style::default()
                     .fg(theme.accent)
                     .add_modifier(Modifier::BOLD),

@@ -83,14 +83,7 @@ pub fn still_applies(step: &PlanStep, now: &Observed) -> Result<(), String> {
                 volume,
                 modification,
             },
-        ) => match modification {
-            // AWS allows a new modification only once the last one is completed.
-            Some((state, _)) if state == "modifying" || state == "optimizing" => Err(format!(
-                "an earlier modification is not finished yet ({state})"
-            )),
-            _ if volume.volume_type != "gp2" => Err(format!("it is {} now", volume.volume_type)),
-            _ => Ok(()),
-        },
+        ) => volume_modifiable(volume, modification.as_ref()),
         (Change::SnapshotThenDeleteVolume, Observed::Volume { volume, .. }) => {
             match (&volume.attached_to, volume.state.as_str()) {
                 (Some(instance), _) => Err(format!("it is attached to {instance} now")),
@@ -104,13 +97,7 @@ pub fn still_applies(step: &PlanStep, now: &Observed) -> Result<(), String> {
                 snapshot,
                 images_complete,
             },
-        ) => match (&snapshot.used_by_image, images_complete) {
-            (Some(image), _) => Err(format!("the AMI {image} uses it now")),
-            (None, false) => {
-                Err("the AMIs could not all be read, so nothing proves it unused".into())
-            }
-            (None, true) => Ok(()),
-        },
+        ) => snapshot_unused(snapshot, *images_complete),
         (
             Change::AddLifecycleTransition { other_rules, .. },
             Observed::Bucket {
@@ -139,6 +126,28 @@ pub fn still_applies(step: &PlanStep, now: &Observed) -> Result<(), String> {
             "AWS described it as a different kind of resource than `{}` expects",
             change.verb()
         )),
+    }
+}
+
+fn volume_modifiable(
+    volume: &Volume,
+    modification: Option<&(String, String)>,
+) -> Result<(), String> {
+    match modification {
+        // AWS allows a new modification only once the last one is completed.
+        Some((state, _)) if state == "modifying" || state == "optimizing" => Err(format!(
+            "an earlier modification is not finished yet ({state})"
+        )),
+        _ if volume.volume_type != "gp2" => Err(format!("it is {} now", volume.volume_type)),
+        _ => Ok(()),
+    }
+}
+
+fn snapshot_unused(snapshot: &Snapshot, images_complete: bool) -> Result<(), String> {
+    match (&snapshot.used_by_image, images_complete) {
+        (Some(image), _) => Err(format!("the AMI {image} uses it now")),
+        (None, false) => Err("the AMIs could not all be read, so nothing proves it unused".into()),
+        (None, true) => Ok(()),
     }
 }
 

@@ -31,20 +31,7 @@ pub fn idle_ec2(ctx: &RuleContext, instance: &Instance) -> Option<Finding> {
         label,
         "stop the instance (its EBS volumes and Elastic IPs keep billing)".to_string(),
     );
-    f.saving = match ctx
-        .prices()
-        .and_then(|p| p.ec2_hourly.get(&instance.instance_type))
-    {
-        Some(hourly) => Saving::Monthly {
-            amount: monthly(*hourly),
-            basis: format!(
-                "{} on-demand {}/h x 730 h",
-                instance.instance_type,
-                hourly.format_plain_precise()
-            ),
-        },
-        None => unknown(&instance.instance_type, ctx.region),
-    };
+    f.saving = on_demand_saving(ctx, instance);
     let days = instance.cpu_percent.len();
     f.evidence = Evidence {
         summary: format!(
@@ -87,4 +74,22 @@ pub fn idle_ec2(ctx: &RuleContext, instance: &Instance) -> Option<Finding> {
         ));
     }
     Some(f)
+}
+
+/// A month of the instance type's on-demand price, unknown without a price for it.
+fn on_demand_saving(ctx: &RuleContext, instance: &Instance) -> Saving {
+    match ctx
+        .prices()
+        .and_then(|p| p.ec2_hourly.get(&instance.instance_type))
+    {
+        Some(hourly) => Saving::Monthly {
+            amount: monthly(*hourly),
+            basis: format!(
+                "{} on-demand {}/h x 730 h",
+                instance.instance_type,
+                hourly.format_plain_precise()
+            ),
+        },
+        None => unknown(&instance.instance_type, ctx.region),
+    }
 }
