@@ -8,23 +8,43 @@ use aws_sdk_sts::config::{Credentials, SharedCredentialsProvider};
 /// Session name of scans, shown in the member account's CloudTrail.
 pub const SESSION_NAME: &str = "costscope-scan";
 
-/// The configuration to use for `account`: `base` for the signed-in account, the
-/// assumed role's credentials for any other. Credentials live only in memory.
-pub async fn config_for_account(
-    sts: &aws_sdk_sts::Client,
-    base: &aws_config::SdkConfig,
-    signed_in: &str,
-    account: &str,
-    role_name: &str,
-    session_name: &str,
-    meter: &mut Meter,
-) -> Result<aws_config::SdkConfig, SourceError> {
-    if account == signed_in {
-        return Ok(base.clone());
+/// How the organization's accounts are reached: the signed-in configuration, and the
+/// role assumed (under `session_name`, shown in CloudTrail) in every other account.
+#[derive(Debug, Clone)]
+pub struct Reach {
+    pub sts: aws_sdk_sts::Client,
+    pub base: aws_config::SdkConfig,
+    pub signed_in: String,
+    pub role_name: String,
+    pub session_name: &'static str,
+}
+
+impl Reach {
+    /// The configuration to use for `account`: `base` for the signed-in account, the
+    /// assumed role's credentials for any other. Credentials live only in memory.
+    pub async fn config_for(
+        &self,
+        account: &str,
+        meter: &mut Meter,
+    ) -> Result<aws_config::SdkConfig, SourceError> {
+        if account == self.signed_in {
+            return Ok(self.base.clone());
+        }
+        Ok(self.assume(account, meter).await?.config)
     }
-    Ok(assume(sts, base, account, role_name, session_name, meter)
-        .await?
-        .config)
+
+    /// sts:AssumeRole into `account`'s role.
+    pub async fn assume(&self, account: &str, meter: &mut Meter) -> Result<Assumed, SourceError> {
+        assume(
+            &self.sts,
+            &self.base,
+            account,
+            &self.role_name,
+            self.session_name,
+            meter,
+        )
+        .await
+    }
 }
 
 /// A member account reached through its role: the configuration with the role's
@@ -35,7 +55,7 @@ pub struct Assumed {
 }
 
 /// sts:AssumeRole into `account`'s `role_name`.
-pub async fn assume(
+async fn assume(
     sts: &aws_sdk_sts::Client,
     base: &aws_config::SdkConfig,
     account: &str,

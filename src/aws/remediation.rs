@@ -9,7 +9,7 @@ mod writes;
 
 use writes::modify_volume;
 
-use super::assume::{assume, config_for_account};
+use super::assume::Reach;
 use super::{map_error, Meter, SourceError};
 use crate::domain::findings::ResourceKind;
 use crate::domain::remediation::{Change, Observed, PlanStep};
@@ -31,11 +31,8 @@ const SNAPSHOT_POLL: Duration = Duration::from_secs(3);
 /// Acts as the identity of `base` (the apply profile), assuming `role_name` in the
 /// organization's other accounts.
 pub struct AwsBackend {
-    base: aws_config::SdkConfig,
-    sts: aws_sdk_sts::Client,
-    signed_in: String,
+    reach: Reach,
     arn: String,
-    role_name: String,
     write: WriteAccess,
 }
 
@@ -56,11 +53,14 @@ impl AwsBackend {
             message: "no account or ARN in the answer".into(),
         };
         Ok(AwsBackend {
-            signed_in: out.account().ok_or_else(missing)?.to_string(),
             arn: out.arn().ok_or_else(missing)?.to_string(),
-            base,
-            sts,
-            role_name: role_name.to_string(),
+            reach: Reach {
+                signed_in: out.account().ok_or_else(missing)?.to_string(),
+                base,
+                sts,
+                role_name: role_name.to_string(),
+                session_name: APPLY_SESSION_NAME,
+            },
             write,
         })
     }
@@ -80,34 +80,22 @@ impl Backend for AwsBackend {
     /// In a member account, the role costscope assumes there (as CloudTrail will show
     /// it), read from AssumeRole's own answer.
     async fn acting_identity(&self, account: &str) -> Result<String, ActionError> {
-        if account == self.signed_in {
+        if account == self.reach.signed_in {
             return Ok(self.arn.clone());
         }
-        assume(
-            &self.sts,
-            &self.base,
-            account,
-            &self.role_name,
-            APPLY_SESSION_NAME,
-            &mut Meter::default(),
-        )
-        .await
-        .map(|assumed| assumed.arn)
-        .map_err(|e| ActionError::Failed(e.to_string()))
+        self.reach
+            .assume(account, &mut Meter::default())
+            .await
+            .map(|assumed| assumed.arn)
+            .map_err(|e| ActionError::Failed(e.to_string()))
     }
 
     async fn actions_for(&self, account: &str, region: &str) -> Result<AwsActions, ActionError> {
-        let config = config_for_account(
-            &self.sts,
-            &self.base,
-            &self.signed_in,
-            account,
-            &self.role_name,
-            APPLY_SESSION_NAME,
-            &mut Meter::default(),
-        )
-        .await
-        .map_err(|e| ActionError::Failed(e.to_string()))?;
+        let config = self
+            .reach
+            .config_for(account, &mut Meter::default())
+            .await
+            .map_err(|e| ActionError::Failed(e.to_string()))?;
         Ok(AwsActions::new(&config, region, self.write))
     }
 }

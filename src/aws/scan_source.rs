@@ -2,7 +2,7 @@
 //! signed-in account keeps its credentials), then EC2, EBS, RDS, S3 and CloudWatch
 //! reads per region, every request paced per service and counted, retries included.
 
-use super::assume::{config_for_account, SESSION_NAME};
+use super::assume::{Reach, SESSION_NAME};
 use super::attempts::AttemptCounter;
 use super::inventory::{region_inventory, regions, RegionClients};
 use super::s3::buckets;
@@ -16,11 +16,8 @@ use std::future::Future;
 /// What the AWS inventory reads with, shared by every job of one scan.
 #[derive(Debug, Clone)]
 pub struct AwsInventory {
-    pub sts: aws_sdk_sts::Client,
-    /// The signed-in configuration, which member accounts' roles are assumed from.
-    pub base: aws_config::SdkConfig,
-    pub signed_in: String,
-    pub role_name: String,
+    /// The signed-in configuration and the role assumed in member accounts.
+    pub reach: Reach,
     /// Where DescribeRegions and ListBuckets are sent.
     pub home_region: String,
     pub lookback_days: u32,
@@ -46,10 +43,13 @@ impl AwsInventory {
             home_region: base
                 .region()
                 .map_or_else(|| "us-east-1".to_string(), ToString::to_string),
-            sts,
-            base,
-            signed_in: signed_in.to_string(),
-            role_name: settings.role_name.clone(),
+            reach: Reach {
+                sts,
+                base,
+                signed_in: signed_in.to_string(),
+                role_name: settings.role_name.clone(),
+                session_name: SESSION_NAME,
+            },
             lookback_days: settings.thresholds.lookback_days,
             now,
             pacers: ServicePacers::per_second(settings.requests_per_second),
@@ -82,16 +82,7 @@ impl InventorySource for AwsInventory {
     async fn enter(&self, account: &str) -> Metered<(EnteredAccount, Regions)> {
         self.metered(|mut meter, counter| async move {
             let result = async {
-                let config = config_for_account(
-                    &self.sts,
-                    &self.base,
-                    &self.signed_in,
-                    account,
-                    &self.role_name,
-                    SESSION_NAME,
-                    &mut meter,
-                )
-                .await?;
+                let config = self.reach.config_for(account, &mut meter).await?;
                 let home = RegionClients::new(&config, &self.home_region, &counter);
                 let regions = regions(&home.ec2, &mut meter).await?;
                 Ok((EnteredAccount(config), regions))
