@@ -158,7 +158,7 @@ async fn scan_once(
     let dir = tempfile::tempdir().expect("temp dir");
     let mut store = Store::open(&dir.path().join("bench.sqlite")).expect("cache");
     let now = chrono::Utc::now();
-    let identified = costscope::sync::identify(clients, &now.to_rfc3339())
+    let identified = costscope::sync::identify(clients, costscope::domain::Stamp::from(now))
         .await
         .expect("identity");
     let options = ScanOptions {

@@ -185,7 +185,10 @@ struct Run {
 
 /// One sync into `store`: a full one on an empty cache, a refresh after that.
 async fn sync_once(store: &mut Store, clients: &CostClients, meter: &Meter) -> Run {
-    let options = SyncOptions::new(today(), "2026-11-20T07:00:00Z");
+    let options = SyncOptions::new(
+        today(),
+        costscope::domain::Stamp::parse("2026-11-20T07:00:00Z").expect("a stamp"),
+    );
     // The benchmark measures costscope, not the politeness ceiling (see the notes).
     let unpaced = costscope::config::CostExplorerSettings {
         requests_per_second: 0.0,
@@ -195,7 +198,7 @@ async fn sync_once(store: &mut Store, clients: &CostClients, meter: &Meter) -> R
     let before = meter.requests.load(Ordering::Relaxed);
     let stand_in_before = meter.stand_in_nanos.load(Ordering::Relaxed);
     let started = Instant::now();
-    let identified = sync::identify(clients, &options.now)
+    let identified = sync::identify(clients, options.now)
         .await
         .expect("the stand-in identifies");
     let report = sync::run(

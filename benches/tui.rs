@@ -311,7 +311,7 @@ fn write_findings(path: &Path, count: usize) {
                 &[],
                 &findings,
                 &[],
-                "2026-11-20T07:00:00.000Z",
+                costscope::domain::Stamp::parse("2026-11-20T07:00:00.000Z").expect("a stamp"),
             )
             .expect("findings written");
     }

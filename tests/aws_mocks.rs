@@ -249,7 +249,7 @@ fn clients(caller: &'static str, in_org: bool, ce_rules: &[aws_smithy_mocks::Rul
 fn options() -> SyncOptions {
     SyncOptions::new(
         NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(),
-        "2026-11-20T07:00:00Z",
+        common::stamp("2026-11-20T07:00:00Z"),
     )
 }
 
@@ -271,7 +271,7 @@ async fn sync_with(
     Result<costscope::sync::SyncReport, costscope::sync::SyncError>,
     Vec<String>,
 ) {
-    let identified = costscope::sync::identify(clients, &options.now)
+    let identified = costscope::sync::identify(clients, options.now)
         .await
         .unwrap();
     let mut lines = Vec::new();

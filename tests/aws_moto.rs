@@ -160,8 +160,8 @@ fn sync_loads_the_org_and_every_month_exactly_then_refreshes_only_open_months() 
 
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&dir.path().join("cache.sqlite")).unwrap();
-        let options = SyncOptions::new(today(), "2026-11-20T07:00:00Z");
-        let identified = sync::identify(&clients, &options.now).await.unwrap();
+        let options = SyncOptions::new(today(), common::stamp("2026-11-20T07:00:00Z"));
+        let identified = sync::identify(&clients, options.now).await.unwrap();
         assert_eq!(identified.scope.key(), format!("org-{org_id}"));
         let mut lines = Vec::new();
         let mut note = |e: &SyncEvent| lines.push(e.to_string());
@@ -295,9 +295,9 @@ fn an_account_outside_any_organization_syncs_alone_and_never_into_another_scope(
     assert_eq!(post(&url, "/moto-api/reset", ""), 200);
     common::runtime().block_on(async {
         let clients = CostClients::new(&sdk_config(&url).await);
-        let options = SyncOptions::new(today(), "2026-11-20T07:00:00Z");
+        let options = SyncOptions::new(today(), common::stamp("2026-11-20T07:00:00Z"));
         // moto's default account, with no organization created.
-        let identified = sync::identify(&clients, &options.now).await.unwrap();
+        let identified = sync::identify(&clients, options.now).await.unwrap();
         assert_eq!(identified.scope.key(), "account-123456789012");
 
         // A cache that holds another organization's costs is refused before any request.
@@ -372,7 +372,7 @@ fn the_tui_refresh_syncs_in_the_background_and_the_views_follow() {
     let syncer = AwsJobs {
         cache: path.clone(),
         connect: Connect::Config(Box::new(config)),
-        options: SyncOptions::new(today(), ""),
+        options: SyncOptions::new(today(), common::stamp("2026-11-20T07:00:00Z")),
         cost_explorer: Default::default(),
         scan: Default::default(),
         prices: costscope::config::prices::built_in_prices(),

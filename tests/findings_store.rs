@@ -57,7 +57,7 @@ fn rescans_update_findings_instead_of_duplicating_them() {
             &[resource("e1"), resource("e2")],
             &[finding("e1", 4), finding("e2", 3)],
             &[],
-            "2026-11-01T00:00:00.000Z",
+            costscope::domain::Stamp::parse("2026-11-01T00:00:00.000Z").unwrap(),
         )
         .unwrap();
     assert_eq!((first.new, first.still_open, first.closed), (2, 0, 0));
@@ -70,7 +70,7 @@ fn rescans_update_findings_instead_of_duplicating_them() {
             &[resource("e1"), resource("e3")],
             &[finding("e1", 4), finding("e3", 5)],
             &[],
-            "2026-11-02T00:00:00.000Z",
+            costscope::domain::Stamp::parse("2026-11-02T00:00:00.000Z").unwrap(),
         )
         .unwrap();
     assert_eq!((second.new, second.still_open, second.closed), (1, 1, 1));
@@ -81,8 +81,14 @@ fn rescans_update_findings_instead_of_duplicating_them() {
         .iter()
         .find(|f| f.finding.resource == "e1")
         .unwrap();
-    assert_eq!(e1.first_seen, "2026-11-01T00:00:00.000Z");
-    assert_eq!(e1.last_seen, "2026-11-02T00:00:00.000Z");
+    assert_eq!(
+        e1.first_seen,
+        costscope::domain::Stamp::parse("2026-11-01T00:00:00.000Z").unwrap()
+    );
+    assert_eq!(
+        e1.last_seen,
+        costscope::domain::Stamp::parse("2026-11-02T00:00:00.000Z").unwrap()
+    );
     let e2 = findings
         .iter()
         .find(|f| f.finding.resource == "e2")
@@ -111,12 +117,16 @@ fn a_dismissed_finding_stays_dismissed_across_rescans() {
             &[],
             &[finding("e1", 4)],
             &[],
-            "2026-11-01T00:00:00.000Z",
+            costscope::domain::Stamp::parse("2026-11-01T00:00:00.000Z").unwrap(),
         )
         .unwrap();
     let id = all(&store)[0].id;
     assert!(store
-        .dismiss_finding(id, "kept for DR failover", "2026-11-01T01:00:00Z")
+        .dismiss_finding(
+            id,
+            "kept for DR failover",
+            costscope::domain::Stamp::parse("2026-11-01T01:00:00Z").unwrap()
+        )
         .unwrap());
     store
         .write_scanned_unit(
@@ -125,7 +135,7 @@ fn a_dismissed_finding_stays_dismissed_across_rescans() {
             &[],
             &[finding("e1", 4)],
             &[],
-            "2026-11-02T00:00:00.000Z",
+            costscope::domain::Stamp::parse("2026-11-02T00:00:00.000Z").unwrap(),
         )
         .unwrap();
     let f = &all(&store)[0];
@@ -138,7 +148,9 @@ fn a_dismissed_finding_stays_dismissed_across_rescans() {
     assert!(store.restore_finding(id).unwrap());
     assert_eq!(all(&store)[0].status, FindingStatus::Open);
     assert!(
-        !store.dismiss_finding(9999, "x", "now").unwrap(),
+        !store
+            .dismiss_finding(9999, "x", costscope::domain::Stamp::now())
+            .unwrap(),
         "no such finding"
     );
 }
@@ -154,7 +166,7 @@ fn a_unit_that_could_not_be_scanned_keeps_its_findings() {
             &[resource("e1")],
             &[finding("e1", 4)],
             &[],
-            "2026-11-01T00:00:00.000Z",
+            costscope::domain::Stamp::parse("2026-11-01T00:00:00.000Z").unwrap(),
         )
         .unwrap();
     store
@@ -163,7 +175,7 @@ fn a_unit_that_could_not_be_scanned_keeps_its_findings() {
             "us-east-1",
             UnitStatus::NotScanned,
             "access denied",
-            "2026-11-02T00:00:00.000Z",
+            costscope::domain::Stamp::parse("2026-11-02T00:00:00.000Z").unwrap(),
         )
         .unwrap();
     assert_eq!(
@@ -190,7 +202,7 @@ fn a_rule_that_could_not_read_its_evidence_closes_nothing_and_makes_the_unit_par
             &[resource("e1"), resource("e2")],
             &[finding("e1", 4), finding("e2", 3)],
             &[],
-            "2026-11-01T00:00:00.000Z",
+            costscope::domain::Stamp::parse("2026-11-01T00:00:00.000Z").unwrap(),
         )
         .unwrap();
     // The next scan could not read e1's evidence, and saw neither finding again.
@@ -206,7 +218,7 @@ fn a_rule_that_could_not_read_its_evidence_closes_nothing_and_makes_the_unit_par
             &[],
             &[],
             &unread,
-            "2026-11-02T00:00:00.000Z",
+            costscope::domain::Stamp::parse("2026-11-02T00:00:00.000Z").unwrap(),
         )
         .unwrap();
     assert_eq!(
@@ -244,7 +256,7 @@ fn a_rule_that_could_not_read_its_evidence_closes_nothing_and_makes_the_unit_par
             &[],
             &[finding("e1", 4), finding("e3", 1)],
             &[],
-            "2026-11-03T00:00:00.000Z",
+            costscope::domain::Stamp::parse("2026-11-03T00:00:00.000Z").unwrap(),
         )
         .unwrap();
     let rule_wide = [Unread {
@@ -259,7 +271,7 @@ fn a_rule_that_could_not_read_its_evidence_closes_nothing_and_makes_the_unit_par
             &[],
             &[],
             &rule_wide,
-            "2026-11-04T00:00:00.000Z",
+            costscope::domain::Stamp::parse("2026-11-04T00:00:00.000Z").unwrap(),
         )
         .unwrap();
     assert_eq!(changes.closed, 0);

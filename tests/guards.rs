@@ -524,8 +524,8 @@ fn tracked(rule: Rule, status: FindingStatus) -> TrackedFinding {
             },
         },
         status,
-        first_seen: String::new(),
-        last_seen: String::new(),
+        first_seen: costscope::domain::Stamp::parse("2026-11-20T07:00:00Z").unwrap(),
+        last_seen: costscope::domain::Stamp::parse("2026-11-20T07:00:00Z").unwrap(),
         dismissed_reason: None,
     }
 }

@@ -275,7 +275,7 @@ fn a_simulated_run_applies_verifies_and_audits_each_step() {
 fn entry(plan: i64, step: u32, phase: AuditPhase) -> AuditEntry {
     AuditEntry {
         id: 0,
-        at: "2026-11-23T12:00:00Z".into(),
+        at: common::stamp("2026-11-23T12:00:00Z"),
         plan,
         step: Some(step),
         finding_id: Some(1),
@@ -313,10 +313,10 @@ fn the_audit_log_is_its_own_append_only_file_that_outlives_a_rebuilt_cache() {
     assert_eq!(mode & 0o777, 0o600, "owner-only, like the cache");
 
     let first = log
-        .begin_plan("2026-11-23T12:00:00Z", "ops", false, 1)
+        .begin_plan(common::stamp("2026-11-23T12:00:00Z"), "ops", false, 1)
         .unwrap();
     let second = log
-        .begin_plan("2026-11-23T12:05:00Z", "ops", false, 1)
+        .begin_plan(common::stamp("2026-11-23T12:05:00Z"), "ops", false, 1)
         .unwrap();
     assert_eq!(
         (first, second),
@@ -419,7 +419,7 @@ fn the_rows_a_cache_kept_itself_move_to_the_ledger_once_with_outcomes_paired() {
     let log = AuditLog::open_for(&store).unwrap();
     assert_eq!(log.entries(None).unwrap().len(), 4);
     assert_eq!(
-        log.begin_plan("2026-12-01T09:00:00Z", "ops", false, 1)
+        log.begin_plan(common::stamp("2026-12-01T09:00:00Z"), "ops", false, 1)
             .unwrap(),
         3
     );
@@ -560,7 +560,7 @@ fn the_tui_re_reads_steps_left_pending_at_start_and_closes_what_the_re_read_sett
     // An earlier run wrote its intent and died before any outcome.
     let log = AuditLog::open_for(&store).unwrap();
     let plan_id = log
-        .begin_plan("2026-11-20T08:00:00Z", "ops", true, 1)
+        .begin_plan(common::stamp("2026-11-20T08:00:00Z"), "ops", true, 1)
         .unwrap();
     let intent = AuditEntry {
         plan: plan_id,

@@ -76,7 +76,7 @@ fn every_action_applies_verifies_and_is_audited_and_a_changed_resource_is_skippe
         let mut store = Store::open(&cache).unwrap();
         let clients = CostClients::new(&config);
         let now = chrono::Utc::now();
-        let identified = costscope::sync::identify(&clients, &now.to_rfc3339())
+        let identified = costscope::sync::identify(&clients, costscope::domain::Stamp::from(now))
             .await
             .unwrap();
         let mut settings = ScanSettings {

@@ -83,7 +83,7 @@ async fn scan_keeping(
     resume_minutes: u32,
 ) -> ScanReport {
     let now = chrono::Utc::now();
-    let identified = costscope::sync::identify(clients, &now.to_rfc3339())
+    let identified = costscope::sync::identify(clients, costscope::domain::Stamp::from(now))
         .await
         .unwrap();
     let mut settings = ScanSettings {
@@ -344,7 +344,7 @@ fn a_second_scan_keeps_what_the_first_scanned_moments_ago_and_rescans_the_rest()
         assert_eq!(first.units_scanned, 3, "two regions and the buckets");
 
         // As if the first had stopped after us-east-1: the others must be scanned again.
-        let stamp = "2000-01-01T00:00:00.000Z";
+        let stamp = common::stamp("2000-01-01T00:00:00.000Z");
         store
             .record_unscanned_unit(
                 MANAGEMENT,
@@ -408,7 +408,10 @@ fn the_tui_starts_a_scan_and_its_findings_land_while_browsing() {
     let jobs = AwsJobs {
         cache: path,
         connect: Connect::Config(Box::new(config)),
-        options: costscope::sync::SyncOptions::new(common::today(), ""),
+        options: costscope::sync::SyncOptions::new(
+            common::today(),
+            common::stamp("2026-11-20T07:00:00Z"),
+        ),
         cost_explorer: Default::default(),
         scan,
         prices: built_in_prices(),

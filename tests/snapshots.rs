@@ -158,7 +158,7 @@ fn real_cache_app(dir: &std::path::Path) -> App {
     for (at, requests) in [("2026-11-02T07:00:00Z", 27), ("2026-11-20T07:00:00Z", 15)] {
         store
             .record_api_call(&costscope::store::ApiCall {
-                at: at.into(),
+                at: common::stamp(at),
                 service: "ce",
                 operation: "GetCostAndUsage",
                 account: None,

@@ -126,9 +126,9 @@ fn a_sync_writes_what_any_cost_source_returns_and_meters_it_under_the_sources_na
     let mut store = Store::open(&dir.path().join("cache.sqlite")).unwrap();
     let costs = FakeCosts::default();
     let today = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
-    let mut options = SyncOptions::new(today, "2026-11-20T07:00:00Z");
+    let mut options = SyncOptions::new(today, common::stamp("2026-11-20T07:00:00Z"));
     common::runtime().block_on(async {
-        let identified = sync::identify(&FakeDirectory, &options.now).await.unwrap();
+        let identified = sync::identify(&FakeDirectory, options.now).await.unwrap();
         assert_eq!(identified.scope.key(), "org-o-fake");
 
         // The cap is checked against the source's own price: 14 months at $1 each.
@@ -244,7 +244,7 @@ fn a_scan_judges_what_any_inventory_source_returns_and_a_denied_account_does_not
         now: Utc.with_ymd_and_hms(2026, 11, 20, 7, 0, 0).unwrap(),
     };
     let report = common::runtime().block_on(async {
-        let identified = sync::identify(&FakeDirectory, "2026-11-20T07:00:00Z")
+        let identified = sync::identify(&FakeDirectory, common::stamp("2026-11-20T07:00:00Z"))
             .await
             .unwrap();
         run_scan(

@@ -13,7 +13,7 @@ use std::os::unix::fs::PermissionsExt;
 fn status(month: Month) -> MonthStatus {
     MonthStatus {
         month,
-        fetched_at: "2026-11-20T06:00:00Z".to_string(),
+        fetched_at: common::stamp("2026-11-20T06:00:00Z"),
         is_final: false,
         source: "test".to_string(),
     }
@@ -453,4 +453,40 @@ fn processes_opening_a_new_cache_and_its_audit_log_at_once_all_succeed() {
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
     assert!(opened.iter().all(Result::is_ok), "{opened:?}");
+}
+
+#[test]
+fn stamps_of_older_caches_read_and_a_stamp_that_is_not_a_time_is_damage() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.sqlite");
+    let mut store = Store::open(&path).unwrap();
+    store.replace_org(&org()).unwrap();
+    store.replace_month(status(nov()), Vec::new()).unwrap();
+    // Written with millisecond precision, the one text form.
+    let raw = |store: &Store| -> String {
+        let conn = rusqlite::Connection::open(store.path()).unwrap();
+        conn.query_row("SELECT fetched_at FROM months", [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(raw(&store), "2026-11-20T06:00:00.000Z");
+    drop(store);
+    // An older cache's second-precision stamp reads as the same moment.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute("UPDATE months SET fetched_at = '2026-11-20T06:00:00Z'", [])
+        .unwrap();
+    let store = Store::open(&path).unwrap();
+    let months = store.summary().unwrap().months;
+    assert_eq!(
+        months[0].fetched_at,
+        common::stamp("2026-11-20T06:00:00.000Z")
+    );
+    // Text that is no time is an error that says the cache is damaged, not a panic.
+    conn.execute("UPDATE months SET fetched_at = 'yesterday'", [])
+        .unwrap();
+    let err = store.summary().unwrap_err().to_string();
+    assert!(
+        err.contains("\"yesterday\" is not an RFC 3339 time"),
+        "{err}"
+    );
+    assert!(err.contains("rebuild it"), "{err}");
 }

@@ -3,6 +3,7 @@
 
 use super::{AppError, Context};
 use crate::domain::findings::Rule;
+use crate::domain::Stamp;
 use crate::report::{self, Format};
 use crate::store::Store;
 
@@ -69,11 +70,10 @@ pub fn dismiss(ctx: &Context, args: DismissArgs) -> Result<(), AppError> {
     } = args;
     let path = ctx.real_cache()?;
     let store = Store::open(&path)?;
-    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let found = if restore {
         store.restore_finding(id)?
     } else {
-        store.dismiss_finding(id, reason.as_deref().unwrap_or_default(), &now)?
+        store.dismiss_finding(id, reason.as_deref().unwrap_or_default(), Stamp::now())?
     };
     if !found {
         return Err(AppError::NoSuchFinding(id));

@@ -5,6 +5,7 @@ use super::settings::{explicit_cache, price_table};
 use super::sync::{open_scope_cache, remember, SyncTarget};
 use super::{AppError, Context};
 use crate::config::Paths;
+use crate::domain::Stamp;
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
@@ -116,9 +117,8 @@ pub(super) fn scan_now(
     let now = chrono::Utc::now();
     runtime.block_on(async {
         let session = target.session().await?;
-        let stamp = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let (identified, path, mut store) =
-            open_scope_cache(target, paths, &session, &stamp).await?;
+            open_scope_cache(target, paths, &session, Stamp::from(now)).await?;
         let options = crate::sync::scan::ScanOptions {
             settings,
             prices,

@@ -3,6 +3,7 @@
 
 use super::AppError;
 use crate::config::{Config, Keymap, Paths, Theme};
+use crate::domain::Stamp;
 use crate::tui;
 use chrono::NaiveDate;
 use std::path::PathBuf;
@@ -170,7 +171,7 @@ pub(super) fn price_table(
 pub(super) fn sync_options(
     config: &Config,
     today: NaiveDate,
-    now: String,
+    now: Stamp,
 ) -> crate::sync::SyncOptions {
     let mut options = crate::sync::SyncOptions::new(today, now);
     options.max_cost = config.max_sync_cost;

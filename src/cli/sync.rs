@@ -4,7 +4,7 @@
 use super::settings::{explicit_cache, sync_options};
 use super::{AppError, Context};
 use crate::config::Paths;
-use crate::domain::Money;
+use crate::domain::{Money, Stamp};
 use crate::jobs;
 use crate::store::Store;
 use std::path::PathBuf;
@@ -24,8 +24,7 @@ pub struct SyncArgs {
 pub fn run(ctx: &Context, args: SyncArgs) -> Result<(), AppError> {
     let SyncArgs { full, max_cost } = args;
     let config = ctx.config()?;
-    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let mut options = sync_options(&config, ctx.today, now);
+    let mut options = sync_options(&config, ctx.today, Stamp::now());
     options.full = full;
     options.max_cost = max_cost.or(config.max_sync_cost);
     let target = SyncTarget {
@@ -80,7 +79,7 @@ pub(super) fn sync_now(
     runtime.block_on(async {
         let session = target.session().await?;
         let (identified, path, mut store) =
-            open_scope_cache(target, paths, &session, &options.now).await?;
+            open_scope_cache(target, paths, &session, options.now).await?;
         let mut progress = crate::report::progress::SyncProgress::for_stderr();
         let report = session
             .sync(
@@ -113,7 +112,7 @@ pub(super) async fn open_scope_cache(
     target: &SyncTarget,
     paths: Option<&Paths>,
     session: &jobs::Session,
-    now: &str,
+    now: Stamp,
 ) -> Result<(crate::sync::Identified, PathBuf, Store), AppError> {
     let identified = session.identify(now).await?;
     let path =

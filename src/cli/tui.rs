@@ -9,6 +9,7 @@ use super::settings::{
 use super::{AppError, Context};
 use crate::config::Config;
 use crate::demo::{self, DemoParams};
+use crate::domain::Stamp;
 use crate::jobs;
 use crate::store::Store;
 use crate::tui::{self, App, State};
@@ -70,14 +71,13 @@ pub fn open(ctx: &Context) -> Result<(), AppError> {
     let path = ctx.real_cache()?;
     let store = Store::open(&path)?;
     let launcher = tui_applier(&store, &path, &ctx.flags, &settings.config)?;
-    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let jobs = tui::jobs::AwsJobs {
         cache: path,
         connect: jobs::Connect::Chain {
             profile: ctx.cli.profile.clone(),
             region: ctx.cli.region.clone(),
         },
-        options: sync_options(&settings.config, ctx.today, now),
+        options: sync_options(&settings.config, ctx.today, Stamp::now()),
         cost_explorer: settings.config.cost_explorer(),
         scan: settings.config.scan.clone(),
         prices: price_table(ctx.paths.as_ref())?,

@@ -8,7 +8,7 @@ use crate::domain::inventory::{
     stored_buckets, Bucket, Database, ElasticIp, Instance, RegionInventory, Snapshot, Volume,
 };
 use crate::domain::rules::{evaluate_buckets, evaluate_region, RuleContext, Thresholds};
-use crate::domain::{Account, AccountStatus};
+use crate::domain::{Account, AccountStatus, Stamp};
 use crate::store::{Store, StoreResult, UnitStatus, ACCOUNT_UNIT, S3_UNIT};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
@@ -43,7 +43,7 @@ pub fn write_demo_inventory(
     let now = today
         .and_hms_opt(6, 0, 0)
         .map_or_else(Utc::now, |t| t.and_utc());
-    let stamp = now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let stamp = Stamp::from(now);
     store.clear_scan_data()?;
     let prices = built_in_prices();
     let thresholds = Thresholds::default();
@@ -63,7 +63,7 @@ pub fn write_demo_inventory(
                 ACCOUNT_UNIT,
                 UnitStatus::NotScanned,
                 &reason,
-                &stamp,
+                stamp,
             )?;
             continue;
         }
@@ -85,7 +85,7 @@ pub fn write_demo_inventory(
                 &inventory.stored(region),
                 &findings,
                 &inventory.unread,
-                &stamp,
+                stamp,
             )?;
         }
         let buckets = buckets(&mut rng, &account.name);
@@ -96,17 +96,17 @@ pub fn write_demo_inventory(
             &stored_buckets(&buckets),
             &findings,
             &[],
-            &stamp,
+            stamp,
         )?;
         store.record_unscanned_unit(
             &account.id,
             "ap-east-1",
             UnitStatus::Skipped,
             "region not enabled (not opted in)",
-            &stamp,
+            stamp,
         )?;
     }
-    store.set_meta("last_scan_at", &stamp)
+    store.set_stamp_meta("last_scan_at", stamp)
 }
 
 fn pick<'a>(rng: &mut SplitMix64, from: &[&'a str]) -> &'a str {

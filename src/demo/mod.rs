@@ -8,7 +8,7 @@ mod catalog;
 mod inventory;
 mod random;
 
-use crate::domain::{sync_plan, Account, AccountStatus, Month, OrgUnit, Organization};
+use crate::domain::{sync_plan, Account, AccountStatus, Month, OrgUnit, Organization, Stamp};
 use crate::store::{CacheKind, CostRecord, MonthStatus, Store, StoreError, StoreResult};
 use catalog::{ServiceProfile, SERVICES, TEAMS};
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
@@ -192,13 +192,19 @@ impl DemoOrganization {
             .iter()
             .map(|s| store.ensure_service(s.name))
             .collect::<StoreResult<Vec<_>>>()?;
-        let fetched_at = format!("{}T06:00:00Z", self.params.today);
+        let fetched_at = Stamp::from(
+            self.params
+                .today
+                .and_hms_opt(6, 0, 0)
+                .unwrap_or_default()
+                .and_utc(),
+        );
         let months: Vec<MonthStatus> = self
             .params
             .months()
             .map(|month| MonthStatus {
                 month,
-                fetched_at: fetched_at.clone(),
+                fetched_at,
                 is_final: self.params.is_final(month),
                 source: "demo".to_string(),
             })

@@ -2,6 +2,7 @@
 //! after each call so that a crash in the middle leaves a trace.
 
 use super::remediation::{Observed, PlanStep};
+use super::stamp::Stamp;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -76,7 +77,7 @@ impl AuditPhase {
 pub struct AuditEntry {
     /// Assigned by the log (0 before it is written).
     pub id: i64,
-    pub at: String,
+    pub at: Stamp,
     pub plan: i64,
     /// Index of the step in its plan; None for plan-wide entries.
     pub step: Option<u32>,

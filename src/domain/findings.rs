@@ -1,6 +1,7 @@
 //! Findings: what a rule found, what to do about it, what it saves and why.
 
 use super::money::MoneyOverflow;
+use super::stamp::Stamp;
 use super::Money;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -375,7 +376,7 @@ pub struct TrackedFinding {
     #[serde(flatten)]
     pub finding: Finding,
     pub status: FindingStatus,
-    pub first_seen: String,
-    pub last_seen: String,
+    pub first_seen: Stamp,
+    pub last_seen: Stamp,
     pub dismissed_reason: Option<String>,
 }

@@ -14,6 +14,7 @@ pub mod remediation;
 pub mod rules;
 pub mod scope;
 pub mod sources;
+pub mod stamp;
 pub mod sync_plan;
 pub mod thresholds;
 
@@ -23,3 +24,4 @@ pub use org::{Account, AccountStatus, OrgUnit, Organization};
 pub use period::{DateRange, Month, RangePreset};
 pub use scope::CostScope;
 pub use sources::SourceError;
+pub use stamp::Stamp;

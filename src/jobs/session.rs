@@ -4,6 +4,7 @@ use crate::aws::cost_explorer::CostExplorer;
 use crate::aws::scan_source::AwsInventory;
 use crate::aws::{Connect, CostClients};
 use crate::config::{CostExplorerSettings, Paths};
+use crate::domain::Stamp;
 use crate::store::Store;
 use crate::sync::scan::{run_scan, ScanOptions, ScanReport};
 use crate::sync::{self, Identified, Progress, SyncError, SyncOptions, SyncReport};
@@ -37,7 +38,7 @@ impl Session {
     }
 
     /// Who is signed in; the scope names the cache.
-    pub async fn identify(&self, now: &str) -> Result<Identified, SyncError> {
+    pub async fn identify(&self, now: Stamp) -> Result<Identified, SyncError> {
         sync::identify(&self.clients, now).await
     }
 

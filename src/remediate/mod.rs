@@ -18,6 +18,7 @@ use step::run_step;
 
 use crate::domain::audit::AuditPhase;
 use crate::domain::remediation::{Observed, Plan, PlanStep};
+use crate::domain::Stamp;
 use crate::store::{AuditLog, Store, StoreError};
 use std::collections::hash_map::{Entry, HashMap};
 use std::future::Future;
@@ -178,8 +179,8 @@ pub struct ApplyRequest<'a> {
     pub stop: Option<&'a StopRequest>,
 }
 
-fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+fn now() -> Stamp {
+    Stamp::now()
 }
 
 /// The name a step's changes are tagged with in AWS: plan and step, unique per log.
@@ -217,7 +218,7 @@ pub async fn apply_plan<B: Backend>(
 ) -> Result<ApplySummary, ApplyError> {
     write_access(access)?;
     let plan_id = audit_log.begin_plan(
-        &now(),
+        now(),
         request.identity,
         backend.simulated(),
         request.plan.steps.len(),

@@ -75,7 +75,7 @@ pub async fn reverify<B: Backend>(
             let index = intent.step.unwrap_or_default() as usize;
             audit.outcome(index, &record.step, intent.id, phase, &detail, None)?;
             if outcome == Reverified::Verified {
-                store.mark_finding_applied(record.step.finding_id, &now())?;
+                store.mark_finding_applied(record.step.finding_id, now())?;
             }
         }
         results.push((intent, outcome));

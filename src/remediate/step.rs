@@ -210,7 +210,7 @@ async fn verify<A: Actions>(
                 .outcome(index, step, intent, AuditPhase::Verified, &detail, None)
                 .map_err(lost)?;
             store
-                .mark_finding_applied(step.finding_id, &now())
+                .mark_finding_applied(step.finding_id, now())
                 .map_err(lost)?;
             Ok(StepOutcome::Verified)
         }

@@ -79,7 +79,7 @@ fn row(e: &AuditEntry) -> [String; 14] {
     [
         entry_source(e).name().to_string(),
         e.id.to_string(),
-        e.at.clone(),
+        e.at.to_string(),
         e.plan.to_string(),
         e.step.map(|s| (s + 1).to_string()).unwrap_or_default(),
         e.finding_id.map(|f| f.to_string()).unwrap_or_default(),

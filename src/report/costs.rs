@@ -2,7 +2,7 @@
 //! or CSV, for scripts and scheduled reports. Reads the cache only; never the network.
 
 use super::{DataSource, Format, ReportError};
-use crate::domain::{Metric, Money, Month};
+use crate::domain::{Metric, Money, Month, Stamp};
 use crate::store::{Scope, Store};
 use serde::Serialize;
 
@@ -32,7 +32,7 @@ pub struct MonthReport {
     /// Whether the month's bill is final (otherwise it can still change).
     #[serde(rename = "final")]
     pub is_final: bool,
-    pub fetched_at: String,
+    pub fetched_at: Stamp,
     pub currency: &'static str,
     #[serde(serialize_with = "super::money")]
     pub total: Money,
@@ -123,7 +123,7 @@ pub fn month_report(
         },
         by,
         is_final: info.is_final,
-        fetched_at: info.fetched_at.clone(),
+        fetched_at: info.fetched_at,
         currency: "USD",
         total: Money::try_sum(rows.iter().map(|r| r.amount))?,
         rows,

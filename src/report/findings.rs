@@ -3,7 +3,7 @@
 
 use super::{DataSource, Format, ReportError};
 use crate::domain::findings::{totals_by, Rule, SavingsTotal, TrackedFinding};
-use crate::domain::Money;
+use crate::domain::{Money, Stamp};
 use crate::store::{ScanUnit, UnitStatus};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -66,7 +66,7 @@ struct JsonUnit<'a> {
     unit: &'a str,
     status: &'static str,
     reason: Option<&'a str>,
-    at: &'a str,
+    at: Stamp,
 }
 
 fn problems(units: &[ScanUnit]) -> impl Iterator<Item = &ScanUnit> {
@@ -103,7 +103,7 @@ pub fn render_findings(
                         unit: &u.unit,
                         status: u.status.name(),
                         reason: u.reason.as_deref(),
-                        at: &u.scanned_at,
+                        at: u.scanned_at,
                     })
                     .collect(),
             };
@@ -164,8 +164,8 @@ fn render_csv(findings: &[TrackedFinding], source: DataSource) -> Result<String,
             kind,
             &f.action,
             &f.evidence.summary,
-            &t.first_seen,
-            &t.last_seen,
+            &t.first_seen.to_string(),
+            &t.last_seen.to_string(),
         ])
         .map_err(err)?;
     }

@@ -2,12 +2,13 @@
 //! requests it took. No credentials or headers are ever stored here.
 
 use super::{Store, StoreResult};
+use crate::domain::Stamp;
 use rusqlite::params;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiCall {
     /// RFC 3339 time of the call.
-    pub at: String,
+    pub at: Stamp,
     /// "ce", "organizations", "sts", ...
     pub service: &'static str,
     pub operation: &'static str,

@@ -5,6 +5,7 @@
 
 use super::{error, migrate, open_connection, Store, StoreError, StoreResult};
 use crate::domain::audit::{AuditEntry, AuditPhase, IntentRecord, PendingStep};
+use crate::domain::Stamp;
 use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -189,7 +190,7 @@ impl AuditLog {
     /// processes applying at once never share one.
     pub fn begin_plan(
         &self,
-        at: &str,
+        at: Stamp,
         identity: &str,
         simulated: bool,
         steps: usize,

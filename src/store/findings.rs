@@ -5,7 +5,7 @@
 use super::{Store, StoreResult};
 use crate::domain::findings::{Evidence, Finding, FindingStatus, Rule, Saving, TrackedFinding};
 use crate::domain::inventory::{is_unread, StoredResource, Unread};
-use crate::domain::Money;
+use crate::domain::{Money, Stamp};
 use rusqlite::{params, OptionalExtension};
 
 /// The unit name of an account's S3 buckets (bucket listing is global).
@@ -21,7 +21,7 @@ pub const ORG_UNIT: &str = "org";
 pub struct ScanUnit {
     pub account: String,
     pub unit: String,
-    pub scanned_at: String,
+    pub scanned_at: Stamp,
     pub status: UnitStatus,
     pub reason: Option<String>,
     pub resources: u64,
@@ -85,7 +85,7 @@ impl Store {
         resources: &[StoredResource],
         findings: &[Finding],
         unread: &[Unread],
-        now: &str,
+        now: Stamp,
     ) -> StoreResult<UnitChanges> {
         let path = self.path.clone();
         let err = |e| super::error::classify(&path, e);
@@ -121,7 +121,7 @@ impl Store {
         unit: &str,
         status: UnitStatus,
         reason: &str,
-        now: &str,
+        now: Stamp,
     ) -> StoreResult<()> {
         upsert_unit(&self.conn, account, unit, now, status, Some(reason), 0)
             .map_err(|e| self.sql_err(e))
@@ -222,7 +222,7 @@ impl Store {
 
     /// Dismisses a finding with a reason; later scans keep it dismissed.
     /// Returns false when there is no such finding.
-    pub fn dismiss_finding(&self, id: i64, reason: &str, now: &str) -> StoreResult<bool> {
+    pub fn dismiss_finding(&self, id: i64, reason: &str, now: Stamp) -> StoreResult<bool> {
         self.conn
             .execute(
                 "UPDATE findings SET dismissed_reason = ?2, dismissed_at = ?3,
@@ -249,7 +249,7 @@ impl Store {
 
     /// Marks a finding applied (its remediation ran and was verified). A later scan that
     /// finds the same problem again reopens it.
-    pub fn mark_finding_applied(&self, id: i64, now: &str) -> StoreResult<()> {
+    pub fn mark_finding_applied(&self, id: i64, now: Stamp) -> StoreResult<()> {
         self.conn
             .execute(
                 "UPDATE findings SET status = 'applied', applied_at = ?2 WHERE id = ?1",
@@ -323,7 +323,7 @@ fn upsert_unit(
     conn: &rusqlite::Connection,
     account: &str,
     unit: &str,
-    now: &str,
+    now: Stamp,
     status: UnitStatus,
     reason: Option<&str>,
     resources: u64,
@@ -346,7 +346,7 @@ fn to_json<T: serde::Serialize>(value: &T) -> String {
 struct UnitKey<'a> {
     account: &'a str,
     unit: &'a str,
-    now: &'a str,
+    now: Stamp,
 }
 
 fn replace_resources(

@@ -6,6 +6,7 @@ mod error;
 mod findings;
 mod query;
 mod schema;
+mod stamp_sql;
 mod write;
 
 pub use api_calls::{ApiCall, ApiUse};
@@ -89,6 +90,19 @@ impl Store {
             .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
             .optional()
             .map_err(|e| self.sql_err(e))
+    }
+
+    /// A stamp kept in meta (`last_sync_at`, `last_scan_at`).
+    pub fn stamp_meta(&self, key: &str) -> StoreResult<Option<crate::domain::Stamp>> {
+        use rusqlite::OptionalExtension;
+        self.conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.sql_err(e))
+    }
+
+    pub fn set_stamp_meta(&self, key: &str, value: crate::domain::Stamp) -> StoreResult<()> {
+        self.set_meta(key, &value.to_string())
     }
 
     pub fn set_meta(&self, key: &str, value: &str) -> StoreResult<()> {

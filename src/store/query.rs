@@ -6,6 +6,7 @@ use super::{
 };
 use crate::domain::{
     Account, AccountStatus, DailyPoint, DateRange, Metric, Money, Month, OrgUnit, Organization,
+    Stamp,
 };
 use chrono::NaiveDate;
 use rusqlite::{params_from_iter, OptionalExtension};
@@ -27,7 +28,7 @@ pub enum Scope {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MonthInfo {
     pub month: Month,
-    pub fetched_at: String,
+    pub fetched_at: Stamp,
     pub is_final: bool,
 }
 

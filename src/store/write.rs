@@ -2,7 +2,7 @@
 //! an interrupted write leaves the previous data complete.
 
 use super::{day_key, AccountKey, ServiceKey, Store, StoreResult};
-use crate::domain::{Month, Organization};
+use crate::domain::{Month, Organization, Stamp};
 use chrono::{Datelike, NaiveDate};
 use rusqlite::{params, Transaction};
 use rustc_hash::FxHashMap as HashMap;
@@ -93,7 +93,7 @@ struct Run {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MonthStatus {
     pub month: Month,
-    pub fetched_at: String,
+    pub fetched_at: Stamp,
     pub is_final: bool,
     pub source: String,
 }

@@ -9,7 +9,9 @@ pub use events::{Progress, SyncEvent};
 
 use crate::domain::sources::{CostRow, CostSource, Directory, Identity, SourceError};
 use crate::domain::sync_plan::{is_final, months_to_fetch, DEFAULT_FINAL_AFTER_DAY};
-use crate::domain::{Account, AccountStatus, CostScope, DateRange, Money, Month, Organization};
+use crate::domain::{
+    Account, AccountStatus, CostScope, DateRange, Money, Month, Organization, Stamp,
+};
 use crate::store::{ApiCall, CostRecord, MonthStatus, Store, StoreError};
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, HashMap};
@@ -19,8 +21,8 @@ pub struct SyncOptions {
     /// Refetch closed months too.
     pub full: bool,
     pub today: NaiveDate,
-    /// RFC 3339 time recorded as when months were fetched and calls were made.
-    pub now: String,
+    /// Recorded as when months were fetched and calls were made.
+    pub now: Stamp,
     /// Stop rather than spend more than this on Cost Explorer requests.
     pub max_cost: Option<Money>,
     /// Last month's bill counts as final after this day of the new month.
@@ -29,11 +31,11 @@ pub struct SyncOptions {
 
 impl SyncOptions {
     /// The defaults, for a sync on `today` at `now`.
-    pub fn new(today: NaiveDate, now: impl Into<String>) -> SyncOptions {
+    pub fn new(today: NaiveDate, now: Stamp) -> SyncOptions {
         SyncOptions {
             full: false,
             today,
-            now: now.into(),
+            now,
             max_cost: None,
             final_after_day: DEFAULT_FINAL_AFTER_DAY,
         }
@@ -101,7 +103,7 @@ impl Identified {
 }
 
 /// Step one of every sync, before a cache is chosen: the scope names the cache.
-pub async fn identify(directory: &impl Directory, now: &str) -> Result<Identified, SyncError> {
+pub async fn identify(directory: &impl Directory, now: Stamp) -> Result<Identified, SyncError> {
     let identity = directory.identify().await?;
     let scope = CostScope::of(
         &identity.account_id,
@@ -111,7 +113,7 @@ pub async fn identify(directory: &impl Directory, now: &str) -> Result<Identifie
             .map(|(id, management)| (id.as_str(), management.as_str())),
     );
     let call = |service, operation| ApiCall {
-        at: now.to_string(),
+        at: now,
         service,
         operation,
         account: Some(identity.account_id.clone()),
@@ -178,7 +180,7 @@ pub async fn run(
     if let Some(advice) = scope.advice() {
         progress.event(&SyncEvent::Advice(advice));
     }
-    load_organization(store, directory, identified, &options.now, progress).await?;
+    load_organization(store, directory, identified, options.now, progress).await?;
 
     let cached_final: Vec<Month> = store
         .summary()?
@@ -253,7 +255,7 @@ async fn sync_month(
     report.ce_requests += chain.requests;
     report.ce_throttles += chain.throttles;
     store.record_api_call(&ApiCall {
-        at: options.now.clone(),
+        at: options.now,
         service: label.service,
         operation: label.operation,
         account: None,
@@ -278,7 +280,7 @@ async fn sync_month(
     let records = to_records(store, &costs.rows)?;
     let status = MonthStatus {
         month,
-        fetched_at: options.now.clone(),
+        fetched_at: options.now,
         is_final: is_final(
             month,
             options.today,
@@ -302,7 +304,7 @@ async fn sync_month(
 
 /// Remembers what the last sync did and cost, for the status bar.
 fn finish(store: &Store, options: &SyncOptions, report: &SyncReport) -> Result<(), StoreError> {
-    store.set_meta("last_sync_at", &options.now)?;
+    store.set_stamp_meta("last_sync_at", options.now)?;
     store.set_meta("last_sync_ce_requests", &report.ce_requests.to_string())?;
     store.set_meta("last_sync_failures", &report.failures.len().to_string())
 }
@@ -315,14 +317,14 @@ pub(crate) async fn load_organization(
     store: &mut Store,
     directory: &impl Directory,
     identified: &Identified,
-    now: &str,
+    now: Stamp,
     progress: &mut dyn Progress,
 ) -> Result<Option<String>, SyncError> {
     let account = &identified.identity.account_id;
     if identified.scope.covers_whole_organization() {
         let fetched = directory.organization().await;
         store.record_api_call(&ApiCall {
-            at: now.to_string(),
+            at: now,
             service: "organizations",
             operation: "ListRoots/ListOrganizationalUnitsForParent/ListAccounts",
             account: Some(account.clone()),

@@ -340,7 +340,7 @@ fn audit_row(e: &AuditEntry, theme: &crate::config::Theme) -> Row<'static> {
         _ => theme.foreground,
     };
     Row::new(vec![
-        Cell::from(e.at.get(..19).unwrap_or(&e.at).replace('T', " ")),
+        Cell::from(e.at.seconds()),
         Cell::from(match e.step {
             Some(step) => format!("{}.{}", e.plan, step + 1),
             None => e.plan.to_string(),

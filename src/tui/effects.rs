@@ -10,6 +10,7 @@ use super::model::ViewData;
 use super::runner::job;
 use super::state::{CacheFacts, Catalog, Severity};
 use crate::config::Theme;
+use crate::domain::Stamp;
 use crate::store::StoreResult;
 
 type Follow = Result<Vec<Action>, String>;
@@ -35,9 +36,8 @@ impl App {
                 }])
             }
             Effect::DismissFinding { id, reason } => {
-                let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
                 self.store
-                    .dismiss_finding(id, &reason, &now)
+                    .dismiss_finding(id, &reason, Stamp::now())
                     .map_err(|e| e.to_string())?;
                 self.reloaded_with(format!("finding {id} dismissed: {reason}"))
             }
@@ -92,8 +92,8 @@ impl App {
                 .meta("last_sync_ce_requests")?
                 .and_then(|n| n.parse().ok()),
             ce_requests_this_month: store.ce_requests_in_month(&this_month)?,
-            last_scan_metrics: match store.meta("last_scan_at")? {
-                Some(at) => Some(store.api_use_since("cloudwatch", &at)?.metrics),
+            last_scan_metrics: match store.stamp_meta("last_scan_at")? {
+                Some(at) => Some(store.api_use_since("cloudwatch", &at.to_string())?.metrics),
                 None => None,
             },
             catalog: Catalog::new(org, keys, store.services()?),

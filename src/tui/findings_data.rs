@@ -3,7 +3,7 @@
 
 use crate::domain::findings::SavingsTotal as Total;
 use crate::domain::findings::TrackedFinding;
-use crate::domain::Money;
+use crate::domain::{Money, Stamp};
 use crate::store::ScanUnit;
 use std::collections::HashMap;
 
@@ -13,7 +13,7 @@ pub struct FindingsData {
     /// Units the scans could not reach or left out.
     pub not_scanned: Vec<ScanUnit>,
     pub units_scanned: usize,
-    pub last_scan_at: Option<String>,
+    pub last_scan_at: Option<Stamp>,
     /// Dismissed and closed findings are listed too.
     pub all: bool,
 }

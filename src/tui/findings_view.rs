@@ -208,7 +208,7 @@ fn list_title(data: &FindingsData, shown: usize) -> String {
         },
     );
     if let Some(at) = &data.last_scan_at {
-        title.push_str(&format!(" · scanned {}", at.get(..16).unwrap_or(at)));
+        title.push_str(&format!(" · scanned {}", at.minute()));
     }
     title.push(' ');
     title
@@ -298,8 +298,8 @@ fn render_detail(frame: &mut Frame, area: Rect, state: &State, t: &TrackedFindin
             Span::styled(
                 format!(
                     "   first seen {} · last seen {}",
-                    t.first_seen.get(..10).unwrap_or(&t.first_seen),
-                    t.last_seen.get(..10).unwrap_or(&t.last_seen)
+                    t.first_seen.date(),
+                    t.last_seen.date()
                 ),
                 Style::default().fg(theme.muted),
             ),

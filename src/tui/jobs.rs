@@ -6,6 +6,7 @@ use super::action::{Action, ScanOutcome, SyncOutcome};
 use super::runner::{job, BackgroundJob, Reporter};
 use crate::config::{CostExplorerSettings, ScanSettings};
 use crate::domain::prices::PriceTable;
+use crate::domain::Stamp;
 use crate::jobs::Session;
 use crate::store::Store;
 use crate::sync::scan::ScanOptions;
@@ -57,10 +58,10 @@ impl JobLauncher for AwsJobs {
 impl AwsJobs {
     async fn run_sync(self, reporter: &Reporter) -> SyncOutcome {
         let mut options = self.options;
-        options.now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        options.now = Stamp::now();
         let result = async {
             let session = Session::open(&self.connect).await?;
-            let identified = session.identify(&options.now).await?;
+            let identified = session.identify(options.now).await?;
             let mut store = Store::open(&self.cache)?;
             let mut progress =
                 |event: &SyncEvent| reporter.send(Action::SyncProgress(event.clone()));
@@ -98,8 +99,7 @@ impl AwsJobs {
         };
         let result: Result<_, SyncError> = async {
             let session = Session::open(&self.connect).await?;
-            let stamp = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-            let identified = session.identify(&stamp).await?;
+            let identified = session.identify(Stamp::from(now)).await?;
             let mut store = Store::open(&self.cache)?;
             let mut progress =
                 |event: &SyncEvent| reporter.send(Action::ScanProgress(event.clone()));

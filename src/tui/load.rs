@@ -326,7 +326,7 @@ pub fn load_findings(store: &Store, all: bool) -> StoreResult<FindingsData> {
             .into_iter()
             .filter(|u| u.status != UnitStatus::Scanned)
             .collect(),
-        last_scan_at: store.meta("last_scan_at")?,
+        last_scan_at: store.stamp_meta("last_scan_at")?,
         all,
     })
 }

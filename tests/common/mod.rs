@@ -18,6 +18,12 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
+/// A stamp from its text form (any RFC 3339).
+#[allow(dead_code)]
+pub fn stamp(text: &str) -> costscope::domain::Stamp {
+    costscope::domain::Stamp::parse(text).unwrap()
+}
+
 pub fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 20).unwrap()
 }

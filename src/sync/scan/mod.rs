@@ -7,7 +7,7 @@ use super::{claim_cache, load_organization, Identified, Progress, SyncError, Syn
 use crate::config::ScanSettings;
 use crate::domain::prices::PriceTable;
 use crate::domain::sources::{Directory, InventorySource, Regions, SourceError, Tally};
-use crate::domain::AccountStatus;
+use crate::domain::{AccountStatus, Stamp};
 use crate::store::{ApiCall, Store, UnitChanges, UnitStatus, ACCOUNT_UNIT, ORG_UNIT, S3_UNIT};
 use chrono::{DateTime, Utc};
 use std::collections::{HashSet, VecDeque};
@@ -25,9 +25,8 @@ pub struct ScanOptions {
 }
 
 impl ScanOptions {
-    fn stamp(&self) -> String {
-        self.now
-            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    fn stamp(&self) -> Stamp {
+        Stamp::from(self.now)
     }
 }
 
@@ -70,7 +69,7 @@ pub async fn run_scan<S: InventorySource>(
         directory,
         identified,
         options,
-        &stamp,
+        stamp,
         progress,
         &mut report,
     )
@@ -113,7 +112,7 @@ pub async fn run_scan<S: InventorySource>(
             return Err(e);
         }
     }
-    scan.store.set_meta("last_scan_at", &scan.stamp)?;
+    scan.store.set_stamp_meta("last_scan_at", scan.stamp)?;
     Ok(scan.report)
 }
 
@@ -125,7 +124,7 @@ async fn accounts_to_scan(
     directory: &impl Directory,
     identified: &Identified,
     options: &ScanOptions,
-    stamp: &str,
+    stamp: Stamp,
     progress: &mut dyn Progress,
     report: &mut ScanReport,
 ) -> Result<Vec<String>, SyncError> {
@@ -169,7 +168,7 @@ struct Scan<'a, S: InventorySource> {
     store: &'a mut Store,
     options: &'a ScanOptions,
     progress: &'a mut dyn Progress,
-    stamp: String,
+    stamp: Stamp,
     report: ScanReport,
     queue: VecDeque<Job<S>>,
     /// (account, unit) scanned fully a short while ago: kept, not scanned again.
@@ -186,7 +185,7 @@ impl<S: InventorySource> Scan<'_, S> {
             &outcome.account,
             outcome.region.as_deref(),
             &outcome.meter,
-            &self.stamp,
+            self.stamp,
         )?;
         self.report.meter.merge(outcome.meter);
         match outcome.result {
@@ -211,7 +210,7 @@ impl<S: InventorySource> Scan<'_, S> {
             &unit,
             UnitStatus::NotScanned,
             &reason,
-            &self.stamp,
+            self.stamp,
         )?;
         let event = if unit == ACCOUNT_UNIT {
             SyncEvent::AccountNotScanned {
@@ -247,7 +246,7 @@ impl<S: InventorySource> Scan<'_, S> {
                 region,
                 UnitStatus::Skipped,
                 "region not enabled (not opted in)",
-                &self.stamp,
+                self.stamp,
             )?;
         }
         if !skipped.is_empty() {
@@ -306,14 +305,9 @@ impl<S: InventorySource> Scan<'_, S> {
             options.now,
             found,
         );
-        let changes = self.store.write_scanned_unit(
-            &account,
-            &unit,
-            &stored,
-            &findings,
-            &unread,
-            &self.stamp,
-        )?;
+        let changes = self
+            .store
+            .write_scanned_unit(&account, &unit, &stored, &findings, &unread, self.stamp)?;
         let report = &mut self.report;
         for u in &unread {
             let what = u.resource.as_deref().unwrap_or("every resource");
@@ -354,10 +348,7 @@ fn recently_scanned(
         .scan_units()?
         .into_iter()
         .filter(|u| u.status == UnitStatus::Scanned)
-        .filter(|u| {
-            DateTime::parse_from_rfc3339(&u.scanned_at)
-                .is_ok_and(|at| at.with_timezone(&Utc) >= since && at <= options.now)
-        })
+        .filter(|u| (since..=options.now).contains(&u.scanned_at.time()))
         .map(|u| (u.account, u.unit))
         .collect())
 }
@@ -386,11 +377,11 @@ fn record_meter(
     account: &str,
     region: Option<&str>,
     meter: &Tally,
-    at: &str,
+    at: Stamp,
 ) -> Result<(), SyncError> {
     for e in &meter.entries {
         store.record_api_call(&ApiCall {
-            at: at.to_string(),
+            at,
             service: e.service,
             operation: e.operation,
             account: Some(account.to_string()),
