@@ -863,3 +863,38 @@ fn a_credential_process_that_would_prompt_fails_at_once_naming_the_profile() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("cannot reach AWS"), "{err}");
 }
+
+#[test]
+fn a_reader_that_goes_away_ends_every_printing_command_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("demo.sqlite");
+    let made = costscope(dir.path())
+        .args(["demo", "--no-tui", "--accounts", "3", "--cache"])
+        .arg(&cache)
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{made:?}");
+    let cache = cache.to_str().unwrap();
+    for args in [
+        &["findings", "--format", "json", "--cache", cache][..],
+        &["findings", "--format", "csv", "--cache", cache],
+        &[
+            "costs", "--month", "2026-11", "--format", "csv", "--cache", cache,
+        ],
+        &["audit", "--cache", cache],
+        &["paths", "--cache", cache],
+    ] {
+        // stdout's read end is closed before costscope writes a byte (`| head -0`).
+        let mut child = costscope(dir.path())
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{args:?}: {:?} {stderr}", out.status);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}

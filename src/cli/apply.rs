@@ -2,6 +2,7 @@
 //! applied only with --yes (and the typed text when the policy asks); the audit log and
 //! re-reading the steps whose outcome is unknown.
 
+use super::output::{note, out, outln};
 use super::settings::{access_of, confirm_policy, plan_options};
 use super::{AppError, Context};
 use crate::config::Config;
@@ -60,17 +61,17 @@ pub fn run(ctx: &Context, args: ApplyArgs) -> Result<(), AppError> {
     let pending = crate::remediate::pending_warning(&store)?;
     drop(store);
     let confirmation = plan.confirmation(&confirm_policy(&config));
-    print!(
+    out!(
         "{}",
         crate::report::audit::plan_text(&plan, None, applier.is_simulated())
     );
-    println!("\n{}", confirmation.describe());
+    outln!("\n{}", confirmation.describe());
     if let Some(warning) = pending {
-        eprintln!("{warning}");
+        note!("{warning}");
     }
     if let Some(file) = save_plan {
         write_plan(&file, &plan)?;
-        eprintln!("plan saved to {}; nothing applied", file.display());
+        note!("plan saved to {}; nothing applied", file.display());
         return Ok(());
     }
     if plan.steps.is_empty() {
@@ -93,7 +94,7 @@ pub fn run(ctx: &Context, args: ApplyArgs) -> Result<(), AppError> {
         stop: Default::default(),
     };
     let summary = apply_now(&applier, access, job)?;
-    eprintln!("plan {}: {}", summary.plan, summary.line());
+    note!("plan {}: {}", summary.plan, summary.line());
     if summary.all_verified() {
         Ok(())
     } else {
@@ -134,7 +135,7 @@ pub fn audit(ctx: &Context, args: AuditArgs) -> Result<(), AppError> {
     }
     let store = Store::open(&path)?;
     let entries = crate::store::AuditLog::open_for(&store)?.entries(plan)?;
-    print!(
+    out!(
         "{}",
         crate::report::audit::render_audit(&entries, format, report::DataSource::of(&store)?)?
     );
@@ -178,7 +179,7 @@ fn confirmed(
             Confirmation::Type { text, .. } => format!(" --confirm {text:?}"),
             Confirmation::Press => String::new(),
         };
-        eprintln!("nothing applied: add --yes{add} to apply these {steps} step(s)");
+        note!("nothing applied: add --yes{add} to apply these {steps} step(s)");
         return Ok(false);
     }
     if let Confirmation::Type { text, why } = confirmation {
@@ -260,11 +261,11 @@ pub(super) fn apply_now(
             .map(str::to_string)
             .collect();
         let acting = applier.acting(access, &accounts).await?;
-        eprintln!("applying as {}", acting.caller);
+        note!("applying as {}", acting.caller);
         for (account, who) in acting.differing() {
             match who {
-                Ok(arn) => eprintln!("  in {account} as {arn}"),
-                Err(e) => eprintln!("  in {account}: cannot act ({e}); its steps will fail"),
+                Ok(arn) => note!("  in {account} as {arn}"),
+                Err(e) => note!("  in {account}: cannot act ({e}); its steps will fail"),
             }
         }
         job.identity = acting.caller;
@@ -279,7 +280,7 @@ pub(super) fn apply_now(
             let stop = job.stop.clone();
             tokio::spawn(async move {
                 while listener.recv().await.is_some() {
-                    eprintln!(
+                    note!(
                         "{name}: stopping after the step in flight (its outcome is written first)"
                     );
                     stop.request(name);
@@ -290,7 +291,7 @@ pub(super) fn apply_now(
         let total = steps.len();
         let mut progress = |event: ApplyEvent| match event {
             ApplyEvent::Phase { index, phase } => {
-                eprintln!("  [{}/{total}] {}: {phase}", index + 1, steps[index]);
+                note!("  [{}/{total}] {}: {phase}", index + 1, steps[index]);
             }
             ApplyEvent::Finished { index, outcome } => {
                 let reason = outcome
@@ -302,7 +303,7 @@ pub(super) fn apply_now(
                 } else {
                     "!!"
                 };
-                eprintln!(
+                note!(
                     "  [{}/{total}] {} {mark} {}{reason}",
                     index + 1,
                     steps[index],
@@ -325,7 +326,7 @@ pub(super) fn reverify_now(
         .build()?;
     let results = runtime.block_on(applier.reverify(access, cache))?;
     if results.is_empty() {
-        println!("nothing to re-verify: every change in the audit log has a confirmed outcome");
+        outln!("nothing to re-verify: every change in the audit log has a confirmed outcome");
         return Ok(());
     }
     let mut still = 0;
@@ -338,7 +339,7 @@ pub(super) fn reverify_now(
                 format!(": {why}")
             }
         };
-        println!(
+        outln!(
             "plan {} step {} {} {} {} {}: {}{why}",
             intent.plan,
             intent.step.map_or(0, |s| s + 1),

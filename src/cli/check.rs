@@ -1,6 +1,7 @@
 //! `costscope check` and `costscope paths`: is the cache sound, and where are the
 //! files costscope reads and writes.
 
+use super::output::outln;
 use super::{AppError, Context};
 use crate::config::Paths;
 use crate::demo;
@@ -19,7 +20,7 @@ pub fn check(ctx: &Context) -> Result<(), AppError> {
         );
     }
     if problems == ["ok"] {
-        println!("{}: ok", path.display());
+        outln!("{}: ok", path.display());
         Ok(())
     } else {
         Err(AppError::Integrity {
@@ -29,22 +30,22 @@ pub fn check(ctx: &Context) -> Result<(), AppError> {
     }
 }
 
-pub(super) fn print_paths(paths: Option<&Paths>, cache: Option<&Path>) {
+pub(super) fn print_paths(paths: Option<&Paths>, cache: Option<&Path>) -> Result<(), AppError> {
     let Some(p) = paths else {
-        println!("no home directory found: pass --cache PATH");
-        return;
+        outln!("no home directory found: pass --cache PATH");
+        return Ok(());
     };
     let cache = cache.map_or_else(|| p.cache_file(), Path::to_path_buf);
-    println!("config:     {}", p.config_file().display());
-    println!("keymap:     {}", p.keymap_file().display());
-    println!("themes:     {}", p.themes_dir().display());
-    println!("cache:      {}", cache.display());
-    println!("demo cache: {}", p.demo_cache_file().display());
-    println!("log:        {}", p.log_file().display());
+    outln!("config:     {}", p.config_file().display());
+    outln!("keymap:     {}", p.keymap_file().display());
+    outln!("themes:     {}", p.themes_dir().display());
+    outln!("cache:      {}", cache.display());
+    outln!("demo cache: {}", p.demo_cache_file().display());
+    outln!("log:        {}", p.log_file().display());
+    Ok(())
 }
 
 /// `costscope paths`.
 pub fn paths(ctx: &Context) -> Result<(), AppError> {
-    print_paths(ctx.paths.as_ref(), ctx.cli.cache.as_deref());
-    Ok(())
+    print_paths(ctx.paths.as_ref(), ctx.cli.cache.as_deref())
 }

@@ -1,5 +1,6 @@
 //! `costscope costs`: one month's costs by account or service, as a table, CSV or JSON.
 
+use super::output::out;
 use super::{AppError, Context};
 use crate::domain::{Metric, Month};
 use crate::report::{self, Format, GroupBy};
@@ -33,6 +34,6 @@ pub fn run(ctx: &Context, args: CostsArgs) -> Result<(), AppError> {
     let store = Store::open(&path)?;
     let month = month.unwrap_or_else(|| Month::of(ctx.today).offset(-1));
     let report = report::month_report(&store, month, by, metric)?;
-    print!("{}", report::render(&report, format)?);
+    out!("{}", report::render(&report, format)?);
     Ok(())
 }

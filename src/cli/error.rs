@@ -35,6 +35,9 @@ pub enum AppError {
     ConfirmationNeeded { text: String, why: String },
     #[error("{0} step(s) still have no confirmed outcome (see above); run `costscope audit --reverify` again later")]
     StillUnverified(usize),
+    /// Whoever read stdout went away (`| head`): the command ends quietly.
+    #[error("stdout was closed")]
+    ClosedPipe,
     #[error("terminal error: {0}")]
     Terminal(#[from] std::io::Error),
     #[error("cannot find a home directory for the default cache location; pass --cache PATH")]
@@ -48,6 +51,11 @@ pub enum AppError {
 impl AppError {
     /// 3: the scan (or plan) finished but some accounts, regions (or steps) were not
     /// done; 2: anything else.
+    /// A closed stdout is no failure: the reader had what it wanted.
+    pub fn is_closed_pipe(&self) -> bool {
+        matches!(self, AppError::ClosedPipe)
+    }
+
     pub fn exit_code(&self) -> u8 {
         match self {
             AppError::ScanIncomplete(_)

@@ -1,6 +1,7 @@
 //! `costscope findings` and `costscope dismiss`: the optimizer's findings from the
 //! cache, and keeping one out of the list (or back in).
 
+use super::output::{note, out};
 use super::{AppError, Context};
 use crate::domain::findings::Rule;
 use crate::domain::Stamp;
@@ -37,7 +38,7 @@ pub fn run(ctx: &Context, args: FindingsArgs) -> Result<(), AppError> {
     let filter = crate::store::FindingFilter { all, rule, account };
     let findings = store.findings(&filter)?;
     let units = store.scan_units()?;
-    print!(
+    out!(
         "{}",
         crate::report::findings::render_findings(
             &findings,
@@ -78,7 +79,7 @@ pub fn dismiss(ctx: &Context, args: DismissArgs) -> Result<(), AppError> {
     if !found {
         return Err(AppError::NoSuchFinding(id));
     }
-    eprintln!(
+    note!(
         "finding {id} {}",
         if restore { "restored" } else { "dismissed" }
     );

@@ -6,6 +6,7 @@ mod check;
 mod costs;
 mod error;
 mod findings;
+mod output;
 mod parse;
 mod scan;
 mod settings;

@@ -1,6 +1,7 @@
 //! `costscope scan`: every account and region into the scope's cache, then what it
 //! found, what it could not read, and what it kept from a scan moments before.
 
+use super::output::note;
 use super::settings::{explicit_cache, price_table};
 use super::sync::{open_scope_cache, remember, SyncTarget};
 use super::{AppError, Context};
@@ -65,7 +66,7 @@ pub fn run(ctx: &Context, args: ScanArgs) -> Result<(), AppError> {
     let settings_resume = settings.resume_within_minutes;
     let (path, report) = scan_now(&target, ctx.paths.as_ref(), settings, prices)?;
     let c = &report.changes;
-    eprintln!(
+    note!(
         "scanned {} unit(s) of {} account(s): {} resource(s); findings: {} new, {} still open, {} closed; {} CloudWatch request(s) for {} metric(s) ({}){} -> {}",
         report.units_scanned,
         report.accounts,
@@ -83,19 +84,19 @@ pub fn run(ctx: &Context, args: ScanArgs) -> Result<(), AppError> {
         path.display()
     );
     for (account, unit, reason) in &report.not_scanned {
-        eprintln!("  not scanned: {account} {unit}: {reason}");
+        note!("  not scanned: {account} {unit}: {reason}");
     }
     for (account, unit, what) in &report.partial {
-        eprintln!("  partial: {account} {unit}: {what}");
+        note!("  partial: {account} {unit}: {what}");
     }
     if !report.resumed.is_empty() {
-        eprintln!(
+        note!(
             "kept {} unit(s) an earlier scan covered in the last {} minute(s) (--full rescans them)",
             report.resumed.len(),
             settings_resume
         );
     }
-    eprintln!("see them with `costscope findings` or in the TUI (`:findings`)");
+    note!("see them with `costscope findings` or in the TUI (`:findings`)");
     let incomplete = report.not_scanned.len() + report.partial.len();
     if incomplete == 0 {
         Ok(())
@@ -124,7 +125,7 @@ pub(super) fn scan_now(
             prices,
             now,
         };
-        let mut progress = |event: &crate::sync::SyncEvent| eprintln!("{event}");
+        let mut progress = |event: &crate::sync::SyncEvent| note!("{event}");
         let report = session
             .scan(&mut store, &identified, &options, &mut progress)
             .await?;

@@ -1,6 +1,7 @@
 //! `costscope sync`: the organization and every month that can still change, from
 //! Cost Explorer into the scope's cache, with a progress bar.
 
+use super::output::note;
 use super::settings::{explicit_cache, sync_options};
 use super::{AppError, Context};
 use crate::config::Paths;
@@ -38,7 +39,7 @@ pub fn run(ctx: &Context, args: SyncArgs) -> Result<(), AppError> {
         &options,
         &config.cost_explorer(),
     )?;
-    eprintln!(
+    note!(
         "synced {} month(s), {} rows, {} Cost Explorer request(s) ({}{}) into {}",
         report.months_written.len(),
         report.rows,

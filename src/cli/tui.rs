@@ -2,6 +2,7 @@
 //! with the background jobs and the applier it may use.
 
 use super::apply::{applier_for, ApplyFlags};
+use super::output::note;
 use super::settings::{
     access_of, confirm_policy, demo_cache_path, load_settings, plan_options, price_table,
     sync_options, Settings,
@@ -45,12 +46,12 @@ pub fn demo(ctx: &Context, args: DemoArgs) -> Result<(), AppError> {
     };
     let (store, stats) = demo::prepare_cache(&path, params, |done, total| {
         if accounts >= 100 && done % 8 == 0 {
-            eprintln!("  generating services {done}/{total}");
+            note!("  generating services {done}/{total}");
         }
     })?;
     tracing::info!(cache = %path.display(), accounts, seed, today = %ctx.today, "demo cache ready");
     if let Some(stats) = stats {
-        eprintln!(
+        note!(
             "demo organization: {accounts} accounts, {} daily rows in {:.1}s ({:.0} rows/s) -> {}",
             stats.rows,
             stats.elapsed.as_secs_f64(),

@@ -3,7 +3,7 @@
 
 use crate::sync::{Progress, SyncEvent};
 use indicatif::{ProgressBar, ProgressStyle};
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 
 pub struct SyncProgress {
     bar: Option<ProgressBar>,
@@ -27,7 +27,10 @@ impl SyncProgress {
     fn line(&self, text: &str) {
         match &self.bar {
             Some(bar) => bar.println(text),
-            None => eprintln!("{text}"),
+            // A closed stderr (`2>&1 | head`) drops the line rather than panic.
+            None => {
+                let _ = writeln!(std::io::stderr().lock(), "{text}");
+            }
         }
     }
 }
