@@ -898,3 +898,34 @@ fn a_reader_that_goes_away_ends_every_printing_command_quietly() {
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn reading_commands_never_create_a_cache_and_say_how_to_get_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let typo = dir.path().join("typo/demo.sqlte");
+    let typo_arg = typo.to_str().unwrap();
+    for args in [
+        &["check", "--cache", typo_arg][..],
+        &["costs", "--cache", typo_arg],
+        &["findings", "--cache", typo_arg],
+        &["audit", "--cache", typo_arg],
+    ] {
+        let err = fails(dir.path(), args);
+        assert!(err.contains("there is no cache at"), "{args:?}: {err}");
+        assert!(
+            err.contains("costscope sync") && err.contains("costscope demo"),
+            "{err}"
+        );
+    }
+    assert!(!dir.path().join("typo").exists(), "a directory was created");
+    // The default cache of a fresh machine: `costs` says the same, and creates nothing.
+    let err = fails(dir.path(), &["costs"]);
+    assert!(err.contains("there is no cache at"), "{err}");
+    assert!(!dir.path().join("data").exists());
+    // A zero-byte file is not silently turned into an empty cache.
+    let empty = dir.path().join("empty.sqlite");
+    std::fs::write(&empty, b"").unwrap();
+    let err = fails(dir.path(), &["check", "--cache", empty.to_str().unwrap()]);
+    assert!(err.contains("is an empty file (0 bytes)"), "{err}");
+    assert_eq!(std::fs::metadata(&empty).unwrap().len(), 0);
+}

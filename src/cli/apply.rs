@@ -55,7 +55,7 @@ pub fn run(ctx: &Context, args: ApplyArgs) -> Result<(), AppError> {
     } = args;
     let config = ctx.config()?;
     let path = ctx.cache_or_demo(demo)?;
-    let store = Store::open(&path)?;
+    let store = Store::open_existing(&path)?;
     let applier = applier_for(&store, &ctx.flags, &config)?;
     let plan = plan_to_run(&store, &config, plan.as_deref(), &ids, delete_databases)?;
     let pending = crate::remediate::pending_warning(&store)?;
@@ -130,10 +130,10 @@ pub fn audit(ctx: &Context, args: AuditArgs) -> Result<(), AppError> {
     let path = ctx.cache_or_demo(demo)?;
     if reverify {
         let config = ctx.config()?;
-        let applier = applier_for(&Store::open(&path)?, &ctx.flags, &config)?;
+        let applier = applier_for(&Store::open_existing(&path)?, &ctx.flags, &config)?;
         return reverify_now(&applier, access_of(ctx.cli.read_only, &config), &path);
     }
-    let store = Store::open(&path)?;
+    let store = Store::open_existing(&path)?;
     let entries = crate::store::AuditLog::open_for(&store)?.entries(plan)?;
     out!(
         "{}",

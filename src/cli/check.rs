@@ -11,7 +11,7 @@ use std::path::Path;
 /// Runs SQLite's integrity check (and the demo's completeness); exit 2 on a problem.
 pub fn check(ctx: &Context) -> Result<(), AppError> {
     let path = ctx.real_cache()?;
-    let store = Store::open(&path)?;
+    let store = Store::open_existing(&path)?;
     let mut problems = store.integrity_check()?;
     if demo::is_incomplete(&store)? {
         problems.retain(|p| p != "ok");

@@ -31,7 +31,7 @@ pub fn run(ctx: &Context, args: CostsArgs) -> Result<(), AppError> {
         metric,
     } = args;
     let path = ctx.real_cache()?;
-    let store = Store::open(&path)?;
+    let store = Store::open_existing(&path)?;
     let month = month.unwrap_or_else(|| Month::of(ctx.today).offset(-1));
     let report = report::month_report(&store, month, by, metric)?;
     out!("{}", report::render(&report, format)?);

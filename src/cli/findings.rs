@@ -34,7 +34,7 @@ pub fn run(ctx: &Context, args: FindingsArgs) -> Result<(), AppError> {
         all,
     } = args;
     let path = ctx.real_cache()?;
-    let store = Store::open(&path)?;
+    let store = Store::open_existing(&path)?;
     let filter = crate::store::FindingFilter { all, rule, account };
     let findings = store.findings(&filter)?;
     let units = store.scan_units()?;
@@ -70,7 +70,7 @@ pub fn dismiss(ctx: &Context, args: DismissArgs) -> Result<(), AppError> {
         restore,
     } = args;
     let path = ctx.real_cache()?;
-    let store = Store::open(&path)?;
+    let store = Store::open_existing(&path)?;
     let found = if restore {
         store.restore_finding(id)?
     } else {

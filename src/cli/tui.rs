@@ -70,7 +70,7 @@ pub fn demo(ctx: &Context, args: DemoArgs) -> Result<(), AppError> {
 pub fn open(ctx: &Context) -> Result<(), AppError> {
     let settings = load_settings(ctx.paths.as_ref(), ctx.cli.theme.as_deref())?;
     let path = ctx.real_cache()?;
-    let store = Store::open(&path)?;
+    let store = Store::open_existing(&path)?;
     let launcher = tui_applier(&store, &path, &ctx.flags, &settings.config)?;
     let jobs = tui::jobs::AwsJobs {
         cache: path,

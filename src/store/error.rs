@@ -34,6 +34,20 @@ pub enum StoreError {
     )]
     Corrupt { path: PathBuf, detail: String },
 
+    #[error(
+        "there is no cache at {path}. Nothing was created.\n\
+         Run `costscope sync` to fill it from AWS, or `costscope demo` to browse a demo \
+         organization; or pass --cache PATH to a cache that exists."
+    )]
+    NoCache { path: PathBuf },
+
+    #[error(
+        "{path} is an empty file (0 bytes), not a costscope cache. Nothing was changed.\n\
+         Remove it and run `costscope sync` to fill a cache there, or pass --cache PATH to \
+         another file."
+    )]
+    EmptyFile { path: PathBuf },
+
     #[error("cannot create the cache directory {path}: {source}")]
     CreateDir {
         path: PathBuf,

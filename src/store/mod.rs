@@ -56,6 +56,25 @@ impl Store {
         })
     }
 
+    /// Opens a cache that must exist already. Only the commands that fill a cache (sync,
+    /// scan, demo) create one: a typo in `--cache` must not leave an empty cache and an
+    /// "ok" behind, and an empty file is not a cache.
+    pub fn open_existing(path: &Path) -> StoreResult<Store> {
+        match std::fs::metadata(path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(StoreError::NoCache {
+                path: path.to_path_buf(),
+            }),
+            Err(source) => Err(StoreError::Io {
+                path: path.to_path_buf(),
+                source,
+            }),
+            Ok(file) if file.len() == 0 => Err(StoreError::EmptyFile {
+                path: path.to_path_buf(),
+            }),
+            Ok(_) => Store::open(path),
+        }
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }
