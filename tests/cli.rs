@@ -929,3 +929,57 @@ fn reading_commands_never_create_a_cache_and_say_how_to_get_one() {
     assert!(err.contains("is an empty file (0 bytes)"), "{err}");
     assert_eq!(std::fs::metadata(&empty).unwrap().len(), 0);
 }
+
+#[test]
+fn costs_on_a_month_with_no_data_yet_exits_2_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("first.sqlite");
+    let cache = cache.to_str().unwrap();
+    let made = costscope(dir.path())
+        .args([
+            "--today",
+            "2026-12-01",
+            "demo",
+            "--no-tui",
+            "--accounts",
+            "3",
+            "--cache",
+            cache,
+        ])
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{made:?}");
+    let out = costscope(dir.path())
+        .args([
+            "--today",
+            "2026-12-01",
+            "costs",
+            "--month",
+            "2026-12",
+            "--cache",
+            cache,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("no data yet for December (data as of Nov 30)"),
+        "{stderr}"
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("$0.00"));
+    // The month before is whole and reports as usual.
+    let out = costscope(dir.path())
+        .args([
+            "--today",
+            "2026-12-01",
+            "costs",
+            "--month",
+            "2026-11",
+            "--cache",
+            cache,
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+}

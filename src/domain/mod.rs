@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod call_prices;
 pub mod cost;
+pub mod coverage;
 pub mod findings;
 pub mod inventory;
 pub mod money;

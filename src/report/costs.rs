@@ -83,6 +83,9 @@ pub fn month_report(
             },
         });
     };
+    if let Some(reason) = summary.coverage(month.range()).reason() {
+        return Err(ReportError::NoDataYet { month, reason });
+    }
     let mut rows: Vec<ReportRow> = match by {
         GroupBy::Account => {
             let (org, keys) = store.organization()?;

@@ -63,6 +63,9 @@ pub enum ReportError {
         path: String,
         cached: String,
     },
+    /// The month is cached but no day of it has data yet (the 1st, data as of the 31st).
+    #[error("{reason}; nothing to report for {month} (a total would be unknown, not $0)")]
+    NoDataYet { month: Month, reason: String },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]

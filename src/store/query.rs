@@ -4,6 +4,7 @@
 use super::{
     day_from_sql, day_key, month_from_sql, AccountKey, CacheKind, ServiceKey, Store, StoreResult,
 };
+use crate::domain::coverage::{coverage, Coverage};
 use crate::domain::{
     Account, AccountStatus, DailyPoint, DateRange, Metric, Money, Month, OrgUnit, Organization,
     Stamp,
@@ -41,13 +42,16 @@ pub struct CacheSummary {
 }
 
 impl CacheSummary {
-    /// Whether every month that `range` touches is in the cache: only then is a total
-    /// over it known (missing data is unknown, not $0).
+    /// What the cache knows of `range`: every month it touches cached, and data that
+    /// reaches into it (missing data is unknown, not $0).
+    pub fn coverage(&self, range: DateRange) -> Coverage {
+        let months: Vec<Month> = self.months.iter().map(|i| i.month).collect();
+        coverage(range, &months, self.data_as_of)
+    }
+
+    /// Whether a total over `range` is known.
     pub fn covers(&self, range: DateRange) -> bool {
-        !range.is_empty()
-            && range
-                .months()
-                .all(|m| self.months.iter().any(|i| i.month == m))
+        self.coverage(range).is_known()
     }
 }
 

@@ -16,6 +16,7 @@ pub(super) fn render_chart(
     points: &[DailyPoint],
     granularity: Granularity,
     title: String,
+    empty: &str,
     theme: &Theme,
 ) {
     let outer = block(title, theme);
@@ -24,7 +25,7 @@ pub(super) fn render_chart(
     if points.is_empty() {
         frame.render_widget(
             Paragraph::new(Span::styled(
-                "no cached data in this range",
+                empty.to_string(),
                 Style::default().fg(theme.muted),
             ))
             .alignment(Alignment::Center),

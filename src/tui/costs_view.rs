@@ -11,7 +11,7 @@ use super::widgets::{
     sortable_header,
 };
 use crate::config::Theme;
-use crate::domain::{Granularity, Money};
+use crate::domain::{Granularity, Money, RangePreset};
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
@@ -57,7 +57,13 @@ pub(super) fn render_overview(frame: &mut Frame, area: Rect, state: &State, data
             Line::from(value_line),
         ])
     };
-    let outer = block(" Organization spend ", theme);
+    let mtd = RangePreset::MonthToDate.resolve(state.today);
+    let outer = match state.summary.coverage(mtd).reason() {
+        Some(why) if h.month_to_date.is_none() => {
+            block(format!(" Organization spend · {why} "), theme)
+        }
+        _ => block(" Organization spend ", theme),
+    };
     let inner = outer.inner(headline);
     frame.render_widget(outer, headline);
     let cells = Layout::horizontal([Constraint::Ratio(1, 4); 4]).split(inner);
@@ -65,11 +71,8 @@ pub(super) fn render_overview(frame: &mut Frame, area: Rect, state: &State, data
         stat(
             "Month to date",
             h.month_to_date,
-            Some(change_span(
-                h.month_to_date,
-                h.same_period_last_month,
-                theme,
-            )),
+            h.month_to_date
+                .map(|_| change_span(h.month_to_date, h.same_period_last_month, theme)),
         ),
         cells[0],
     );
@@ -86,7 +89,16 @@ pub(super) fn render_overview(frame: &mut Frame, area: Rect, state: &State, data
         data.total
             .map_or_else(|| "—".to_string(), Money::format_compact)
     );
-    render_chart(frame, chart, &data.chart, state.granularity, title, theme);
+    let empty = unknown_reason(state);
+    render_chart(
+        frame,
+        chart,
+        &data.chart,
+        state.granularity,
+        title,
+        &empty,
+        theme,
+    );
 
     let [left, right] = Layout::horizontal([Constraint::Ratio(1, 2); 2]).areas(tables);
     let focus = state.top().focus;
@@ -142,7 +154,7 @@ pub(super) fn render_top_table(
             ];
             if with_share {
                 cells.push(Cell::from(Span::styled(
-                    share_bar(r.share, 3),
+                    share_bar(r.amount.map(|_| r.share), 3),
                     Style::default().fg(theme.share_bar),
                 )));
             }
@@ -192,6 +204,7 @@ pub(super) fn render_table_view(frame: &mut Frame, area: Rect, state: &State, da
             &data.chart,
             state.granularity,
             title,
+            &unknown_reason(state),
             theme,
         );
     }
@@ -251,6 +264,15 @@ pub(super) fn render_table_view(frame: &mut Frame, area: Rect, state: &State, da
     );
 }
 
+/// Why the chosen range has no total: "no data yet for December (data as of Nov 30)".
+fn unknown_reason(state: &State) -> String {
+    state
+        .summary
+        .coverage(state.range())
+        .reason()
+        .unwrap_or_else(|| "no cached data in this range".to_string())
+}
+
 /// "12 accounts · total $1.2K · previous $1.1K +9.1%".
 fn table_title(
     state: &State,
@@ -275,10 +297,11 @@ fn table_title(
         .iter()
         .filter(|r| r.depth > 0 || !matches!(r.key, super::model::RowKey::Unit))
         .count();
-    let mut title = vec![Span::raw(format!(
-        " {shown} {noun} · total {}",
-        money_or_unknown(data.total)
-    ))];
+    let total = match data.total {
+        Some(total) => format!("total {}", total.format_exact()),
+        None => unknown_reason(state),
+    };
+    let mut title = vec![Span::raw(format!(" {shown} {noun} · {total}"))];
     if data.previous_total.is_some() {
         title.push(Span::raw(format!(
             " · previous {} ",
@@ -321,7 +344,7 @@ fn cost_row(r: &TableRow, badge: Option<&Option<String>>, theme: &Theme) -> Row<
                 Line::from(change_span(r.amount, r.previous, theme)).alignment(Alignment::Right),
             ),
             Cell::from(Span::styled(
-                share_bar(r.share, 4),
+                share_bar(r.amount.map(|_| r.share), 4),
                 Style::default().fg(theme.share_bar),
             )),
         ]

@@ -91,14 +91,16 @@ pub(super) fn change_span(
     match (current, previous) {
         (Some(c), Some(p)) => match change_ratio(c, p) {
             Some(r) => {
-                let color = if r > 0.0005 {
-                    theme.increase
+                // Under a twentieth of a percent either way is no change: "0.0%", never
+                // "-0.0%".
+                let (color, text) = if r > 0.0005 {
+                    (theme.increase, format!("{:+.1}%", r * 100.0))
                 } else if r < -0.0005 {
-                    theme.decrease
+                    (theme.decrease, format!("{:+.1}%", r * 100.0))
                 } else {
-                    theme.muted
+                    (theme.muted, "0.0%".to_string())
                 };
-                Span::styled(format!("{:+.1}%", r * 100.0), Style::default().fg(color))
+                Span::styled(text, Style::default().fg(color))
             }
             None if c == Money::ZERO => Span::styled("—", Style::default().fg(theme.muted)),
             None => Span::styled("new", Style::default().fg(theme.increase)),
@@ -107,8 +109,12 @@ pub(super) fn change_span(
     }
 }
 
-pub(super) fn share_bar(share: f64, width: usize) -> String {
+/// A bar and a percentage; a dash for a row whose amount is unknown (its share is too).
+pub(super) fn share_bar(share: Option<f64>, width: usize) -> String {
     const EIGHTHS: [&str; 8] = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"];
+    let Some(share) = share else {
+        return format!("{:>w$}", "—", w = width + 5);
+    };
     let share = share.clamp(0.0, 1.0);
     let eighths = (share * width as f64 * 8.0).round() as usize;
     let mut bar = "█".repeat(eighths / 8);
