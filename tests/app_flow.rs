@@ -452,3 +452,43 @@ fn far_down_the_findings_list_the_screen_shows_the_finding_under_the_cursor() {
         .clone();
     assert!(!text.contains(&first), "scrolled past the first finding");
 }
+
+#[test]
+fn a_filtered_list_titles_the_sum_of_the_rows_it_shows() {
+    let mut app = app();
+    send(&mut app, &[Action::Accounts, Action::Filter]);
+    type_text(&mut app, "prod");
+    let rows = selectors::rows(&app.state);
+    let sum = Money::try_sum(rows.iter().map(|r| r.amount.unwrap())).unwrap();
+    let whole = table_total(&app).unwrap();
+    assert!(sum < whole && !rows.is_empty());
+    let text = common::screen_text(&app, 120, 30);
+    let expected = format!(
+        "{} of 24 accounts · total {} of {}",
+        rows.len(),
+        sum.format_exact(),
+        whole.format_exact()
+    );
+    assert!(text.contains(&expected), "{expected} not in {text}");
+
+    // The findings list too: the count and the open saving of the findings shown.
+    let mut app = self::app();
+    send(&mut app, &[Action::Findings, Action::Filter]);
+    type_text(&mut app, "gp2-volume");
+    let shown: Vec<_> = selectors::findings(&app.state).collect();
+    let saving =
+        costscope::domain::findings::SavingsTotal::of(shown.iter().map(|t| &t.finding.saving))
+            .unwrap();
+    let text = common::screen_text(&app, 160, 40);
+    let ViewData::Findings(data) = &app.state.data else {
+        panic!("not the findings view")
+    };
+    let expected = format!(
+        "{} of {} findings · open {}: {}/mo",
+        shown.len(),
+        data.findings.len(),
+        shown.len(),
+        saving.monthly.format_exact()
+    );
+    assert!(text.contains(&expected), "{expected} not in {text}");
+}

@@ -214,7 +214,7 @@ fn demo_mark_two_findings_confirm_and_see_them_applied_and_audited() {
     };
     tmux.wait_for("the overview", |s| s.contains("Top accounts"));
     tmux.send(&["f"]);
-    tmux.wait_for("the findings", |s| s.contains("finding(s)"));
+    tmux.wait_for("the findings", |s| s.contains("findings ·"));
     tmux.send(&["Space", "Space"]);
     tmux.wait_for("two marks", |s| s.contains("2 finding(s) marked"));
     tmux.send(&["p"]);

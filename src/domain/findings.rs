@@ -309,8 +309,8 @@ impl SavingsTotal {
 }
 
 /// Open findings' savings by a key (rule, account, ...).
-pub fn totals_by<K: Ord>(
-    findings: &[TrackedFinding],
+pub fn totals_by<'a, K: Ord>(
+    findings: impl IntoIterator<Item = &'a TrackedFinding>,
     key: impl Fn(&TrackedFinding) -> K,
 ) -> Result<std::collections::BTreeMap<K, SavingsTotal>, MoneyOverflow> {
     let mut out: std::collections::BTreeMap<K, SavingsTotal> = Default::default();

@@ -18,6 +18,7 @@ pub mod sources;
 pub mod stamp;
 pub mod sync_plan;
 pub mod thresholds;
+pub mod words;
 
 pub use cost::{change_ratio, DailyPoint, Granularity, Metric};
 pub use money::Money;

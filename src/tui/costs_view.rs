@@ -297,18 +297,34 @@ fn table_title(
         .iter()
         .filter(|r| r.depth > 0 || !matches!(r.key, super::model::RowKey::Unit))
         .count();
-    let total = match data.total {
-        Some(total) => format!("total {}", total.format_exact()),
-        None => unknown_reason(state),
+    let all = data
+        .rows
+        .iter()
+        .filter(|r| !matches!(r.key, super::model::RowKey::Unit))
+        .count();
+    // Filtered, the title sums the rows shown: "7 of 500 accounts · total $435.8K of
+    // $564.4K".
+    let filtered = !state.top().filter.is_empty();
+    let (count, current, previous) = if filtered {
+        let (current, previous) = (state.visible.rows_total, state.visible.rows_previous);
+        (format!("{shown} of {all}"), current, previous)
+    } else {
+        (shown.to_string(), data.total, data.previous_total)
     };
-    let mut title = vec![Span::raw(format!(" {shown} {noun} · {total}"))];
+    let total = match (current, data.total) {
+        (Some(part), Some(whole)) if filtered => {
+            format!("total {} of {}", part.format_exact(), whole.format_exact())
+        }
+        (Some(total), _) => format!("total {}", total.format_exact()),
+        (None, _) => unknown_reason(state),
+    };
+    let mut title = vec![Span::raw(format!(" {count} {noun} · {total}"))];
     if data.previous_total.is_some() {
         title.push(Span::raw(format!(
             " · previous {} ",
-            data.previous_total
-                .map_or_else(String::new, Money::format_compact)
+            previous.map_or_else(|| "—".to_string(), Money::format_compact)
         )));
-        title.push(change_span(data.total, data.previous_total, theme));
+        title.push(change_span(current, previous, theme));
     }
     title.push(Span::raw(" "));
     title

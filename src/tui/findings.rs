@@ -2,11 +2,8 @@
 //! sorting, totals, the badges on the cost views, and the dismiss dialog.
 
 use super::action::{Action, Effect};
-use super::findings_data::FindingsData;
 use super::state::{Mode, Severity, State, ViewKind, ViewState};
-use crate::domain::findings::SavingsTotal as Total;
 use crate::domain::findings::{FindingStatus, TrackedFinding};
-use crate::domain::money::MoneyOverflow;
 
 /// The finding under the cursor of the findings view.
 pub fn selected_finding(state: &State) -> Option<&TrackedFinding> {
@@ -99,14 +96,4 @@ pub fn update_dismiss(
         _ => {}
     }
     vec![]
-}
-
-/// The open findings' savings, firm, up-to and unknown apart.
-pub fn open_saving(data: &FindingsData) -> Result<Total, MoneyOverflow> {
-    Total::of(
-        data.findings
-            .iter()
-            .filter(|t| t.status == FindingStatus::Open)
-            .map(|t| &t.finding.saving),
-    )
 }

@@ -3,14 +3,15 @@
 
 use super::chrome::Hint;
 use super::columns::FINDING_COLUMNS;
-use super::findings::{account_label, open_saving};
+use super::findings::account_label;
 use super::findings_data::FindingsData;
 use super::state::{State, ViewKind};
 use super::widgets::{
     block, header_style, render_dialog, render_selectable, sortable_header, window,
 };
-use crate::domain::findings::{totals_by, SavingsTotal};
+use crate::domain::findings::SavingsTotal;
 use crate::domain::findings::{FindingStatus, Saving, TrackedFinding};
+use crate::domain::words::plural;
 use crate::store::ACCOUNT_UNIT;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
@@ -62,7 +63,7 @@ fn render_list(frame: &mut Frame, area: Rect, state: &State, data: &FindingsData
     let [table_area, totals_area] =
         Layout::vertical([Constraint::Min(6), Constraint::Length(8)]).areas(area);
     let rows: Vec<&TrackedFinding> = super::selectors::findings(state).collect();
-    let title = list_title(data, rows.len());
+    let title = list_title(state, data, rows.len());
     if data.findings.is_empty() && data.last_scan_at.is_none() {
         frame.render_widget(
             Paragraph::new(vec![
@@ -133,12 +134,7 @@ fn render_list(frame: &mut Frame, area: Rect, state: &State, data: &FindingsData
 
 fn render_totals(frame: &mut Frame, area: Rect, state: &State, data: &FindingsData) {
     let theme = &state.theme;
-    let open: Vec<TrackedFinding> = data
-        .findings
-        .iter()
-        .filter(|t| t.status == FindingStatus::Open)
-        .cloned()
-        .collect();
+    let totals = &state.visible.finding_totals;
     let [left, middle, right] = Layout::horizontal([
         Constraint::Ratio(1, 3),
         Constraint::Ratio(1, 3),
@@ -155,18 +151,13 @@ fn render_totals(frame: &mut Frame, area: Rect, state: &State, data: &FindingsDa
             Span::raw(format!("{:>15}", super::findings_data::badge_amount(t, ""))),
         ])
     };
-    let by_rule: Vec<Line> = totals_by(&open, |t| t.finding.rule)
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(rule, t)| line(rule.name().to_string(), &t))
+    let by_rule: Vec<Line> = totals
+        .by_rule
+        .iter()
+        .map(|(rule, t)| line(rule.name().to_string(), t))
         .collect();
-    let mut by_account: Vec<(String, SavingsTotal)> =
-        totals_by(&open, |t| account_label(state, &t.finding.account))
-            .unwrap_or_default()
-            .into_iter()
-            .collect();
-    by_account.sort_by_key(|(_, t)| std::cmp::Reverse(t.monthly));
-    let by_account: Vec<Line> = by_account
+    let by_account: Vec<Line> = totals
+        .by_account
         .iter()
         .take(6)
         .map(|(name, t)| line(name.chars().take(17).collect(), t))
@@ -188,25 +179,29 @@ fn render_totals(frame: &mut Frame, area: Rect, state: &State, data: &FindingsDa
     );
 }
 
-/// "42 finding(s) · open 40: $1,204/mo · scanned 2026-11-20T07:00".
-fn list_title(data: &FindingsData, shown: usize) -> String {
-    let open = match open_saving(data) {
-        Ok(total) => format!(
+/// "378 findings · open 378: $10,092.70/mo · scanned 2026-11-20 06:00 UTC"; filtered,
+/// "10 of 378 findings · open 10: $1,204.00/mo": the sums are the shown findings'.
+fn list_title(state: &State, data: &FindingsData, shown: usize) -> String {
+    let open = match &state.visible.finding_totals.shown_open {
+        Some(total) => format!(
             "open {}: {}",
             total.findings,
             total.label("mo", 1, crate::domain::Money::format_exact)
         ),
-        Err(e) => format!("open: {e}"),
+        None => "open: a total too large to show".to_string(),
     };
-    let mut title = format!(
-        " {} finding(s){} · {open}",
-        shown,
-        if data.all {
-            " incl. dismissed & closed"
-        } else {
-            ""
-        },
-    );
+    let all = data.findings.len();
+    let count = if shown == all {
+        plural(all as u64, "finding")
+    } else {
+        format!("{shown} of {}", plural(all as u64, "finding"))
+    };
+    let scope = if data.all {
+        " incl. dismissed & closed"
+    } else {
+        ""
+    };
+    let mut title = format!(" {count}{scope} · {open}");
     if let Some(at) = &data.last_scan_at {
         title.push_str(&format!(" · scanned {}", at.minute()));
     }

@@ -3,11 +3,12 @@
 //! kept in the state for rendering and the handlers. No frame recomputes them.
 
 use super::findings_data::FindingsData;
-use super::model::{TableRow, ViewData};
-use super::state::{OverviewFocus, State, ViewKind, ViewState, Visible, VisibleKey};
+use super::model::{RowKey, TableRow, ViewData};
+use super::state::{FindingTotals, OverviewFocus, State, ViewKind, ViewState, Visible, VisibleKey};
 use super::table::visible_rows;
 use crate::domain::audit::AuditEntry;
-use crate::domain::findings::TrackedFinding;
+use crate::domain::findings::{totals_by, FindingStatus, SavingsTotal, TrackedFinding};
+use crate::domain::Money;
 
 /// Recomputes what the top view shows if anything it depends on changed.
 pub fn refresh(state: &mut State) {
@@ -44,12 +45,68 @@ pub fn refresh(state: &mut State) {
         ViewData::Audit(entries) => visible_entries(entries, &view.filter),
         _ => Vec::new(),
     };
+    let (rows_total, rows_previous) = sums(&rows);
+    let finding_totals = match &state.data {
+        ViewData::Findings(data) => finding_totals(data, &findings, |id| state.catalog.name_of(id)),
+        _ => FindingTotals::default(),
+    };
     state.visible = Visible {
         key: Some(key),
         rows,
         findings,
         audit,
+        rows_total,
+        rows_previous,
+        finding_totals,
     };
+}
+
+/// The current and previous sums of the rows shown, OU headers left out (they are
+/// subtotals of the rows under them). Unknown if any row's amount is.
+fn sums(rows: &[TableRow]) -> (Option<Money>, Option<Money>) {
+    let counted = || {
+        rows.iter()
+            .filter(|r| r.depth > 0 || !matches!(r.key, RowKey::Unit))
+    };
+    let sum = |amounts: Vec<Option<Money>>| -> Option<Money> {
+        let known: Option<Vec<Money>> = amounts.into_iter().collect();
+        known.and_then(|all| Money::try_sum(all).ok())
+    };
+    (
+        sum(counted().map(|r| r.amount).collect()),
+        sum(counted().map(|r| r.previous).collect()),
+    )
+}
+
+/// The open savings of the findings shown, and every open finding's by rule and account.
+fn finding_totals(
+    data: &FindingsData,
+    shown: &[usize],
+    account_name: impl Fn(&str) -> String,
+) -> FindingTotals {
+    let open = |t: &&TrackedFinding| t.status == FindingStatus::Open;
+    let shown_open = SavingsTotal::of(
+        shown
+            .iter()
+            .filter_map(|&i| data.findings.get(i))
+            .filter(open)
+            .map(|t| &t.finding.saving),
+    )
+    .ok();
+    let all_open = || data.findings.iter().filter(open);
+    let by_rule = totals_by(all_open(), |t| t.finding.rule)
+        .map(|m| m.into_iter().collect())
+        .unwrap_or_default();
+    let mut by_account: Vec<(String, SavingsTotal)> =
+        totals_by(all_open(), |t| account_name(&t.finding.account))
+            .map(|m| m.into_iter().collect())
+            .unwrap_or_default();
+    by_account.sort_by_key(|(_, t)| std::cmp::Reverse(t.monthly));
+    FindingTotals {
+        shown_open,
+        by_rule,
+        by_account,
+    }
 }
 
 /// The rows of the table that has the cursor, as shown.

@@ -147,6 +147,24 @@ pub struct Visible {
     pub findings: Vec<usize>,
     /// Indices into the audit log's entries, newest first, as its view shows them.
     pub audit: Vec<usize>,
+    /// The sums of the rows shown (a filtered list's title gives the filtered total);
+    /// None when a row's amount is unknown.
+    pub rows_total: Option<crate::domain::Money>,
+    pub rows_previous: Option<crate::domain::Money>,
+    /// The savings of the open findings shown, and the panels under the list.
+    pub finding_totals: FindingTotals,
+}
+
+/// The findings list's sums. None where a sum does not fit (shown as unknown).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FindingTotals {
+    pub shown_open: Option<crate::domain::findings::SavingsTotal>,
+    /// Every open finding's saving by rule, and by account name (largest first).
+    pub by_rule: Vec<(
+        crate::domain::findings::Rule,
+        crate::domain::findings::SavingsTotal,
+    )>,
+    pub by_account: Vec<(String, crate::domain::findings::SavingsTotal)>,
 }
 
 /// Everything the visible rows depend on.

@@ -1,0 +1,32 @@
+//! Counted nouns in messages and titles: "1 month", "2 months", never "month(s)".
+
+/// "1 finding", "3 findings", "2 entries".
+pub fn plural(count: impl Into<u64>, noun: &str) -> String {
+    let count = count.into();
+    if count == 1 {
+        return format!("1 {noun}");
+    }
+    let consonant_y = noun.ends_with('y')
+        && !noun
+            .chars()
+            .rev()
+            .nth(1)
+            .is_some_and(|c| "aeiou".contains(c));
+    match noun.strip_suffix('y') {
+        Some(stem) if consonant_y => format!("{count} {stem}ies"),
+        _ => format!("{count} {noun}s"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plural;
+
+    #[test]
+    fn one_is_singular_and_the_rest_plural() {
+        assert_eq!(plural(1u64, "month"), "1 month");
+        assert_eq!(plural(0u64, "month"), "0 months");
+        assert_eq!(plural(2u64, "entry"), "2 entries");
+        assert_eq!(plural(3u64, "day"), "3 days");
+    }
+}
