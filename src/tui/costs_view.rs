@@ -4,7 +4,7 @@
 use super::chart_view::render_chart;
 use super::chrome::Hint;
 use super::columns::COLUMNS;
-use super::model::{OverviewData, TableData, TableRow};
+use super::model::{Headline, OverviewData, TableData, TableRow};
 use super::state::{OverviewFocus, State, ViewKind};
 use super::widgets::{
     block, change_span, header_style, money_or_unknown, render_selectable, share_bar,
@@ -39,49 +39,7 @@ pub(super) fn render_overview(frame: &mut Frame, area: Rect, state: &State, data
         Constraint::Min(6),
     ])
     .areas(area);
-    let h = &data.headline;
-    let stat = |label: &str, value: Option<Money>, extra: Option<Span<'static>>| {
-        let mut value_line = vec![Span::styled(
-            value.map_or_else(|| "—".to_string(), Money::format_compact),
-            Style::default().add_modifier(Modifier::BOLD),
-        )];
-        if let Some(extra) = extra {
-            value_line.push(Span::raw(" "));
-            value_line.push(extra);
-        }
-        Paragraph::new(vec![
-            Line::from(Span::styled(
-                label.to_string(),
-                Style::default().fg(theme.muted),
-            )),
-            Line::from(value_line),
-        ])
-    };
-    let mtd = RangePreset::MonthToDate.resolve(state.today);
-    let outer = match state.summary.coverage(mtd).reason() {
-        Some(why) if h.month_to_date.is_none() => {
-            block(format!(" Organization spend · {why} "), theme)
-        }
-        _ => block(" Organization spend ", theme),
-    };
-    let inner = outer.inner(headline);
-    frame.render_widget(outer, headline);
-    let cells = Layout::horizontal([Constraint::Ratio(1, 4); 4]).split(inner);
-    frame.render_widget(
-        stat(
-            "Month to date",
-            h.month_to_date,
-            h.month_to_date
-                .map(|_| change_span(h.month_to_date, h.same_period_last_month, theme)),
-        ),
-        cells[0],
-    );
-    frame.render_widget(
-        stat("Last month to date", h.same_period_last_month, None),
-        cells[1],
-    );
-    frame.render_widget(stat("Last month", h.last_month, None), cells[2]);
-    frame.render_widget(stat("Month-end forecast", h.forecast, None), cells[3]);
+    render_headline(frame, headline, state, &data.headline);
 
     let title = format!(
         " {} spend · total {} ",
@@ -121,6 +79,53 @@ pub(super) fn render_overview(frame: &mut Frame, area: Rect, state: &State, data
         right_sel,
         theme,
     );
+}
+
+/// The four figures over the overview; its title says why month to date is unknown.
+fn render_headline(frame: &mut Frame, area: Rect, state: &State, h: &Headline) {
+    let theme = &state.theme;
+    let stat = |label: &str, value: Option<Money>, extra: Option<Span<'static>>| {
+        let mut value_line = vec![Span::styled(
+            value.map_or_else(|| "—".to_string(), Money::format_compact),
+            Style::default().add_modifier(Modifier::BOLD),
+        )];
+        if let Some(extra) = extra {
+            value_line.push(Span::raw(" "));
+            value_line.push(extra);
+        }
+        Paragraph::new(vec![
+            Line::from(Span::styled(
+                label.to_string(),
+                Style::default().fg(theme.muted),
+            )),
+            Line::from(value_line),
+        ])
+    };
+    let mtd = RangePreset::MonthToDate.resolve(state.today);
+    let outer = match state.summary.coverage(mtd).reason() {
+        Some(why) if h.month_to_date.is_none() => {
+            block(format!(" Organization spend · {why} "), theme)
+        }
+        _ => block(" Organization spend ", theme),
+    };
+    let inner = outer.inner(area);
+    frame.render_widget(outer, area);
+    let cells = Layout::horizontal([Constraint::Ratio(1, 4); 4]).split(inner);
+    frame.render_widget(
+        stat(
+            "Month to date",
+            h.month_to_date,
+            h.month_to_date
+                .map(|_| change_span(h.month_to_date, h.same_period_last_month, theme)),
+        ),
+        cells[0],
+    );
+    frame.render_widget(
+        stat("Last month to date", h.same_period_last_month, None),
+        cells[1],
+    );
+    frame.render_widget(stat("Last month", h.last_month, None), cells[2]);
+    frame.render_widget(stat("Month-end forecast", h.forecast, None), cells[3]);
 }
 
 pub(super) fn render_top_table(
