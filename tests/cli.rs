@@ -949,18 +949,21 @@ fn costs_on_a_month_with_no_data_yet_exits_2_and_says_so() {
         .output()
         .unwrap();
     assert!(made.status.success(), "{made:?}");
-    let out = costscope(dir.path())
-        .args([
-            "--today",
-            "2026-12-01",
-            "costs",
-            "--month",
-            "2026-12",
-            "--cache",
-            cache,
-        ])
-        .output()
-        .unwrap();
+    let costs_on_the_first = |month: &str| {
+        costscope(dir.path())
+            .args([
+                "--today",
+                "2026-12-01",
+                "costs",
+                "--month",
+                month,
+                "--cache",
+                cache,
+            ])
+            .output()
+            .unwrap()
+    };
+    let out = costs_on_the_first("2026-12");
     assert_eq!(out.status.code(), Some(2), "{out:?}");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -969,17 +972,6 @@ fn costs_on_a_month_with_no_data_yet_exits_2_and_says_so() {
     );
     assert!(!String::from_utf8_lossy(&out.stdout).contains("$0.00"));
     // The month before is whole and reports as usual.
-    let out = costscope(dir.path())
-        .args([
-            "--today",
-            "2026-12-01",
-            "costs",
-            "--month",
-            "2026-11",
-            "--cache",
-            cache,
-        ])
-        .output()
-        .unwrap();
+    let out = costs_on_the_first("2026-11");
     assert!(out.status.success(), "{out:?}");
 }
