@@ -158,7 +158,7 @@ fn succeeds(home: &std::path::Path, cache: &std::path::Path, args: &[&str]) -> S
 
 #[test]
 fn costs_csv_has_a_header_and_one_row_per_service_with_exact_amounts() {
-    use costscope::domain::{Metric, Month};
+    use costscope::domain::{Metric, Money, Month};
     use costscope::store::{Scope, Store};
     let dir = tempfile::tempdir().unwrap();
     let cache = demo_cache(dir.path());
@@ -168,13 +168,16 @@ fn costs_csv_has_a_header_and_one_row_per_service_with_exact_amounts() {
         &["--month", "2026-10", "--by", "service", "--format", "csv"],
     );
     let mut lines = csv.lines();
-    assert_eq!(lines.next(), Some("source,service,amount_usd"));
+    assert_eq!(
+        lines.next(),
+        Some("source,month,metric,status,service,amount_usd")
+    );
     let rows: Vec<(String, String)> = lines
         .map(|l| {
             let (name, amount) = l.rsplit_once(',').unwrap();
             let name = name
-                .strip_prefix("demo,")
-                .expect("every row says it is demo data");
+                .strip_prefix("demo,2026-10,unblended,final,")
+                .expect("every row says it is demo data, and its month, metric and status");
             (name.trim_matches('"').to_string(), amount.to_string())
         })
         .collect();
@@ -192,8 +195,12 @@ fn costs_csv_has_a_header_and_one_row_per_service_with_exact_amounts() {
             .iter()
             .find(|(n, _)| n == name)
             .expect("a row per service");
-        assert_eq!(row.1, amount.format_plain(), "{name}");
+        assert_eq!(row.1, amount.to_decimal(), "{name}");
     }
+    // Exact amounts: the rows add up to the month's raw total, to the nano-dollar.
+    let sum = Money::try_sum(rows.iter().map(|(_, a)| a.parse::<Money>().unwrap())).unwrap();
+    let raw = store.raw_month_total(october, Metric::Unblended).unwrap();
+    assert_eq!(sum, raw);
 }
 
 #[test]
@@ -219,7 +226,16 @@ fn costs_json_total_reconciles_with_the_raw_rows() {
     let raw = store
         .raw_month_total(Month::new(2026, 11).unwrap(), Metric::Amortized)
         .unwrap();
-    assert_eq!(v["total"], raw.format_plain());
+    assert_eq!(v["total"], raw.to_decimal());
+    let rows_sum = costscope::domain::Money::try_sum(
+        v["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["amount"].as_str().unwrap().parse().unwrap()),
+    )
+    .unwrap();
+    assert_eq!(rows_sum, raw, "the JSON rows add up to the total exactly");
     assert_eq!(v["final"], false, "the current month can still change");
     assert_eq!(v["metric"], "amortized");
     let rows = v["rows"].as_array().unwrap();
@@ -737,7 +753,10 @@ fn demo_data_is_labelled_in_every_output_it_leaves_by() {
     let json: serde_json::Value = serde_json::from_str(&costs("json")).unwrap();
     assert_eq!(json["source"], "demo");
     let csv = costs("csv");
-    assert!(csv.starts_with("source,account_id,"), "{csv}");
+    assert!(
+        csv.starts_with("source,month,metric,status,account_id,"),
+        "{csv}"
+    );
     assert!(csv.lines().skip(1).all(|l| l.starts_with("demo,")), "{csv}");
 
     assert!(run(&["findings"]).starts_with("DEMO DATA"));

@@ -46,11 +46,11 @@ fn rows_as_json<S: serde::Serializer>(rows: &[ReportRow], s: S) -> Result<S::Ok,
     let mut seq = s.serialize_seq(Some(rows.len()))?;
     for r in rows {
         let row = match &r.name {
-            None => serde_json::json!({ "service": r.key, "amount": r.amount.format_plain() }),
+            None => serde_json::json!({ "service": r.key, "amount": r.amount.to_decimal() }),
             Some(name) => serde_json::json!({
                 "account_id": r.key,
                 "account_name": name,
-                "amount": r.amount.format_plain(),
+                "amount": r.amount.to_decimal(),
             }),
         };
         seq.serialize_element(&row)?;
@@ -146,23 +146,31 @@ pub fn render(report: &MonthReport, format: Format) -> Result<String, ReportErro
 fn render_csv(report: &MonthReport) -> Result<String, ReportError> {
     let err = |e: csv::Error| ReportError::Write(e.to_string());
     let mut out = csv::Writer::from_writer(Vec::new());
+    // Every row says what it is (source, month, metric, final or open) and carries the
+    // exact amount: the rows add up to the month's total to the nano-dollar.
     let source = report.source.name();
+    let month = report.month.to_string();
+    let status = if report.is_final { "final" } else { "open" };
+    let context = [source, month.as_str(), report.metric, status];
+    let head = ["source", "month", "metric", "status"];
     match report.by {
         GroupBy::Account => {
-            out.write_record(["source", "account_id", "account_name", "amount_usd"])
-                .map_err(err)?;
+            let columns = ["account_id", "account_name", "amount_usd"];
+            out.write_record(head.iter().chain(&columns)).map_err(err)?;
             for r in &report.rows {
                 let name = r.name.as_deref().unwrap_or_default();
-                out.write_record([source, r.key.as_str(), name, &r.amount.format_plain()])
-                    .map_err(err)?;
+                let amount = r.amount.to_decimal();
+                let row = [r.key.as_str(), name, amount.as_str()];
+                out.write_record(context.iter().chain(&row)).map_err(err)?;
             }
         }
         GroupBy::Service => {
-            out.write_record(["source", "service", "amount_usd"])
-                .map_err(err)?;
+            let columns = ["service", "amount_usd"];
+            out.write_record(head.iter().chain(&columns)).map_err(err)?;
             for r in &report.rows {
-                out.write_record([source, &r.key, &r.amount.format_plain()])
-                    .map_err(err)?;
+                let amount = r.amount.to_decimal();
+                let row = [r.key.as_str(), amount.as_str()];
+                out.write_record(context.iter().chain(&row)).map_err(err)?;
             }
         }
     }

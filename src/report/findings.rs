@@ -88,8 +88,8 @@ pub fn render_findings(
                     .iter()
                     .map(|f| JsonFinding {
                         tracked: f,
-                        monthly_saving_usd: f.finding.saving.amount().map(Money::format_plain),
-                        yearly_saving_usd: f.finding.saving.yearly().map(Money::format_plain),
+                        monthly_saving_usd: f.finding.saving.amount().map(Money::to_decimal),
+                        yearly_saving_usd: f.finding.saving.yearly().map(Money::to_decimal),
                     })
                     .collect(),
                 total: JsonTotal::from(&SavingsTotal::of(
@@ -153,14 +153,8 @@ fn render_csv(findings: &[TrackedFinding], source: DataSource) -> Result<String,
             &f.resource,
             &f.label,
             t.status.name(),
-            &f.saving
-                .amount()
-                .map(Money::format_plain)
-                .unwrap_or_default(),
-            &f.saving
-                .yearly()
-                .map(Money::format_plain)
-                .unwrap_or_default(),
+            &f.saving.amount().map(Money::to_decimal).unwrap_or_default(),
+            &f.saving.yearly().map(Money::to_decimal).unwrap_or_default(),
             kind,
             &f.action,
             &f.evidence.summary,

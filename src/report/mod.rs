@@ -74,7 +74,8 @@ pub enum ReportError {
     Write(String),
 }
 
-/// Money in JSON: dollars and cents as a string ("1234.57"), never a float.
+/// Money in JSON: the exact amount as a decimal string ("1234.5678901"), never a float
+/// and never rounded, so rows add up to their total.
 pub fn money<S: serde::Serializer>(m: &Money, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&m.format_plain())
+    s.serialize_str(&m.to_decimal())
 }
