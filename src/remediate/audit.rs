@@ -22,7 +22,7 @@ impl Audit<'_> {
     ) -> AuditEntry {
         AuditEntry {
             id: 0,
-            at: super::now(),
+            at: crate::domain::Stamp::now(),
             plan: self.plan,
             step: index.map(|i| i as u32),
             finding_id: step.map(|s| s.finding_id),

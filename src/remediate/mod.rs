@@ -179,10 +179,6 @@ pub struct ApplyRequest<'a> {
     pub stop: Option<&'a StopRequest>,
 }
 
-fn now() -> Stamp {
-    Stamp::now()
-}
-
 /// The name a step's changes are tagged with in AWS: plan and step, unique per log.
 pub fn step_token(plan: i64, index: usize) -> String {
     format!("costscope-plan-{plan}-step-{}", index + 1)
@@ -218,7 +214,7 @@ pub async fn apply_plan<B: Backend>(
 ) -> Result<ApplySummary, ApplyError> {
     write_access(access)?;
     let plan_id = audit_log.begin_plan(
-        now(),
+        Stamp::now(),
         request.identity,
         backend.simulated(),
         request.plan.steps.len(),

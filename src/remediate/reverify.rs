@@ -3,7 +3,7 @@
 //! verified or not applied, or recorded as still unknown. Nothing is sent but reads.
 
 use super::audit::Audit;
-use super::{now, write_access, Access, Actions, ApplyError, Backend};
+use super::{write_access, Access, Actions, ApplyError, Backend};
 use crate::domain::audit::{AuditEntry, AuditPhase, IntentRecord};
 use crate::domain::remediation::{shows_change, shows_no_change};
 use crate::store::{AuditLog, Store};
@@ -75,7 +75,7 @@ pub async fn reverify<B: Backend>(
             let index = intent.step.unwrap_or_default() as usize;
             audit.outcome(index, &record.step, intent.id, phase, &detail, None)?;
             if outcome == Reverified::Verified {
-                store.mark_finding_applied(record.step.finding_id, now())?;
+                store.mark_finding_applied(record.step.finding_id, crate::domain::Stamp::now())?;
             }
         }
         results.push((intent, outcome));

@@ -3,7 +3,7 @@
 
 use super::audit::Audit;
 use super::{
-    now, step_token, ActionError, Actions, ApplyEvent, AuditFailure, CallError, DryRun, StepOutcome,
+    step_token, ActionError, Actions, ApplyEvent, AuditFailure, CallError, DryRun, StepOutcome,
 };
 use crate::domain::audit::{AuditPhase, IntentRecord};
 use crate::domain::remediation::{shows_change, still_applies, Observed, PlanStep};
@@ -210,7 +210,7 @@ async fn verify<A: Actions>(
                 .outcome(index, step, intent, AuditPhase::Verified, &detail, None)
                 .map_err(lost)?;
             store
-                .mark_finding_applied(step.finding_id, now())
+                .mark_finding_applied(step.finding_id, crate::domain::Stamp::now())
                 .map_err(lost)?;
             Ok(StepOutcome::Verified)
         }

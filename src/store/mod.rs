@@ -104,15 +104,15 @@ impl Store {
     }
 
     pub fn meta(&self, key: &str) -> StoreResult<Option<String>> {
-        use rusqlite::OptionalExtension;
-        self.conn
-            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
-            .optional()
-            .map_err(|e| self.sql_err(e))
+        self.meta_value(key)
     }
 
     /// A stamp kept in meta (`last_sync_at`, `last_scan_at`).
     pub fn stamp_meta(&self, key: &str) -> StoreResult<Option<crate::domain::Stamp>> {
+        self.meta_value(key)
+    }
+
+    fn meta_value<T: rusqlite::types::FromSql>(&self, key: &str) -> StoreResult<Option<T>> {
         use rusqlite::OptionalExtension;
         self.conn
             .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
