@@ -994,3 +994,62 @@ fn costs_on_a_month_with_no_data_yet_exits_2_and_says_so() {
     let out = costs_on_the_first("2026-11");
     assert!(out.status.success(), "{out:?}");
 }
+
+/// The text of `costscope <command> --help`.
+fn help_of(home: &std::path::Path, command: &[&str]) -> String {
+    let out = costscope(home)
+        .args(command)
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn each_command_lists_only_the_flags_it_takes_and_refuses_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let takes = |command: &str, flag: &str| help_of(dir.path(), &[command]).contains(flag);
+    for reader in ["costs", "findings", "check", "paths", "dismiss"] {
+        for flag in [
+            "--theme",
+            "--apply-profile",
+            "--read-only",
+            "--profile",
+            "--region",
+        ] {
+            assert!(!takes(reader, flag), "{reader} lists {flag}");
+        }
+        assert!(takes(reader, "--cache"), "{reader} lost --cache");
+    }
+    for aws in ["sync", "scan", "apply", "audit"] {
+        assert!(takes(aws, "--profile") && takes(aws, "--region"), "{aws}");
+        assert!(!takes(aws, "--theme"), "{aws} lists --theme");
+    }
+    assert!(takes("apply", "--apply-profile") && takes("apply", "--read-only"));
+    assert!(!takes("sync", "--read-only") && !takes("scan", "--apply-profile"));
+    assert!(takes("demo", "--theme") && takes("demo", "--read-only"));
+    // The TUI takes them all.
+    let root = help_of(dir.path(), &[]);
+    for flag in [
+        "--theme",
+        "--profile",
+        "--region",
+        "--read-only",
+        "--apply-profile",
+    ] {
+        assert!(root.contains(flag), "costscope lists no {flag}");
+    }
+
+    // Before the subcommand, a flag it has no use for is refused, not ignored.
+    let err = fails(dir.path(), &["--theme", "light", "costs"]);
+    assert!(
+        err.contains("--theme does not apply to `costscope costs`"),
+        "{err}"
+    );
+    let err = fails(dir.path(), &["--read-only", "sync"]);
+    assert!(
+        err.contains("--read-only does not apply to `costscope sync`"),
+        "{err}"
+    );
+}

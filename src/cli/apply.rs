@@ -4,7 +4,7 @@
 
 use super::output::{note, out, outln};
 use super::settings::{access_of, confirm_policy, plan_options};
-use super::{AppError, Context};
+use super::{AppError, ApplyFlags, AwsFlags, Context};
 use crate::config::Config;
 use crate::domain::remediation::{Confirmation, Plan};
 use crate::report::{self, Format};
@@ -39,6 +39,10 @@ pub struct ApplyArgs {
     /// Use the demo organization's cache (simulated; nothing leaves the machine)
     #[arg(long)]
     pub demo: bool,
+    #[command(flatten)]
+    pub aws: AwsFlags,
+    #[command(flatten)]
+    pub access: ApplyFlags,
 }
 
 /// Plans, shows, and applies when confirmed; exit 3 when steps were not all verified.
@@ -52,11 +56,13 @@ pub fn run(ctx: &Context, args: ApplyArgs) -> Result<(), AppError> {
         stop_on_error,
         delete_databases,
         demo,
+        aws,
+        access,
     } = args;
     let config = ctx.config()?;
     let path = ctx.cache_or_demo(demo)?;
     let store = Store::open_existing(&path)?;
-    let applier = applier_for(&store, &ctx.flags, &config)?;
+    let applier = applier_for(&store, &aws, &access, &config)?;
     let plan = plan_to_run(&store, &config, plan.as_deref(), &ids, delete_databases)?;
     let pending = crate::remediate::pending_warning(&store)?;
     drop(store);
@@ -79,7 +85,7 @@ pub fn run(ctx: &Context, args: ApplyArgs) -> Result<(), AppError> {
             "every finding was left out (see above)".into(),
         ));
     }
-    let access = access_of(ctx.cli.read_only, &config);
+    let access = access_of(access.read_only, &config);
     if access == crate::remediate::Access::ReadOnly {
         return Err(crate::remediate::ApplyError::ReadOnly.into());
     }
@@ -117,6 +123,10 @@ pub struct AuditArgs {
     /// it as verified or not applied; reads only, as the apply identity
     #[arg(long)]
     pub reverify: bool,
+    #[command(flatten)]
+    pub aws: AwsFlags,
+    #[command(flatten)]
+    pub access: ApplyFlags,
 }
 
 /// Prints the audit log, or re-reads the pending steps.
@@ -126,12 +136,14 @@ pub fn audit(ctx: &Context, args: AuditArgs) -> Result<(), AppError> {
         plan,
         demo,
         reverify,
+        aws,
+        access,
     } = args;
     let path = ctx.cache_or_demo(demo)?;
     if reverify {
         let config = ctx.config()?;
-        let applier = applier_for(&Store::open_existing(&path)?, &ctx.flags, &config)?;
-        return reverify_now(&applier, access_of(ctx.cli.read_only, &config), &path);
+        let applier = applier_for(&Store::open_existing(&path)?, &aws, &access, &config)?;
+        return reverify_now(&applier, access_of(access.read_only, &config), &path);
     }
     let store = Store::open_existing(&path)?;
     let entries = crate::store::AuditLog::open_for(&store)?.entries(plan)?;
@@ -190,19 +202,12 @@ fn confirmed(
     Ok(true)
 }
 
-/// The global flags that decide who applies, and whether anything may be applied.
-pub(super) struct ApplyFlags {
-    pub profile: Option<String>,
-    pub apply_profile: Option<String>,
-    pub region: Option<String>,
-    pub read_only: bool,
-}
-
 /// The simulation for a demo cache; otherwise AWS through the apply profile
 /// (`--apply-profile`, else `[apply] profile`, else the reading profile).
 pub(super) fn applier_for(
     store: &Store,
-    flags: &ApplyFlags,
+    aws: &AwsFlags,
+    access: &ApplyFlags,
     config: &Config,
 ) -> Result<crate::jobs::Applier, AppError> {
     use crate::jobs::Applier;
@@ -211,12 +216,12 @@ pub(super) fn applier_for(
     }
     Ok(Applier::Aws {
         connect: crate::jobs::Connect::Chain {
-            profile: flags
+            profile: access
                 .apply_profile
                 .clone()
                 .or_else(|| config.apply.profile.clone())
-                .or_else(|| flags.profile.clone()),
-            region: flags.region.clone(),
+                .or_else(|| aws.profile.clone()),
+            region: aws.region.clone(),
         },
         role_name: config.scan.role_name.clone(),
     })

@@ -38,6 +38,8 @@ pub enum AppError {
     /// Whoever read stdout went away (`| head`): the command ends quietly.
     #[error("stdout was closed")]
     ClosedPipe,
+    #[error("{flag} does not apply to `costscope {command}` (see `costscope {command} --help`)")]
+    FlagNotTaken { flag: &'static str, command: String },
     #[error("terminal error: {0}")]
     Terminal(#[from] std::io::Error),
     #[error("cannot find a home directory for the default cache location; pass --cache PATH")]

@@ -6,6 +6,7 @@ mod check;
 mod costs;
 mod error;
 mod findings;
+mod flags;
 mod output;
 mod parse;
 mod scan;
@@ -14,8 +15,10 @@ mod sync;
 mod tui;
 
 pub use error::AppError;
+pub use flags::{ApplyFlags, AwsFlags, RootFlags, TuiFlags};
 
 use crate::config::Paths;
+use apply::{ApplyArgs, AuditArgs};
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -30,42 +33,24 @@ pub struct Cli {
     #[command(flatten)]
     pub globals: Globals,
 
+    /// The TUI's flags, or some subcommand's given before its name.
+    #[command(flatten)]
+    pub root: RootFlags,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
 
-/// The flags every command takes.
+/// The flags every command takes: which cache, and what day it is.
 #[derive(Debug, clap::Args)]
 pub struct Globals {
     /// Cache file to use (default: the platform data directory; env COSTSCOPE_CACHE)
     #[arg(long, global = true, value_name = "PATH")]
     pub cache: Option<PathBuf>,
 
-    /// Theme: default, light, high-contrast, or a file in the config's themes/ directory
-    #[arg(long, global = true, value_name = "NAME")]
-    pub theme: Option<String>,
-
     /// Organization (o-...) or account id whose cache to open (default: the last synced)
     #[arg(long, global = true, value_name = "ID", value_parser = parse::scope_id)]
     pub org: Option<String>,
-
-    /// AWS profile from the shared config files (default: the standard chain)
-    #[arg(long, global = true)]
-    pub profile: Option<String>,
-
-    /// AWS region for the API clients
-    #[arg(long, global = true)]
-    pub region: Option<String>,
-
-    /// Never change anything in AWS: applying is refused everywhere (also [apply]
-    /// read_only in the config)
-    #[arg(long, global = true)]
-    pub read_only: bool,
-
-    /// AWS profile that applies remediations (default: [apply] profile, else the
-    /// reading profile); lets reading use a read-only identity
-    #[arg(long, global = true, value_name = "PROFILE")]
-    pub apply_profile: Option<String>,
 
     /// Pretend today is this date (for reproducible screens and tests)
     #[arg(
@@ -108,13 +93,47 @@ pub enum Command {
     Paths,
 }
 
+impl Command {
+    /// The name the user typed, for messages.
+    fn name(&self) -> &'static str {
+        match self {
+            Command::Demo(_) => "demo",
+            Command::Sync(_) => "sync",
+            Command::Costs(_) => "costs",
+            Command::Scan(_) => "scan",
+            Command::Findings(_) => "findings",
+            Command::Dismiss(_) => "dismiss",
+            Command::Apply(_) => "apply",
+            Command::Audit(_) => "audit",
+            Command::Check => "check",
+            Command::Paths => "paths",
+        }
+    }
+
+    /// Takes the flags given before the subcommand that it has a use for.
+    fn absorb(&mut self, root: &mut RootFlags) {
+        match self {
+            Command::Demo(args) => {
+                args.tui.absorb(&mut root.tui);
+                args.read_only |= std::mem::take(&mut root.apply.read_only);
+            }
+            Command::Sync(args) => args.aws.absorb(&mut root.aws),
+            Command::Scan(args) => args.aws.absorb(&mut root.aws),
+            Command::Apply(ApplyArgs { aws, access, .. })
+            | Command::Audit(AuditArgs { aws, access, .. }) => {
+                aws.absorb(&mut root.aws);
+                access.absorb(&mut root.apply);
+            }
+            _ => {}
+        }
+    }
+}
+
 /// What every subcommand may use: the global flags, the user's directories, today.
 struct Context {
     cli: Globals,
     paths: Option<Paths>,
     today: NaiveDate,
-    /// Who applies, and whether anything may be applied.
-    flags: apply::ApplyFlags,
 }
 
 impl Context {
@@ -150,20 +169,22 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
         .globals
         .today
         .unwrap_or_else(|| chrono::Local::now().date_naive());
-    let flags = apply::ApplyFlags {
-        profile: cli.globals.profile.clone(),
-        apply_profile: cli.globals.apply_profile.clone(),
-        region: cli.globals.region.clone(),
-        read_only: cli.globals.read_only,
-    };
+    let Cli {
+        globals,
+        mut root,
+        mut command,
+    } = cli;
+    if let Some(command) = &mut command {
+        command.absorb(&mut root);
+        root.refuse_leftovers(command.name())?;
+    }
     let ctx = Context {
-        cli: cli.globals,
+        cli: globals,
         paths,
         today,
-        flags,
     };
-    match cli.command {
-        None => tui::open(&ctx),
+    match command {
+        None => tui::open(&ctx, root),
         Some(Command::Demo(args)) => tui::demo(&ctx, args),
         Some(Command::Sync(args)) => sync::run(&ctx, args),
         Some(Command::Costs(args)) => costs::run(&ctx, args),

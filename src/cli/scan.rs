@@ -4,7 +4,7 @@
 use super::output::note;
 use super::settings::{explicit_cache, price_table};
 use super::sync::{open_scope_cache, remember, SyncTarget};
-use super::{AppError, Context};
+use super::{AppError, AwsFlags, Context};
 use crate::config::Paths;
 use crate::domain::Stamp;
 use std::path::PathBuf;
@@ -29,6 +29,8 @@ pub struct ScanArgs {
     /// [scan] resume_within_minutes (60)
     #[arg(long)]
     pub full: bool,
+    #[command(flatten)]
+    pub aws: AwsFlags,
 }
 
 /// Scans and reports; exit 3 when some units were not scanned or read in part.
@@ -39,6 +41,7 @@ pub fn run(ctx: &Context, args: ScanArgs) -> Result<(), AppError> {
         role,
         concurrency,
         full,
+        aws,
     } = args;
     let config = ctx.config()?;
     let prices = price_table(ctx.paths.as_ref())?;
@@ -59,8 +62,8 @@ pub fn run(ctx: &Context, args: ScanArgs) -> Result<(), AppError> {
         settings.resume_within_minutes = 0;
     }
     let target = SyncTarget {
-        profile: ctx.cli.profile.clone(),
-        region: ctx.cli.region.clone(),
+        profile: aws.profile,
+        region: aws.region,
         cache: explicit_cache(&ctx.cli.cache),
     };
     let settings_resume = settings.resume_within_minutes;

@@ -3,7 +3,7 @@
 
 use super::output::note;
 use super::settings::{explicit_cache, sync_options};
-use super::{AppError, Context};
+use super::{AppError, AwsFlags, Context};
 use crate::config::Paths;
 use crate::domain::{Money, Stamp};
 use crate::jobs;
@@ -19,18 +19,24 @@ pub struct SyncArgs {
     /// ($0.01 each); default: max_sync_cost in the config, else no cap
     #[arg(long, value_name = "DOLLARS", value_parser = super::parse::dollars)]
     pub max_cost: Option<Money>,
+    #[command(flatten)]
+    pub aws: AwsFlags,
 }
 
 /// Syncs, says what it fetched and cost; exit 2 when months were left out.
 pub fn run(ctx: &Context, args: SyncArgs) -> Result<(), AppError> {
-    let SyncArgs { full, max_cost } = args;
+    let SyncArgs {
+        full,
+        max_cost,
+        aws,
+    } = args;
     let config = ctx.config()?;
     let mut options = sync_options(&config, ctx.today, Stamp::now());
     options.full = full;
     options.max_cost = max_cost.or(config.max_sync_cost);
     let target = SyncTarget {
-        profile: ctx.cli.profile.clone(),
-        region: ctx.cli.region.clone(),
+        profile: aws.profile,
+        region: aws.region,
         cache: explicit_cache(&ctx.cli.cache),
     };
     let (path, report) = sync_now(

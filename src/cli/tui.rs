@@ -1,13 +1,13 @@
 //! Opening the TUI: on the demo organization (`costscope demo`) or on a real cache,
 //! with the background jobs and the applier it may use.
 
-use super::apply::{applier_for, ApplyFlags};
+use super::apply::applier_for;
 use super::output::note;
 use super::settings::{
     access_of, confirm_policy, demo_cache_path, load_settings, plan_options, price_table,
     sync_options, Settings,
 };
-use super::{AppError, Context};
+use super::{AppError, ApplyFlags, AwsFlags, Context, RootFlags, TuiFlags};
 use crate::config::Config;
 use crate::demo::{self, DemoParams};
 use crate::domain::Stamp;
@@ -28,6 +28,11 @@ pub struct DemoArgs {
     /// Generate the demo cache and exit without opening the TUI
     #[arg(long)]
     pub no_tui: bool,
+    /// Applying is refused, as on a real cache with --read-only
+    #[arg(long)]
+    pub read_only: bool,
+    #[command(flatten)]
+    pub tui: TuiFlags,
 }
 
 /// Generates (or reuses) the demo cache and opens the TUI on it.
@@ -36,8 +41,10 @@ pub fn demo(ctx: &Context, args: DemoArgs) -> Result<(), AppError> {
         accounts,
         seed,
         no_tui,
+        read_only,
+        tui,
     } = args;
-    let settings = load_settings(ctx.paths.as_ref(), ctx.cli.theme.as_deref())?;
+    let settings = load_settings(ctx.paths.as_ref(), tui.theme.as_deref())?;
     let path = demo_cache_path(&ctx.cli.cache, ctx.paths.as_ref())?;
     let params = DemoParams {
         seed,
@@ -62,21 +69,31 @@ pub fn demo(ctx: &Context, args: DemoArgs) -> Result<(), AppError> {
     if no_tui {
         return Ok(());
     }
-    let launcher = tui_applier(&store, &path, &ctx.flags, &settings.config)?;
+    let access = ApplyFlags {
+        read_only,
+        apply_profile: None,
+    };
+    let launcher = tui_applier(
+        &store,
+        &path,
+        &AwsFlags::default(),
+        &access,
+        &settings.config,
+    )?;
     open_tui(store, settings, ctx.today, None, launcher)
 }
 
 /// `costscope` alone: the TUI on the real cache, with sync, scan and apply.
-pub fn open(ctx: &Context) -> Result<(), AppError> {
-    let settings = load_settings(ctx.paths.as_ref(), ctx.cli.theme.as_deref())?;
+pub fn open(ctx: &Context, flags: RootFlags) -> Result<(), AppError> {
+    let settings = load_settings(ctx.paths.as_ref(), flags.tui.theme.as_deref())?;
     let path = ctx.real_cache()?;
     let store = Store::open_existing(&path)?;
-    let launcher = tui_applier(&store, &path, &ctx.flags, &settings.config)?;
+    let launcher = tui_applier(&store, &path, &flags.aws, &flags.apply, &settings.config)?;
     let jobs = tui::jobs::AwsJobs {
         cache: path,
         connect: jobs::Connect::Chain {
-            profile: ctx.cli.profile.clone(),
-            region: ctx.cli.region.clone(),
+            profile: flags.aws.profile,
+            region: flags.aws.region,
         },
         options: sync_options(&settings.config, ctx.today, Stamp::now()),
         cost_explorer: settings.config.cost_explorer(),
@@ -89,13 +106,14 @@ pub fn open(ctx: &Context) -> Result<(), AppError> {
 pub(super) fn tui_applier(
     store: &Store,
     path: &Path,
-    flags: &ApplyFlags,
+    aws: &AwsFlags,
+    access: &ApplyFlags,
     config: &Config,
 ) -> Result<tui::app::ApplyLauncher, AppError> {
     Ok(tui::app::ApplyLauncher {
-        applier: applier_for(store, flags, config)?,
+        applier: applier_for(store, aws, access, config)?,
         cache: path.to_path_buf(),
-        access: access_of(flags.read_only, config),
+        access: access_of(access.read_only, config),
         plan_options: plan_options(config, false),
         policy: confirm_policy(config),
         stop_on_error: config.apply.stop_on_error,
