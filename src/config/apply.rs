@@ -11,7 +11,7 @@ pub(super) struct RawApply {
     read_only: Option<bool>,
     profile: Option<String>,
     typed_confirmation_over: Option<toml::Spanned<u32>>,
-    protected_accounts: Option<Vec<String>>,
+    protected_accounts: Option<Vec<toml::Spanned<String>>>,
     stop_on_error: Option<bool>,
     allow_auto_scaling: Option<bool>,
 }
@@ -60,9 +60,28 @@ impl ApplySettings {
                 0..=10_000,
                 d.typed_confirmation_over,
             )?,
-            protected_accounts: raw.protected_accounts.unwrap_or_default(),
+            protected_accounts: account_ids(at, raw.protected_accounts.unwrap_or_default())?,
             stop_on_error: raw.stop_on_error.unwrap_or(d.stop_on_error),
             allow_auto_scaling: raw.allow_auto_scaling.unwrap_or(d.allow_auto_scaling),
         })
     }
+}
+
+/// Account ids as the config gives them: 12 digits each, or the entry is named.
+fn account_ids(at: Located, ids: Vec<toml::Spanned<String>>) -> Result<Vec<String>, ConfigError> {
+    ids.into_iter()
+        .map(|id| {
+            let text = id.get_ref().trim();
+            if text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit()) {
+                Ok(text.to_string())
+            } else {
+                Err(ConfigError::at(
+                    at.file,
+                    at.text,
+                    id.span().start,
+                    format!("`{}` is not a 12-digit account id", id.get_ref()),
+                ))
+            }
+        })
+        .collect()
 }

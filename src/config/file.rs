@@ -306,6 +306,24 @@ mod tests {
     }
 
     #[test]
+    fn a_protected_account_that_is_not_an_id_is_refused_with_its_line() {
+        let c = parse("[apply]\nprotected_accounts = [\"123456789012\"]\n").unwrap();
+        assert_eq!(c.apply.protected_accounts, ["123456789012"]);
+        for bad in ["catalog-prod", "12345678901", "1234567890123", ""] {
+            let err = parse(&format!(
+                "[apply]\n\nprotected_accounts = [\"123456789012\", \"{bad}\"]\n"
+            ))
+            .unwrap_err();
+            assert_eq!(
+                (err.line, err.key.as_deref()),
+                (3, Some("protected_accounts")),
+                "{bad}"
+            );
+            assert!(err.message.contains("not a 12-digit account id"), "{err}");
+        }
+    }
+
+    #[test]
     fn missing_file_gives_defaults() {
         let (c, warning) = Config::load(Path::new("/nonexistent/costscope/config.toml")).unwrap();
         assert_eq!(c, Config::default());

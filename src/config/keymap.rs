@@ -176,6 +176,49 @@ fn parse_keys(
         .collect()
 }
 
+/// The action that leaves costscope.
+const QUIT: &str = "quit";
+
+/// The key that always quits (outside the confirm dialog, where it cancels).
+pub const CTRL_C: KeyChord = KeyChord {
+    key: Key::Char('c'),
+    ctrl: true,
+    alt: false,
+};
+
+/// A user binding that could trap someone in the TUI: nothing left that quits, or
+/// ctrl-c taken for another action.
+fn refuse_harmful(
+    file: &Path,
+    text: &str,
+    action: &Spanned<String>,
+    keys: &Spanned<Vec<Spanned<String>>>,
+    chords: &[KeyChord],
+) -> Result<(), ConfigError> {
+    if action.get_ref() == QUIT && chords.is_empty() {
+        return Err(ConfigError::at(
+            file,
+            text,
+            action.span().start,
+            "`quit = []` leaves no key that quits; give it at least one (ctrl-c always quits too)",
+        ));
+    }
+    if action.get_ref() != QUIT {
+        if let Some(at) = chords.iter().position(|c| *c == CTRL_C) {
+            return Err(ConfigError::at(
+                file,
+                text,
+                keys.get_ref()[at].span().start,
+                format!(
+                    "ctrl-c always quits; it cannot be bound to `{}`",
+                    action.get_ref()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 impl Keymap {
     /// The embedded default keymap. `known` lists the action names the app understands.
     pub fn defaults(known: &[&str]) -> Result<Keymap, ConfigError> {
@@ -213,6 +256,7 @@ impl Keymap {
             toml::from_str(text).map_err(|e| ConfigError::from_toml(file, text, &e))?;
         for (action, keys) in raw.keys {
             let chords = parse_keys(file, text, keys.get_ref())?;
+            refuse_harmful(file, text, &action, &keys, &chords)?;
             if !self.bindings.iter().any(|b| &b.action == action.get_ref()) {
                 let known: Vec<&str> = self.bindings.iter().map(|b| b.action.as_str()).collect();
                 return Err(ConfigError::at(
@@ -232,6 +276,12 @@ impl Keymap {
                 } else {
                     binding.keys.retain(|k| !chords.contains(k));
                 }
+            }
+        }
+        // ctrl-c quits whatever the file says, and the help says so.
+        if let Some(quit) = self.bindings.iter_mut().find(|b| b.action == QUIT) {
+            if !quit.keys.contains(&CTRL_C) {
+                quit.keys.push(CTRL_C);
             }
         }
         Ok(())
@@ -339,6 +389,33 @@ section = "Move"
             .unwrap_err();
         assert_eq!((err.line, err.key.as_deref()), (3, Some("quit")));
         assert!(err.message.contains("not a key"));
+    }
+
+    #[test]
+    fn a_keymap_that_would_trap_the_user_is_refused_and_ctrl_c_always_quits() {
+        let mut km = defaults();
+        let err = km
+            .apply_user_file(Path::new("user.toml"), "[keys]\n\nquit = []\n")
+            .unwrap_err();
+        assert_eq!((err.line, err.key.as_deref()), (3, Some("quit")));
+        assert!(err.message.contains("no key that quits"), "{}", err.message);
+        let err = km
+            .apply_user_file(
+                Path::new("user.toml"),
+                "[keys]\nhelp = [\"?\",\n  \"ctrl-c\"]\n",
+            )
+            .unwrap_err();
+        assert_eq!(err.line, 3, "{err:?}");
+        assert!(
+            err.message.contains("ctrl-c always quits"),
+            "{}",
+            err.message
+        );
+        // Rebinding quit keeps ctrl-c on it.
+        km.apply_user_file(Path::new("user.toml"), "[keys]\nquit = [\"Q\"]\n")
+            .unwrap();
+        assert_eq!(km.keys_label("quit"), "Q/ctrl-c");
+        assert_eq!(km.action_for(&CTRL_C), Some("quit"));
     }
 
     #[test]

@@ -120,6 +120,9 @@ pub enum Action {
     ApplyFinished(Result<ApplySummary, String>),
     /// SIGTERM or SIGHUP: quit, letting a running plan finish its step in flight.
     QuitNow,
+    /// ctrl-c: quits from every mode but the confirm dialog (where it cancels), as
+    /// `q` would in the list; no keymap can take it.
+    Interrupt,
     /// How re-reading the pending steps went: (resource, outcome) each.
     Reverified(Result<Vec<(String, String)>, String>),
     Failed(String),

@@ -116,6 +116,13 @@ impl App {
         if key.kind == KeyEventKind::Release {
             return None;
         }
+        if matches!(self.state.mode, Mode::ConfirmApply(_)) {
+            return confirm_key(key);
+        }
+        let chord = chord_of(key)?;
+        if chord == crate::config::keymap::CTRL_C {
+            return Some(Action::Interrupt);
+        }
         if matches!(
             self.state.mode,
             Mode::Filter | Mode::Command(_) | Mode::Dismiss { .. }
@@ -124,17 +131,10 @@ impl App {
                 KeyCode::Enter => Some(Action::InputSubmit),
                 KeyCode::Esc => Some(Action::InputCancel),
                 KeyCode::Backspace => Some(Action::InputBackspace),
-                KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
-                    Some(Action::InputCancel)
-                }
                 KeyCode::Char(c) => Some(Action::InputChar(c)),
                 _ => None,
             };
         }
-        if matches!(self.state.mode, Mode::ConfirmApply(_)) {
-            return confirm_key(key);
-        }
-        let chord = chord_of(key)?;
         self.state.keymap.action_for(&chord).and_then(bindable)
     }
 

@@ -92,6 +92,7 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
         Action::ApplyProgress(event) => return apply::on_progress(state, event),
         Action::ApplyFinished(result) => return apply::on_finished(state, result),
         Action::QuitNow => return apply::quit(state, true),
+        Action::Interrupt => return apply::quit(state, false),
         Action::Reverified(result) => return apply::on_reverified(state, result),
         Action::Quit
             if state.apply_running()
