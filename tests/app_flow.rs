@@ -476,13 +476,16 @@ fn a_filtered_list_titles_the_sum_of_the_rows_it_shows() {
     send(&mut app, &[Action::Findings, Action::Filter]);
     type_text(&mut app, "gp2-volume");
     let shown: Vec<_> = selectors::findings(&app.state).collect();
-    let saving =
-        costscope::domain::findings::SavingsTotal::of(shown.iter().map(|t| &t.finding.saving))
-            .unwrap();
     let text = common::screen_text(&app, 160, 40);
     let ViewData::Findings(data) = &app.state.data else {
         panic!("not the findings view")
     };
+    // Each resource once: a gp2 volume that is also unattached counts its delete.
+    let saving = data.alternatives.total(shown.iter().copied()).unwrap();
+    assert!(
+        saving.alternatives > 0,
+        "the demo has unattached gp2 volumes"
+    );
     let expected = format!(
         "{} of {} findings · open {}: {}/mo",
         shown.len(),
@@ -491,4 +494,24 @@ fn a_filtered_list_titles_the_sum_of_the_rows_it_shows() {
         saving.monthly.format_exact()
     );
     assert!(text.contains(&expected), "{expected} not in {text}");
+}
+
+#[test]
+fn ctrl_c_quits_from_the_list_the_filter_and_the_command_line() {
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+    for open in [None, Some(Action::Filter), Some(Action::Command)] {
+        let mut app = app();
+        if let Some(open) = &open {
+            app.dispatch(open.clone());
+            type_text(&mut app, "ec2");
+        }
+        let action = app.action_for_key(ctrl_c).unwrap();
+        assert_eq!(action, Action::Interrupt, "after {open:?}");
+        let effects = update(&mut app.state, action);
+        assert!(
+            app.state.should_quit && effects.contains(&Effect::Quit),
+            "ctrl-c after {open:?} did not quit: {effects:?}"
+        );
+    }
 }

@@ -110,6 +110,13 @@ fn no_apply_effect_is_produced_without_the_confirm_action() {
     assert!(update(&mut app.state, Action::InputCancel).is_empty());
     assert_eq!(app.state.mode, Mode::Normal);
     assert!(app.state.apply.run.is_none());
+    // ctrl-c in the dialog cancels it (elsewhere it quits).
+    app.state.mode = Mode::ConfirmApply(Box::new(open.clone()));
+    let ctrl_c = ratatui::crossterm::event::KeyEvent::new(
+        ratatui::crossterm::event::KeyCode::Char('c'),
+        ratatui::crossterm::event::KeyModifiers::CONTROL,
+    );
+    assert_eq!(app.action_for_key(ctrl_c), Some(Action::InputCancel));
 
     // The confirm action: focus Apply, then Enter. What runs is what was shown.
     app.state.mode = Mode::ConfirmApply(Box::new(open.clone()));
@@ -637,4 +644,52 @@ fn an_unreadable_audit_log_is_said_and_the_costs_still_open() {
         "{message}"
     );
     assert!(!app.state.summary.months.is_empty(), "the costs are there");
+}
+
+#[test]
+fn a_resource_two_rules_found_gets_one_step_and_its_saving_counts_once() {
+    use costscope::domain::remediation::Change;
+    let store = common::open_demo("remediate_flow");
+    let of_rule = |rule| {
+        store
+            .findings(&FindingFilter {
+                rule: Some(rule),
+                ..FindingFilter::default()
+            })
+            .unwrap()
+    };
+    let unattached = of_rule(Rule::UnattachedVolume);
+    let (gp2, delete) = of_rule(Rule::Gp2Volume)
+        .into_iter()
+        .find_map(|g| {
+            let u = unattached
+                .iter()
+                .find(|u| u.finding.resource == g.finding.resource)?;
+            Some((g, u.clone()))
+        })
+        .expect("the demo has an unattached gp2 volume");
+    assert!(gp2.finding.saving.amount() < delete.finding.saving.amount());
+
+    // Marked in either order, the delete is the one step; the conversion is refused.
+    for ids in [[gp2.id, delete.id], [delete.id, gp2.id]] {
+        let plan = costscope::remediate::plan::plan_findings(&store, &ids, &PlanOptions::default())
+            .unwrap();
+        assert_eq!(plan.steps.len(), 1, "{plan:?}");
+        assert_eq!(plan.steps[0].finding_id, delete.id);
+        assert_eq!(plan.steps[0].change, Change::SnapshotThenDeleteVolume);
+        assert_eq!(plan.refused.len(), 1);
+        assert_eq!(plan.refused[0].finding_id, gp2.id);
+        assert!(
+            plan.refused[0]
+                .reason
+                .contains(&format!("finding {} of this plan", delete.id)),
+            "{}",
+            plan.refused[0].reason
+        );
+        assert_eq!(
+            plan.saving_label(),
+            delete.finding.saving.per_month_label(),
+            "the plan's saving is the delete's alone"
+        );
+    }
 }

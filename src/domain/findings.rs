@@ -260,6 +260,9 @@ pub struct SavingsTotal {
     pub up_to_monthly: Money,
     /// Findings whose saving is unknown (counted, never added as zero).
     pub unknown: u64,
+    /// Findings on a resource whose larger saving is counted already (counted, not
+    /// added: see `alternatives`).
+    pub alternatives: u64,
 }
 
 impl SavingsTotal {
@@ -273,6 +276,12 @@ impl SavingsTotal {
             Saving::Unknown { .. } => self.unknown += 1,
         }
         Ok(())
+    }
+
+    /// A finding whose resource's saving another finding already counts.
+    pub fn add_alternative(&mut self) {
+        self.findings += 1;
+        self.alternatives += 1;
     }
 
     pub fn of<'a>(savings: impl IntoIterator<Item = &'a Saving>) -> Result<Self, MoneyOverflow> {
@@ -300,24 +309,18 @@ impl SavingsTotal {
         if self.unknown > 0 {
             parts.push(format!("{} with unknown saving", self.unknown));
         }
+        if self.alternatives > 0 {
+            parts.push(format!(
+                "{} not added",
+                super::words::plural(self.alternatives, "alternative")
+            ));
+        }
         parts.join("; ")
     }
 
     pub fn per_month_label(&self) -> String {
         self.label("mo", 1, Money::format_exact)
     }
-}
-
-/// Open findings' savings by a key (rule, account, ...).
-pub fn totals_by<'a, K: Ord>(
-    findings: impl IntoIterator<Item = &'a TrackedFinding>,
-    key: impl Fn(&TrackedFinding) -> K,
-) -> Result<std::collections::BTreeMap<K, SavingsTotal>, MoneyOverflow> {
-    let mut out: std::collections::BTreeMap<K, SavingsTotal> = Default::default();
-    for f in findings {
-        out.entry(key(f)).or_default().add(&f.finding.saving)?;
-    }
-    Ok(out)
 }
 
 /// One finding as a rule produces it.

@@ -1,6 +1,7 @@
 //! Pure types and logic: no SDK, no UI, no runtime. The ports (`sources`) describe
 //! asynchronous sources as traits that return futures; nothing here awaits.
 
+pub mod alternatives;
 pub mod audit;
 pub mod call_prices;
 pub mod cost;

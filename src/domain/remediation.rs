@@ -372,12 +372,22 @@ pub struct PlanInput<'a> {
     pub account_name: String,
 }
 
+/// One step per finding; a finding whose resource another finding of the plan changes
+/// with a larger saving is refused (converting a volume, then deleting it, is no plan).
 pub fn build_plan(inputs: &[PlanInput], options: &PlanOptions) -> Plan {
     let mut plan = Plan::default();
+    let alternatives =
+        crate::domain::alternatives::Alternatives::among(inputs.iter().map(|i| i.finding));
     for input in inputs {
         let t = input.finding;
         let f = &t.finding;
-        match plan_change(input, options) {
+        let planned = match alternatives.instead_of(t.id) {
+            Some(other) => Err(format!(
+                "finding {other} of this plan changes the same resource and saves more; one change per resource"
+            )),
+            None => plan_change(input, options),
+        };
+        match planned {
             Ok(change) => plan.steps.push(PlanStep {
                 finding_id: t.id,
                 rule: f.rule,

@@ -2,7 +2,8 @@
 //! rule and by account, and the accounts and regions the last scan could not reach.
 
 use super::{DataSource, Format, ReportError};
-use crate::domain::findings::{totals_by, Rule, SavingsTotal, TrackedFinding};
+use crate::domain::alternatives::Alternatives;
+use crate::domain::findings::{Rule, SavingsTotal, TrackedFinding};
 use crate::domain::{Money, Stamp};
 use crate::store::{ScanUnit, UnitStatus};
 use serde::Serialize;
@@ -18,6 +19,8 @@ pub struct JsonTotal {
     #[serde(serialize_with = "super::money")]
     pub up_to_monthly: Money,
     pub unknown: u64,
+    /// Findings on a resource whose larger saving another finding counts.
+    pub alternatives: u64,
 }
 
 impl From<&SavingsTotal> for JsonTotal {
@@ -27,15 +30,18 @@ impl From<&SavingsTotal> for JsonTotal {
             monthly: t.monthly,
             up_to_monthly: t.up_to_monthly,
             unknown: t.unknown,
+            alternatives: t.alternatives,
         }
     }
 }
 
 fn json_totals<K: Ord>(
+    alternatives: &Alternatives,
     findings: &[TrackedFinding],
     key: impl Fn(&TrackedFinding) -> K,
 ) -> Result<BTreeMap<K, JsonTotal>, ReportError> {
-    Ok(totals_by(findings, key)?
+    Ok(alternatives
+        .totals_by(findings, key)?
         .into_iter()
         .map(|(k, t)| (k, JsonTotal::from(&t)))
         .collect())
@@ -58,6 +64,8 @@ struct JsonFinding<'a> {
     tracked: &'a TrackedFinding,
     monthly_saving_usd: Option<String>,
     yearly_saving_usd: Option<String>,
+    /// The finding on the same resource whose saving counts instead of this one's.
+    alternative_to: Option<i64>,
 }
 
 #[derive(Serialize)]
@@ -79,6 +87,7 @@ pub fn render_findings(
     format: Format,
     source: DataSource,
 ) -> Result<String, ReportError> {
+    let alternatives = Alternatives::among(findings);
     match format {
         Format::Json => {
             let report = JsonReport {
@@ -90,13 +99,14 @@ pub fn render_findings(
                         tracked: f,
                         monthly_saving_usd: f.finding.saving.amount().map(Money::to_decimal),
                         yearly_saving_usd: f.finding.saving.yearly().map(Money::to_decimal),
+                        alternative_to: alternatives.instead_of(f.id),
                     })
                     .collect(),
-                total: JsonTotal::from(&SavingsTotal::of(
-                    findings.iter().map(|f| &f.finding.saving),
-                )?),
-                totals_by_rule: json_totals(findings, |f| f.finding.rule.name())?,
-                totals_by_account: json_totals(findings, |f| f.finding.account.clone())?,
+                total: JsonTotal::from(&alternatives.total(findings)?),
+                totals_by_rule: json_totals(&alternatives, findings, |f| f.finding.rule.name())?,
+                totals_by_account: json_totals(&alternatives, findings, |f| {
+                    f.finding.account.clone()
+                })?,
                 not_scanned: problems(units)
                     .map(|u| JsonUnit {
                         account: &u.account,
@@ -111,12 +121,18 @@ pub fn render_findings(
                 .map(|s| s + "\n")
                 .map_err(|e| ReportError::Write(e.to_string()))
         }
-        Format::Csv => render_csv(findings, source),
-        Format::Table => Ok(source.banner().to_string() + &render_table(findings, units)?),
+        Format::Csv => render_csv(findings, &alternatives, source),
+        Format::Table => {
+            Ok(source.banner().to_string() + &render_table(findings, &alternatives, units)?)
+        }
     }
 }
 
-fn render_csv(findings: &[TrackedFinding], source: DataSource) -> Result<String, ReportError> {
+fn render_csv(
+    findings: &[TrackedFinding],
+    alternatives: &Alternatives,
+    source: DataSource,
+) -> Result<String, ReportError> {
     let err = |e: csv::Error| ReportError::Write(e.to_string());
     let mut out = csv::Writer::from_writer(Vec::new());
     out.write_record([
@@ -131,6 +147,7 @@ fn render_csv(findings: &[TrackedFinding], source: DataSource) -> Result<String,
         "monthly_saving_usd",
         "yearly_saving_usd",
         "saving_kind",
+        "alternative_to",
         "action",
         "evidence",
         "first_seen",
@@ -156,6 +173,10 @@ fn render_csv(findings: &[TrackedFinding], source: DataSource) -> Result<String,
             &f.saving.amount().map(Money::to_decimal).unwrap_or_default(),
             &f.saving.yearly().map(Money::to_decimal).unwrap_or_default(),
             kind,
+            &alternatives
+                .instead_of(t.id)
+                .map(|id| id.to_string())
+                .unwrap_or_default(),
             &f.action,
             &f.evidence.summary,
             &t.first_seen.to_string(),
@@ -169,7 +190,11 @@ fn render_csv(findings: &[TrackedFinding], source: DataSource) -> Result<String,
     String::from_utf8(bytes).map_err(|e| ReportError::Write(e.to_string()))
 }
 
-fn render_table(findings: &[TrackedFinding], units: &[ScanUnit]) -> Result<String, ReportError> {
+fn render_table(
+    findings: &[TrackedFinding],
+    alternatives: &Alternatives,
+    units: &[ScanUnit],
+) -> Result<String, ReportError> {
     let mut out = String::new();
     if findings.is_empty() {
         out.push_str("no open findings (`costscope scan` looks for them; `--all` also lists dismissed and closed ones)\n");
@@ -196,21 +221,22 @@ fn render_table(findings: &[TrackedFinding], units: &[ScanUnit]) -> Result<Strin
                     ))
                     .unwrap_or_else(|| "unknown".into()),
                 f.evidence.summary,
-                match t.status.name() {
-                    "open" => String::new(),
-                    other => format!(" [{other}]"),
+                match (t.status.name(), alternatives.instead_of(t.id)) {
+                    ("open", None) => String::new(),
+                    ("open", Some(id)) => format!(" [alternative to {id}: not added]"),
+                    (other, _) => format!(" [{other}]"),
                 }
             ));
         }
         out.push_str("\nby rule:\n");
-        for (rule, t) in totals_by(findings, |f| f.finding.rule)? {
+        for (rule, t) in alternatives.totals_by(findings, |f| f.finding.rule)? {
             out.push_str(&total_line(Rule::title(rule), &t));
         }
         out.push_str("by account:\n");
-        for (account, t) in totals_by(findings, |f| f.finding.account.clone())? {
+        for (account, t) in alternatives.totals_by(findings, |f| f.finding.account.clone())? {
             out.push_str(&total_line(&account, &t));
         }
-        let all = SavingsTotal::of(findings.iter().map(|f| &f.finding.saving))?;
+        let all = alternatives.total(findings)?;
         out.push_str(&total_line("Total", &all));
         out.push_str(&format!(
             "  {:<30} {}\n",

@@ -1,6 +1,7 @@
 //! The findings view's data: what the cache holds of findings and scans, the open
 //! findings by account and service for the cost views' badges, and how totals read.
 
+use crate::domain::alternatives::Alternatives;
 use crate::domain::findings::SavingsTotal as Total;
 use crate::domain::findings::TrackedFinding;
 use crate::domain::{Money, Stamp};
@@ -10,6 +11,8 @@ use std::collections::HashMap;
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FindingsData {
     pub findings: Vec<TrackedFinding>,
+    /// The open findings whose resource's saving another finding counts.
+    pub alternatives: Alternatives,
     /// Units the scans could not reach or left out.
     pub not_scanned: Vec<ScanUnit>,
     pub units_scanned: usize,

@@ -35,7 +35,7 @@ pub(super) const HINTS: &[Hint] = &[
 pub fn render_findings(frame: &mut Frame, area: Rect, state: &State, data: &FindingsData) {
     match state.top().kind {
         ViewKind::Finding(id) => match data.findings.iter().find(|t| t.id == id) {
-            Some(t) => render_detail(frame, area, state, t),
+            Some(t) => render_detail(frame, area, state, data, t),
             None => frame.render_widget(
                 Paragraph::new(format!(
                     "finding {id} is no longer in the cache (esc: back)"
@@ -90,10 +90,13 @@ fn render_list(frame: &mut Frame, area: Rect, state: &State, data: &FindingsData
         .iter()
         .map(|t| {
             let f = &t.finding;
-            let muted = t.status != FindingStatus::Open;
-            let status = match t.status {
-                FindingStatus::Open => String::new(),
-                other => format!(" [{}]", other.name()),
+            let muted =
+                t.status != FindingStatus::Open || data.alternatives.instead_of(t.id).is_some();
+            let alternative_to = data.alternatives.instead_of(t.id);
+            let status = match (t.status, alternative_to) {
+                (FindingStatus::Open, None) => String::new(),
+                (FindingStatus::Open, Some(id)) => format!(" [alternative to {id}]"),
+                (other, _) => format!(" [{}]", other.name()),
             };
             let mark = if state.marked.contains(&t.id) {
                 "● "
@@ -249,6 +252,18 @@ fn coverage_lines(state: &State, data: &FindingsData) -> Vec<Line<'static>> {
     coverage
 }
 
+/// What counts instead of an alternative: "alternative to finding 69 (unattached-volume,
+/// $50.00/mo), which counts in the totals; a plan makes one change per resource".
+fn alternative_line(data: &FindingsData, t: &TrackedFinding) -> Option<String> {
+    let other_id = data.alternatives.instead_of(t.id)?;
+    let other = data.findings.iter().find(|o| o.id == other_id)?;
+    Some(format!(
+        "alternative to finding {other_id} ({}, {}), which counts in the totals; a plan makes one change per resource",
+        other.finding.rule.name(),
+        other.finding.saving.per_month_label()
+    ))
+}
+
 /// "up to $12.00/month · $144.00/year", or "unknown".
 fn saving_per_month_and_year(saving: &Saving) -> String {
     let Some(m) = saving.amount() else {
@@ -266,7 +281,13 @@ fn saving_per_month_and_year(saving: &Saving) -> String {
     )
 }
 
-fn render_detail(frame: &mut Frame, area: Rect, state: &State, t: &TrackedFinding) {
+fn render_detail(
+    frame: &mut Frame,
+    area: Rect,
+    state: &State,
+    data: &FindingsData,
+    t: &TrackedFinding,
+) {
     let theme = &state.theme;
     let f = &t.finding;
     let label = |text: &str| Span::styled(format!("{text:<22} "), Style::default().fg(theme.muted));
@@ -316,9 +337,17 @@ fn render_detail(frame: &mut Frame, area: Rect, state: &State, t: &TrackedFindin
                 Style::default().fg(theme.muted),
             ),
         ]),
+    ];
+    if let Some(line) = alternative_line(data, t) {
+        lines.push(Line::from(vec![
+            label(""),
+            Span::styled(line, Style::default().fg(theme.warning)),
+        ]));
+    }
+    lines.extend([
         Line::from(""),
         Line::from(Span::styled("Evidence", header_style(theme))),
-    ];
+    ]);
     for (name, value) in &f.evidence.facts {
         lines.push(Line::from(vec![label(name), Span::raw(value.clone())]));
     }

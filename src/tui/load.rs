@@ -4,8 +4,8 @@
 use super::findings_data::{FindingIndex, FindingsData};
 use super::model::{Headline, OverviewData, RowKey, TableData, TableRow, ViewData};
 use super::state::{State, ViewKind};
+use crate::domain::alternatives::Alternatives;
 use crate::domain::cost::{forecast_month_end, monthly_totals};
-use crate::domain::findings::totals_by;
 use crate::domain::{DailyPoint, DateRange, Granularity, Money, Month, RangePreset};
 use crate::store::{FindingFilter, Scope, Store, StoreResult, UnitStatus};
 use chrono::Duration;
@@ -317,6 +317,7 @@ pub fn load_findings(store: &Store, all: bool) -> StoreResult<FindingsData> {
     })?;
     let units = store.scan_units()?;
     Ok(FindingsData {
+        alternatives: Alternatives::among(&findings),
         findings,
         units_scanned: units
             .iter()
@@ -334,19 +335,23 @@ pub fn load_findings(store: &Store, all: bool) -> StoreResult<FindingsData> {
 /// Open findings per account and service, for the cost views.
 pub fn load_finding_index(store: &Store) -> StoreResult<FindingIndex> {
     let open = store.findings(&FindingFilter::default())?;
+    let alternatives = Alternatives::among(&open);
     Ok(FindingIndex {
-        by_pair: totals_by(&open, |f| {
-            (
-                f.finding.account.clone(),
-                f.finding.rule.cost_service().to_string(),
-            )
-        })?
-        .into_iter()
-        .collect(),
-        by_account: totals_by(&open, |f| f.finding.account.clone())?
+        by_pair: alternatives
+            .totals_by(&open, |f| {
+                (
+                    f.finding.account.clone(),
+                    f.finding.rule.cost_service().to_string(),
+                )
+            })?
             .into_iter()
             .collect(),
-        by_service: totals_by(&open, |f| f.finding.rule.cost_service().to_string())?
+        by_account: alternatives
+            .totals_by(&open, |f| f.finding.account.clone())?
+            .into_iter()
+            .collect(),
+        by_service: alternatives
+            .totals_by(&open, |f| f.finding.rule.cost_service().to_string())?
             .into_iter()
             .collect(),
     })

@@ -7,7 +7,7 @@ use super::model::{RowKey, TableRow, ViewData};
 use super::state::{FindingTotals, OverviewFocus, State, ViewKind, ViewState, Visible, VisibleKey};
 use super::table::visible_rows;
 use crate::domain::audit::AuditEntry;
-use crate::domain::findings::{totals_by, FindingStatus, SavingsTotal, TrackedFinding};
+use crate::domain::findings::{FindingStatus, TrackedFinding};
 use crate::domain::Money;
 
 /// Recomputes what the top view shows if anything it depends on changed.
@@ -85,22 +85,24 @@ fn finding_totals(
     account_name: impl Fn(&str) -> String,
 ) -> FindingTotals {
     let open = |t: &&TrackedFinding| t.status == FindingStatus::Open;
-    let shown_open = SavingsTotal::of(
-        shown
-            .iter()
-            .filter_map(|&i| data.findings.get(i))
-            .filter(open)
-            .map(|t| &t.finding.saving),
-    )
-    .ok();
+    let alternatives = &data.alternatives;
+    let shown_open = alternatives
+        .total(
+            shown
+                .iter()
+                .filter_map(|&i| data.findings.get(i))
+                .filter(open),
+        )
+        .ok();
     let all_open = || data.findings.iter().filter(open);
-    let by_rule = totals_by(all_open(), |t| t.finding.rule)
+    let by_rule = alternatives
+        .totals_by(all_open(), |t| t.finding.rule)
         .map(|m| m.into_iter().collect())
         .unwrap_or_default();
-    let mut by_account: Vec<(String, SavingsTotal)> =
-        totals_by(all_open(), |t| account_name(&t.finding.account))
-            .map(|m| m.into_iter().collect())
-            .unwrap_or_default();
+    let mut by_account: Vec<(String, _)> = alternatives
+        .totals_by(all_open(), |t| account_name(&t.finding.account))
+        .map(|m| m.into_iter().collect())
+        .unwrap_or_default();
     by_account.sort_by_key(|(_, t)| std::cmp::Reverse(t.monthly));
     FindingTotals {
         shown_open,

@@ -59,6 +59,7 @@ pub(super) fn render_selectable(
     cursor: usize,
     rows: usize,
 ) {
+    let title = fit_line(title, usize::from(area.width.saturating_sub(2)));
     let table = table.block(block(title, theme)).row_highlight_style(
         Style::default()
             .fg(theme.selection_fg)
@@ -67,6 +68,32 @@ pub(super) fn render_selectable(
     let selected = rows.checked_sub(1).map(|last| cursor.min(last));
     let mut table_state = TableState::default().with_selected(selected);
     frame.render_stateful_widget(table, area, &mut table_state);
+}
+
+/// `line` cut to `width` columns, ending in "…" when cut, so a cut never reads as
+/// the whole text. (Every character costscope writes is one column wide.)
+pub(super) fn fit_line(line: Line<'_>, width: usize) -> Line<'_> {
+    // A title's closing space is padding: the border may take it.
+    let padding = line.spans.last().map_or(0, |s| {
+        s.content.len() - s.content.trim_end_matches(' ').len()
+    });
+    if line.width() <= width + padding.min(1) {
+        return line;
+    }
+    let mut left = width.saturating_sub(1);
+    let mut spans = Vec::new();
+    for span in line.spans {
+        if left == 0 {
+            break;
+        }
+        let kept: String = span.content.chars().take(left).collect();
+        left -= kept.chars().count();
+        spans.push(Span::styled(kept, span.style));
+    }
+    if width > 0 {
+        spans.push(Span::raw("…"));
+    }
+    Line::from(spans).style(line.style)
 }
 
 /// The rows a bordered table with a header shows in `height` lines, scrolled as ratatui
@@ -154,7 +181,23 @@ pub(super) fn sortable_header(
 
 #[cfg(test)]
 mod tests {
-    use super::window;
+    use super::{fit_line, window};
+    use ratatui::text::{Line, Span};
+
+    #[test]
+    fn a_cut_line_ends_in_an_ellipsis_and_fits() {
+        let line = Line::from(vec![
+            Span::raw("378 findings"),
+            Span::raw(" · scanned 2026"),
+        ]);
+        assert_eq!(fit_line(line.clone(), 40), line);
+        let cut = fit_line(line, 15);
+        assert_eq!(cut.width(), 15);
+        assert_eq!(cut.to_string(), "378 findings ·…");
+        assert_eq!(fit_line(Line::from("abc"), 0).to_string(), "");
+        // The closing space of a title may go to the border.
+        assert_eq!(fit_line(Line::from(" ab "), 3).to_string(), " ab ");
+    }
 
     #[test]
     fn a_window_keeps_the_cursor_on_screen_as_a_fresh_table_would() {
