@@ -1053,3 +1053,45 @@ fn each_command_lists_only_the_flags_it_takes_and_refuses_the_others() {
         "{err}"
     );
 }
+
+fn write_config(home: &std::path::Path, text: &str) {
+    let config_dir = home.join("config/costscope");
+    std::fs::create_dir_all(&config_dir).unwrap();
+    std::fs::write(config_dir.join("config.toml"), text).unwrap();
+}
+
+#[test]
+fn costs_reads_the_config_and_apply_warns_of_a_protected_account_not_in_the_org() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = demo_cache(dir.path());
+    write_config(dir.path(), "metric = \"amortized\"\n");
+    assert!(costs(dir.path(), &cache, &[]).contains("amortized cost by account"));
+    assert!(costs(dir.path(), &cache, &["--metric", "unblended"]).contains("unblended cost"));
+    write_config(dir.path(), "\nmetric = \"blended\"\n");
+    let err = fails(dir.path(), &["costs", "--cache", cache.to_str().unwrap()]);
+    assert!(err.contains("config.toml:2: key `metric`"), "{err}");
+
+    // A cache of a real organization: an id there is not is named, on every plan.
+    let store = costscope::store::Store::open(&cache).unwrap();
+    store.set_meta("kind", "aws").unwrap();
+    let (org, _) = store.organization().unwrap();
+    drop(store);
+    write_config(
+        dir.path(),
+        &format!(
+            "[apply]\nprotected_accounts = [\"{}\", \"123456789012\"]\n",
+            org.accounts[0].id
+        ),
+    );
+    let out = costscope(dir.path())
+        .args(["apply", "1", "--cache"])
+        .arg(&cache)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("protected_accounts: 123456789012 is not in the cached organization"),
+        "{err}"
+    );
+    assert!(!err.contains(&org.accounts[0].id), "{err}");
+}

@@ -65,6 +65,9 @@ pub fn run(ctx: &Context, args: ApplyArgs) -> Result<(), AppError> {
     let applier = applier_for(&store, &aws, &access, &config)?;
     let plan = plan_to_run(&store, &config, plan.as_deref(), &ids, delete_databases)?;
     let pending = crate::remediate::pending_warning(&store)?;
+    if let Some(warning) = super::settings::unknown_protected_accounts(&config, &store)? {
+        note!("warning: {warning}");
+    }
     drop(store);
     let confirmation = plan.confirmation(&confirm_policy(&config));
     out!(

@@ -17,9 +17,9 @@ pub struct CostsArgs {
     /// Output format; CSV has a header row and one row per account or service
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
-    /// Cost metric: unblended or amortized
-    #[arg(long, value_parser = super::parse::metric, default_value = "unblended")]
-    pub metric: Metric,
+    /// Cost metric: unblended or amortized (default: metric in the config, else unblended)
+    #[arg(long, value_parser = super::parse::metric)]
+    pub metric: Option<Metric>,
 }
 
 /// Prints the month's report from the cache.
@@ -30,6 +30,10 @@ pub fn run(ctx: &Context, args: CostsArgs) -> Result<(), AppError> {
         format,
         metric,
     } = args;
+    let metric = match metric {
+        Some(metric) => metric,
+        None => ctx.config()?.metric,
+    };
     let path = ctx.real_cache()?;
     let store = Store::open_existing(&path)?;
     let month = month.unwrap_or_else(|| Month::of(ctx.today).offset(-1));

@@ -178,3 +178,30 @@ pub(super) fn sync_options(
     options.final_after_day = config.bill_final_after_day;
     options
 }
+
+/// A warning naming the protected accounts the cached organization does not hold: a
+/// mistyped id protects nothing. None on the demo, whose accounts are made up.
+pub(super) fn unknown_protected_accounts(
+    config: &Config,
+    store: &crate::store::Store,
+) -> Result<Option<String>, AppError> {
+    let protected = &config.apply.protected_accounts;
+    if protected.is_empty() || store.kind()? == Some(crate::store::CacheKind::Demo) {
+        return Ok(None);
+    }
+    let (org, _) = store.organization()?;
+    let unknown: Vec<&str> = protected
+        .iter()
+        .filter(|id| !org.accounts.iter().any(|a| &a.id == *id))
+        .map(String::as_str)
+        .collect();
+    Ok((!unknown.is_empty()).then(|| {
+        format!(
+            "[apply] protected_accounts: {} not in the cached organization (a typo protects nothing)",
+            match unknown.as_slice() {
+                [one] => format!("{one} is"),
+                many => format!("{} are", many.join(", ")),
+            }
+        )
+    }))
+}

@@ -5,7 +5,7 @@ use super::apply::applier_for;
 use super::output::note;
 use super::settings::{
     access_of, confirm_policy, demo_cache_path, load_settings, plan_options, price_table,
-    sync_options, Settings,
+    sync_options, unknown_protected_accounts, Settings,
 };
 use super::{AppError, ApplyFlags, AwsFlags, Context, RootFlags, TuiFlags};
 use crate::config::Config;
@@ -85,9 +85,12 @@ pub fn demo(ctx: &Context, args: DemoArgs) -> Result<(), AppError> {
 
 /// `costscope` alone: the TUI on the real cache, with sync, scan and apply.
 pub fn open(ctx: &Context, flags: RootFlags) -> Result<(), AppError> {
-    let settings = load_settings(ctx.paths.as_ref(), flags.tui.theme.as_deref())?;
+    let mut settings = load_settings(ctx.paths.as_ref(), flags.tui.theme.as_deref())?;
     let path = ctx.real_cache()?;
     let store = Store::open_existing(&path)?;
+    if let Some(warning) = unknown_protected_accounts(&settings.config, &store)? {
+        settings.warning.get_or_insert(warning);
+    }
     let launcher = tui_applier(&store, &path, &flags.aws, &flags.apply, &settings.config)?;
     let jobs = tui::jobs::AwsJobs {
         cache: path,
