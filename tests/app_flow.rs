@@ -268,6 +268,24 @@ fn command_mode_opens_views_by_name_and_reports_errors() {
     );
     let (_, text) = app.state.message.clone().unwrap();
     assert!(text.contains("no account matches"), "{text}");
+    // A typo is answered with what was meant; a short name finds its service first.
+    send(
+        &mut app,
+        &[Action::RunCommand("account catalog-prd".into())],
+    );
+    let (_, text) = app.state.message.clone().unwrap();
+    assert!(text.contains("closest: catalog-prod"), "{text}");
+    for (short, service) in [
+        ("ec2", "Amazon Elastic Compute Cloud - Compute"),
+        ("s3", "Amazon Simple Storage Service"),
+    ] {
+        send(&mut app, &[Action::RunCommand(format!("service {short}"))]);
+        assert_eq!(
+            app.state.breadcrumbs(),
+            ["Services", service],
+            ":service {short}"
+        );
+    }
     send(&mut app, &[Action::RunCommand("bogus".into())]);
     assert!(app
         .state

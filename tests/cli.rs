@@ -377,7 +377,7 @@ fn findings_print_as_table_json_and_csv_and_dismiss_sticks() {
     assert!(lines
         .next()
         .unwrap()
-        .starts_with("source,id,rule,account,region,resource"));
+        .starts_with("source,id,rule,account,account_name,region,resource"));
     let row = lines.next().expect("an address finding");
     assert!(
         row.contains(",unassociated-eip,") && row.contains(",3.65,43.80,"),
@@ -1094,4 +1094,54 @@ fn costs_reads_the_config_and_apply_warns_of_a_protected_account_not_in_the_org(
         "{err}"
     );
     assert!(!err.contains(&org.accounts[0].id), "{err}");
+}
+
+#[test]
+fn an_account_is_taken_by_name_or_id_and_a_typo_is_refused_with_the_closest() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = demo_cache(dir.path());
+    let store = costscope::store::Store::open(&cache).unwrap();
+    let (org, _) = store.organization().unwrap();
+    drop(store);
+    let account = &org.accounts[0];
+    let by_name = succeeds(
+        dir.path(),
+        &cache,
+        &["findings", "--format", "csv", "--account", &account.name],
+    );
+    let by_id = succeeds(
+        dir.path(),
+        &cache,
+        &["findings", "--format", "csv", "--account", &account.id],
+    );
+    assert_eq!(by_name, by_id);
+    let rows: Vec<&str> = by_name.lines().skip(1).collect();
+    assert!(!rows.is_empty(), "{by_name}");
+    let expected = format!(",{},{},", account.id, account.name);
+    assert!(rows.iter().all(|r| r.contains(&expected)), "{by_name}");
+
+    let typo = format!("{}x", &account.name[..account.name.len() - 1]);
+    let err = fails(
+        dir.path(),
+        &[
+            "findings",
+            "--account",
+            &typo,
+            "--cache",
+            cache.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        err.contains(&format!(
+            "no account matches {typo:?}; closest: {}",
+            account.name
+        )),
+        "{err}"
+    );
+    // The table names each account beside its id.
+    let table = succeeds(dir.path(), &cache, &["findings", "--account", &account.id]);
+    assert!(
+        table.contains(&format!("{} {}", account.id, account.name)),
+        "{table}"
+    );
 }

@@ -17,6 +17,8 @@ pub enum AppError {
     Report(#[from] ReportError),
     #[error(transparent)]
     Sync(#[from] crate::sync::SyncError),
+    #[error("{0} (see `costscope costs --by account`)")]
+    Lookup(#[from] crate::domain::lookup::LookupError),
     #[error("the sync finished with {0} month(s) not loaded (see above); the cache keeps what it had for them")]
     SyncIncomplete(usize),
     #[error("the scan could not reach {0} account(s) or region(s) (listed above); their findings are unknown, not zero")]

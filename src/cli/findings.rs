@@ -17,8 +17,8 @@ pub struct FindingsArgs {
     /// s3-tiering, idle-rds, unassociated-eip)
     #[arg(long, value_parser = super::parse::rule)]
     pub rule: Option<Rule>,
-    /// Only this account id
-    #[arg(long, value_name = "ID")]
+    /// Only this account: its id or name (a unique piece of the name will do)
+    #[arg(long, value_name = "ID|NAME")]
     pub account: Option<String>,
     /// Include dismissed and closed findings
     #[arg(long)]
@@ -35,6 +35,11 @@ pub fn run(ctx: &Context, args: FindingsArgs) -> Result<(), AppError> {
     } = args;
     let path = ctx.real_cache()?;
     let store = Store::open_existing(&path)?;
+    let (org, _) = store.organization()?;
+    let account = match account {
+        Some(query) => Some(org.find_account(&query)?.id.clone()),
+        None => None,
+    };
     let filter = crate::store::FindingFilter { all, rule, account };
     let findings = store.findings(&filter)?;
     let units = store.scan_units()?;
@@ -43,6 +48,7 @@ pub fn run(ctx: &Context, args: FindingsArgs) -> Result<(), AppError> {
         crate::report::findings::render_findings(
             &findings,
             &units,
+            &org,
             format,
             report::DataSource::of(&store)?
         )?

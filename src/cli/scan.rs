@@ -11,8 +11,9 @@ use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
 pub struct ScanArgs {
-    /// Only this account id (repeatable; default: [scan] accounts, else every account)
-    #[arg(long = "account", value_name = "ID")]
+    /// Only this account: its id, or its name in the cached organization (repeatable;
+    /// default: [scan] accounts, else every account)
+    #[arg(long = "account", value_name = "ID|NAME")]
     pub accounts: Vec<String>,
     /// Only these regions, comma-separated (default: [scan] regions, else every
     /// enabled region)
@@ -47,7 +48,7 @@ pub fn run(ctx: &Context, args: ScanArgs) -> Result<(), AppError> {
     let prices = price_table(ctx.paths.as_ref())?;
     let mut settings = config.scan.clone();
     if !accounts.is_empty() {
-        settings.accounts = accounts;
+        settings.accounts = account_ids(ctx, accounts)?;
     }
     if !regions.is_empty() {
         settings.regions = regions;
@@ -106,6 +107,23 @@ pub fn run(ctx: &Context, args: ScanArgs) -> Result<(), AppError> {
     } else {
         Err(AppError::ScanIncomplete(incomplete))
     }
+}
+
+/// Account ids as given, names looked up in the cached organization.
+fn account_ids(ctx: &Context, given: Vec<String>) -> Result<Vec<String>, AppError> {
+    let is_id = |a: &String| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit());
+    if given.iter().all(is_id) {
+        return Ok(given);
+    }
+    let store = crate::store::Store::open_existing(&ctx.real_cache()?)?;
+    let (org, _) = store.organization()?;
+    given
+        .into_iter()
+        .map(|a| match is_id(&a) {
+            true => Ok(a),
+            false => Ok(org.find_account(&a)?.id.clone()),
+        })
+        .collect()
 }
 
 /// `costscope scan`: identify, open the scope's cache, scan with progress lines.

@@ -8,6 +8,7 @@ pub mod cost;
 pub mod coverage;
 pub mod findings;
 pub mod inventory;
+pub mod lookup;
 pub mod money;
 pub mod org;
 pub mod period;

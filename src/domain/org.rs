@@ -71,6 +71,30 @@ impl Organization {
         names.reverse();
         names.join(" / ")
     }
+
+    /// The name of the account with this id, if the organization holds it.
+    pub fn account_name(&self, id: &str) -> Option<&str> {
+        self.accounts
+            .iter()
+            .find(|a| a.id == id)
+            .map(|a| a.name.as_str())
+    }
+
+    /// The account a person names by id or name (see `lookup::find_account`).
+    pub fn find_account(&self, query: &str) -> Result<&Account, super::lookup::LookupError> {
+        let named: Vec<super::lookup::Named> = self
+            .accounts
+            .iter()
+            .enumerate()
+            .map(|(i, a)| super::lookup::Named {
+                key: i as i64,
+                id: Some(&a.id),
+                name: &a.name,
+            })
+            .collect();
+        let index = super::lookup::find_account(&named, query)?;
+        Ok(&self.accounts[index as usize])
+    }
 }
 
 #[cfg(test)]

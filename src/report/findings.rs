@@ -4,7 +4,7 @@
 use super::{DataSource, Format, ReportError};
 use crate::domain::alternatives::Alternatives;
 use crate::domain::findings::{Rule, SavingsTotal, TrackedFinding};
-use crate::domain::{Money, Stamp};
+use crate::domain::{Money, Organization, Stamp};
 use crate::store::{ScanUnit, UnitStatus};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -62,6 +62,7 @@ struct JsonReport<'a> {
 struct JsonFinding<'a> {
     #[serde(flatten)]
     tracked: &'a TrackedFinding,
+    account_name: Option<&'a str>,
     monthly_saving_usd: Option<String>,
     yearly_saving_usd: Option<String>,
     /// The finding on the same resource whose saving counts instead of this one's.
@@ -71,6 +72,7 @@ struct JsonFinding<'a> {
 #[derive(Serialize)]
 struct JsonUnit<'a> {
     account: &'a str,
+    account_name: Option<&'a str>,
     unit: &'a str,
     status: &'static str,
     reason: Option<&'a str>,
@@ -84,6 +86,7 @@ fn problems(units: &[ScanUnit]) -> impl Iterator<Item = &ScanUnit> {
 pub fn render_findings(
     findings: &[TrackedFinding],
     units: &[ScanUnit],
+    org: &Organization,
     format: Format,
     source: DataSource,
 ) -> Result<String, ReportError> {
@@ -97,6 +100,7 @@ pub fn render_findings(
                     .iter()
                     .map(|f| JsonFinding {
                         tracked: f,
+                        account_name: org.account_name(&f.finding.account),
                         monthly_saving_usd: f.finding.saving.amount().map(Money::to_decimal),
                         yearly_saving_usd: f.finding.saving.yearly().map(Money::to_decimal),
                         alternative_to: alternatives.instead_of(f.id),
@@ -110,6 +114,7 @@ pub fn render_findings(
                 not_scanned: problems(units)
                     .map(|u| JsonUnit {
                         account: &u.account,
+                        account_name: org.account_name(&u.account),
                         unit: &u.unit,
                         status: u.status.name(),
                         reason: u.reason.as_deref(),
@@ -121,9 +126,9 @@ pub fn render_findings(
                 .map(|s| s + "\n")
                 .map_err(|e| ReportError::Write(e.to_string()))
         }
-        Format::Csv => render_csv(findings, &alternatives, source),
+        Format::Csv => render_csv(findings, &alternatives, org, source),
         Format::Table => {
-            Ok(source.banner().to_string() + &render_table(findings, &alternatives, units)?)
+            Ok(source.banner().to_string() + &render_table(findings, &alternatives, org, units)?)
         }
     }
 }
@@ -131,6 +136,7 @@ pub fn render_findings(
 fn render_csv(
     findings: &[TrackedFinding],
     alternatives: &Alternatives,
+    org: &Organization,
     source: DataSource,
 ) -> Result<String, ReportError> {
     let err = |e: csv::Error| ReportError::Write(e.to_string());
@@ -140,6 +146,7 @@ fn render_csv(
         "id",
         "rule",
         "account",
+        "account_name",
         "region",
         "resource",
         "label",
@@ -166,6 +173,7 @@ fn render_csv(
             t.id.to_string().as_str(),
             f.rule.name(),
             &f.account,
+            org.account_name(&f.account).unwrap_or_default(),
             &f.region,
             &f.resource,
             &f.label,
@@ -193,6 +201,7 @@ fn render_csv(
 fn render_table(
     findings: &[TrackedFinding],
     alternatives: &Alternatives,
+    org: &Organization,
     units: &[ScanUnit],
 ) -> Result<String, ReportError> {
     let mut out = String::new();
@@ -200,16 +209,17 @@ fn render_table(
         out.push_str("no open findings (`costscope scan` looks for them; `--all` also lists dismissed and closed ones)\n");
     } else {
         out.push_str(&format!(
-            "{:>5}  {:<18} {:<12} {:<14} {:<24} {:>14}  {}\n",
-            "id", "rule", "account", "region", "resource", "$/month", "evidence"
+            "{:>5}  {:<18} {:<12} {:<16} {:<14} {:<24} {:>14}  {}\n",
+            "id", "rule", "account", "name", "region", "resource", "$/month", "evidence"
         ));
         for t in findings {
             let f = &t.finding;
             out.push_str(&format!(
-                "{:>5}  {:<18} {:<12} {:<14} {:<24} {:>14}  {}{}\n",
+                "{:>5}  {:<18} {:<12} {:<16} {:<14} {:<24} {:>14}  {}{}\n",
                 t.id,
                 f.rule.name(),
                 f.account,
+                clip(org.account_name(&f.account).unwrap_or("?"), 16),
                 f.region,
                 f.resource,
                 f.saving
@@ -234,7 +244,11 @@ fn render_table(
         }
         out.push_str("by account:\n");
         for (account, t) in alternatives.totals_by(findings, |f| f.finding.account.clone())? {
-            out.push_str(&total_line(&account, &t));
+            let label = match org.account_name(&account) {
+                Some(name) => format!("{account} {name}"),
+                None => account,
+            };
+            out.push_str(&total_line(&label, &t));
         }
         let all = alternatives.total(findings)?;
         out.push_str(&total_line("Total", &all));
@@ -254,8 +268,9 @@ fn render_table(
                 u.unit.as_str()
             };
             out.push_str(&format!(
-                "  {} {:<16} {}: {}\n",
+                "  {} {:<16} {:<16} {}: {}\n",
                 u.account,
+                clip(org.account_name(&u.account).unwrap_or("?"), 16),
                 unit,
                 u.status.name(),
                 u.reason.as_deref().unwrap_or_default()
@@ -265,11 +280,20 @@ fn render_table(
     Ok(out)
 }
 
+/// `text` in at most `width` characters, ending in "…" when cut.
+fn clip(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let kept: String = text.chars().take(width.saturating_sub(1)).collect();
+    kept + "…"
+}
+
 fn total_line(label: &str, t: &SavingsTotal) -> String {
     format!(
-        "  {:<30} {} finding(s): {}\n",
+        "  {:<30} {}: {}\n",
         label,
-        t.findings,
+        crate::domain::words::plural(t.findings, "finding"),
         t.label("month", 1, Money::format_exact)
     )
 }

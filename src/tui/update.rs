@@ -10,6 +10,7 @@ use super::scan_update;
 use super::selectors;
 use super::state::{Mode, OverviewFocus, Severity, State, ViewKind, ViewState};
 use super::sync_update;
+use crate::domain::lookup::{self, Named};
 use crate::domain::{Metric, Month, RangePreset};
 
 /// Applies `action` to the state and returns the effects it asks for; then brings what
@@ -428,46 +429,34 @@ fn run_command(state: &mut State, line: &str) -> Vec<Effect> {
     }
 }
 
-/// Exact id, then exact name, then a unique substring of the name.
+/// The account a `:` command names (see `domain::lookup`).
 fn find_account(state: &State, query: &str) -> Result<i64, String> {
-    let accounts: Vec<(i64, &crate::domain::Account)> = state
+    let named: Vec<Named> = state
         .catalog
         .account_keys()
-        .filter_map(|k| state.catalog.account(k).map(|a| (k, a)))
+        .filter_map(|key| {
+            let a = state.catalog.account(key)?;
+            Some(Named {
+                key,
+                id: Some(&a.id),
+                name: &a.name,
+            })
+        })
         .collect();
-    let candidates: Vec<(i64, String)> =
-        accounts.iter().map(|(k, a)| (*k, a.name.clone())).collect();
-    if let Some((k, _)) = accounts.iter().find(|(_, a)| a.id == query) {
-        return Ok(*k);
-    }
-    find_by_name(&candidates, query, "account")
+    lookup::find_account(&named, query).map_err(|e| e.to_string())
 }
 
+/// The service a `:` command names: `ec2` and `s3` too.
 fn find_service(state: &State, query: &str) -> Result<i64, String> {
-    find_by_name(&state.catalog.services, query, "service")
-}
-
-fn find_by_name(candidates: &[(i64, String)], query: &str, what: &str) -> Result<i64, String> {
-    let q = query.to_lowercase();
-    if let Some((k, _)) = candidates.iter().find(|(_, n)| n.to_lowercase() == q) {
-        return Ok(*k);
-    }
-    let mut matches: Vec<&(i64, String)> = candidates
+    let named: Vec<Named> = state
+        .catalog
+        .services
         .iter()
-        .filter(|(_, n)| n.to_lowercase().contains(&q))
+        .map(|(key, name)| Named {
+            key: *key,
+            id: None,
+            name,
+        })
         .collect();
-    matches.sort_by(|a, b| a.1.cmp(&b.1));
-    match matches.as_slice() {
-        [(k, _)] => Ok(*k),
-        [] => Err(format!("no {what} matches {query:?}")),
-        many => Err(format!(
-            "{} {what}s match {query:?}: {}",
-            many.len(),
-            many.iter()
-                .take(4)
-                .map(|(_, n)| n.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
-    }
+    lookup::find_service(&named, query).map_err(|e| e.to_string())
 }

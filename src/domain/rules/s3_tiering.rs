@@ -53,9 +53,15 @@ pub fn s3_tiering(ctx: &RuleContext, bucket: &Bucket) -> Option<Finding> {
     };
     f.evidence = Evidence {
         summary: format!(
-            "{} GiB Standard, {} lifecycle rules, none transitions",
+            "{} GiB Standard, {}",
             group(gib),
-            bucket.lifecycle_rules
+            match bucket.lifecycle_rules {
+                0 => "no lifecycle rule".to_string(),
+                n => format!(
+                    "{} and no transition",
+                    crate::domain::words::plural(n as u64, "lifecycle rule")
+                ),
+            }
         ),
         facts: std::iter::once((
             "lifecycle rules".to_string(),
