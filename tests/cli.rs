@@ -3,7 +3,12 @@
 use std::process::Command;
 
 fn costscope(home: &std::path::Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_costscope"));
+    costscope_at(std::path::Path::new(env!("CARGO_BIN_EXE_costscope")), home)
+}
+
+/// The binary at `exe` (a link to the one built), with `home` as its only home.
+fn costscope_at(exe: &std::path::Path, home: &std::path::Path) -> Command {
+    let mut cmd = Command::new(exe);
     cmd.env("HOME", home)
         .env("XDG_CONFIG_HOME", home.join("config"))
         .env("XDG_DATA_HOME", home.join("data"))
@@ -1144,4 +1149,69 @@ fn an_account_is_taken_by_name_or_id_and_a_typo_is_refused_with_the_closest() {
         table.contains(&format!("{} {}", account.id, account.name)),
         "{table}"
     );
+}
+
+#[test]
+fn a_read_only_cache_is_browsed_with_a_notice_and_never_written() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    let dir = tempfile::tempdir().unwrap();
+    let shelf = dir.path().join("shelf");
+    std::fs::create_dir(&shelf).unwrap();
+    let made = demo_cache(dir.path());
+    let cache = shelf.join("demo.sqlite");
+    std::fs::rename(&made, &cache).unwrap();
+    let set = |path: &std::path::Path, mode| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap()
+    };
+    set(dir.path(), 0o755);
+    set(&cache, 0o444);
+    set(&shelf, 0o555);
+    let before = std::fs::read(&cache).unwrap();
+    // Root writes whatever the modes say: run as nobody, who cannot, from a link
+    // nobody can reach (the target directory may be under root's private home).
+    let root = unsafe { libc::geteuid() } == 0;
+    let exe = dir.path().join("costscope");
+    let built = env!("CARGO_BIN_EXE_costscope");
+    std::fs::hard_link(built, &exe)
+        .or_else(|_| std::fs::copy(built, &exe).map(|_| ()))
+        .unwrap();
+    let as_reader = |args: &[&str]| {
+        let mut cmd = costscope_at(&exe, dir.path());
+        cmd.args(args).arg("--cache").arg(&cache);
+        if root {
+            cmd.uid(65534).gid(65534);
+        }
+        cmd.output().unwrap()
+    };
+    for args in [
+        &["costs", "--today", "2026-11-20"][..],
+        &["findings"],
+        &["check"],
+        &["audit"],
+    ] {
+        let out = as_reader(args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{args:?}: {err}");
+        assert!(
+            err.contains("is read-only here: browsing only"),
+            "{args:?}: {err}"
+        );
+        assert_eq!(err.lines().count(), 1, "one line: {err}");
+    }
+    let out = as_reader(&["dismiss", "1", "--reason", "no"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("read-only here: it can be browsed, not changed"),
+        "{err}"
+    );
+    set(&shelf, 0o755);
+    assert_eq!(
+        std::fs::read(&cache).unwrap(),
+        before,
+        "the cache was written"
+    );
+    let beside: Vec<_> = std::fs::read_dir(&shelf).unwrap().collect();
+    assert_eq!(beside.len(), 1, "nothing was created beside it: {beside:?}");
 }

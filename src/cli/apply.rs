@@ -61,7 +61,7 @@ pub fn run(ctx: &Context, args: ApplyArgs) -> Result<(), AppError> {
     } = args;
     let config = ctx.config()?;
     let path = ctx.cache_or_demo(demo)?;
-    let store = Store::open_existing(&path)?;
+    let store = super::settings::open_cache(&path)?;
     let applier = applier_for(&store, &aws, &access, &config)?;
     let plan = plan_to_run(&store, &config, plan.as_deref(), &ids, delete_databases)?;
     let pending = crate::remediate::pending_warning(&store)?;
@@ -145,10 +145,10 @@ pub fn audit(ctx: &Context, args: AuditArgs) -> Result<(), AppError> {
     let path = ctx.cache_or_demo(demo)?;
     if reverify {
         let config = ctx.config()?;
-        let applier = applier_for(&Store::open_existing(&path)?, &aws, &access, &config)?;
+        let applier = applier_for(&super::settings::open_cache(&path)?, &aws, &access, &config)?;
         return reverify_now(&applier, access_of(access.read_only, &config), &path);
     }
-    let store = Store::open_existing(&path)?;
+    let store = super::settings::open_cache(&path)?;
     let entries = crate::store::AuditLog::open_for(&store)?.entries(plan)?;
     out!(
         "{}",

@@ -5,13 +5,12 @@ use super::output::outln;
 use super::{AppError, Context};
 use crate::config::Paths;
 use crate::demo;
-use crate::store::Store;
 use std::path::Path;
 
 /// Runs SQLite's integrity check (and the demo's completeness); exit 2 on a problem.
 pub fn check(ctx: &Context) -> Result<(), AppError> {
     let path = ctx.real_cache()?;
-    let store = Store::open_existing(&path)?;
+    let store = super::settings::open_cache(&path)?;
     let mut problems = store.integrity_check()?;
     if demo::is_incomplete(&store)? {
         problems.retain(|p| p != "ok");

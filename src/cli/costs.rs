@@ -4,7 +4,6 @@ use super::output::out;
 use super::{AppError, Context};
 use crate::domain::{Metric, Month};
 use crate::report::{self, Format, GroupBy};
-use crate::store::Store;
 
 #[derive(Debug, clap::Args)]
 pub struct CostsArgs {
@@ -35,7 +34,7 @@ pub fn run(ctx: &Context, args: CostsArgs) -> Result<(), AppError> {
         None => ctx.config()?.metric,
     };
     let path = ctx.real_cache()?;
-    let store = Store::open_existing(&path)?;
+    let store = super::settings::open_cache(&path)?;
     let month = month.unwrap_or_else(|| Month::of(ctx.today).offset(-1));
     let report = report::month_report(&store, month, by, metric)?;
     out!("{}", report::render(&report, format)?);

@@ -34,7 +34,7 @@ pub fn run(ctx: &Context, args: FindingsArgs) -> Result<(), AppError> {
         all,
     } = args;
     let path = ctx.real_cache()?;
-    let store = Store::open_existing(&path)?;
+    let store = super::settings::open_cache(&path)?;
     let (org, _) = store.organization()?;
     let account = match account {
         Some(query) => Some(org.find_account(&query)?.id.clone()),
@@ -77,6 +77,7 @@ pub fn dismiss(ctx: &Context, args: DismissArgs) -> Result<(), AppError> {
     } = args;
     let path = ctx.real_cache()?;
     let store = Store::open_existing(&path)?;
+    store.require_writable()?;
     let found = if restore {
         store.restore_finding(id)?
     } else {

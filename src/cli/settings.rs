@@ -205,3 +205,21 @@ pub(super) fn unknown_protected_accounts(
         )
     }))
 }
+
+/// Opens the cache to read; a cache this process may not write opens read-only, with a
+/// one-line notice on stderr.
+pub(super) fn open_cache(path: &std::path::Path) -> Result<crate::store::Store, AppError> {
+    let store = crate::store::Store::open_existing(path)?;
+    if store.is_read_only() {
+        super::output::note!("{}", read_only_notice(path));
+    }
+    Ok(store)
+}
+
+/// What a read-only cache allows, in one line.
+pub(super) fn read_only_notice(path: &std::path::Path) -> String {
+    format!(
+        "note: {} is read-only here: browsing only (sync, scan, dismiss and apply need write access)",
+        path.display()
+    )
+}

@@ -91,6 +91,9 @@ pub fn open(ctx: &Context, flags: RootFlags) -> Result<(), AppError> {
     if let Some(warning) = unknown_protected_accounts(&settings.config, &store)? {
         settings.warning.get_or_insert(warning);
     }
+    if store.is_read_only() {
+        settings.warning = Some(super::settings::read_only_notice(&path));
+    }
     let launcher = tui_applier(&store, &path, &flags.aws, &flags.apply, &settings.config)?;
     let jobs = tui::jobs::AwsJobs {
         cache: path,

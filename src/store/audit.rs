@@ -3,7 +3,9 @@
 //! never touches it. Append-only (triggers refuse UPDATE and DELETE); plan ids are
 //! allocated inside a write transaction; every outcome names the intent it closes.
 
-use super::{error, migrate, open_connection, Store, StoreError, StoreResult};
+use super::{
+    error, migrate, open_connection, open_read_only_connection, Store, StoreError, StoreResult,
+};
 use crate::domain::audit::{AuditEntry, AuditPhase, IntentRecord, PendingStep};
 use crate::domain::Stamp;
 use rusqlite::{params, Connection, OptionalExtension};
@@ -155,8 +157,22 @@ impl AuditLog {
 
     /// The log of `cache`, with the rows an older costscope kept inside the cache
     /// itself copied over once.
+    /// Beside a read-only cache the log is read as it is; where there is none, the
+    /// log is the one the cache kept itself (older versions), in memory.
     pub fn open_for(cache: &Store) -> StoreResult<AuditLog> {
-        let log = AuditLog::open(&AuditLog::path_for(cache.path()))?;
+        let path = AuditLog::path_for(cache.path());
+        if !cache.is_read_only() {
+            let log = AuditLog::open(&path)?;
+            log.import_legacy(cache)?;
+            return Ok(log);
+        }
+        if path.exists() {
+            let conn = open_read_only_connection(&path, APPLICATION_ID, MIGRATIONS)?;
+            return Ok(AuditLog { conn, path });
+        }
+        let mut conn = Connection::open_in_memory().map_err(|e| error::classify(&path, e))?;
+        migrate(&mut conn, &path, APPLICATION_ID, MIGRATIONS)?;
+        let log = AuditLog { conn, path };
         log.import_legacy(cache)?;
         Ok(log)
     }

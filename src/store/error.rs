@@ -48,6 +48,19 @@ pub enum StoreError {
     )]
     EmptyFile { path: PathBuf },
 
+    #[error(
+        "the cache {path} is read-only here: it can be browsed, not changed. Sync, scan, \
+         dismiss and apply need write access to the file and its directory."
+    )]
+    ReadOnly { path: PathBuf },
+
+    #[error(
+        "the cache {path} is read-only here and was written by an older costscope: it needs \
+         an upgrade, which writes. Open it once with write access, or copy it somewhere \
+         writable and pass --cache COPY."
+    )]
+    ReadOnlyNeedsUpgrade { path: PathBuf },
+
     #[error("cannot create the cache directory {path}: {source}")]
     CreateDir {
         path: PathBuf,
@@ -91,6 +104,11 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub(crate) fn classify(path: &std::path::Path, err: rusqlite::Error) -> StoreError {
     use rusqlite::ErrorCode;
     if let rusqlite::Error::SqliteFailure(code, message) = &err {
+        if code.code == ErrorCode::ReadOnly {
+            return StoreError::ReadOnly {
+                path: path.to_path_buf(),
+            };
+        }
         if matches!(
             code.code,
             ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase

@@ -42,23 +42,57 @@ pub enum CacheKind {
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// Opened without write access (a read-only file or directory): reads only.
+    read_only: bool,
 }
 
 impl Store {
     /// Opens the cache at `path`, creating it (0600, in a 0700 directory) if missing.
     /// A file that is not a costscope cache is reported, never overwritten.
     pub fn open(path: &Path) -> StoreResult<Store> {
+        if path.exists() && !may_write(path) {
+            return Err(StoreError::ReadOnly {
+                path: path.to_path_buf(),
+            });
+        }
         let mut conn = open_connection(path)?;
         migrate(&mut conn, path, schema::APPLICATION_ID, schema::MIGRATIONS)?;
         Ok(Store {
             conn,
             path: path.to_path_buf(),
+            read_only: false,
         })
+    }
+
+    /// Opens an existing cache this process may not write, for reading only.
+    fn open_read_only(path: &Path) -> StoreResult<Store> {
+        let conn = open_read_only_connection(path, schema::APPLICATION_ID, schema::MIGRATIONS)?;
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+            read_only: true,
+        })
+    }
+
+    /// Whether the cache was opened for reading only (see `open_existing`).
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// Refuses a read-only cache before a command that writes starts.
+    pub fn require_writable(&self) -> StoreResult<()> {
+        match self.read_only {
+            true => Err(StoreError::ReadOnly {
+                path: self.path.clone(),
+            }),
+            false => Ok(()),
+        }
     }
 
     /// Opens a cache that must exist already. Only the commands that fill a cache (sync,
     /// scan, demo) create one: a typo in `--cache` must not leave an empty cache and an
-    /// "ok" behind, and an empty file is not a cache.
+    /// "ok" behind, and an empty file is not a cache. A cache this process may not write
+    /// (a read-only file or directory) opens for reading only: `is_read_only` says so.
     pub fn open_existing(path: &Path) -> StoreResult<Store> {
         match std::fs::metadata(path) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(StoreError::NoCache {
@@ -71,6 +105,7 @@ impl Store {
             Ok(file) if file.len() == 0 => Err(StoreError::EmptyFile {
                 path: path.to_path_buf(),
             }),
+            Ok(_) if !may_write(path) => Store::open_read_only(path),
             Ok(_) => Store::open(path),
         }
     }
@@ -173,6 +208,69 @@ pub(crate) fn open_connection(path: &Path) -> StoreResult<Connection> {
     if !mode.eq_ignore_ascii_case("wal") {
         tracing::warn!(mode, "{} could not switch to WAL mode", path.display());
     }
+    Ok(conn)
+}
+
+/// Whether this process may write `path` and create files beside it (SQLite's -wal
+/// and -shm): both are needed to open a cache for writing.
+pub(crate) fn may_write(path: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    [path, dir].iter().all(|p| {
+        std::ffi::CString::new(p.as_os_str().as_bytes())
+            // SAFETY: access(2) reads the NUL-terminated path and nothing else.
+            .map(|c| unsafe { libc::access(c.as_ptr(), libc::W_OK) } == 0)
+            .unwrap_or(false)
+    })
+}
+
+/// Opens an existing SQLite file of costscope's for reading only, without writing
+/// anything: not the WAL switch, not a migration (a file that needs one is refused).
+/// Where SQLite cannot make its -shm file (a read-only directory) the file is read as
+/// immutable: nobody can be writing it there.
+pub(crate) fn open_read_only_connection(
+    path: &Path,
+    application_id: i64,
+    migrations: &[&str],
+) -> StoreResult<Connection> {
+    check_existing_file(path)?;
+    let latest = migrations.len() as i64;
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+        | OpenFlags::SQLITE_OPEN_URI
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let encoded: String = path
+        .to_string_lossy()
+        .chars()
+        .map(|c| match c {
+            '%' => "%25".to_string(),
+            '?' => "%3f".to_string(),
+            '#' => "%23".to_string(),
+            c => c.to_string(),
+        })
+        .collect();
+    let attempt = |query: &str| -> StoreResult<(Connection, i64)> {
+        let conn = Connection::open_with_flags(format!("file:{encoded}?{query}"), flags)
+            .map_err(|e| error::classify(path, e))?;
+        let version = schema_version(&conn, path, application_id, latest)?;
+        Ok((conn, version))
+    };
+    let (conn, version) = match attempt("mode=ro") {
+        Ok(opened) => opened,
+        Err(StoreError::Sqlite { .. } | StoreError::ReadOnly { .. }) => {
+            attempt("mode=ro&immutable=1")?
+        }
+        Err(other) => return Err(other),
+    };
+    if version < latest {
+        return Err(StoreError::ReadOnlyNeedsUpgrade {
+            path: path.to_path_buf(),
+        });
+    }
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(|e| error::classify(path, e))?;
     Ok(conn)
 }
 
