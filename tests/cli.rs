@@ -1215,3 +1215,20 @@ fn a_read_only_cache_is_browsed_with_a_notice_and_never_written() {
     let beside: Vec<_> = std::fs::read_dir(&shelf).unwrap().collect();
     assert_eq!(beside.len(), 1, "nothing was created beside it: {beside:?}");
 }
+
+#[test]
+fn costs_lists_every_account_the_accounts_view_lists_spend_or_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = demo_cache(dir.path());
+    let store = costscope::store::Store::open(&cache).unwrap();
+    store.ensure_account("999999999999").unwrap();
+    let (org, _) = store.organization().unwrap();
+    drop(store);
+    let csv = costs(dir.path(), &cache, &["--month", "2026-10", "--format", "csv"]);
+    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    assert_eq!(rows.len(), org.accounts.len(), "{csv}");
+    assert!(
+        rows.iter().any(|r| r.contains(",999999999999,") && r.ends_with(",0.00")),
+        "{csv}"
+    );
+}

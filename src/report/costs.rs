@@ -90,14 +90,14 @@ pub fn month_report(
         GroupBy::Account => {
             let (org, keys) = store.organization()?;
             let totals = store.totals(Scope::Accounts, month.range(), metric)?;
+            // Every account, as the accounts view lists them: in a month that is
+            // cached, an account Cost Explorer returned nothing for spent nothing.
             keys.iter()
                 .zip(&org.accounts)
-                .filter_map(|(k, a)| {
-                    totals.get(k).map(|&amount| ReportRow {
-                        key: a.id.clone(),
-                        name: Some(a.name.clone()),
-                        amount,
-                    })
+                .map(|(k, a)| ReportRow {
+                    key: a.id.clone(),
+                    name: Some(a.name.clone()),
+                    amount: totals.get(k).copied().unwrap_or(Money::ZERO),
                 })
                 .collect()
         }
