@@ -533,3 +533,30 @@ fn ctrl_c_quits_from_the_list_the_filter_and_the_command_line() {
         );
     }
 }
+
+#[test]
+fn a_series_compares_each_row_with_the_row_before_and_its_first_with_nothing() {
+    let mut app = app();
+    send(&mut app, &[Action::Accounts, Action::Enter, Action::Enter]);
+    assert!(matches!(app.state.top().kind, ViewKind::Series { .. }));
+    for granularity in [false, true] {
+        if granularity {
+            send(
+                &mut app,
+                &[
+                    Action::Range(RangePreset::Last13Months),
+                    Action::ToggleGranularity,
+                ],
+            );
+        }
+        let rows = selectors::rows(&app.state);
+        assert!(rows.len() > 1, "{rows:?}");
+        assert_eq!(
+            rows[0].previous, None,
+            "the first row has nothing before it"
+        );
+        for pair in rows.windows(2) {
+            assert_eq!(pair[1].previous, pair[0].amount);
+        }
+    }
+}

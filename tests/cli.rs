@@ -1224,11 +1224,16 @@ fn costs_lists_every_account_the_accounts_view_lists_spend_or_not() {
     store.ensure_account("999999999999").unwrap();
     let (org, _) = store.organization().unwrap();
     drop(store);
-    let csv = costs(dir.path(), &cache, &["--month", "2026-10", "--format", "csv"]);
+    let csv = costs(
+        dir.path(),
+        &cache,
+        &["--month", "2026-10", "--format", "csv"],
+    );
     let rows: Vec<&str> = csv.lines().skip(1).collect();
     assert_eq!(rows.len(), org.accounts.len(), "{csv}");
     assert!(
-        rows.iter().any(|r| r.contains(",999999999999,") && r.ends_with(",0.00")),
+        rows.iter()
+            .any(|r| r.contains(",999999999999,") && r.ends_with(",0.00")),
         "{csv}"
     );
 }
