@@ -560,3 +560,23 @@ fn a_series_compares_each_row_with_the_row_before_and_its_first_with_nothing() {
         }
     }
 }
+
+#[test]
+fn the_change_in_dollars_sorts_the_top_movers_first_up_or_down() {
+    let mut app = app();
+    send(&mut app, &[Action::Services]);
+    while app.state.top().sort.column != 4 {
+        send(&mut app, &[Action::SortNext]);
+    }
+    let text = common::screen_text(&app, 120, 30);
+    assert!(text.contains("Δ$▼"), "{text}");
+    let sizes: Vec<Money> = selectors::rows(&app.state)
+        .iter()
+        .map(|r| (r.amount.unwrap() - r.previous.unwrap()).abs())
+        .collect();
+    assert!(sizes.len() > 3);
+    assert!(sizes.windows(2).all(|w| w[0] >= w[1]), "{sizes:?}");
+    let first = &selectors::rows(&app.state)[0];
+    let change = first.amount.unwrap() - first.previous.unwrap();
+    assert!(text.contains(&change.format_change()), "{text}");
+}

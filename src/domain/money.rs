@@ -121,6 +121,20 @@ impl Money {
     }
 
     /// `$1.23M`, `$45.6K`, `$12.34`: for narrow columns and headlines.
+    /// The size of the amount, whatever its sign.
+    pub fn abs(self) -> Money {
+        Money(self.0.saturating_abs())
+    }
+
+    /// "+$1.2K", "-$950.00", "$0.00": a change, signed, compact.
+    pub fn format_change(self) -> String {
+        if self > Money::ZERO {
+            format!("+{}", self.format_compact())
+        } else {
+            self.format_compact()
+        }
+    }
+
     pub fn format_compact(self) -> String {
         let dollars = self.as_f64_for_display();
         let abs = dollars.abs();

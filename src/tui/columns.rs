@@ -34,7 +34,9 @@ pub const COLUMNS: &[Column] = &[
     Column::text("Detail"),
     Column::amount("Cost"),
     Column::amount("Previous"),
-    Column::amount("Change"),
+    // The change in dollars sorts by its size, up or down: the top movers first.
+    Column::amount("Δ$"),
+    Column::amount("Δ%"),
     Column {
         title: "Share",
         right_aligned: false,

@@ -7,8 +7,7 @@ use super::columns::COLUMNS;
 use super::model::{Headline, OverviewData, TableData, TableRow};
 use super::state::{OverviewFocus, State, ViewKind};
 use super::widgets::{
-    block, change_span, header_style, money_or_unknown, render_selectable, share_bar,
-    sortable_header,
+    block, change_span, fit_text, header_style, render_selectable, share_bar, sortable_header,
 };
 use crate::config::Theme;
 use crate::domain::{Granularity, Money, RangePreset};
@@ -241,22 +240,37 @@ pub(super) fn render_table_view(frame: &mut Frame, area: Rect, state: &State, da
     let show_findings = table_area.width >= 100 && badges.iter().any(Option::is_some);
     let extra: &[&str] = if show_findings { &["Findings"] } else { &[] };
     let header = sortable_header(COLUMNS, &titles, view.sort, theme, extra);
+    // Cost and Previous in one precision: cents where there is room, compact below.
+    let exact = table_area.width >= 112;
+    let amount_width = if exact { 14 } else { 9 };
+    let mut fixed = vec![
+        if show_detail { 12 } else { 0 },
+        amount_width,
+        amount_width,
+        9,
+        7,
+        9,
+    ];
+    if show_findings {
+        fixed.push(16);
+    }
+    // The name column takes what is left: borders, and one space between columns.
+    let name_width = usize::from(table_area.width.saturating_sub(2))
+        .saturating_sub(fixed.iter().sum::<u16>().into())
+        .saturating_sub(fixed.len());
+    let format = CostCells {
+        name_width,
+        exact,
+        badge: show_findings,
+    };
     let body: Vec<Row> = rows
         .iter()
         .zip(&badges)
-        .map(|(r, badge)| cost_row(r, show_findings.then_some(badge), theme))
+        .map(|(r, badge)| cost_row(r, &format, badge, theme))
         .collect();
-    let mut widths = vec![
-        Constraint::Fill(1),
-        Constraint::Length(if show_detail { 12 } else { 0 }),
-        Constraint::Length(14),
-        Constraint::Length(9),
-        Constraint::Length(7),
-        Constraint::Length(9),
-    ];
-    if show_findings {
-        widths.push(Constraint::Length(16));
-    }
+    let widths: Vec<Constraint> = std::iter::once(Constraint::Fill(1))
+        .chain(fixed.into_iter().map(Constraint::Length))
+        .collect();
     let (table, title) = (Table::new(body, widths).header(header), Line::from(title));
     render_selectable(
         frame,
@@ -336,15 +350,47 @@ fn table_title(
 }
 
 /// One row of a cost table; `badge` is the findings column when it is shown.
-fn cost_row(r: &TableRow, badge: Option<&Option<String>>, theme: &Theme) -> Row<'static> {
+/// The change in dollars, in the colour of its direction; "—" when unknown.
+fn change_amount_span(change: Option<Money>, theme: &Theme) -> Span<'static> {
+    let color = match change {
+        Some(c) if c > Money::ZERO => theme.increase,
+        Some(c) if c < Money::ZERO => theme.decrease,
+        _ => theme.muted,
+    };
+    let text = change.map_or_else(|| "—".to_string(), Money::format_change);
+    Span::styled(text, Style::default().fg(color))
+}
+
+/// How a cost table draws its cells at the width it has.
+struct CostCells {
+    name_width: usize,
+    /// Cost and Previous with cents (otherwise both compact).
+    exact: bool,
+    badge: bool,
+}
+
+fn cost_row(
+    r: &TableRow,
+    format: &CostCells,
+    badge: &Option<String>,
+    theme: &Theme,
+) -> Row<'static> {
     let is_header = matches!(r.key, super::model::RowKey::Unit) && r.depth == 0;
-    let name = format!("{}{}", "  ".repeat(usize::from(r.depth)), r.name);
+    let name = fit_text(
+        &format!("{}{}", "  ".repeat(usize::from(r.depth)), r.name),
+        format.name_width,
+    );
     let style = if is_header {
         Style::default()
             .fg(theme.accent)
             .add_modifier(Modifier::BOLD)
     } else {
         Style::default()
+    };
+    let money = |m: Option<Money>| match (m, format.exact) {
+        (Some(m), true) => m.format_exact(),
+        (Some(m), false) => m.format_compact(),
+        (None, _) => "—".to_string(),
     };
     Row::new(
         vec![
@@ -353,13 +399,10 @@ fn cost_row(r: &TableRow, badge: Option<&Option<String>>, theme: &Theme) -> Row<
                 r.detail.clone(),
                 Style::default().fg(theme.muted),
             )),
-            Cell::from(Line::from(money_or_unknown(r.amount)).alignment(Alignment::Right)),
+            Cell::from(Line::from(money(r.amount)).alignment(Alignment::Right)),
+            Cell::from(Line::from(money(r.previous)).alignment(Alignment::Right)),
             Cell::from(
-                Line::from(
-                    r.previous
-                        .map_or_else(|| "—".to_string(), Money::format_compact),
-                )
-                .alignment(Alignment::Right),
+                Line::from(change_amount_span(r.change(), theme)).alignment(Alignment::Right),
             ),
             Cell::from(
                 Line::from(change_span(r.amount, r.previous, theme)).alignment(Alignment::Right),
@@ -370,7 +413,7 @@ fn cost_row(r: &TableRow, badge: Option<&Option<String>>, theme: &Theme) -> Row<
             )),
         ]
         .into_iter()
-        .chain(badge.map(|badge| {
+        .chain(format.badge.then(|| {
             Cell::from(Span::styled(
                 badge.clone().unwrap_or_default(),
                 Style::default().fg(theme.warning),

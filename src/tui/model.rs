@@ -28,6 +28,13 @@ pub struct TableRow {
     pub depth: u8,
 }
 
+impl TableRow {
+    /// Cost minus previous, when both are known.
+    pub fn change(&self) -> Option<Money> {
+        Some(self.amount? - self.previous?)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Headline {
     pub month_to_date: Option<Money>,

@@ -70,7 +70,12 @@ fn compare(a: &TableRow, b: &TableRow, sort: Sort) -> Ordering {
         },
         1 => a.detail.cmp(&b.detail),
         3 => cmp_unknown_last(a.previous, b.previous, sort.descending),
-        4 => {
+        4 => cmp_unknown_last(
+            a.change().map(Money::abs),
+            b.change().map(Money::abs),
+            sort.descending,
+        ),
+        5 => {
             let ratio = |r: &TableRow| {
                 r.amount
                     .zip(r.previous)

@@ -70,6 +70,17 @@ pub(super) fn render_selectable(
     frame.render_stateful_widget(table, area, &mut table_state);
 }
 
+/// `text` cut to `width` columns, ending in "…" when cut.
+pub(super) fn fit_text(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    match width {
+        0 => String::new(),
+        _ => text.chars().take(width - 1).chain(['…']).collect(),
+    }
+}
+
 /// `line` cut to `width` columns, ending in "…" when cut, so a cut never reads as
 /// the whole text. (Every character costscope writes is one column wide.)
 pub(super) fn fit_line(line: Line<'_>, width: usize) -> Line<'_> {
@@ -104,10 +115,6 @@ pub(super) fn window(cursor: usize, rows: usize, height: u16) -> (usize, usize) 
     let cursor = cursor.min(rows.saturating_sub(1));
     let first = cursor.saturating_sub(fits - 1);
     (first, fits.min(rows - first.min(rows)))
-}
-
-pub(super) fn money_or_unknown(amount: Option<Money>) -> String {
-    amount.map_or_else(|| "—".to_string(), Money::format_exact)
 }
 
 pub(super) fn change_span(
@@ -181,7 +188,7 @@ pub(super) fn sortable_header(
 
 #[cfg(test)]
 mod tests {
-    use super::{fit_line, window};
+    use super::{fit_line, fit_text, window};
     use ratatui::text::{Line, Span};
 
     #[test]
@@ -195,6 +202,8 @@ mod tests {
         assert_eq!(cut.width(), 15);
         assert_eq!(cut.to_string(), "378 findings ·…");
         assert_eq!(fit_line(Line::from("abc"), 0).to_string(), "");
+        assert_eq!(fit_text("identity-prod", 12), "identity-pr…");
+        assert_eq!(fit_text("identity-prod", 13), "identity-prod");
         // The closing space of a title may go to the border.
         assert_eq!(fit_line(Line::from(" ab "), 3).to_string(), " ab ");
     }
