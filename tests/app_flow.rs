@@ -231,12 +231,34 @@ fn grouping_by_ou_adds_unit_headers() {
         headers.contains(&"Root / Workloads / Production"),
         "{headers:?}"
     );
+    // Enter on a header drills into that unit's accounts, with their own total.
+    let header = rows[0].clone();
+    let members: Vec<_> = rows
+        .iter()
+        .skip(1)
+        .take_while(|r| r.key != RowKey::Unit)
+        .cloned()
+        .collect();
+    assert_eq!(header.key, RowKey::Unit);
     send(&mut app, &[Action::Enter]);
-    assert_eq!(
-        app.state.top().kind,
-        ViewKind::Accounts,
-        "enter on a header does not drill"
+    assert!(matches!(app.state.top().kind, ViewKind::UnitAccounts(_)));
+    assert_eq!(app.state.breadcrumbs(), ["Accounts", header.name.as_str()]);
+    let shown = selectors::rows(&app.state);
+    assert_eq!(shown.len(), members.len());
+    assert!(shown.iter().all(|r| matches!(r.key, RowKey::Account(_))));
+    assert_eq!(table_total(&app), header.amount);
+    let text = common::screen_text(&app, 120, 30);
+    let title = format!(
+        "{} accounts · total {}",
+        members.len(),
+        header.amount.unwrap().format_exact()
     );
+    assert!(text.contains(&title), "{title} not in {text}");
+    // And on down to an account's services; back returns to the grouped list.
+    send(&mut app, &[Action::Enter]);
+    assert!(matches!(app.state.top().kind, ViewKind::AccountServices(_)));
+    send(&mut app, &[Action::Back, Action::Back]);
+    assert_eq!(app.state.top().kind, ViewKind::Accounts);
 }
 
 #[test]

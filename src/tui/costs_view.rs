@@ -227,7 +227,9 @@ pub(super) fn render_table_view(frame: &mut Frame, area: Rect, state: &State, da
         .map(|(i, column)| match i {
             0 if matches!(kind, ViewKind::Series { .. }) => "Date",
             1 => match kind {
-                ViewKind::Accounts | ViewKind::ServiceAccounts(_) => "Account id",
+                ViewKind::Accounts | ViewKind::UnitAccounts(_) | ViewKind::ServiceAccounts(_) => {
+                    "Account id"
+                }
                 ViewKind::Series { .. } => "Day",
                 _ => "",
             },
@@ -301,7 +303,7 @@ fn table_title(
 ) -> Vec<Span<'static>> {
     let theme = &state.theme;
     let noun = match kind {
-        ViewKind::Accounts | ViewKind::ServiceAccounts(_) => "accounts",
+        ViewKind::Accounts | ViewKind::UnitAccounts(_) | ViewKind::ServiceAccounts(_) => "accounts",
         ViewKind::Services | ViewKind::AccountServices(_) => "services",
         ViewKind::Series { .. } => {
             if state.granularity == Granularity::Daily {
@@ -434,7 +436,9 @@ pub(super) fn finding_badge(state: &State, kind: ViewKind, row: &TableRow) -> Op
     let account_id = |key| state.catalog.account(key).map(|a| a.id.clone());
     let service = |key| state.catalog.service_name(key);
     let total = match (kind, row.key) {
-        (ViewKind::Accounts, RowKey::Account(a)) => index.by_account.get(&account_id(a)?),
+        (ViewKind::Accounts | ViewKind::UnitAccounts(_), RowKey::Account(a)) => {
+            index.by_account.get(&account_id(a)?)
+        }
         (ViewKind::Services, RowKey::Service(s)) => index.by_service.get(&service(s)),
         (ViewKind::AccountServices(a), RowKey::Service(s))
         | (ViewKind::ServiceAccounts(s), RowKey::Account(a)) => {

@@ -153,11 +153,16 @@ fn load_table(store: &Store, state: &State, kind: ViewKind) -> StoreResult<Table
         _ => (Scope::Accounts, None, None),
     };
     let c = compared(store, state, scope)?;
-    let rows = match kind {
+    let mut rows = match kind {
         ViewKind::Services | ViewKind::AccountServices(_) => service_rows(state, &c),
         ViewKind::ServiceAccounts(_) => account_rows(state, &c, true),
         _ => account_rows(state, &c, false),
     };
+    if let ViewKind::UnitAccounts(unit) = kind {
+        let path = state.catalog.unit_path(unit);
+        rows.retain(|r| r.group == path);
+        return Ok(part_of(rows, c.previous.is_some()));
+    }
     let chart = match kind {
         ViewKind::AccountServices(_) | ViewKind::ServiceAccounts(_) => {
             chart_series(store, state, chart_account, chart_service)?
@@ -170,6 +175,29 @@ fn load_table(store: &Store, state: &State, kind: ViewKind) -> StoreResult<Table
         previous_total: c.previous_total(),
         chart,
     })
+}
+
+/// Some of a table's rows as a table of their own: totals and shares of theirs.
+fn part_of(mut rows: Vec<TableRow>, previous_known: bool) -> TableData {
+    let total: Option<Money> = rows.iter().map(|r| r.amount).sum();
+    let previous_total = if previous_known {
+        rows.iter().map(|r| r.previous).sum()
+    } else {
+        None
+    };
+    if let Some(total) = total.filter(|t| *t > Money::ZERO) {
+        for r in &mut rows {
+            r.share = r
+                .amount
+                .map_or(0.0, |a| a.as_f64_for_display() / total.as_f64_for_display());
+        }
+    }
+    TableData {
+        rows,
+        total,
+        previous_total,
+        chart: Vec::new(),
+    }
 }
 
 /// The series over the selected range with every day present (a day without rows costs

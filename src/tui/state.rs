@@ -11,6 +11,8 @@ use std::collections::HashMap;
 pub enum ViewKind {
     Overview,
     Accounts,
+    /// The accounts of one organizational unit (an index into the catalog's units).
+    UnitAccounts(usize),
     Services,
     AccountServices(AccountKey),
     ServiceAccounts(ServiceKey),
@@ -250,6 +252,20 @@ pub struct Catalog {
 }
 
 impl Catalog {
+    /// "Root / Workloads / Production" for a unit's index, "" for none.
+    pub fn unit_path(&self, unit: usize) -> String {
+        self.org
+            .units
+            .get(unit)
+            .map(|u| self.org.ou_path(&u.id))
+            .unwrap_or_default()
+    }
+
+    /// The unit whose path an OU header shows.
+    pub fn unit_at_path(&self, path: &str) -> Option<usize> {
+        (0..self.org.units.len()).find(|&i| self.unit_path(i) == path)
+    }
+
     pub fn new(
         org: Organization,
         keys: Vec<AccountKey>,
@@ -405,6 +421,7 @@ impl State {
             crumbs.push(match view.kind {
                 ViewKind::Overview => "Overview".to_string(),
                 ViewKind::Accounts => "Accounts".to_string(),
+                ViewKind::UnitAccounts(unit) => self.catalog.unit_path(unit),
                 ViewKind::Services => "Services".to_string(),
                 ViewKind::AccountServices(a) => self.catalog.account_name(a),
                 ViewKind::ServiceAccounts(s) => self.catalog.service_name(s),

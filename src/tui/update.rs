@@ -306,9 +306,14 @@ fn drill_down(state: &mut State) -> Vec<Effect> {
         return vec![];
     };
     let next = match (view.kind, row.key) {
-        (ViewKind::Overview | ViewKind::Accounts, RowKey::Account(a)) => {
-            ViewKind::AccountServices(a)
-        }
+        (
+            ViewKind::Overview | ViewKind::Accounts | ViewKind::UnitAccounts(_),
+            RowKey::Account(a),
+        ) => ViewKind::AccountServices(a),
+        (ViewKind::Accounts, RowKey::Unit) => match state.catalog.unit_at_path(&row.group) {
+            Some(unit) => ViewKind::UnitAccounts(unit),
+            None => return vec![],
+        },
         (ViewKind::Overview | ViewKind::Services, RowKey::Service(s)) => {
             ViewKind::ServiceAccounts(s)
         }
