@@ -290,6 +290,12 @@ fn command_mode_opens_views_by_name_and_reports_errors() {
     );
     let (_, text) = app.state.message.clone().unwrap();
     assert!(text.contains("no account matches"), "{text}");
+    send(&mut app, &[Action::RunCommand("theme".into())]);
+    let (_, text) = app.state.message.clone().unwrap();
+    assert!(
+        text.contains("themes: default, high-contrast, light"),
+        "{text}"
+    );
     // A typo is answered with what was meant; a short name finds its service first.
     send(
         &mut app,
@@ -601,4 +607,30 @@ fn the_change_in_dollars_sorts_the_top_movers_first_up_or_down() {
     let first = &selectors::rows(&app.state)[0];
     let change = first.amount.unwrap() - first.previous.unwrap();
     assert!(text.contains(&change.format_change()), "{text}");
+}
+
+#[test]
+fn help_scrolls_to_its_end_with_g_and_by_half_pages() {
+    let mut app = app();
+    send(&mut app, &[Action::Resize(80, 24), Action::Help]);
+    let top = common::screen_text(&app, 80, 24);
+    assert!(
+        top.contains("Navigation") || top.contains("General"),
+        "{top}"
+    );
+    send(&mut app, &[Action::Bottom]);
+    let Mode::Help { scroll: last } = app.state.mode else {
+        panic!("help closed")
+    };
+    assert!(last > 0);
+    let end = common::screen_text(&app, 80, 24);
+    assert!(
+        end.contains("the other finding is its alternative"),
+        "{end}"
+    );
+    // Past the end is the end.
+    send(&mut app, &[Action::Down, Action::PageDown]);
+    assert_eq!(app.state.mode, Mode::Help { scroll: last });
+    send(&mut app, &[Action::Top, Action::PageDown]);
+    assert_eq!(app.state.mode, Mode::Help { scroll: 12 });
 }

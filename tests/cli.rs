@@ -1237,3 +1237,41 @@ fn costs_lists_every_account_the_accounts_view_lists_spend_or_not() {
         "{csv}"
     );
 }
+
+#[test]
+fn demo_reset_forgets_what_was_dismissed_and_applied() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = demo_cache(dir.path());
+    let ids = finding_ids(dir.path(), &cache, "idle-ec2");
+    succeeds(
+        dir.path(),
+        &cache,
+        &["dismiss", &ids[0], "--reason", "standby"],
+    );
+    succeeds(dir.path(), &cache, &["apply", &ids[1], "--yes"]);
+    assert!(!succeeds(dir.path(), &cache, &["audit"]).contains("the audit log is empty"));
+    let before = finding_ids(dir.path(), &cache, "idle-ec2");
+    assert!(
+        !before.contains(&ids[0]) && !before.contains(&ids[1]),
+        "{before:?}"
+    );
+    succeeds(
+        dir.path(),
+        &cache,
+        &[
+            "demo",
+            "--no-tui",
+            "--reset",
+            "--accounts",
+            "6",
+            "--today",
+            "2026-11-20",
+        ],
+    );
+    let after = finding_ids(dir.path(), &cache, "idle-ec2");
+    assert!(
+        after.contains(&ids[0]) && after.contains(&ids[1]),
+        "{after:?}"
+    );
+    assert!(succeeds(dir.path(), &cache, &["audit"]).contains("the audit log is empty"));
+}

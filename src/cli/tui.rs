@@ -31,6 +31,9 @@ pub struct DemoArgs {
     /// Applying is refused, as on a real cache with --read-only
     #[arg(long)]
     pub read_only: bool,
+    /// Start the demo afresh: regenerate it and forget what was dismissed and applied
+    #[arg(long)]
+    pub reset: bool,
     #[command(flatten)]
     pub tui: TuiFlags,
 }
@@ -42,10 +45,14 @@ pub fn demo(ctx: &Context, args: DemoArgs) -> Result<(), AppError> {
         seed,
         no_tui,
         read_only,
+        reset,
         tui,
     } = args;
     let settings = load_settings(ctx.paths.as_ref(), tui.theme.as_deref())?;
     let path = demo_cache_path(&ctx.cli.cache, ctx.paths.as_ref())?;
+    if reset {
+        demo::reset_cache(&path)?;
+    }
     let params = DemoParams {
         seed,
         accounts,

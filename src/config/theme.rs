@@ -31,7 +31,7 @@ macro_rules! theme_slots {
         #[derive(Deserialize, Default)]
         #[serde(deny_unknown_fields)]
         struct RawColors {
-            $($slot: Option<Spanned<String>>,)*
+            $($slot: Option<Spanned<RawColor>>,)*
         }
 
         impl Theme {
@@ -73,15 +73,31 @@ struct RawTheme {
     colors: RawColors,
 }
 
-fn parse_color(file: &Path, text: &str, value: &Spanned<String>) -> Result<Color, ConfigError> {
-    Color::from_str(value.get_ref()).map_err(|_| {
+/// A colour as a theme file writes it: a name or "#rrggbb" in quotes, or a terminal
+/// palette number (0-255) with or without them.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawColor {
+    Text(String),
+    Number(i64),
+}
+
+fn parse_color(file: &Path, text: &str, value: &Spanned<RawColor>) -> Result<Color, ConfigError> {
+    let parsed = match value.get_ref() {
+        RawColor::Text(name) => Color::from_str(name).ok(),
+        RawColor::Number(n) => u8::try_from(*n).ok().map(Color::Indexed),
+    };
+    parsed.ok_or_else(|| {
+        let shown = match value.get_ref() {
+            RawColor::Text(name) => name.clone(),
+            RawColor::Number(n) => n.to_string(),
+        };
         ConfigError::at(
             file,
             text,
             value.span().start,
             format!(
-                "`{}` is not a colour (use a name like \"cyan\" or \"dark-gray\", \"#rrggbb\", or 0-255)",
-                value.get_ref()
+                "`{shown}` is not a colour (use a name like \"cyan\" or \"dark-gray\", \"#rrggbb\", or 0-255)"
             ),
         )
     })
@@ -239,6 +255,27 @@ mod tests {
             panic!()
         };
         assert_eq!((e.line, e.key.as_deref()), (2, Some("sparkle")));
+    }
+
+    #[test]
+    fn a_colour_may_be_a_palette_number_with_or_without_quotes() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("n.toml"),
+            "[colors]\naccent = 208\nchart = \"33\"\n",
+        )
+        .unwrap();
+        let t = Theme::load("n", Some(dir.path())).unwrap();
+        assert_eq!(
+            (t.accent, t.chart),
+            (Color::Indexed(208), Color::Indexed(33))
+        );
+        std::fs::write(dir.path().join("n.toml"), "[colors]\n\naccent = 256\n").unwrap();
+        let ThemeError::Invalid(e) = Theme::load("n", Some(dir.path())).unwrap_err() else {
+            panic!()
+        };
+        assert_eq!((e.line, e.key.as_deref()), (3, Some("accent")));
+        assert!(e.message.contains("`256` is not a colour"), "{}", e.message);
     }
 
     #[test]

@@ -421,6 +421,33 @@ pub fn is_incomplete(store: &Store) -> StoreResult<bool> {
             .is_none_or(|params| params == INCOMPLETE))
 }
 
+/// Removes a demo cache and its audit log, so the next `prepare_cache` starts the demo
+/// afresh: nothing dismissed, nothing applied. Anything but a demo cache is refused.
+pub fn reset_cache(path: &std::path::Path) -> StoreResult<()> {
+    if !path.exists() {
+        return Ok(());
+    }
+    if Store::open_existing(path)?.kind()? != Some(CacheKind::Demo) {
+        return Err(StoreError::NotDemo(path.to_path_buf()));
+    }
+    for file in [path.to_path_buf(), crate::store::AuditLog::path_for(path)] {
+        for suffix in ["", "-wal", "-shm"] {
+            let doomed = std::path::PathBuf::from(format!("{}{suffix}", file.display()));
+            match std::fs::remove_file(&doomed) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(source) => {
+                    return Err(StoreError::Io {
+                        path: doomed,
+                        source,
+                    })
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 pub fn prepare_cache(
     path: &std::path::Path,
     params: DemoParams,

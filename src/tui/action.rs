@@ -217,6 +217,8 @@ pub enum Effect {
     /// Start an inventory scan in the background.
     StartScan,
     LoadTheme(String),
+    /// Say which themes there are (built in, and in the themes directory).
+    ListThemes,
     /// Dismiss a finding with a reason (kept across scans).
     DismissFinding {
         id: i64,

@@ -35,6 +35,13 @@ impl App {
                     Err(e) => Action::Failed(e.to_string()),
                 }])
             }
+            Effect::ListThemes => Ok(vec![Action::Notice(
+                Severity::Info,
+                format!(
+                    "themes: {} (:theme NAME switches; files go in the config's themes/ directory)",
+                    Theme::available(self.themes_dir.as_deref()).join(", ")
+                ),
+            )]),
             Effect::DismissFinding { id, reason } => {
                 self.store
                     .dismiss_finding(id, &reason, Stamp::now())

@@ -117,21 +117,23 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
 }
 
 fn update_help(state: &mut State, action: Action, scroll: u16) -> Vec<Effect> {
-    state.mode = match action {
-        Action::Down => Mode::Help {
-            scroll: scroll.saturating_add(1),
-        },
-        Action::Up => Mode::Help {
-            scroll: scroll.saturating_sub(1),
-        },
-        Action::PageDown => Mode::Help {
-            scroll: scroll.saturating_add(10),
-        },
-        Action::PageUp => Mode::Help {
-            scroll: scroll.saturating_sub(10),
-        },
-        Action::Help | Action::Back | Action::Quit | Action::InputCancel => Mode::Normal,
-        _ => Mode::Help { scroll },
+    let last = super::help_view::max_scroll(state, state.size);
+    let half_page = (state.size.1 / 2).max(1);
+    let scroll = match action {
+        Action::Down => scroll.saturating_add(1),
+        Action::Up => scroll.saturating_sub(1),
+        Action::PageDown => scroll.saturating_add(half_page),
+        Action::PageUp => scroll.saturating_sub(half_page),
+        Action::Top => 0,
+        Action::Bottom => last,
+        Action::Help | Action::Back | Action::Quit | Action::InputCancel => {
+            state.mode = Mode::Normal;
+            return vec![];
+        }
+        _ => scroll,
+    };
+    state.mode = Mode::Help {
+        scroll: scroll.min(last),
     };
     vec![]
 }
@@ -408,9 +410,7 @@ fn run_command(state: &mut State, line: &str) -> Vec<Effect> {
         (Command::Reverify, _) => apply::request_reverify(state),
         (Command::Reload, _) => vec![Effect::Reload],
         (Command::Theme, false) => vec![Effect::LoadTheme(arg.to_string())],
-        (Command::Theme, true) => {
-            error(state, "usage: :theme <name>, e.g. :theme light".to_string())
-        }
+        (Command::Theme, true) => vec![Effect::ListThemes],
         (Command::Range, _) => match RangePreset::parse(arg) {
             Some(preset) => {
                 state.range = preset;
