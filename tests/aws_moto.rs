@@ -177,7 +177,7 @@ fn sync_loads_the_org_and_every_month_exactly_then_refreshes_only_open_months() 
         .unwrap();
         assert!(
             lines.iter().any(|l| l
-                .starts_with("fetching 14 month(s): at least 14 Cost Explorer request(s), $0.14")),
+                .starts_with("fetching 14 months: at least 14 Cost Explorer requests, $0.14")),
             "{lines:?}"
         );
         assert!(report.failures.is_empty(), "{:?}", report.failures);
@@ -431,10 +431,10 @@ fn the_cli_syncs_into_the_organizations_own_cache_and_reads_it_offline() {
     let (code, _, err) = run(&url, &["sync"]);
     assert_eq!(code, Some(0), "{err}");
     assert!(
-        err.contains("fetching 14 month(s): at least 14 Cost Explorer request(s), $0.14"),
+        err.contains("fetching 14 months: at least 14 Cost Explorer requests, $0.14"),
         "{err}"
     );
-    assert!(err.contains("14 Cost Explorer request(s) ($0.14)"), "{err}");
+    assert!(err.contains("14 Cost Explorer requests ($0.14)"), "{err}");
     let cache = home
         .path()
         .join(format!("data/costscope/caches/org-{org_id}.sqlite"));
@@ -445,7 +445,7 @@ fn the_cli_syncs_into_the_organizations_own_cache_and_reads_it_offline() {
     // Right after: only the open month.
     let (code, _, err) = run(&url, &["sync"]);
     assert_eq!(code, Some(0), "{err}");
-    assert!(err.contains("fetching 1 month(s)"), "{err}");
+    assert!(err.contains("fetching 1 month"), "{err}");
 
     // With the network gone, the last synced organization's cache still answers.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

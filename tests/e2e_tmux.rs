@@ -218,13 +218,13 @@ fn demo_mark_two_findings_confirm_and_see_them_applied_and_audited() {
     tmux.send(&["f"]);
     tmux.wait_for("the findings", |s| s.contains("findings ·"));
     tmux.send(&["Space", "Space"]);
-    tmux.wait_for("two marks", |s| s.contains("2 finding(s) marked"));
+    tmux.wait_for("two marks", |s| s.contains("2 findings marked"));
     tmux.send(&["p"]);
     let dialog = tmux.wait_for("the confirm dialog with the identity", |s| {
         s.contains("Confirm plan") && s.contains("applies as: arn:")
     });
     assert!(dialog.contains("SIMULATED"), "{dialog}");
-    assert!(dialog.contains("2 step(s)"), "{dialog}");
+    assert!(dialog.contains("2 steps"), "{dialog}");
     assert!(dialog.contains("[ Cancel ]") && dialog.contains("[ Apply ]"));
     // Tab moves to Apply; typing the count is needed when the plan deletes something
     // and ignored otherwise.

@@ -521,7 +521,7 @@ fn the_dialog_counts_marked_findings_not_shown_from_the_list_and_from_a_detail()
     wait_for_identity(&mut app);
     assert_eq!(dialog(&app).plan.steps.len(), 2);
     assert_eq!(dialog(&app).hidden_marked, 1);
-    assert!(common::screen_text(&app, 140, 45).contains("1 marked finding(s) not shown"));
+    assert!(common::screen_text(&app, 140, 45).contains("1 marked finding not shown"));
     app.dispatch(Action::InputCancel);
 
     // From the detail of one of them, the other is not shown.
@@ -606,7 +606,7 @@ fn the_tui_re_reads_steps_left_pending_at_start_and_closes_what_the_re_read_sett
         .as_ref()
         .is_some_and(|(_, m)| m.starts_with("re-verified"))));
     let (_, message) = app.state.message.clone().unwrap();
-    assert!(message.contains("1 step(s): 1 verified"), "{message}");
+    assert!(message.contains("1 step: 1 verified"), "{message}");
     let store = Store::open(&path).unwrap();
     assert!(AuditLog::open_for(&store)
         .unwrap()

@@ -444,7 +444,7 @@ fn an_audit_write_that_fails_after_a_call_stops_the_plan_and_says_the_call_was_m
         message.contains("r-made"),
         "the request id is told: {message}"
     );
-    assert!(message.contains("1 step(s) not run"), "{message}");
+    assert!(message.contains("1 step not run"), "{message}");
     // The intent was written before the call; nothing closes it, so it is pending.
     drop(backend);
     let pending = log.pending().unwrap();

@@ -312,7 +312,7 @@ fn a_denied_account_listing_makes_the_scan_partial_never_an_empty_success() {
         assert_eq!(unit, "org");
         assert!(
             reason.contains("cannot list the organization's accounts")
-                && reason.contains("only 1 account(s)"),
+                && reason.contains("only 1 account known"),
             "{reason}"
         );
         let units = store.scan_units().unwrap();
@@ -432,7 +432,7 @@ fn the_tui_starts_a_scan_and_its_findings_land_while_browsing() {
     });
     assert!(ended, "the scan ended");
     let (_, message) = app.state.message.clone().unwrap();
-    assert!(message.contains("1 new finding(s)"), "{message}");
+    assert!(message.contains("1 new finding"), "{message}");
     // The findings view the user was on shows the new finding.
     let text = common::screen_text(&app, 160, 40);
     assert!(

@@ -229,7 +229,7 @@ fn scan_dialog_and_status_bar_while_scanning() {
         concurrency: 8,
     }));
     let status = screen(&app, 120, 30).lines().last().unwrap().to_string();
-    assert!(status.contains("scanning 6 account(s)"), "{status}");
+    assert!(status.contains("scanning 6 accounts"), "{status}");
     app.dispatch(Action::ScanProgress(SyncEvent::UnitScanned {
         account: "111111111111".into(),
         unit: "us-east-1".into(),
@@ -256,8 +256,8 @@ fn scan_dialog_and_status_bar_while_scanning() {
     }));
     let (_, message) = app.state.message.clone().unwrap();
     assert!(
-        message.contains("1 new finding(s)")
-            && message.contains("3000 CloudWatch metric(s) ($0.03)")
+        message.contains("1 new finding")
+            && message.contains("3000 CloudWatch metrics ($0.03)")
             && message.contains("1 not scanned"),
         "{message}"
     );

@@ -194,7 +194,10 @@ fn confirmed(
             Confirmation::Type { text, .. } => format!(" --confirm {text:?}"),
             Confirmation::Press => String::new(),
         };
-        note!("nothing applied: add --yes{add} to apply these {steps} step(s)");
+        note!(
+            "nothing applied: add --yes{add} to apply these {n0_step}",
+            n0_step = crate::domain::words::plural(steps, "step")
+        );
         return Ok(false);
     }
     if let Confirmation::Type { text, why } = confirmation {

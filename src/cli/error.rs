@@ -1,6 +1,7 @@
 //! The errors a command ends with, as the user reads them, and the exit code of each.
 
 use crate::config::ConfigError;
+use crate::domain::words::plural;
 use crate::report::ReportError;
 use crate::store::StoreError;
 use std::path::PathBuf;
@@ -19,9 +20,9 @@ pub enum AppError {
     Sync(#[from] crate::sync::SyncError),
     #[error("{0} (see `costscope costs --by account`)")]
     Lookup(#[from] crate::domain::lookup::LookupError),
-    #[error("the sync finished with {0} month(s) not loaded (see above); the cache keeps what it had for them")]
+    #[error("the sync finished with {} not loaded (see above); the cache keeps what it had for them", plural(*.0, "month"))]
     SyncIncomplete(usize),
-    #[error("the scan could not reach {0} account(s) or region(s) (listed above); their findings are unknown, not zero")]
+    #[error("the scan could not reach {} (listed above); their findings are unknown, not zero", plural(*.0, "account or region"))]
     ScanIncomplete(usize),
     #[error("there is no finding {0} in the cache (see `costscope findings --all`)")]
     NoSuchFinding(i64),
@@ -35,7 +36,7 @@ pub enum AppError {
     ApplyIncomplete(String),
     #[error("nothing applied: this plan needs typed confirmation because {why}; add --confirm {text:?} (as the TUI's dialog asks)")]
     ConfirmationNeeded { text: String, why: String },
-    #[error("{0} step(s) still have no confirmed outcome (see above); run `costscope audit --reverify` again later")]
+    #[error("{} still without a confirmed outcome (see above); run `costscope audit --reverify` again later", plural(*.0, "step"))]
     StillUnverified(usize),
     /// Whoever read stdout went away (`| head`): the command ends quietly.
     #[error("stdout was closed")]

@@ -70,23 +70,10 @@ pub fn run(ctx: &Context, args: ScanArgs) -> Result<(), AppError> {
     let settings_resume = settings.resume_within_minutes;
     let (path, report) = scan_now(&target, ctx.paths.as_ref(), settings, prices)?;
     let c = &report.changes;
-    note!(
-        "scanned {} unit(s) of {} account(s): {} resource(s); findings: {} new, {} still open, {} closed; {} CloudWatch request(s) for {} metric(s) ({}){} -> {}",
-        report.units_scanned,
-        report.accounts,
-        report.resources,
-        c.new,
-        c.still_open,
-        c.closed,
-        report.meter.requests("cloudwatch"),
-        report.meter.metrics(),
-        crate::domain::call_prices::cloudwatch_price(u64::from(report.meter.metrics())),
-        match report.meter.throttled() {
+    note!("scanned {n0_unit} of {n1_account}: {n2_resource}; findings: {} new, {} still open, {} closed; {n0_request} for {n3_metric} ({}){} -> {}", c.new, c.still_open, c.closed, crate::domain::call_prices::cloudwatch_price(u64::from(report.meter.metrics())), match report.meter.throttled() {
             0 => String::new(),
-            n => format!("; {n} request(s) throttled and retried"),
-        },
-        path.display()
-    );
+            n => format!("; {n0_request} throttled and retried", n0_request = crate::domain::words::plural(n, "request")),
+        }, path.display(), n0_unit = crate::domain::words::plural(report.units_scanned, "unit"), n1_account = crate::domain::words::plural(report.accounts, "account"), n2_resource = crate::domain::words::plural(report.resources, "resource"), n3_metric = crate::domain::words::plural(report.meter.metrics(), "metric"), n0_request = crate::domain::words::plural(report.meter.requests("cloudwatch"), "CloudWatch request"));
     for (account, unit, reason) in &report.not_scanned {
         note!("  not scanned: {account} {unit}: {reason}");
     }
@@ -95,9 +82,9 @@ pub fn run(ctx: &Context, args: ScanArgs) -> Result<(), AppError> {
     }
     if !report.resumed.is_empty() {
         note!(
-            "kept {} unit(s) an earlier scan covered in the last {} minute(s) (--full rescans them)",
-            report.resumed.len(),
-            settings_resume
+            "kept {n0_unit} an earlier scan covered in the last {n1_minute} (--full rescans them)",
+            n0_unit = crate::domain::words::plural(report.resumed.len(), "unit"),
+            n1_minute = crate::domain::words::plural(settings_resume, "minute")
         );
     }
     note!("see them with `costscope findings` or in the TUI (`:findings`)");

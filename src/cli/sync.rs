@@ -46,16 +46,16 @@ pub fn run(ctx: &Context, args: SyncArgs) -> Result<(), AppError> {
         &config.cost_explorer(),
     )?;
     note!(
-        "synced {} month(s), {} rows, {} Cost Explorer request(s) ({}{}) into {}",
-        report.months_written.len(),
+        "synced {n0_month}, {} rows, {n0_request} ({}{}) into {}",
         report.rows,
-        report.ce_requests,
         crate::domain::call_prices::ce_price(u64::from(report.ce_requests)),
         match report.ce_throttles {
             0 => String::new(),
             n => format!(", {n} throttled"),
         },
-        path.display()
+        path.display(),
+        n0_month = crate::domain::words::plural(report.months_written.len(), "month"),
+        n0_request = crate::domain::words::plural(report.ce_requests, "Cost Explorer request")
     );
     if report.failures.is_empty() {
         Ok(())

@@ -1,8 +1,8 @@
 //! Counted nouns in messages and titles: "1 month", "2 months", never "month(s)".
 
 /// "1 finding", "3 findings", "2 entries".
-pub fn plural(count: impl Into<u64>, noun: &str) -> String {
-    let count = count.into();
+pub fn plural<N: TryInto<u64>>(count: N, noun: &str) -> String {
+    let count: u64 = count.try_into().unwrap_or(u64::MAX);
     if count == 1 {
         return format!("1 {noun}");
     }

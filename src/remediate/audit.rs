@@ -97,8 +97,8 @@ pub fn pending_warning(store: &Store) -> StoreResult<Option<String>> {
     let mut resources: Vec<&str> = pending.iter().map(|p| p.intent.resource.as_str()).collect();
     resources.dedup();
     Ok(Some(format!(
-        "RE-VERIFY: {} earlier change(s) have no confirmed outcome ({}); run `costscope audit --reverify`",
-        pending.len(),
-        resources.join(", ")
+        "RE-VERIFY: {n0_change} have no confirmed outcome ({}); run `costscope audit --reverify`",
+        resources.join(", "),
+        n0_change = crate::domain::words::plural(pending.len(), "earlier change")
     )))
 }

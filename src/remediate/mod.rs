@@ -252,13 +252,13 @@ async fn run_plan<B: Backend>(
     audit.plan_wide(
         AuditPhase::Confirmed,
         &format!(
-            "{} step(s) confirmed{}",
-            request.plan.steps.len(),
+            "{n0_step} confirmed{}",
             if backend.simulated() {
                 " (simulated: nothing leaves this machine)"
             } else {
                 ""
-            }
+            },
+            n0_step = crate::domain::words::plural(request.plan.steps.len(), "step")
         ),
     )?;
     let mut clients: HashMap<(String, String), B::Actions> = HashMap::new();
@@ -326,7 +326,10 @@ fn audit_lost_message(plan: &Plan, summary: &ApplySummary, failure: AuditFailure
         (None, _) => {}
     }
     let not_run = plan.steps.len().saturating_sub(summary.outcomes.len() + 1);
-    message.push_str(&format!("{not_run} step(s) not run"));
+    message.push_str(&format!(
+        "{n0_step} not run",
+        n0_step = crate::domain::words::plural(not_run, "step")
+    ));
     message
 }
 

@@ -15,10 +15,10 @@ pub fn plan_text(plan: &Plan, identity: Option<&str>, simulated: bool) -> String
         out.push_str(&format!("applies as: {identity}\n"));
     }
     out.push_str(&format!(
-        "plan: {} step(s), {} left out; estimated saving {}\n",
-        plan.steps.len(),
+        "plan: {n0_step}, {} left out; estimated saving {}\n",
         plan.refused.len(),
-        plan.saving_label()
+        plan.saving_label(),
+        n0_step = crate::domain::words::plural(plan.steps.len(), "step")
     ));
     for (i, step) in plan.steps.iter().enumerate() {
         out.push_str(&format!("\n{}. finding {}\n", i + 1, step.finding_id));
@@ -161,9 +161,7 @@ pub fn render_audit(
             }
             let reverify = entries.iter().filter(|e| e.reverify).count();
             if reverify > 0 {
-                out.push_str(&format!(
-                    "\n{reverify} call(s) have no confirmed outcome (costscope stopped mid-call, the outcome was unknown, or the change was not visible yet): run `costscope audit --reverify`\n"
-                ));
+                out.push_str(&format!("\n{n0_call} have no confirmed outcome (costscope stopped mid-call, the outcome was unknown, or the change was not visible yet): run `costscope audit --reverify`\n", n0_call = crate::domain::words::plural(reverify, "call")));
             }
             Ok(out)
         }

@@ -71,16 +71,18 @@ impl fmt::Display for SyncEvent {
                 concurrency,
             } => write!(
                 f,
-                "scanning {accounts} account(s), {concurrency} account-region(s) at a time"
+                "scanning {n0_account}, {n1_account_region} at a time",
+                n0_account = crate::domain::words::plural(*accounts, "account"),
+                n1_account_region = crate::domain::words::plural(*concurrency, "account-region")
             ),
             SyncEvent::AccountNotScanned { account, reason } => {
                 write!(f, "{account}: NOT SCANNED: {reason}")
             }
             SyncEvent::RegionsSkipped { account, regions } => write!(
                 f,
-                "{account}: skipped {} region(s) not opted in: {}",
-                regions.len(),
-                regions.join(", ")
+                "{account}: skipped {n0_region} not opted in: {}",
+                regions.join(", "),
+                n0_region = crate::domain::words::plural(regions.len(), "region")
             ),
             SyncEvent::UnitScanned {
                 account,
@@ -91,7 +93,9 @@ impl fmt::Display for SyncEvent {
                 known,
             } => write!(
                 f,
-                "[{done}/{known}] {account} {unit}: {resources} resource(s), {findings} finding(s)"
+                "[{done}/{known}] {account} {unit}: {n0_resource}, {n1_finding}",
+                n0_resource = crate::domain::words::plural(*resources, "resource"),
+                n1_finding = crate::domain::words::plural(*findings, "finding")
             ),
             SyncEvent::UnitNotScanned {
                 account,
@@ -107,9 +111,11 @@ impl fmt::Display for SyncEvent {
                 at_least_requests,
             } => write!(
                 f,
-                "fetching {} month(s): at least {at_least_requests} Cost Explorer request(s), {}",
-                months.len(),
-                crate::domain::call_prices::ce_price(u64::from(*at_least_requests))
+                "fetching {n0_month}: at least {n1_request}, {}",
+                crate::domain::call_prices::ce_price(u64::from(*at_least_requests)),
+                n0_month = crate::domain::words::plural(months.len(), "month"),
+                n1_request =
+                    crate::domain::words::plural(*at_least_requests, "Cost Explorer request")
             ),
             SyncEvent::MonthStarted { month, index, of } => {
                 write!(f, "{month}: fetching ({}/{of})", index + 1)
@@ -121,8 +127,9 @@ impl fmt::Display for SyncEvent {
                 is_final,
             } => write!(
                 f,
-                "{month}: {rows} rows in {requests} request(s) ({})",
-                if *is_final { "final" } else { "open" }
+                "{month}: {rows} rows in {n0_request} ({})",
+                if *is_final { "final" } else { "open" },
+                n0_request = crate::domain::words::plural(*requests, "request")
             ),
             SyncEvent::MonthFailed { month, reason } => write!(f, "{month}: not loaded: {reason}"),
             SyncEvent::Stopped(why) => write!(f, "stopped {why}"),

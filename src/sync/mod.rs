@@ -60,8 +60,9 @@ pub enum SyncError {
     #[error(transparent)]
     Source(#[from] SourceError),
     #[error(
-        "this sync needs at least {requests} Cost Explorer request(s) ({price}), over the cap \
-         of {cap}; raise --max-cost (or max_sync_cost in the config) to allow it"
+        "this sync needs at least {} ({price}), over the cap \
+         of {cap}; raise --max-cost (or max_sync_cost in the config) to allow it",
+        crate::domain::words::plural(*.requests, "Cost Explorer request")
     )]
     OverCostCap {
         requests: u32,

@@ -32,8 +32,8 @@ pub fn toggle_mark(state: &mut State) -> Vec<Effect> {
     state.message = Some((
         Severity::Info,
         format!(
-            "{} finding(s) marked · p: plan and confirm",
-            state.marked.len()
+            "{n0_finding} marked · p: plan and confirm",
+            n0_finding = crate::domain::words::plural(state.marked.len(), "finding")
         ),
     ));
     if state.top().kind == ViewKind::Findings {
@@ -168,7 +168,10 @@ pub fn update_confirm(state: &mut State, action: Action, mut dialog: ConfirmDial
                 state.mode = Mode::ApplyProgress;
                 state.message = Some((
                     Severity::Info,
-                    format!("applying {} step(s)", dialog.plan.steps.len()),
+                    format!(
+                        "applying {n0_step}",
+                        n0_step = crate::domain::words::plural(dialog.plan.steps.len(), "step")
+                    ),
                 ));
                 return vec![Effect::ApplyPlan {
                     plan: Box::new(dialog.plan),
@@ -256,12 +259,7 @@ pub fn on_reverified(
                 } else {
                     Severity::Warning
                 },
-                format!(
-                    "re-verified {} step(s): {} verified, {} not applied, {unknown} still unknown (L: audit log)",
-                    results.len(),
-                    count("verified"),
-                    count("not applied")
-                ),
+                format!("re-verified {n0_step}: {} verified, {} not applied, {unknown} still unknown (L: audit log)", count("verified"), count("not applied"), n0_step = crate::domain::words::plural(results.len(), "step")),
             )
         }
         Err(e) => (Severity::Error, format!("re-verifying failed: {e}")),

@@ -121,25 +121,22 @@ fn confirm_head(state: &State, dialog: &ConfirmDialog) -> Vec<Line<'static>> {
         }
     }
     head.push(Line::from(format!(
-        "{} step(s) in {} account(s) · estimated saving {}{}",
-        dialog.plan.steps.len(),
-        dialog.plan.accounts().len(),
+        "{n0_step} in {n1_account} · estimated saving {}{}",
         dialog.plan.saving_label(),
         if dialog.plan.refused.is_empty() {
             String::new()
         } else {
             format!(
-                " · {} finding(s) left out (listed below)",
-                dialog.plan.refused.len()
+                " · {n0_finding} left out (listed below)",
+                n0_finding = crate::domain::words::plural(dialog.plan.refused.len(), "finding")
             )
-        }
+        },
+        n0_step = crate::domain::words::plural(dialog.plan.steps.len(), "step"),
+        n1_account = crate::domain::words::plural(dialog.plan.accounts().len(), "account")
     )));
     if dialog.hidden_marked > 0 {
         head.push(Line::from(Span::styled(
-            format!(
-                "{} marked finding(s) not shown on this screen (filtered out, or marked in another view) are in this plan",
-                dialog.hidden_marked
-            ),
+            format!("{n0_finding} not shown on this screen (filtered out, or marked in another view) are in this plan", n0_finding = crate::domain::words::plural(dialog.hidden_marked, "marked finding")),
             Style::default().fg(theme.warning),
         )));
     }
@@ -261,9 +258,9 @@ pub fn render_progress(frame: &mut Frame, area: Rect, state: &State) {
     lines.push(Line::from(match &run.finished {
         Some(line) => format!("{line} · esc: close · L: audit log"),
         None => format!(
-            "{}/{} step(s) done · esc: close (the plan keeps running)",
+            "{}/{n0_step} done · esc: close (the plan keeps running)",
             run.done(),
-            run.steps.len()
+            n0_step = crate::domain::words::plural(run.steps.len(), "step")
         ),
     }));
     frame.render_widget(Clear, rect);
@@ -317,7 +314,10 @@ pub fn render_audit(frame: &mut Frame, area: Rect, state: &State, entries: &[Aud
         " Audit log · {} entries, newest first{} ",
         entries.len(),
         if reverify > 0 {
-            format!(" · {reverify} call(s) with no recorded outcome: re-verify them")
+            format!(
+                " · {n0_call} with no recorded outcome: re-verify them",
+                n0_call = crate::domain::words::plural(reverify, "call")
+            )
         } else {
             String::new()
         }

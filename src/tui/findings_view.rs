@@ -216,8 +216,8 @@ fn list_title(state: &State, data: &FindingsData, shown: usize) -> String {
 fn coverage_lines(state: &State, data: &FindingsData) -> Vec<Line<'static>> {
     let theme = &state.theme;
     let mut coverage = vec![Line::from(format!(
-        "{} account-region(s) scanned",
-        data.units_scanned
+        "{n0_account_region} scanned",
+        n0_account_region = crate::domain::words::plural(data.units_scanned, "account-region")
     ))];
     let problems: Vec<_> = data
         .not_scanned
@@ -227,7 +227,10 @@ fn coverage_lines(state: &State, data: &FindingsData) -> Vec<Line<'static>> {
     let skipped = data.not_scanned.len() - problems.len();
     if skipped > 0 {
         coverage.push(Line::from(Span::styled(
-            format!("{skipped} region(s) skipped: not opted in"),
+            format!(
+                "{n0_region} skipped: not opted in",
+                n0_region = crate::domain::words::plural(skipped, "region")
+            ),
             Style::default().fg(theme.muted),
         )));
     }

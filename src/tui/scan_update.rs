@@ -127,9 +127,12 @@ pub fn on_finished(state: &mut State, outcome: ScanOutcome) -> Vec<Effect> {
         } => {
             state.sync.offline = false;
             let text = format!(
-                "scanned {units} unit(s): {new_findings} new finding(s), {closed} closed; \
-                 {metrics} CloudWatch metric(s) ({})",
-                cloudwatch_price(metrics)
+                "scanned {n0_unit}: {n0_finding}, {closed} closed; \
+                 {n1_metric} ({})",
+                cloudwatch_price(metrics),
+                n0_unit = crate::domain::words::plural(units, "unit"),
+                n0_finding = crate::domain::words::plural(new_findings, "new finding"),
+                n1_metric = crate::domain::words::plural(metrics, "CloudWatch metric")
             );
             if not_scanned + partial == 0 {
                 (Severity::Info, text)

@@ -15,7 +15,10 @@ pub fn render_confirm_scan(frame: &mut Frame, area: Rect, state: &State, estimat
     let rect = Rect::new(area.x + (area.width - width) / 2, area.y + 4, width, 10);
     let accounts = match estimate.accounts {
         0 => "the organization's accounts (listed first)".to_string(),
-        n => format!("{n} active account(s)"),
+        n => format!(
+            "{n0_account}",
+            n0_account = crate::domain::words::plural(n, "active account")
+        ),
     };
     let regions = if estimate.regions.is_empty() {
         "every enabled region".to_string()
@@ -23,10 +26,7 @@ pub fn render_confirm_scan(frame: &mut Frame, area: Rect, state: &State, estimat
         estimate.regions.join(", ")
     };
     let cost = match estimate.last_metrics {
-        Some(metrics) => format!(
-            "CloudWatch: the last scan requested {metrics} metric(s), {} ($0.01 per 1,000)",
-            cloudwatch_price(metrics)
-        ),
+        Some(metrics) => format!("CloudWatch: the last scan requested {n0_metric}, {} ($0.01 per 1,000)", cloudwatch_price(metrics), n0_metric = crate::domain::words::plural(metrics, "metric")),
         None => "CloudWatch: $0.01 per 1,000 metrics (a few per instance, database and bucket); the total is shown when it ends".to_string(),
     };
     let text = vec![
@@ -56,7 +56,10 @@ pub fn status(state: &State) -> Option<Span<'static>> {
         n => format!(" ({n} not scanned)"),
     };
     let of = if run.known == 0 {
-        format!("{} account(s)", run.accounts)
+        format!(
+            "{n0_account}",
+            n0_account = crate::domain::words::plural(run.accounts, "account")
+        )
     } else {
         format!("{}/{}", run.done, run.known)
     };

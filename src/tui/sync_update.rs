@@ -106,15 +106,20 @@ pub fn on_finished(state: &mut State, outcome: SyncOutcome) -> Vec<Effect> {
         } => {
             state.sync.offline = false;
             let text = format!(
-                "synced {months} month(s), {rows} rows, {requests} Cost Explorer request(s) ({})",
-                ce_price(u64::from(requests))
+                "synced {n0_month}, {rows} rows, {n0_request} ({})",
+                ce_price(u64::from(requests)),
+                n0_month = crate::domain::words::plural(months, "month"),
+                n0_request = crate::domain::words::plural(requests, "Cost Explorer request")
             );
             state.message = Some(if failures == 0 {
                 (Severity::Info, text)
             } else {
                 (
                     Severity::Warning,
-                    format!("{text}; {failures} month(s) not loaded, kept as cached"),
+                    format!(
+                        "{text}; {n0_month} not loaded, kept as cached",
+                        n0_month = crate::domain::words::plural(failures, "month")
+                    ),
                 )
             });
         }

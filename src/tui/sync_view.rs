@@ -25,8 +25,9 @@ pub(super) fn render_confirm_sync(
     let text = vec![
         Line::from(format!("Months to fetch: {} ({list})", months.len())),
         Line::from(format!(
-            "Cost Explorer: at least {at_least_requests} request(s), {} (each page is $0.01)",
-            crate::domain::call_prices::ce_price(u64::from(at_least_requests))
+            "Cost Explorer: at least {n0_request}, {} (each page is $0.01)",
+            crate::domain::call_prices::ce_price(u64::from(at_least_requests)),
+            n0_request = crate::domain::words::plural(at_least_requests, "request")
         )),
         Line::from(format!(
             "Spent this month so far: {}",

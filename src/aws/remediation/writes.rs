@@ -167,7 +167,10 @@ impl AwsActions {
             .map_err(|e| call_error("PutBucketLifecycleConfiguration", e))?;
         Ok(applied(
             out.request_id(),
-            format!("lifecycle written: {kept} existing rule(s) kept, {rule_id} added"),
+            format!(
+                "lifecycle written: {n0_rule} kept, {rule_id} added",
+                n0_rule = crate::domain::words::plural(kept, "existing rule")
+            ),
         ))
     }
 

@@ -148,8 +148,8 @@ async fn accounts_to_scan(
         accounts.push(signed_in.clone());
     }
     let reason = format!(
-        "{reason}; only {} account(s) known from the cache were scanned",
-        accounts.len()
+        "{reason}; only {n0_account} known from the cache were scanned",
+        n0_account = crate::domain::words::plural(accounts.len(), "account")
     );
     store.record_unscanned_unit(signed_in, ORG_UNIT, UnitStatus::NotScanned, &reason, stamp)?;
     progress.event(&SyncEvent::UnitNotScanned {
@@ -266,8 +266,8 @@ impl<S: InventorySource> Scan<'_, S> {
             .chain(buckets_kept.then(|| S3_UNIT.to_string()))
         {
             self.progress.event(&SyncEvent::Advice(format!(
-                "{account} {unit}: scanned in the last {} minute(s), kept",
-                settings.resume_within_minutes
+                "{account} {unit}: scanned in the last {n0_minute}, kept",
+                n0_minute = crate::domain::words::plural(settings.resume_within_minutes, "minute")
             )));
             self.report.resumed.push((account.clone(), unit));
         }
