@@ -176,8 +176,10 @@ fn sync_loads_the_org_and_every_month_exactly_then_refreshes_only_open_months() 
         .await
         .unwrap();
         assert!(
-            lines.iter().any(|l| l
-                .starts_with("fetching 14 months: at least 14 Cost Explorer requests, $0.14")),
+            lines
+                .iter()
+                .any(|l| l
+                    .starts_with("fetching 14 months: at least 14 Cost Explorer requests, $0.14")),
             "{lines:?}"
         );
         assert!(report.failures.is_empty(), "{:?}", report.failures);

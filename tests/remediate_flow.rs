@@ -277,6 +277,59 @@ fn a_simulated_run_applies_verifies_and_audits_each_step() {
         app.dispatch(Action::Down);
     }
     assert_eq!(app.state.top().selected, shown.len() - 1);
+    // Enter shows the entry under the cursor in full, with its account and request id.
+    let last = shown.last().unwrap().clone();
+    app.dispatch(Action::Enter);
+    assert_eq!(app.state.top().kind, ViewKind::AuditEntry(last.id));
+    let text = common::screen_text(&app, 140, 45);
+    for expected in [
+        format!("Audit entry {}", last.id),
+        last.request_id.clone().unwrap_or_else(|| "none".into()),
+        last.resource.clone(),
+        last.identity.clone(),
+    ] {
+        assert!(text.contains(&expected), "{expected} not in {text}");
+    }
+    app.dispatch(Action::Back);
+    assert_eq!(app.state.top().kind, ViewKind::Audit);
+}
+
+#[test]
+fn the_undo_of_a_deleted_volume_names_the_snapshot_its_step_took() {
+    let (_dir, path, mut app) = own_demo(Access::ReadWrite);
+    let volume = select(&mut app, Rule::UnattachedVolume);
+    app.dispatch(Action::Plan);
+    wait_for_identity(&mut app);
+    let typed = dialog(&app).plan.steps.len().to_string();
+    for c in typed.chars() {
+        app.dispatch(Action::InputChar(c));
+    }
+    app.dispatch(Action::FocusRight);
+    app.dispatch(Action::InputSubmit);
+    assert!(app.wait_until(Duration::from_secs(20), |s| s
+        .apply
+        .run
+        .as_ref()
+        .is_some_and(|r| r.finished.is_some())));
+    let store = Store::open(&path).unwrap();
+    let entries = AuditLog::open_for(&store).unwrap().entries(None).unwrap();
+    let resource = entries
+        .iter()
+        .find(|e| e.finding_id == Some(volume))
+        .unwrap()
+        .resource
+        .clone();
+    for phase in [AuditPhase::Applied, AuditPhase::Verified] {
+        let entry = entries
+            .iter()
+            .find(|e| e.finding_id == Some(volume) && e.phase == phase)
+            .unwrap_or_else(|| panic!("no {phase:?} entry: {entries:?}"));
+        let undo = entry.undo.as_deref().unwrap();
+        assert!(
+            undo.contains(&format!("--snapshot-id snap-simulated-{resource}")),
+            "{phase:?}: {undo}"
+        );
+    }
 }
 
 fn entry(plan: i64, step: u32, phase: AuditPhase) -> AuditEntry {

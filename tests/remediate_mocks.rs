@@ -412,6 +412,7 @@ impl Actions for LocksTheLog {
         ready(Ok(Applied {
             request_id: Some("r-made".into()),
             detail: "released".into(),
+            created: None,
         }))
     }
 }

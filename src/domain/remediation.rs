@@ -171,6 +171,18 @@ impl PlanStep {
         checks
     }
 
+    /// How to undo it once applied, naming what the call made (the snapshot taken
+    /// before a volume is deleted) when it is known.
+    pub fn undo_after(&self, created: Option<&str>) -> Option<String> {
+        match (&self.change, created) {
+            (Change::SnapshotThenDeleteVolume, Some(snapshot)) => Some(format!(
+                "aws ec2 create-volume --region {} --snapshot-id {snapshot} --availability-zone <the volume's zone>",
+                self.region
+            )),
+            _ => self.undo(),
+        }
+    }
+
     /// How to undo it, or None when it cannot be undone.
     pub fn undo(&self) -> Option<String> {
         let r = &self.resource;

@@ -72,11 +72,13 @@ impl Audit<'_> {
         phase: AuditPhase,
         detail: &str,
         request_id: Option<&str>,
+        created: Option<&str>,
     ) -> Result<i64, StoreError> {
         let mut entry = self.entry(Some(index), Some(step), phase);
         entry.detail = detail.to_string();
         entry.request_id = request_id.map(str::to_string);
         entry.intent_id = Some(intent);
+        entry.undo = step.undo_after(created);
         self.log.append(&entry, None)
     }
 

@@ -71,6 +71,9 @@ pub struct Applied {
     pub request_id: Option<String>,
     /// What was done, with any ids created (the snapshot taken before a delete).
     pub detail: String,
+    /// The id of what the call made that undoing needs: the snapshot taken before a
+    /// volume is deleted.
+    pub created: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -73,7 +73,7 @@ pub async fn reverify<B: Backend>(
         };
         if let Some(record) = &pending.record {
             let index = intent.step.unwrap_or_default() as usize;
-            audit.outcome(index, &record.step, intent.id, phase, &detail, None)?;
+            audit.outcome(index, &record.step, intent.id, phase, &detail, None, None)?;
             if outcome == Reverified::Verified {
                 store.mark_finding_applied(record.step.finding_id, crate::domain::Stamp::now())?;
             }

@@ -5,7 +5,9 @@
 use super::{ActionError, Actions, Applied, Backend, CallError, DryRun};
 use crate::domain::findings::ResourceKind;
 use crate::domain::inventory::{Bucket, Database, ElasticIp, Instance, Snapshot, Volume};
-use crate::domain::remediation::{simulated_after, Observed, PlanStep, LIFECYCLE_RULE_PREFIX};
+use crate::domain::remediation::{
+    simulated_after, Change, Observed, PlanStep, LIFECYCLE_RULE_PREFIX,
+};
 use crate::store::Store;
 use std::future::{ready, Future};
 
@@ -155,6 +157,8 @@ impl Actions for SimulatedActions<'_> {
         Ok(Applied {
             request_id: Some(format!("simulated-{}", step.resource)),
             detail: format!("simulated: {}", step.api_calls().join("; ")),
+            created: matches!(step.change, Change::SnapshotThenDeleteVolume)
+                .then(|| format!("snap-simulated-{}", step.resource)),
         })
     }
 }

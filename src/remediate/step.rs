@@ -116,15 +116,17 @@ async fn call<A: Actions>(
     index: usize,
     step: &PlanStep,
     before: &Observed,
-) -> Result<Result<(i64, Option<Unknown>), StepOutcome>, AuditFailure> {
+) -> Result<Result<(i64, Called), StepOutcome>, AuditFailure> {
     let record = IntentRecord {
         step: step.clone(),
         before: before.clone(),
     };
     let intent = audit.intent(index, step, &record)?;
     let token = step_token(audit.plan, index);
+    let mut created = None;
     let called = match actions.apply(step, before, &token).await {
         Ok(applied) => {
+            created = applied.created.clone();
             let detail = applied.detail.clone();
             audit
                 .outcome(
@@ -134,6 +136,7 @@ async fn call<A: Actions>(
                     AuditPhase::Applied,
                     &applied.detail,
                     applied.request_id.as_deref(),
+                    applied.created.as_deref(),
                 )
                 .map_err(|error| AuditFailure {
                     error,
@@ -162,6 +165,7 @@ async fn call<A: Actions>(
                     AuditPhase::Failed,
                     &reason,
                     request_id.as_deref(),
+                    None,
                 )
                 .map_err(|error| AuditFailure {
                     error,
@@ -170,7 +174,20 @@ async fn call<A: Actions>(
             return Ok(Err(StepOutcome::Failed(reason)));
         }
     };
-    Ok(Ok((intent, called)))
+    Ok(Ok((
+        intent,
+        Called {
+            unknown: called,
+            created,
+        },
+    )))
+}
+
+/// How the call went when AWS did not refuse it: the outcome unknown (with why), and
+/// the id of what it made.
+struct Called {
+    unknown: Option<Unknown>,
+    created: Option<String>,
 }
 
 /// Why an outcome is unknown, and AWS's request id if one came back.
@@ -187,8 +204,12 @@ async fn verify<A: Actions>(
     step: &PlanStep,
     before: &Observed,
     intent: i64,
-    called: Option<Unknown>,
+    called: Called,
 ) -> Result<StepOutcome, AuditFailure> {
+    let Called {
+        unknown: called,
+        created,
+    } = called;
     // Never sent again: the re-read decides, and "already changed" is success.
     let verdict = match actions.observe(step).await {
         Ok(after) => shows_change(step, before, &after),
@@ -207,7 +228,15 @@ async fn verify<A: Actions>(
                 }
             };
             audit
-                .outcome(index, step, intent, AuditPhase::Verified, &detail, None)
+                .outcome(
+                    index,
+                    step,
+                    intent,
+                    AuditPhase::Verified,
+                    &detail,
+                    None,
+                    created.as_deref(),
+                )
                 .map_err(lost)?;
             store
                 .mark_finding_applied(step.finding_id, crate::domain::Stamp::now())
@@ -232,6 +261,7 @@ async fn verify<A: Actions>(
                     AuditPhase::Unverified,
                     &reason,
                     request_id.as_deref(),
+                    created.as_deref(),
                 )
                 .map_err(lost)?;
             Ok(StepOutcome::Unverified(reason))

@@ -3,7 +3,7 @@
 
 use super::apply::{ConfirmDialog, Focus};
 use super::chrome::Hint;
-use super::state::State;
+use super::state::{State, ViewKind};
 use super::widgets::{block, header_style, render_selectable};
 
 use crate::domain::audit::AuditEntry;
@@ -274,6 +274,17 @@ pub fn render_progress(frame: &mut Frame, area: Rect, state: &State) {
 
 pub fn render_audit(frame: &mut Frame, area: Rect, state: &State, entries: &[AuditEntry]) {
     let theme = &state.theme;
+    if let ViewKind::AuditEntry(id) = state.top().kind {
+        match entries.iter().find(|e| e.id == id) {
+            Some(entry) => render_audit_entry(frame, area, state, entry),
+            None => frame.render_widget(
+                Paragraph::new(format!("entry {id} is not in the audit log (esc: back)"))
+                    .block(block(" Audit entry ", theme)),
+                area,
+            ),
+        }
+        return;
+    }
     if entries.is_empty() {
         frame.render_widget(
             Paragraph::new("The audit log is empty: nothing has been applied from this cache.")
@@ -288,6 +299,7 @@ pub fn render_audit(frame: &mut Frame, area: Rect, state: &State, entries: &[Aud
     let header = Row::new([
         "At",
         "Plan",
+        "Account",
         "Phase",
         "Action",
         "Resource",
@@ -295,13 +307,14 @@ pub fn render_audit(frame: &mut Frame, area: Rect, state: &State, entries: &[Aud
         "Detail",
     ])
     .style(header_style(theme));
-    let body: Vec<Row> = rows.iter().map(|e| audit_row(e, theme)).collect();
+    let body: Vec<Row> = rows.iter().map(|e| audit_row(state, e)).collect();
     let count = body.len();
     let table = Table::new(
         body,
         [
             Constraint::Length(19),
             Constraint::Length(6),
+            Constraint::Length(16),
             Constraint::Length(16),
             Constraint::Length(22),
             Constraint::Length(22),
@@ -327,7 +340,8 @@ pub fn render_audit(frame: &mut Frame, area: Rect, state: &State, entries: &[Aud
 
 /// One entry of the audit log: when, which plan and step, its phase (coloured), the
 /// call, the resource, AWS's request id and the detail.
-fn audit_row(e: &AuditEntry, theme: &crate::config::Theme) -> Row<'static> {
+fn audit_row(state: &State, e: &AuditEntry) -> Row<'static> {
+    let theme = &state.theme;
     let phase = if e.reverify {
         format!("{} RE-VERIFY", e.phase.name())
     } else {
@@ -345,6 +359,7 @@ fn audit_row(e: &AuditEntry, theme: &crate::config::Theme) -> Row<'static> {
             Some(step) => format!("{}.{}", e.plan, step + 1),
             None => e.plan.to_string(),
         }),
+        Cell::from(account_of(state, &e.account)),
         Cell::from(Span::styled(phase, Style::default().fg(color))),
         Cell::from(e.action.clone()),
         Cell::from(e.resource.clone()),
@@ -355,4 +370,86 @@ fn audit_row(e: &AuditEntry, theme: &crate::config::Theme) -> Row<'static> {
             e.detail
         )),
     ])
+}
+
+/// An account's name, else its id ("" for plan-wide entries).
+fn account_of(state: &State, id: &str) -> String {
+    state
+        .catalog
+        .by_id
+        .get(id)
+        .and_then(|&i| state.catalog.org.accounts.get(i))
+        .map_or_else(|| id.to_string(), |a| a.name.clone())
+}
+
+/// One audit entry with every field: what was called, by whom, AWS's request id, the
+/// whole detail and how to undo it.
+fn render_audit_entry(frame: &mut Frame, area: Rect, state: &State, e: &AuditEntry) {
+    let theme = &state.theme;
+    let label = |text: &str| Span::styled(format!("{text:<14} "), Style::default().fg(theme.muted));
+    let field = |name: &str, value: String| Line::from(vec![label(name), Span::raw(value)]);
+    let step = e
+        .step
+        .map_or_else(|| "plan-wide".to_string(), |s| format!("step {}", s + 1));
+    let account = match account_of(state, &e.account) {
+        name if name != e.account => format!("{name} ({})", e.account),
+        id => id,
+    };
+    let lines = vec![
+        field("At", e.at.to_string()),
+        field("Plan", format!("{} · {step}", e.plan)),
+        field(
+            "Phase",
+            format!(
+                "{}{}",
+                e.phase.name(),
+                if e.reverify {
+                    " · RE-VERIFY: no confirmed outcome yet"
+                } else {
+                    ""
+                }
+            ),
+        ),
+        field("Action", e.action.clone()),
+        field("Account", account),
+        field("Region", e.region.clone()),
+        field("Resource", e.resource.clone()),
+        field(
+            "Finding",
+            e.finding_id.map(|f| f.to_string()).unwrap_or_default(),
+        ),
+        field("Identity", e.identity.clone()),
+        field(
+            "Request id",
+            e.request_id.clone().unwrap_or_else(|| "none".to_string()),
+        ),
+        field(
+            "Undo",
+            e.undo
+                .clone()
+                .unwrap_or_else(|| "cannot be undone".to_string()),
+        ),
+        field(
+            "Closes entry",
+            e.intent_id.map(|i| i.to_string()).unwrap_or_default(),
+        ),
+        field(
+            "Simulated",
+            if e.simulated {
+                "yes: nothing reached AWS"
+            } else {
+                "no"
+            }
+            .to_string(),
+        ),
+        Line::from(""),
+        Line::from(Span::styled("Detail", header_style(theme))),
+        Line::from(e.detail.clone()),
+    ];
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block(format!(" Audit entry {} ", e.id), theme)),
+        area,
+    );
 }

@@ -21,7 +21,7 @@ pub fn load(store: &Store, state: &State) -> StoreResult<ViewData> {
             state.show_all_findings || matches!(view.kind, ViewKind::Finding(_)),
         )
         .map(|d| ViewData::Findings(Box::new(d))),
-        ViewKind::Audit => crate::store::AuditLog::open_for(store)
+        ViewKind::Audit | ViewKind::AuditEntry(_) => crate::store::AuditLog::open_for(store)
             .and_then(|log| log.entries(None))
             .map(ViewData::Audit),
         ViewKind::Overview => load_overview(store, state).map(ViewData::Overview),

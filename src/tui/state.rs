@@ -26,12 +26,17 @@ pub enum ViewKind {
     Finding(i64),
     /// The remediation audit log.
     Audit,
+    /// One entry of the audit log in full (by its id).
+    AuditEntry(i64),
 }
 
 impl ViewKind {
     /// Whether the view draws cost data (a cache without months shows its own page).
     pub fn shows_costs(self) -> bool {
-        !matches!(self, Self::Findings | Self::Finding(_) | Self::Audit)
+        !matches!(
+            self,
+            Self::Findings | Self::Finding(_) | Self::Audit | Self::AuditEntry(_)
+        )
     }
 }
 
@@ -437,6 +442,7 @@ impl State {
                 ViewKind::Findings => "Findings".to_string(),
                 ViewKind::Finding(id) => format!("finding {id}"),
                 ViewKind::Audit => "Audit log".to_string(),
+                ViewKind::AuditEntry(id) => format!("entry {id}"),
             });
             parent = Some(view.kind);
         }

@@ -200,6 +200,7 @@ fn update_normal(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Enter if state.top().kind == ViewKind::Findings => {
             return findings::open_detail(state)
         }
+        Action::Enter if state.top().kind == ViewKind::Audit => return open_audit_entry(state),
         Action::Enter => return drill_down(state),
         Action::Findings => return open_root(state, ViewKind::Findings),
         Action::Dismiss if is_findings_view(state) => return findings::start_dismiss(state),
@@ -300,6 +301,16 @@ fn move_selection(state: &mut State, delta: i64) {
 
 fn clamp_selection(state: &mut State) {
     move_selection(state, 0);
+}
+
+/// Enter in the audit log: the entry under the cursor in full.
+fn open_audit_entry(state: &mut State) -> Vec<Effect> {
+    let selected = state.top().selected;
+    let Some(id) = selectors::audit(state).nth(selected).map(|e| e.id) else {
+        return vec![];
+    };
+    state.stack.push(ViewState::new(ViewKind::AuditEntry(id)));
+    vec![Effect::Load]
 }
 
 fn drill_down(state: &mut State) -> Vec<Effect> {

@@ -18,7 +18,7 @@ use ratatui::Frame;
 fn hints_of(kind: ViewKind) -> &'static [Hint] {
     match kind {
         ViewKind::Findings | ViewKind::Finding(_) => super::findings_view::HINTS,
-        ViewKind::Audit => super::apply_view::AUDIT_HINTS,
+        ViewKind::Audit | ViewKind::AuditEntry(_) => super::apply_view::AUDIT_HINTS,
         _ => super::costs_view::HINTS,
     }
 }

@@ -10,6 +10,7 @@ fn applied(request_id: Option<&str>, detail: String) -> Applied {
     Applied {
         request_id: request_id.map(str::to_string),
         detail,
+        created: None,
     }
 }
 
@@ -236,12 +237,15 @@ impl AwsActions {
             .send()
             .await
             .map_err(|e| call_error("DeleteVolume", e))?;
-        Ok(applied(
-            out.request_id(),
-            format!(
-                "snapshot {snapshot_id} completed (restore from it to undo); volume {id} deleted"
-            ),
-        ))
+        Ok(Applied {
+            created: Some(snapshot_id.clone()),
+            ..applied(
+                out.request_id(),
+                format!(
+                    "snapshot {snapshot_id} completed (restore from it to undo); volume {id} deleted"
+                ),
+            )
+        })
     }
     /// Polls the snapshot until it is completed; a failed or slow snapshot stops the
     /// step before anything is deleted.
