@@ -634,3 +634,48 @@ fn help_scrolls_to_its_end_with_g_and_by_half_pages() {
     send(&mut app, &[Action::Top, Action::PageDown]);
     assert_eq!(app.state.mode, Mode::Help { scroll: 12 });
 }
+
+#[test]
+fn tab_completes_the_command_line_and_a_good_command_clears_the_last_error() {
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let tab = KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE);
+    let mut app = app();
+    send(&mut app, &[Action::Command]);
+    type_text(&mut app, "acc");
+    let action = app.action_for_key(tab).unwrap();
+    send(&mut app, &[action.clone()]);
+    assert_eq!(app.state.mode, Mode::Command("accounts ".into()));
+    type_text(&mut app, "payments-p");
+    send(&mut app, &[action.clone()]);
+    assert_eq!(
+        app.state.mode,
+        Mode::Command("accounts payments-prod".into())
+    );
+    send(&mut app, &[Action::InputSubmit]);
+    assert_eq!(app.state.breadcrumbs(), ["Accounts", "payments-prod"]);
+    // Several choices: the message line lists them.
+    send(&mut app, &[Action::Command]);
+    type_text(&mut app, "service amazon e");
+    send(&mut app, &[action]);
+    let (_, text) = app.state.message.clone().unwrap();
+    assert!(
+        text.starts_with("tab: ") && text.contains("Amazon Elastic"),
+        "{text}"
+    );
+    send(&mut app, &[Action::InputCancel]);
+
+    send(&mut app, &[Action::RunCommand("bogus".into())]);
+    assert!(matches!(
+        app.state.message,
+        Some((costscope::tui::state::Severity::Error, _))
+    ));
+    send(&mut app, &[Action::RunCommand("services".into())]);
+    assert!(
+        !matches!(
+            app.state.message,
+            Some((costscope::tui::state::Severity::Error, _))
+        ),
+        "{:?}",
+        app.state.message
+    );
+}

@@ -85,6 +85,8 @@ pub enum Action {
     InputBackspace,
     InputSubmit,
     InputCancel,
+    /// Tab in the command line: complete the command or its argument.
+    InputComplete,
     /// Runs a `:` command line directly.
     RunCommand(String),
     Resize(u16, u16),

@@ -131,6 +131,9 @@ impl App {
                 KeyCode::Enter => Some(Action::InputSubmit),
                 KeyCode::Esc => Some(Action::InputCancel),
                 KeyCode::Backspace => Some(Action::InputBackspace),
+                KeyCode::Tab if matches!(self.state.mode, Mode::Command(_)) => {
+                    Some(Action::InputComplete)
+                }
                 KeyCode::Char(c) => Some(Action::InputChar(c)),
                 _ => None,
             };

@@ -162,9 +162,130 @@ pub fn unknown(verb: &str) -> String {
     format!("unknown command :{verb} (try {})", names.join(", "))
 }
 
+/// What Tab makes of a command line: the line completed as far as it is unambiguous,
+/// and the choices left when there are several.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Completion {
+    pub line: String,
+    pub choices: Vec<String>,
+}
+
+/// The values an argument of `command` may take, for Tab.
+pub struct Completable<'a> {
+    pub accounts: Vec<&'a str>,
+    pub services: Vec<&'a str>,
+    pub themes: Vec<&'a str>,
+}
+
+/// Completes the command name, or (after it) the account, service, range, metric or
+/// theme being typed: names that start with what is typed, else that contain it.
+pub fn complete(line: &str, values: &Completable) -> Completion {
+    let Some((verb, arg)) = line.split_once(' ') else {
+        let names: Vec<&str> = COMMANDS.iter().map(|c| c.name).collect();
+        return finish("", line, &names, true);
+    };
+    let arg = arg.trim_start();
+    let ranges = ["mtd", "last-month", "30d", "90d", "13m"];
+    let metrics = ["unblended", "amortized"];
+    let pool: &[&str] = match lookup(verb).map(|c| c.command) {
+        Some(Command::Account) => &values.accounts,
+        Some(Command::Service) => &values.services,
+        Some(Command::Theme) => &values.themes,
+        Some(Command::Range) => &ranges,
+        Some(Command::Metric) => &metrics,
+        _ => &[],
+    };
+    finish(&format!("{verb} "), arg, pool, false)
+}
+
+fn finish(lead: &str, typed: &str, pool: &[&str], add_space: bool) -> Completion {
+    let lower = typed.to_lowercase();
+    let starting: Vec<&str> = pool
+        .iter()
+        .copied()
+        .filter(|c| c.to_lowercase().starts_with(&lower))
+        .collect();
+    let matching = if starting.is_empty() {
+        pool.iter()
+            .copied()
+            .filter(|c| c.to_lowercase().contains(&lower))
+            .collect()
+    } else {
+        starting
+    };
+    match matching.as_slice() {
+        [] => Completion {
+            line: format!("{lead}{typed}"),
+            choices: Vec::new(),
+        },
+        [one] => Completion {
+            line: format!("{lead}{one}{}", if add_space { " " } else { "" }),
+            choices: Vec::new(),
+        },
+        many => {
+            let common = common_prefix(many);
+            let line = if common.chars().count() >= typed.chars().count() {
+                format!("{lead}{common}")
+            } else {
+                format!("{lead}{typed}")
+            };
+            Completion {
+                line,
+                choices: many.iter().map(|c| c.to_string()).collect(),
+            }
+        }
+    }
+}
+
+/// The longest start all of `names` share, compared without case (kept as the first
+/// name writes it).
+fn common_prefix(names: &[&str]) -> String {
+    let first: Vec<char> = names[0].chars().collect();
+    let mut len = first.len();
+    for name in &names[1..] {
+        let same = name
+            .chars()
+            .zip(&first)
+            .take_while(|(a, b)| a.to_lowercase().eq(b.to_lowercase()))
+            .count();
+        len = len.min(same);
+    }
+    first[..len].iter().collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn values() -> Completable<'static> {
+        Completable {
+            accounts: vec!["catalog-prod", "catalog-dev", "payments-prod"],
+            services: vec![
+                "Amazon Simple Storage Service",
+                "Amazon SageMaker",
+                "AWS Lambda",
+            ],
+            themes: vec!["default", "light", "high-contrast"],
+        }
+    }
+
+    #[test]
+    fn tab_completes_commands_and_their_arguments_as_far_as_they_agree() {
+        let v = values();
+        assert_eq!(complete("sy", &v).line, "sync ");
+        let many = complete("s", &v);
+        assert!(many.choices.contains(&"scan".to_string()) && many.choices.len() > 2);
+        assert_eq!(complete("account pay", &v).line, "account payments-prod");
+        let catalog = complete("account cat", &v);
+        assert_eq!(catalog.line, "account catalog-");
+        assert_eq!(catalog.choices, ["catalog-prod", "catalog-dev"]);
+        assert_eq!(complete("acc lamb", &v).line, "acc lamb", "accounts only");
+        assert_eq!(complete("service lamb", &v).line, "service AWS Lambda");
+        assert_eq!(complete("service amazon s", &v).line, "service Amazon S");
+        assert_eq!(complete("range l", &v).line, "range last-month");
+        assert_eq!(complete("theme hi", &v).line, "theme high-contrast");
+        assert_eq!(complete("zzz", &v).line, "zzz");
+    }
 
     #[test]
     fn every_name_and_alias_answers_to_one_command_only() {

@@ -174,9 +174,40 @@ fn update_command_line(state: &mut State, action: Action, mut input: String) -> 
             return run_command(state, &input);
         }
         Action::InputCancel => state.mode = Mode::Normal,
+        Action::InputComplete => complete_command_line(state, &input),
         _ => {}
     }
     vec![]
+}
+
+/// Tab: the line completed as far as it is unambiguous; the choices left, on the
+/// message line.
+fn complete_command_line(state: &mut State, input: &str) {
+    let catalog = &state.catalog;
+    let values = commands::Completable {
+        accounts: catalog
+            .org
+            .accounts
+            .iter()
+            .map(|a| a.name.as_str())
+            .collect(),
+        services: catalog.services.iter().map(|(_, n)| n.as_str()).collect(),
+        themes: crate::config::theme::BUILT_IN
+            .iter()
+            .map(|(n, _)| *n)
+            .collect(),
+    };
+    let done = commands::complete(input, &values);
+    if !done.choices.is_empty() {
+        const SHOWN: usize = 6;
+        let more = done.choices.len().saturating_sub(SHOWN);
+        let mut text = done.choices[..done.choices.len().min(SHOWN)].join(" · ");
+        if more > 0 {
+            text.push_str(&format!(" · +{more} more"));
+        }
+        state.message = Some((Severity::Info, format!("tab: {text}")));
+    }
+    state.mode = Mode::Command(done.line);
 }
 
 fn update_normal(state: &mut State, action: Action) -> Vec<Effect> {
@@ -389,6 +420,10 @@ fn run_command(state: &mut State, line: &str) -> Vec<Effect> {
         state.message = Some((Severity::Error, text));
         vec![]
     };
+    // The last command's error goes when another command runs; this one may set its own.
+    if matches!(state.message, Some((Severity::Error, _))) {
+        state.message = None;
+    }
     if verb.is_empty() {
         return vec![];
     }
