@@ -679,3 +679,25 @@ fn tab_completes_the_command_line_and_a_good_command_clears_the_last_error() {
         app.state.message
     );
 }
+
+#[test]
+fn a_findings_panel_too_short_for_its_rows_says_how_many_more() {
+    let mut app = app();
+    send(&mut app, &[Action::Findings]);
+    let text = common::screen_text_lines(&app, 160, 40);
+    let rule_panel: Vec<&str> = text
+        .lines()
+        .skip_while(|l| !l.contains("Open by rule"))
+        .take(10)
+        .collect();
+    for rule in ["idle-ec2", "idle-rds", "unassociated-eip"] {
+        assert!(
+            rule_panel.iter().any(|l| l.contains(rule)),
+            "{rule} missing from {rule_panel:#?}"
+        );
+    }
+    assert!(
+        rule_panel.iter().any(|l| l.contains(" more ")),
+        "the accounts panel says how many it leaves out: {rule_panel:#?}"
+    );
+}

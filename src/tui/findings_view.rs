@@ -7,7 +7,7 @@ use super::findings::account_label;
 use super::findings_data::FindingsData;
 use super::state::{State, ViewKind};
 use super::widgets::{
-    block, header_style, render_dialog, render_selectable, sortable_header, window,
+    block, fit_text, header_style, render_dialog, render_selectable, sortable_header, window,
 };
 use crate::domain::findings::SavingsTotal;
 use crate::domain::findings::{FindingStatus, Saving, TrackedFinding};
@@ -60,8 +60,10 @@ fn saving_text(t: &TrackedFinding) -> String {
 fn render_list(frame: &mut Frame, area: Rect, state: &State, data: &FindingsData) {
     let theme = &state.theme;
     let view = state.top();
+    // Room for every rule when the screen has it; otherwise the panel says "+N more".
+    let panel = (state.visible.finding_totals.by_rule.len().max(6) + 2).min(9) as u16;
     let [table_area, totals_area] =
-        Layout::vertical([Constraint::Min(6), Constraint::Length(8)]).areas(area);
+        Layout::vertical([Constraint::Min(6), Constraint::Length(panel)]).areas(area);
     let rows: Vec<&TrackedFinding> = super::selectors::findings(state).collect();
     let title = list_title(state, data, rows.len());
     if data.findings.is_empty() && data.last_scan_at.is_none() {
@@ -154,17 +156,23 @@ fn render_totals(frame: &mut Frame, area: Rect, state: &State, data: &FindingsDa
             Span::raw(format!("{:>15}", super::findings_data::badge_amount(t, ""))),
         ])
     };
-    let by_rule: Vec<Line> = totals
-        .by_rule
-        .iter()
-        .map(|(rule, t)| line(rule.name().to_string(), t))
-        .collect();
-    let by_account: Vec<Line> = totals
-        .by_account
-        .iter()
-        .take(6)
-        .map(|(name, t)| line(name.chars().take(17).collect(), t))
-        .collect();
+    let fits = usize::from(area.height.saturating_sub(2));
+    let by_rule = at_most(
+        totals
+            .by_rule
+            .iter()
+            .map(|(rule, t)| line(rule.name().to_string(), t))
+            .collect(),
+        fits,
+    );
+    let by_account = at_most(
+        totals
+            .by_account
+            .iter()
+            .map(|(name, t)| line(fit_text(name, 16), t))
+            .collect(),
+        fits,
+    );
     frame.render_widget(
         Paragraph::new(by_rule).block(block(" Open by rule ($/mo) ", theme)),
         left,
@@ -180,6 +188,18 @@ fn render_totals(frame: &mut Frame, area: Rect, state: &State, data: &FindingsDa
             .block(block(" Coverage ", theme)),
         right,
     );
+}
+
+/// The lines a panel of `fits` lines shows: all of them, or as many as leave room for
+/// "+N more", so a row never disappears unsaid.
+fn at_most(mut lines: Vec<Line<'static>>, fits: usize) -> Vec<Line<'static>> {
+    if lines.len() > fits {
+        let kept = fits.saturating_sub(1);
+        let more = lines.len() - kept;
+        lines.truncate(kept);
+        lines.push(Line::from(format!("+{more} more")));
+    }
+    lines
 }
 
 /// "378 findings · open 378: $10,092.70/mo · scanned 2026-11-20 06:00 UTC"; filtered,
