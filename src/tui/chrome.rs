@@ -188,7 +188,40 @@ pub(super) fn render_status(frame: &mut Frame, area: Rect, state: &State) {
             )
     };
     spans.push(Span::styled(format!("· {label} "), base));
+    let spans = whole_spans(spans, usize::from(area.width));
     frame.render_widget(Paragraph::new(Line::from(spans)).style(base), area);
+}
+
+/// How much a status-bar segment must stay when the bar is short: DEMO and the data's
+/// date first, then the cache's name and the jobs, the open months, what Cost Explorer
+/// cost, and last which months are final.
+fn keep_rank(span: &Span) -> u8 {
+    let text = span.content.as_ref();
+    if text.starts_with(" DEMO") {
+        0
+    } else if text.starts_with(" data as of") || text.starts_with(" no data") {
+        1
+    } else if text.starts_with("· final") {
+        5
+    } else if text.starts_with("· last sync") || text.starts_with("· CE this") {
+        4
+    } else if text.starts_with("· open") {
+        3
+    } else {
+        2
+    }
+}
+
+/// The spans that fit in `width` whole, in their order: the least needed go first,
+/// none is cut, so the bar never ends in a fragment.
+fn whole_spans(mut spans: Vec<Span<'static>>, width: usize) -> Vec<Span<'static>> {
+    while spans.iter().map(Span::width).sum::<usize>() > width {
+        let Some(drop) = (0..spans.len()).rev().max_by_key(|&i| keep_rank(&spans[i])) else {
+            break;
+        };
+        spans.remove(drop);
+    }
+    spans
 }
 
 /// DEMO DATA, how recent the data is, and which months are final or still open.
@@ -284,4 +317,36 @@ fn job_spans(state: &State, base: Style) -> Vec<Span<'static>> {
         ));
     }
     spans
+}
+
+#[cfg(test)]
+mod tests {
+    use super::whole_spans;
+    use ratatui::text::Span;
+
+    #[test]
+    fn the_status_bar_leaves_out_what_does_not_fit_whole() {
+        let spans = vec![
+            Span::raw(" data as of 2026-11-20 "),
+            Span::raw("· final ≤ 2026-10 "),
+            Span::raw("· open: 2026-11 "),
+            Span::raw("· demo.sqlite "),
+        ];
+        let kept = |width| -> Vec<String> {
+            whole_spans(spans.clone(), width)
+                .iter()
+                .map(|s| s.content.to_string())
+                .collect()
+        };
+        assert_eq!(kept(80).len(), 4);
+        assert_eq!(
+            kept(55),
+            [
+                " data as of 2026-11-20 ",
+                "· open: 2026-11 ",
+                "· demo.sqlite "
+            ]
+        );
+        assert_eq!(kept(40), [" data as of 2026-11-20 ", "· demo.sqlite "]);
+    }
 }
