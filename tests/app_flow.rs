@@ -420,15 +420,28 @@ fn refresh_shows_the_cost_first_and_only_enter_starts_it() {
     state.sync.available = true;
     // Every month of the demo is cached and all but the current one are final.
     assert!(update(&mut state, Action::Refresh).is_empty());
-    let Mode::ConfirmSync {
-        months,
-        at_least_requests,
-    } = state.mode.clone()
-    else {
+    let Mode::ConfirmSync { months, estimate } = state.mode.clone() else {
         panic!("{:?}", state.mode)
     };
     assert_eq!(months, vec![Month::new(2026, 11).unwrap()]);
-    assert_eq!(at_least_requests, 1);
+    // No sync measured it yet: from one page to what 24 accounts may take.
+    assert_eq!(
+        (estimate.low, estimate.high, estimate.measured),
+        (1, 12, false)
+    );
+    // Once a sync has, the dialog uses what it measured: 30 pages over 14 months.
+    update(&mut state, Action::Back);
+    state.sync.last_sync_pages = costscope::domain::sync_plan::PagesPerMonth::parse("30,14,4");
+    update(&mut state, Action::Refresh);
+    let Mode::ConfirmSync { estimate, .. } = state.mode.clone() else {
+        panic!("{:?}", state.mode)
+    };
+    assert_eq!(
+        (estimate.low, estimate.high, estimate.measured),
+        (3, 4, true)
+    );
+    update(&mut state, Action::Back);
+    update(&mut state, Action::Refresh);
     for key in [Action::Down, Action::Refresh, Action::Back] {
         assert!(update(&mut state, key).is_empty(), "no effect before enter");
     }
@@ -643,10 +656,10 @@ fn tab_completes_the_command_line_and_a_good_command_clears_the_last_error() {
     send(&mut app, &[Action::Command]);
     type_text(&mut app, "acc");
     let action = app.action_for_key(tab).unwrap();
-    send(&mut app, &[action.clone()]);
+    send(&mut app, std::slice::from_ref(&action));
     assert_eq!(app.state.mode, Mode::Command("accounts ".into()));
     type_text(&mut app, "payments-p");
-    send(&mut app, &[action.clone()]);
+    send(&mut app, std::slice::from_ref(&action));
     assert_eq!(
         app.state.mode,
         Mode::Command("accounts payments-prod".into())

@@ -115,10 +115,14 @@ fn sync_loads_the_org_and_every_month_exactly_then_refreshes_only_open_months() 
             members.push(id);
         }
 
-        // One queued result per month request, oldest first; October takes two pages.
+        // One queued result per month request, newest first as the sync asks; October
+        // takes two pages.
         let mut queued = Vec::new();
         let mut expected: std::collections::BTreeMap<Month, Money> = Default::default();
-        for month in costscope::domain::sync_plan::sync_window(today()) {
+        for month in costscope::domain::sync_plan::sync_window(today())
+            .into_iter()
+            .rev()
+        {
             let day = month.first_day();
             let rows = vec![
                 (
@@ -176,10 +180,10 @@ fn sync_loads_the_org_and_every_month_exactly_then_refreshes_only_open_months() 
         .await
         .unwrap();
         assert!(
-            lines
-                .iter()
-                .any(|l| l
-                    .starts_with("fetching 14 months: at least 14 Cost Explorer requests, $0.14")),
+            lines.iter().any(
+                |l| l.starts_with("fetching 14 months, newest first: 14 to ")
+                    && l.contains("a guess for")
+            ),
             "{lines:?}"
         );
         assert!(report.failures.is_empty(), "{:?}", report.failures);
@@ -235,12 +239,13 @@ fn sync_loads_the_org_and_every_month_exactly_then_refreshes_only_open_months() 
     });
 }
 
-/// Queues one single-page answer per month of the window: `dollars` for `account` on
-/// each month's first day. Returns the total queued.
+/// Queues one single-page answer per month of the window, newest first as the sync
+/// asks: `dollars` for `account` on each month's first day. Returns the total queued.
 fn queue_one_row_per_month(url: &str, account: &str, dollars: &str) -> Money {
     let mut total = Money::ZERO;
     let pages: Vec<serde_json::Value> = costscope::domain::sync_plan::sync_window(today())
         .into_iter()
+        .rev()
         .map(|month| {
             total += dollars.parse::<Money>().unwrap();
             ce_page(
@@ -384,7 +389,7 @@ fn the_tui_refresh_syncs_in_the_background_and_the_views_follow() {
 
     app.dispatch(Action::Refresh);
     assert!(
-        matches!(&app.state.mode, costscope::tui::state::Mode::ConfirmSync { months, at_least_requests: 14 } if months.len() == 14),
+        matches!(&app.state.mode, costscope::tui::state::Mode::ConfirmSync { months, estimate } if months.len() == 14 && estimate.low == 14),
         "the dialog shows the estimate first"
     );
     app.dispatch(Action::Enter);
@@ -433,7 +438,7 @@ fn the_cli_syncs_into_the_organizations_own_cache_and_reads_it_offline() {
     let (code, _, err) = run(&url, &["sync"]);
     assert_eq!(code, Some(0), "{err}");
     assert!(
-        err.contains("fetching 14 months: at least 14 Cost Explorer requests, $0.14"),
+        err.contains("fetching 14 months, newest first: 14 to ") && err.contains("a guess for"),
         "{err}"
     );
     assert!(err.contains("14 Cost Explorer requests ($0.14)"), "{err}");
@@ -447,7 +452,11 @@ fn the_cli_syncs_into_the_organizations_own_cache_and_reads_it_offline() {
     // Right after: only the open month.
     let (code, _, err) = run(&url, &["sync"]);
     assert_eq!(code, Some(0), "{err}");
-    assert!(err.contains("fetching 1 month"), "{err}");
+    // Estimated from the pages the first sync took: one a month.
+    assert!(
+        err.contains("fetching 1 month, newest first: about 1 Cost Explorer request ($0.01), as the last sync needed"),
+        "{err}"
+    );
 
     // With the network gone, the last synced organization's cache still answers.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

@@ -57,6 +57,8 @@ impl Directory for FakeDirectory {
 #[derive(Default)]
 struct FakeCosts {
     asked: Mutex<Vec<DateRange>>,
+    /// Pages each month takes (1 when 0).
+    pages: u32,
 }
 
 impl CostSource for FakeCosts {
@@ -96,7 +98,7 @@ impl CostSource for FakeCosts {
                 estimated: false,
                 pages: 1,
             }),
-            requests: 1,
+            requests: self.pages.max(1),
             throttles: 0,
         }
     }
@@ -160,6 +162,55 @@ fn a_sync_writes_what_any_cost_source_returns_and_meters_it_under_the_sources_na
     assert_eq!(store.api_requests_since("fake", "2026").unwrap(), 14);
     let (org, _) = store.organization().unwrap();
     assert_eq!(org.accounts.len(), 3);
+}
+
+#[test]
+fn a_sync_the_cap_stops_has_loaded_the_newest_months_and_names_every_one_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("cache.sqlite")).unwrap();
+    // Three pages a month at $1 a page, under a $20 cap: 6 months fit.
+    let costs = FakeCosts {
+        pages: 3,
+        ..FakeCosts::default()
+    };
+    let today = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+    let mut options = SyncOptions::new(today, common::stamp("2026-11-20T07:00:00Z"));
+    options.max_cost = Some(Money::from_dollars(20));
+    let mut stopped = Vec::new();
+    let report = common::runtime().block_on(async {
+        let identified = sync::identify(&FakeDirectory, options.now).await.unwrap();
+        sync::run(
+            &mut store,
+            &FakeDirectory,
+            &costs,
+            &identified,
+            &options,
+            &mut |e: &SyncEvent| {
+                if let SyncEvent::Stopped(text) = e {
+                    stopped.push(text.clone())
+                }
+            },
+        )
+        .await
+        .unwrap()
+    });
+    let month = |m| Month::new(2026, m).unwrap();
+    assert_eq!(
+        report.months_written,
+        (6..=11).rev().map(month).collect::<Vec<_>>(),
+        "newest first"
+    );
+    assert_eq!(report.ce_requests, 18);
+    assert_eq!(report.failures.len(), 8, "{:?}", report.failures);
+    let text = stopped.join("\n");
+    for left_out in ["2025-10", "2025-12", "2026-05"] {
+        assert!(text.contains(left_out), "{left_out} not named: {text}");
+    }
+    // The next sync is estimated from the three pages a month this one took.
+    assert_eq!(
+        store.meta("last_sync_pages_per_month").unwrap().as_deref(),
+        Some("18,6,3")
+    );
 }
 
 /// An inventory in memory: every account has us-east-1 with one old unattached volume;

@@ -39,9 +39,158 @@ pub fn months_to_fetch(today: NaiveDate, cached_final: &[Month], full: bool) -> 
         .collect()
 }
 
+/// What the last sync measured: the Cost Explorer pages its months took.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PagesPerMonth {
+    /// Pages over all the months fetched.
+    pub pages: u32,
+    pub months: u32,
+    /// The most one month took.
+    pub max: u32,
+}
+
+impl PagesPerMonth {
+    /// From the pages of each month fetched; None when none was.
+    pub fn of(pages: &[u32]) -> Option<PagesPerMonth> {
+        Some(PagesPerMonth {
+            max: *pages.iter().max()?,
+            pages: pages.iter().sum(),
+            months: u32::try_from(pages.len()).unwrap_or(u32::MAX),
+        })
+    }
+
+    /// Pages for `months` months at the mean seen, rounded up.
+    pub fn for_months(self, months: u32) -> u32 {
+        let total = u64::from(months) * u64::from(self.pages);
+        u32::try_from(total.div_ceil(u64::from(self.months.max(1)))).unwrap_or(u32::MAX)
+    }
+
+    /// "15,14,2" as the cache keeps it.
+    pub fn to_text(self) -> String {
+        format!("{},{},{}", self.pages, self.months, self.max)
+    }
+
+    pub fn parse(text: &str) -> Option<PagesPerMonth> {
+        let mut parts = text.split(',').map(|p| p.parse::<u32>().ok());
+        Some(PagesPerMonth {
+            pages: parts.next()??,
+            months: parts.next()??,
+            max: parts.next()??,
+        })
+    }
+}
+
+/// Pages a month may take per account before a sync has measured it: organizations
+/// have shown about 0.4 (20 accounts: ~9 pages a month; 500: ~180). The high end of a
+/// first sync's range, so the guess errs on the dear side.
+const GUESSED_PAGES_PER_ACCOUNT: f64 = 0.5;
+
+/// How many Cost Explorer requests a sync will make: from the last sync's pages per
+/// month when there was one, otherwise a range from one page a month to what the
+/// organization's size suggests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestEstimate {
+    pub low: u32,
+    pub high: u32,
+    /// Measured by the last sync (otherwise a guess from the number of accounts).
+    pub measured: bool,
+    pub accounts: usize,
+}
+
+pub fn estimate_requests(
+    months: usize,
+    last: Option<PagesPerMonth>,
+    accounts: usize,
+) -> RequestEstimate {
+    let months = u32::try_from(months).unwrap_or(u32::MAX);
+    let (low, high, measured) = match last {
+        Some(p) => (
+            p.for_months(months).max(months),
+            months.saturating_mul(p.max.max(1)),
+            true,
+        ),
+        None => {
+            let guess = (accounts as f64 * GUESSED_PAGES_PER_ACCOUNT).ceil() as u32;
+            (months, months.saturating_mul(guess.max(1)), false)
+        }
+    };
+    RequestEstimate {
+        low,
+        high,
+        measured,
+        accounts,
+    }
+}
+
+impl RequestEstimate {
+    /// The requests per month at the low end, for the months still to fetch.
+    pub fn per_month_low(&self, months: usize) -> u32 {
+        match months {
+            0 => 0,
+            n => self.low.div_ceil(n as u32),
+        }
+    }
+
+    /// "about 14 Cost Explorer requests ($0.14), as the last sync", "14 to 140 Cost
+    /// Explorer requests ($0.14 to $1.40): a guess for 20 accounts until a sync measures
+    /// it".
+    pub fn describe(&self, price: impl Fn(u32) -> super::Money) -> String {
+        let requests = |n: u32| super::words::plural(n, "Cost Explorer request");
+        match (self.measured, self.low == self.high) {
+            (true, true) => format!(
+                "about {} ({}), as the last sync needed",
+                requests(self.low),
+                price(self.low)
+            ),
+            (true, false) => format!(
+                "about {} to {} ({} to {}), from the last sync's pages per month",
+                self.low,
+                requests(self.high),
+                price(self.low),
+                price(self.high)
+            ),
+            (false, _) => format!(
+                "{} to {} ({} to {}): a guess for {} until a sync measures it",
+                self.low,
+                requests(self.high),
+                price(self.low),
+                price(self.high),
+                super::words::plural(self.accounts, "account")
+            ),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sync_estimate_is_measured_when_there_was_a_sync_and_a_range_before() {
+        let price = |n: u32| super::super::Money::from_nanos(i64::from(n) * 10_000_000);
+        let guess = estimate_requests(14, None, 20);
+        assert_eq!((guess.low, guess.high, guess.measured), (14, 140, false));
+        assert_eq!(
+            guess.describe(price),
+            "14 to 140 Cost Explorer requests ($0.14 to $1.40): a guess for 20 accounts until a sync measures it"
+        );
+        let big = estimate_requests(14, None, 500);
+        assert_eq!(big.high, 14 * 250);
+        let last = PagesPerMonth::of(&[9, 10, 9, 12]).unwrap();
+        assert_eq!(last.to_text(), "40,4,12");
+        assert_eq!(PagesPerMonth::parse(&last.to_text()), Some(last));
+        let measured = estimate_requests(14, Some(last), 20);
+        assert_eq!((measured.low, measured.high), (140, 168));
+        assert!(measured
+            .describe(price)
+            .contains("about 140 to 168 Cost Explorer requests ($1.40 to $1.68)"));
+        assert_eq!(measured.per_month_low(14), 10);
+        // 14 months, one of them two pages: the next 14 cost 15, the next one 2.
+        let moto = PagesPerMonth::of(&[1; 13].iter().chain(&[2]).copied().collect::<Vec<_>>());
+        assert_eq!(estimate_requests(14, moto, 3).low, 15);
+        assert_eq!(estimate_requests(1, moto, 3).low, 2);
+        assert!(PagesPerMonth::of(&[]).is_none());
+    }
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()

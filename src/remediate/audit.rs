@@ -5,6 +5,24 @@ use crate::domain::audit::{AuditEntry, AuditPhase, IntentRecord};
 use crate::domain::remediation::PlanStep;
 use crate::store::{AuditLog, Store, StoreError, StoreResult};
 
+/// What an outcome entry records of the call: what happened, AWS's request id, and the
+/// id of what the call made (the snapshot an undo restores from).
+#[derive(Clone, Copy, Default)]
+pub(super) struct Answer<'a> {
+    pub detail: &'a str,
+    pub request_id: Option<&'a str>,
+    pub created: Option<&'a str>,
+}
+
+impl<'a> Answer<'a> {
+    pub(super) fn said(detail: &'a str) -> Answer<'a> {
+        Answer {
+            detail,
+            ..Answer::default()
+        }
+    }
+}
+
 /// Writes the entries of one plan.
 pub(super) struct Audit<'a> {
     pub(super) log: &'a AuditLog,
@@ -70,15 +88,13 @@ impl Audit<'_> {
         step: &PlanStep,
         intent: i64,
         phase: AuditPhase,
-        detail: &str,
-        request_id: Option<&str>,
-        created: Option<&str>,
+        answer: Answer,
     ) -> Result<i64, StoreError> {
         let mut entry = self.entry(Some(index), Some(step), phase);
-        entry.detail = detail.to_string();
-        entry.request_id = request_id.map(str::to_string);
+        entry.detail = answer.detail.to_string();
+        entry.request_id = answer.request_id.map(str::to_string);
         entry.intent_id = Some(intent);
-        entry.undo = step.undo_after(created);
+        entry.undo = step.undo_after(answer.created);
         self.log.append(&entry, None)
     }
 

@@ -2,7 +2,7 @@
 //! outcome, an unknown outcome, a change not visible yet) is re-read and closed as
 //! verified or not applied, or recorded as still unknown. Nothing is sent but reads.
 
-use super::audit::Audit;
+use super::audit::{Answer, Audit};
 use super::{write_access, Access, Actions, ApplyError, Backend};
 use crate::domain::audit::{AuditEntry, AuditPhase, IntentRecord};
 use crate::domain::remediation::{shows_change, shows_no_change};
@@ -73,7 +73,7 @@ pub async fn reverify<B: Backend>(
         };
         if let Some(record) = &pending.record {
             let index = intent.step.unwrap_or_default() as usize;
-            audit.outcome(index, &record.step, intent.id, phase, &detail, None, None)?;
+            audit.outcome(index, &record.step, intent.id, phase, Answer::said(&detail))?;
             if outcome == Reverified::Verified {
                 store.mark_finding_applied(record.step.finding_id, crate::domain::Stamp::now())?;
             }

@@ -1,7 +1,7 @@
 //! One step of a plan, phase by phase: re-read and re-check, dry-run, write the intent
 //! and call once, re-read to verify. Every phase's outcome is audited before the next.
 
-use super::audit::Audit;
+use super::audit::{Answer, Audit};
 use super::{
     step_token, ActionError, Actions, ApplyEvent, AuditFailure, CallError, DryRun, StepOutcome,
 };
@@ -134,9 +134,11 @@ async fn call<A: Actions>(
                     step,
                     intent,
                     AuditPhase::Applied,
-                    &applied.detail,
-                    applied.request_id.as_deref(),
-                    applied.created.as_deref(),
+                    Answer {
+                        detail: &applied.detail,
+                        request_id: applied.request_id.as_deref(),
+                        created: applied.created.as_deref(),
+                    },
                 )
                 .map_err(|error| AuditFailure {
                     error,
@@ -163,9 +165,11 @@ async fn call<A: Actions>(
                     step,
                     intent,
                     AuditPhase::Failed,
-                    &reason,
-                    request_id.as_deref(),
-                    None,
+                    Answer {
+                        detail: &reason,
+                        request_id: request_id.as_deref(),
+                        created: None,
+                    },
                 )
                 .map_err(|error| AuditFailure {
                     error,
@@ -233,9 +237,11 @@ async fn verify<A: Actions>(
                     step,
                     intent,
                     AuditPhase::Verified,
-                    &detail,
-                    None,
-                    created.as_deref(),
+                    Answer {
+                        detail: &detail,
+                        request_id: None,
+                        created: created.as_deref(),
+                    },
                 )
                 .map_err(lost)?;
             store
@@ -259,9 +265,11 @@ async fn verify<A: Actions>(
                     step,
                     intent,
                     AuditPhase::Unverified,
-                    &reason,
-                    request_id.as_deref(),
-                    created.as_deref(),
+                    Answer {
+                        detail: &reason,
+                        request_id: request_id.as_deref(),
+                        created: created.as_deref(),
+                    },
                 )
                 .map_err(lost)?;
             Ok(StepOutcome::Unverified(reason))

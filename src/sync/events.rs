@@ -14,7 +14,7 @@ pub enum SyncEvent {
     },
     Planned {
         months: Vec<Month>,
-        at_least_requests: u32,
+        estimate: crate::domain::sync_plan::RequestEstimate,
     },
     MonthStarted {
         month: Month,
@@ -104,18 +104,18 @@ impl fmt::Display for SyncEvent {
             } => write!(f, "{account} {unit}: NOT SCANNED: {reason}"),
             SyncEvent::Advice(text) => write!(f, "note: {text}"),
             SyncEvent::Organization { accounts, units } => {
-                write!(f, "organization: {accounts} accounts in {units} units")
+                write!(
+                    f,
+                    "organization: {} in {}",
+                    crate::domain::words::plural(*accounts, "account"),
+                    crate::domain::words::plural(*units, "unit")
+                )
             }
-            SyncEvent::Planned {
-                months,
-                at_least_requests,
-            } => write!(
+            SyncEvent::Planned { months, estimate } => write!(
                 f,
-                "fetching {n0_month}: at least {n1_request}, {}",
-                crate::domain::call_prices::ce_price(u64::from(*at_least_requests)),
-                n0_month = crate::domain::words::plural(months.len(), "month"),
-                n1_request =
-                    crate::domain::words::plural(*at_least_requests, "Cost Explorer request")
+                "fetching {}, newest first: {}",
+                crate::domain::words::plural(months.len(), "month"),
+                estimate.describe(|n| crate::domain::call_prices::ce_price(u64::from(n)))
             ),
             SyncEvent::MonthStarted { month, index, of } => {
                 write!(f, "{month}: fetching ({}/{of})", index + 1)

@@ -8,7 +8,9 @@ pub mod scan;
 pub use events::{Progress, SyncEvent};
 
 use crate::domain::sources::{CostRow, CostSource, Directory, Identity, SourceError};
-use crate::domain::sync_plan::{is_final, months_to_fetch, DEFAULT_FINAL_AFTER_DAY};
+use crate::domain::sync_plan::{
+    estimate_requests, is_final, months_to_fetch, PagesPerMonth, DEFAULT_FINAL_AFTER_DAY,
+};
 use crate::domain::{
     Account, AccountStatus, CostScope, DateRange, Money, Month, Organization, Stamp,
 };
@@ -51,6 +53,8 @@ pub struct SyncReport {
     pub ce_requests: u32,
     pub ce_throttles: u32,
     pub failures: Vec<String>,
+    /// The Cost Explorer pages of each month loaded, for the next sync's estimate.
+    pub pages: Vec<u32>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -190,28 +194,43 @@ pub async fn run(
         .filter(|m| m.is_final)
         .map(|m| m.month)
         .collect();
-    let months = months_to_fetch(options.today, &cached_final, options.full);
-    // Each month is at least one request; pages beyond the first are only known later.
-    let at_least = months.len() as u32;
+    // Newest first: a sync the cap stops has loaded what people look at.
+    let mut months = months_to_fetch(options.today, &cached_final, options.full);
+    months.reverse();
+    let estimate = estimate_requests(
+        months.len(),
+        store
+            .meta("last_sync_pages_per_month")?
+            .as_deref()
+            .and_then(PagesPerMonth::parse),
+        store.organization()?.0.accounts.len(),
+    );
     progress.event(&SyncEvent::Planned {
         months: months.clone(),
-        at_least_requests: at_least,
+        estimate,
     });
     let over = |requests: u32| {
         options
             .max_cost
             .filter(|cap| cost_source.price(requests) > *cap)
     };
-    if let Some(cap) = over(at_least) {
+    if let Some(cap) = over(estimate.low) {
         return Err(SyncError::OverCostCap {
-            requests: at_least,
-            price: cost_source.price(at_least),
+            requests: estimate.low,
+            price: cost_source.price(estimate.low),
             cap,
         });
     }
     for (done, month) in months.iter().copied().enumerate() {
-        // Pagination can make months cost more than one request: check before each.
-        let still_needed = report.ce_requests + (months.len() - done) as u32;
+        // Before each month: what is spent and this month at the pages per month seen
+        // so far (the estimate's before the first). Newest first, so a stop keeps the
+        // months people look at.
+        let per_month = match done {
+            0 => estimate.per_month_low(months.len()),
+            n => report.ce_requests.div_ceil(n as u32),
+        };
+        let left = &months[done..];
+        let still_needed = report.ce_requests + per_month.max(1);
         if let Some(cap) = over(still_needed) {
             let text = SyncError::OverCostCap {
                 requests: still_needed,
@@ -219,10 +238,15 @@ pub async fn run(
                 cap,
             }
             .to_string();
-            progress.event(&SyncEvent::Stopped(format!("before {month}: {text}")));
-            report
-                .failures
-                .push(format!("{month}: not fetched, over the cost cap"));
+            let names: Vec<String> = left.iter().map(ToString::to_string).collect();
+            progress.event(&SyncEvent::Stopped(format!(
+                "{text}; not loaded: {}",
+                names.join(", ")
+            )));
+            report.failures.extend(
+                left.iter()
+                    .map(|m| format!("{m}: not fetched, over the cost cap")),
+            );
             break;
         }
         progress.event(&SyncEvent::MonthStarted {
@@ -300,6 +324,7 @@ async fn sync_month(
     });
     report.rows += rows;
     report.months_written.push(month);
+    report.pages.push(chain.requests);
     Ok(())
 }
 
@@ -307,6 +332,9 @@ async fn sync_month(
 fn finish(store: &Store, options: &SyncOptions, report: &SyncReport) -> Result<(), StoreError> {
     store.set_stamp_meta("last_sync_at", options.now)?;
     store.set_meta("last_sync_ce_requests", &report.ce_requests.to_string())?;
+    if let Some(pages) = PagesPerMonth::of(&report.pages) {
+        store.set_meta("last_sync_pages_per_month", &pages.to_text())?;
+    }
     store.set_meta("last_sync_failures", &report.failures.len().to_string())
 }
 

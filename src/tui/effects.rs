@@ -98,6 +98,10 @@ impl App {
             last_sync_requests: store
                 .meta("last_sync_ce_requests")?
                 .and_then(|n| n.parse().ok()),
+            last_sync_pages: store
+                .meta("last_sync_pages_per_month")?
+                .as_deref()
+                .and_then(crate::domain::sync_plan::PagesPerMonth::parse),
             ce_requests_this_month: store.ce_requests_in_month(&this_month)?,
             last_scan_metrics: match store.stamp_meta("last_scan_at")? {
                 Some(at) => Some(store.api_use_since("cloudwatch", &at.to_string())?.metrics),

@@ -15,10 +15,7 @@ pub fn render_confirm_scan(frame: &mut Frame, area: Rect, state: &State, estimat
     let rect = Rect::new(area.x + (area.width - width) / 2, area.y + 4, width, 10);
     let accounts = match estimate.accounts {
         0 => "the organization's accounts (listed first)".to_string(),
-        n => format!(
-            "{n0_account}",
-            n0_account = crate::domain::words::plural(n, "active account")
-        ),
+        n => crate::domain::words::plural(n, "active account"),
     };
     let regions = if estimate.regions.is_empty() {
         "every enabled region".to_string()
@@ -56,10 +53,7 @@ pub fn status(state: &State) -> Option<Span<'static>> {
         n => format!(" ({n} not scanned)"),
     };
     let of = if run.known == 0 {
-        format!(
-            "{n0_account}",
-            n0_account = crate::domain::words::plural(run.accounts, "account")
-        )
+        crate::domain::words::plural(run.accounts, "account")
     } else {
         format!("{}/{}", run.done, run.known)
     };

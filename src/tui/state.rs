@@ -114,7 +114,7 @@ pub enum Mode {
     /// The refresh dialog: what a sync would fetch and cost, before it starts.
     ConfirmSync {
         months: Vec<Month>,
-        at_least_requests: u32,
+        estimate: crate::domain::sync_plan::RequestEstimate,
     },
     /// The scan dialog: what a scan would read and cost, before it starts.
     ConfirmScan(ScanEstimate),
@@ -139,6 +139,8 @@ pub struct SyncStatus {
     pub offline: bool,
     /// Cost Explorer requests of the last sync, from the cache.
     pub last_sync_requests: Option<u64>,
+    /// The pages per month the last sync took: what the next one is estimated from.
+    pub last_sync_pages: Option<crate::domain::sync_plan::PagesPerMonth>,
     /// Cost Explorer requests costscope made this calendar month, from the cache.
     pub ce_requests_this_month: u64,
 }
@@ -191,6 +193,8 @@ pub struct VisibleKey {
 pub struct CacheFacts {
     pub summary: crate::store::CacheSummary,
     pub last_sync_requests: Option<u64>,
+    /// The Cost Explorer pages per month the last sync took.
+    pub last_sync_pages: Option<crate::domain::sync_plan::PagesPerMonth>,
     pub ce_requests_this_month: u64,
     pub last_scan_metrics: Option<u64>,
     pub catalog: Catalog,

@@ -30,10 +30,13 @@ pub fn request_refresh(state: &mut State) -> Vec<Effect> {
         .map(|m| m.month)
         .collect();
     let months = months_to_fetch(state.today, &cached_final, false);
-    state.mode = Mode::ConfirmSync {
-        at_least_requests: months.len() as u32,
-        months,
-    };
+    // The same estimate the sync itself checks the cap against.
+    let estimate = crate::domain::sync_plan::estimate_requests(
+        months.len(),
+        state.sync.last_sync_pages,
+        state.catalog.org.accounts.len(),
+    );
+    state.mode = Mode::ConfirmSync { months, estimate };
     vec![]
 }
 

@@ -12,11 +12,11 @@ pub(super) fn render_confirm_sync(
     area: Rect,
     state: &State,
     months: &[crate::domain::Month],
-    at_least_requests: u32,
+    estimate: &crate::domain::sync_plan::RequestEstimate,
 ) {
     let theme = &state.theme;
     let width = area.width.saturating_sub(8).min(72);
-    let rect = Rect::new(area.x + (area.width - width) / 2, area.y + 4, width, 10);
+    let rect = Rect::new(area.x + (area.width - width) / 2, area.y + 4, width, 11);
     let list = match months {
         [] => "none (every month is final)".to_string(),
         [only] => only.to_string(),
@@ -25,9 +25,8 @@ pub(super) fn render_confirm_sync(
     let text = vec![
         Line::from(format!("Months to fetch: {} ({list})", months.len())),
         Line::from(format!(
-            "Cost Explorer: at least {n0_request}, {} (each page is $0.01)",
-            crate::domain::call_prices::ce_price(u64::from(at_least_requests)),
-            n0_request = crate::domain::words::plural(at_least_requests, "request")
+            "Cost: {} ($0.01 a page)",
+            estimate.describe(|n| crate::domain::call_prices::ce_price(u64::from(n)))
         )),
         Line::from(format!(
             "Spent this month so far: {}",

@@ -50,6 +50,7 @@ fn learn(state: &mut State, action: Action) -> Result<(), Action> {
             let facts = *facts;
             state.summary = facts.summary;
             state.sync.last_sync_requests = facts.last_sync_requests;
+            state.sync.last_sync_pages = facts.last_sync_pages;
             state.sync.ce_requests_this_month = facts.ce_requests_this_month;
             state.scan.last_metrics = facts.last_scan_metrics;
             state.catalog = facts.catalog;

@@ -56,10 +56,9 @@ pub fn render(frame: &mut Frame, state: &State) {
     render_status(frame, status, state);
     match &state.mode {
         Mode::Help { scroll } => render_help(frame, area, state, *scroll),
-        Mode::ConfirmSync {
-            months,
-            at_least_requests,
-        } => render_confirm_sync(frame, area, state, months, *at_least_requests),
+        Mode::ConfirmSync { months, estimate } => {
+            render_confirm_sync(frame, area, state, months, estimate)
+        }
         Mode::ConfirmScan(estimate) => {
             super::scan_view::render_confirm_scan(frame, area, state, estimate)
         }
