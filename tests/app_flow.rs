@@ -714,3 +714,25 @@ fn a_findings_panel_too_short_for_its_rows_says_how_many_more() {
         "the accounts panel says how many it leaves out: {rule_panel:#?}"
     );
 }
+
+#[test]
+fn the_overview_chart_grows_with_the_terminal_and_clips_the_spike_on_the_first() {
+    let app = app();
+    let chart_rows = |width, height| {
+        let text = common::screen_text_lines(&app, width, height);
+        let lines: Vec<String> = text.lines().map(str::to_string).collect();
+        let start = lines
+            .iter()
+            .position(|l| l.contains("Daily spend"))
+            .unwrap();
+        let end = start + lines[start..].iter().position(|l| l.contains('└')).unwrap();
+        (end - start - 1, lines[start..end].join("\n"))
+    };
+    let (small, _) = chart_rows(100, 30);
+    let (big, chart) = chart_rows(160, 48);
+    assert!(big >= small + 15, "{small} rows at 30 lines, {big} at 48");
+    // The fees billed on the 1st tower over the other days: the bar is clipped, marked,
+    // and the scale keeps the rest readable.
+    assert!(chart.contains('▲'), "{chart}");
+    assert!(chart.contains("$0"), "the scale is drawn: {chart}");
+}

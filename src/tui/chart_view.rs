@@ -3,7 +3,7 @@
 use super::widgets::block;
 use crate::config::Theme;
 use crate::domain::{DailyPoint, Granularity, Money};
-use ratatui::layout::{Alignment, Rect};
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
@@ -19,6 +19,15 @@ pub(super) fn render_chart(
     empty: &str,
     theme: &Theme,
 ) {
+    // Monthly bars name the month; the title gives the years they span.
+    let title = match (granularity, points.first(), points.last()) {
+        (Granularity::Monthly, Some(first), Some(last)) => format!(
+            "{title}· {} – {} ",
+            first.day.format("%b %Y"),
+            last.day.format("%b %Y")
+        ),
+        _ => title,
+    };
     let outer = block(title, theme);
     let inner = outer.inner(area);
     frame.render_widget(outer, area);
@@ -41,7 +50,29 @@ pub(super) fn render_chart(
     }
 }
 
-/// A bar a day (or month) when they fit, each labelled.
+/// The top of the chart's scale: the highest bar, unless one or two bars tower over the
+/// rest (the fees billed on the 1st): then 2.5 times the 90th percentile, so the other
+/// bars stay readable, and the bars above it are drawn clipped with a marker.
+pub(super) fn scale_top(values: &[u64]) -> u64 {
+    let mut sorted: Vec<u64> = values.to_vec();
+    sorted.sort_unstable();
+    let Some(&max) = sorted.last() else {
+        return 1;
+    };
+    let p90 = sorted[(sorted.len() * 9 / 10).min(sorted.len() - 1)];
+    let cap = p90.saturating_mul(5) / 2;
+    if sorted.len() >= 5 && p90 > 0 && max > cap {
+        cap
+    } else {
+        max.max(1)
+    }
+}
+
+/// Width of the scale's labels left of the bars: "$1.2K", "$38.5K".
+const SCALE_WIDTH: u16 = 8;
+
+/// A bar a day (or month) when they fit, each labelled, with the scale on the left; a
+/// bar clipped at the top of the scale ends in "▲" and its value.
 fn render_bars(
     frame: &mut Frame,
     inner: Rect,
@@ -49,38 +80,88 @@ fn render_bars(
     granularity: Granularity,
     theme: &Theme,
 ) {
-    let width = usize::from(inner.width);
+    let dollars: Vec<u64> = points
+        .iter()
+        .map(|p| p.amount.as_f64_for_display().max(0.0) as u64)
+        .collect();
+    let top = scale_top(&dollars);
+    let show_scale = inner.width > SCALE_WIDTH * 3 && inner.height >= 4;
+    let (scale_area, bars_area) = if show_scale {
+        let [scale, bars] =
+            Layout::horizontal([Constraint::Length(SCALE_WIDTH), Constraint::Min(1)]).areas(inner);
+        (Some(scale), bars)
+    } else {
+        (None, inner)
+    };
+    if let Some(area) = scale_area {
+        render_scale(frame, area, top, theme);
+    }
+    let width = usize::from(bars_area.width);
     let bar_width = ((width / points.len()).saturating_sub(1)).clamp(1, 12) as u16;
     let bars: Vec<Bar> = points
         .iter()
-        .map(|p| {
+        .zip(&dollars)
+        .map(|(p, &value)| {
             let label = if granularity == Granularity::Monthly {
-                p.day.format("%b").to_string()
+                if bar_width >= 6 {
+                    p.day.format("%b %y").to_string()
+                } else {
+                    p.day.format("%b").to_string()
+                }
             } else if bar_width >= 2 {
                 p.day.format("%d").to_string()
             } else {
                 String::new()
             };
-            let dollars = p.amount.as_f64_for_display().max(0.0) as u64;
-            let text = if bar_width >= 6 {
-                p.amount.format_compact()
+            // A value only where the bar is wide enough for it, the clip marker always.
+            let fits =
+                |text: String| (text.chars().count() <= usize::from(bar_width)).then_some(text);
+            let text = if value > top {
+                fits(format!("▲{}", p.amount.format_compact())).unwrap_or_else(|| "▲".into())
+            } else if bar_width >= 6 {
+                fits(p.amount.format_compact()).unwrap_or_default()
             } else {
                 String::new()
             };
             Bar::default()
-                .value(dollars)
+                .value(value.min(top))
                 .label(Line::from(label))
                 .text_value(text)
         })
         .collect();
     let chart = BarChart::default()
         .data(BarGroup::default().bars(&bars))
+        .max(top)
         .bar_width(bar_width)
         .bar_gap(1)
         .bar_style(Style::default().fg(theme.chart))
         .value_style(Style::default().fg(theme.background).bg(theme.chart))
         .label_style(Style::default().fg(theme.muted));
-    frame.render_widget(chart, inner);
+    frame.render_widget(chart, bars_area);
+}
+
+/// The scale beside the bars: the top, the middle and $0, level with the bars (the last
+/// line holds the bars' labels).
+fn render_scale(frame: &mut Frame, area: Rect, top: u64, theme: &Theme) {
+    let rows = usize::from(area.height.saturating_sub(1));
+    let label = |dollars: u64| Money::from_dollars(dollars as i64).format_compact();
+    let mut lines = vec![Line::from(""); rows];
+    if rows >= 1 {
+        lines[0] = Line::from(label(top));
+        lines[rows - 1] = Line::from("$0");
+    }
+    if rows >= 5 {
+        lines[rows / 2] = Line::from(label(top / 2));
+    }
+    frame.render_widget(
+        Paragraph::new(lines)
+            .alignment(Alignment::Right)
+            .style(Style::default().fg(theme.muted)),
+        Rect {
+            width: area.width.saturating_sub(1),
+            ..area
+        },
+    );
 }
 
 /// A line through the days when bars would not fit.
@@ -118,4 +199,29 @@ fn render_line(frame: &mut Frame, inner: Rect, points: &[DailyPoint], theme: &Th
                 .style(Style::default().fg(theme.muted)),
         );
     frame.render_widget(chart, inner);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scale_top;
+
+    #[test]
+    fn a_spike_on_the_first_is_clipped_so_the_other_days_stay_readable() {
+        let mut days = vec![1_000u64; 30];
+        days[0] = 40_000;
+        assert_eq!(
+            scale_top(&days),
+            2_500,
+            "clipped at 2.5 times the 90th percentile"
+        );
+        let even: Vec<u64> = (1..=30).map(|d| 900 + d * 10).collect();
+        assert_eq!(scale_top(&even), 1_200, "no spike: the highest bar");
+        assert_eq!(scale_top(&[0, 0, 0]), 1);
+        assert_eq!(scale_top(&[]), 1);
+        assert_eq!(
+            scale_top(&[5, 100]),
+            100,
+            "too few bars to call one a spike"
+        );
+    }
 }

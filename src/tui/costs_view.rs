@@ -30,12 +30,17 @@ pub(super) const HINTS: &[Hint] = &[
     ("quit", "quit"),
 ];
 
+/// The top accounts and services lists: ten rows, a header and the borders.
+const TOP_LIST_HEIGHT: u16 = 13;
+
 pub(super) fn render_overview(frame: &mut Frame, area: Rect, state: &State, data: &OverviewData) {
     let theme = &state.theme;
+    // The chart takes what the top lists leave: they need their rows, it gets the rest.
+    let tables_height = TOP_LIST_HEIGHT.min(area.height.saturating_sub(12));
     let [headline, chart, tables] = Layout::vertical([
         Constraint::Length(4),
-        Constraint::Length(8),
-        Constraint::Min(6),
+        Constraint::Min(8),
+        Constraint::Length(tables_height.max(6)),
     ])
     .areas(area);
     render_headline(frame, headline, state, &data.headline);
