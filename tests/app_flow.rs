@@ -736,3 +736,21 @@ fn the_overview_chart_grows_with_the_terminal_and_clips_the_spike_on_the_first()
     assert!(chart.contains('▲'), "{chart}");
     assert!(chart.contains("$0"), "the scale is drawn: {chart}");
 }
+
+#[test]
+fn in_a_series_the_chart_reads_the_day_under_the_cursor() {
+    let mut app = app();
+    send(&mut app, &[Action::Accounts, Action::Enter, Action::Enter]);
+    send(&mut app, &[Action::Down, Action::Down]);
+    let row = selectors::rows(&app.state)[2].clone();
+    let RowKey::Day(day) = row.key else {
+        panic!("{row:?}")
+    };
+    let text = common::screen_text(&app, 120, 40);
+    let expected = format!(
+        "{}: {}",
+        day.format("%a %b %d"),
+        row.amount.unwrap().format_exact()
+    );
+    assert!(text.contains(&expected), "{expected} not in {text}");
+}

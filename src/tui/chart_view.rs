@@ -10,15 +10,39 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Bar, BarChart, BarGroup, Chart, Dataset, GraphType, Paragraph};
 use ratatui::Frame;
 
+/// What a chart draws: its points, their granularity, and the day (or month) under the
+/// cursor, whose value the title reads and whose bar stands out.
+pub(super) struct ChartInput<'a> {
+    pub points: &'a [DailyPoint],
+    pub granularity: Granularity,
+    pub cursor: Option<chrono::NaiveDate>,
+}
+
 pub(super) fn render_chart(
     frame: &mut Frame,
     area: Rect,
-    points: &[DailyPoint],
-    granularity: Granularity,
+    input: ChartInput,
     title: String,
     empty: &str,
     theme: &Theme,
 ) {
+    let ChartInput {
+        points,
+        granularity,
+        cursor,
+    } = input;
+    let cursor = cursor.and_then(|day| points.iter().find(|p| p.day == day));
+    let title = match cursor {
+        Some(p) => format!(
+            "{title}· {}: {} ",
+            match granularity {
+                Granularity::Monthly => p.day.format("%b %Y").to_string(),
+                Granularity::Daily => p.day.format("%a %b %d").to_string(),
+            },
+            p.amount.format_exact()
+        ),
+        None => title,
+    };
     // Monthly bars name the month; the title gives the years they span.
     let title = match (granularity, points.first(), points.last()) {
         (Granularity::Monthly, Some(first), Some(last)) => format!(
@@ -44,7 +68,14 @@ pub(super) fn render_chart(
     }
     let width = usize::from(inner.width);
     if granularity == Granularity::Monthly || points.len() * 2 <= width {
-        render_bars(frame, inner, points, granularity, theme);
+        render_bars(
+            frame,
+            inner,
+            points,
+            granularity,
+            cursor.map(|p| p.day),
+            theme,
+        );
     } else {
         render_line(frame, inner, points, theme);
     }
@@ -78,6 +109,7 @@ fn render_bars(
     inner: Rect,
     points: &[DailyPoint],
     granularity: Granularity,
+    cursor: Option<chrono::NaiveDate>,
     theme: &Theme,
 ) {
     let dollars: Vec<u64> = points
@@ -123,10 +155,15 @@ fn render_bars(
             } else {
                 String::new()
             };
-            Bar::default()
+            let bar = Bar::default()
                 .value(value.min(top))
                 .label(Line::from(label))
-                .text_value(text)
+                .text_value(text);
+            if Some(p.day) == cursor {
+                bar.style(Style::default().fg(theme.accent))
+            } else {
+                bar
+            }
         })
         .collect();
     let chart = BarChart::default()

@@ -1,7 +1,7 @@
 //! The cost views: the overview, the account and service lists, one series with its
 //! chart, and what shows when the cache has nothing for them.
 
-use super::chart_view::render_chart;
+use super::chart_view::{render_chart, ChartInput};
 use super::chrome::Hint;
 use super::columns::COLUMNS;
 use super::model::{Headline, OverviewData, TableData, TableRow};
@@ -52,15 +52,12 @@ pub(super) fn render_overview(frame: &mut Frame, area: Rect, state: &State, data
             .map_or_else(|| "—".to_string(), Money::format_compact)
     );
     let empty = unknown_reason(state);
-    render_chart(
-        frame,
-        chart,
-        &data.chart,
-        state.granularity,
-        title,
-        &empty,
-        theme,
-    );
+    let input = ChartInput {
+        points: &data.chart,
+        granularity: state.granularity,
+        cursor: None,
+    };
+    render_chart(frame, chart, input, title, &empty, theme);
 
     let [left, right] = Layout::horizontal([Constraint::Ratio(1, 2); 2]).areas(tables);
     let focus = state.top().focus;
@@ -207,11 +204,22 @@ pub(super) fn render_table_view(frame: &mut Frame, area: Rect, state: &State, da
         Layout::vertical([Constraint::Length(chart_height), Constraint::Min(5)]).areas(area);
     if chart_height > 0 {
         let title = format!(" {} spend ", state.granularity.label());
+        // In a series the table's cursor is on a day (or month): the chart reads it.
+        let cursor = super::selectors::rows(state)
+            .get(state.top().selected)
+            .and_then(|r| match r.key {
+                super::model::RowKey::Day(day) => Some(day),
+                _ => None,
+            });
+        let input = ChartInput {
+            points: &data.chart,
+            granularity: state.granularity,
+            cursor,
+        };
         render_chart(
             frame,
             chart_area,
-            &data.chart,
-            state.granularity,
+            input,
             title,
             &unknown_reason(state),
             theme,
