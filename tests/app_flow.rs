@@ -754,3 +754,18 @@ fn in_a_series_the_chart_reads_the_day_under_the_cursor() {
     );
     assert!(text.contains(&expected), "{expected} not in {text}");
 }
+
+#[test]
+fn at_80_columns_the_findings_keep_their_resource_ids_whole() {
+    let mut app = app();
+    send(&mut app, &[Action::Findings]);
+    let text = common::screen_text(&app, 80, 24);
+    let shown: Vec<_> = selectors::findings(&app.state).take(5).collect();
+    for t in shown {
+        assert!(
+            text.contains(&t.finding.resource),
+            "{} cut: {text}",
+            t.finding.resource
+        );
+    }
+}

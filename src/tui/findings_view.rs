@@ -88,6 +88,15 @@ fn render_list(frame: &mut Frame, area: Rect, state: &State, data: &FindingsData
     // Only the rows the table can show are built: with thousands of findings, building
     // every row each frame is what a keypress would wait for.
     let (first, shown) = window(view.selected, rows.len(), table_area.height);
+    let [rule_w, account_w, region_w] = side_widths(table_area.width.saturating_sub(2));
+    // The resource id whole (up to 24 columns); the evidence takes the rest.
+    let resource_w = rows[first..first + shown]
+        .iter()
+        .map(|t| t.finding.resource.chars().count())
+        .max()
+        .unwrap_or(8)
+        .clamp(8, 24) as u16;
+    let fit = |text: &str, width: u16| fit_text(text, usize::from(width));
     let body: Vec<Row> = rows[first..first + shown]
         .iter()
         .map(|t| {
@@ -106,9 +115,9 @@ fn render_list(frame: &mut Frame, area: Rect, state: &State, data: &FindingsData
                 "  "
             };
             let row = Row::new(vec![
-                Cell::from(format!("{mark}{}", f.rule.name())),
-                Cell::from(account_label(state, &f.account)),
-                Cell::from(f.region.clone()),
+                Cell::from(fit(&format!("{mark}{}", f.rule.name()), rule_w)),
+                Cell::from(fit(&account_label(state, &f.account), account_w)),
+                Cell::from(fit(&f.region, region_w)),
                 Cell::from(f.resource.clone()),
                 Cell::from(Span::styled(
                     format!("{}{status}", f.evidence.summary),
@@ -124,17 +133,30 @@ fn render_list(frame: &mut Frame, area: Rect, state: &State, data: &FindingsData
         })
         .collect();
     let widths = [
-        Constraint::Length(17),
-        Constraint::Length(18),
-        Constraint::Length(12),
-        Constraint::Fill(2),
-        Constraint::Fill(3),
+        Constraint::Length(rule_w),
+        Constraint::Length(account_w),
+        Constraint::Length(region_w),
+        Constraint::Length(resource_w),
+        Constraint::Fill(1),
         Constraint::Length(12),
     ];
     let (table, title) = (Table::new(body, widths).header(header), Line::from(title));
     let cursor = view.selected.saturating_sub(first);
     render_selectable(frame, table_area, table, title, theme, cursor, shown);
     render_totals(frame, totals_area, state, data);
+}
+
+/// Rule, account and region widths in a findings table `inner` columns wide. The
+/// resource id and the evidence are what a row is about, so they keep 36 columns (and
+/// the saving its 12): the region goes first, then the account and the rule narrow.
+fn side_widths(inner: u16) -> [u16; 3] {
+    const KEPT: u16 = 36 + 12 + 5;
+    let room = inner.saturating_sub(KEPT);
+    match room {
+        49.. => [19, 18, 12],
+        37.. => [19, 18, 0],
+        _ => [room.min(12), room.saturating_sub(12), 0],
+    }
 }
 
 fn render_totals(frame: &mut Frame, area: Rect, state: &State, data: &FindingsData) {
@@ -452,4 +474,21 @@ pub fn render_dismiss(frame: &mut Frame, area: Rect, state: &State, id: i64, rea
         text,
         "dismiss (rescans keep it dismissed)",
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::side_widths;
+
+    #[test]
+    fn a_narrow_findings_table_gives_up_region_then_account_before_resource_and_evidence() {
+        assert_eq!(side_widths(158), [19, 18, 12]);
+        assert_eq!(side_widths(102), [19, 18, 12]);
+        assert_eq!(side_widths(92), [19, 18, 0]);
+        assert_eq!(side_widths(78), [12, 13, 0]);
+        for inner in [58u16, 78, 98, 118, 158] {
+            let taken: u16 = side_widths(inner).iter().sum();
+            assert!(inner - taken >= 53, "{inner}: {taken}");
+        }
+    }
 }
