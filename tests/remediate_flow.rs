@@ -746,3 +746,21 @@ fn a_resource_two_rules_found_gets_one_step_and_its_saving_counts_once() {
         );
     }
 }
+
+#[test]
+fn a_plan_longer_than_the_dialog_says_which_lines_show_and_scrolls() {
+    let (_dir, _path, mut app) = own_demo(Access::ReadWrite);
+    app.dispatch(Action::Findings);
+    for _ in 0..8 {
+        app.dispatch(Action::Mark);
+    }
+    app.dispatch(Action::Plan);
+    wait_for_identity(&mut app);
+    let text = common::screen_text(&app, 100, 30);
+    assert!(text.contains("lines 1–"), "no indicator: {text}");
+    for _ in 0..3 {
+        app.dispatch(Action::Down);
+    }
+    let text = common::screen_text(&app, 100, 30);
+    assert!(text.contains("lines 4–"), "{text}");
+}

@@ -66,13 +66,41 @@ pub fn render_confirm(frame: &mut Frame, area: Rect, state: &State, dialog: &Con
         },
     ];
     frame.render_widget(Paragraph::new(head).wrap(Wrap { trim: true }), parts[0]);
+    let total = wrapped_height(&body, content.width);
+    let scroll = dialog.scroll.min(total.saturating_sub(body_height));
     frame.render_widget(
         Paragraph::new(body)
             .wrap(Wrap { trim: false })
-            .scroll((dialog.scroll, 0)),
+            .scroll((scroll, 0)),
         parts[1],
     );
+    if total > body_height {
+        // Under the steps: which lines show, so a long plan never looks complete.
+        let line = Line::from(Span::styled(
+            format!(
+                "lines {}–{} of {total} · ↑/↓ pgup/pgdn scroll",
+                scroll + 1,
+                (scroll + body_height).min(total)
+            ),
+            Style::default().fg(theme.warning),
+        ))
+        .alignment(ratatui::layout::Alignment::Right);
+        let under = Rect {
+            y: parts[1].y + body_height,
+            height: 1,
+            ..content
+        };
+        frame.render_widget(Paragraph::new(line), under);
+    }
     frame.render_widget(Paragraph::new(foot).wrap(Wrap { trim: true }), parts[2]);
+}
+
+/// How many lines `lines` take wrapped at `width` (a word wrapped early can add a line
+/// this misses).
+fn wrapped_height(lines: &[Line], width: u16) -> u16 {
+    let width = usize::from(width.max(1));
+    let rows: usize = lines.iter().map(|l| l.width().div_ceil(width).max(1)).sum();
+    u16::try_from(rows).unwrap_or(u16::MAX)
 }
 
 /// Who applies (and acts in each account), the plan's size and saving, and what the
