@@ -64,6 +64,15 @@ fn wait_for_identity(app: &mut App) {
     )));
 }
 
+/// Waits for the plan that runs to finish.
+fn wait_for_run(app: &mut App) {
+    assert!(app.wait_until(Duration::from_secs(20), |s| s
+        .apply
+        .run
+        .as_ref()
+        .is_some_and(|r| r.finished.is_some())));
+}
+
 fn dialog(app: &App) -> costscope::tui::apply::ConfirmDialog {
     match &app.state.mode {
         Mode::ConfirmApply(d) => (**d).clone(),
@@ -160,11 +169,7 @@ fn deletes_need_the_count_typed() {
     app.dispatch(Action::InputChar('2'));
     app.dispatch(Action::InputSubmit);
     assert_eq!(app.state.mode, Mode::ApplyProgress);
-    assert!(app.wait_until(Duration::from_secs(20), |s| s
-        .apply
-        .run
-        .as_ref()
-        .is_some_and(|r| r.finished.is_some())));
+    wait_for_run(&mut app);
 }
 
 #[test]
@@ -206,11 +211,7 @@ fn a_simulated_run_applies_verifies_and_audits_each_step() {
     assert!(text.contains("Cancel") && text.contains("Apply"));
     app.dispatch(Action::NextView);
     app.dispatch(Action::InputSubmit);
-    assert!(app.wait_until(Duration::from_secs(20), |s| s
-        .apply
-        .run
-        .as_ref()
-        .is_some_and(|r| r.finished.is_some())));
+    wait_for_run(&mut app);
     let run = app.state.apply.run.clone().unwrap();
     assert_eq!(run.phases, ["verified", "verified"], "{run:?}");
     assert!(app.state.marked.is_empty());
@@ -306,11 +307,7 @@ fn the_undo_of_a_deleted_volume_names_the_snapshot_its_step_took() {
     }
     app.dispatch(Action::FocusRight);
     app.dispatch(Action::InputSubmit);
-    assert!(app.wait_until(Duration::from_secs(20), |s| s
-        .apply
-        .run
-        .as_ref()
-        .is_some_and(|r| r.finished.is_some())));
+    wait_for_run(&mut app);
     let store = Store::open(&path).unwrap();
     let entries = AuditLog::open_for(&store).unwrap().entries(None).unwrap();
     let resource = entries
