@@ -1,7 +1,7 @@
 //! Cost metrics, granularity and series helpers.
 
 use super::{Money, Month};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 /// Cost Explorer metrics the cache keeps for every daily row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -88,14 +88,22 @@ pub fn change_ratio(current: Money, previous: Money) -> Option<f64> {
     Some(delta / previous.as_f64_for_display().abs())
 }
 
-/// End-of-month forecast: spend so far plus the mean of the last (up to) seven days with
-/// data, times the days left in the month. Seven days cancel the weekly cycle.
+/// End-of-month forecast: spend so far plus the daily run rate, times the days left in
+/// the month. The run rate is the mean of the last (up to) seven days with data, leaving
+/// out the 1st of a month: Savings Plans and RI fees, support and tax are billed on the
+/// 1st, once a month, so they are in the spend so far and never extrapolated. Seven days
+/// cancel the weekly cycle.
 pub fn forecast_month_end(
     month_to_date: Money,
     recent_days: &[DailyPoint],
     days_left: i64,
 ) -> Option<Money> {
-    let window: Vec<&DailyPoint> = recent_days.iter().rev().take(7).collect();
+    let window: Vec<&DailyPoint> = recent_days
+        .iter()
+        .rev()
+        .filter(|p| p.day.day() != 1)
+        .take(7)
+        .collect();
     if window.is_empty() {
         return None;
     }
@@ -130,6 +138,28 @@ mod tests {
         let f = forecast_month_end(Money::from_dollars(55), &days, 20).unwrap();
         assert_eq!(f, Money::from_dollars(55 + 7 * 20));
         assert_eq!(forecast_month_end(Money::ZERO, &[], 5), None);
+    }
+
+    #[test]
+    fn the_fees_billed_on_the_first_are_counted_once_not_extrapolated() {
+        // Ten dollars a day, and $1,000 of monthly fees on Nov 1; data through Nov 3.
+        let mut days: Vec<DailyPoint> = (27..=31).map(|d| p(2026, 10, d, 10)).collect();
+        days.push(p(2026, 11, 1, 1_010));
+        days.extend((2..=3).map(|d| p(2026, 11, d, 10)));
+        let month_to_date = Money::from_dollars(1_030);
+        let f = forecast_month_end(month_to_date, &days, 27).unwrap();
+        assert_eq!(f, Money::from_dollars(1_030 + 10 * 27));
+        // Amortized, the fees are spread over the month: the same run rate, so the two
+        // forecasts differ by what was billed, not by a made-up trend.
+        let spread: Vec<DailyPoint> = days
+            .iter()
+            .map(|d| DailyPoint {
+                amount: Money::from_dollars(43),
+                ..*d
+            })
+            .collect();
+        let amortized = forecast_month_end(Money::from_dollars(129), &spread, 27).unwrap();
+        assert_eq!(amortized, Money::from_dollars(43 * 30));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use ratatui::widgets::{Clear, Paragraph};
 use ratatui::Frame;
 
 /// How the end-of-month forecast is computed; shown in the help.
-pub const FORECAST_HELP: &str = "Forecast = month-to-date spend + (mean daily spend of the last 7 days with data) x (days left in the month). Seven days cancel the weekly cycle; credits, refunds and fees posted later are not predicted.";
+pub const FORECAST_HELP: &str = "Forecast = month-to-date spend + (mean daily spend of the last 7 days with data, the 1st of a month left out) x (days left in the month). Fees billed once a month on the 1st (Savings Plans, RIs, support, tax) are in the spend so far and not extrapolated; seven days cancel the weekly cycle; credits and refunds posted later are not predicted.";
 
 /// Where the help box sits in `area`.
 fn help_rect(area: Rect) -> Rect {

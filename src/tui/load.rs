@@ -304,7 +304,8 @@ fn load_overview(store: &Store, state: &State) -> StoreResult<OverviewData> {
             let recent = store.daily_series(
                 None,
                 None,
-                DateRange::new(as_of - Duration::days(6), as_of),
+                // Eight days: seven besides a 1st, which the run rate leaves out.
+                DateRange::new(as_of - Duration::days(7), as_of),
                 state.metric,
             )?;
             let last_counted = as_of
