@@ -768,4 +768,22 @@ fn at_80_columns_the_findings_keep_their_resource_ids_whole() {
             t.finding.resource
         );
     }
+    // The evidence gives way, and says so.
+    let longest = selectors::findings(&app.state)
+        .take(5)
+        .max_by_key(|t| t.finding.evidence.summary.len())
+        .unwrap();
+    let evidence = &longest.finding.evidence.summary;
+    let lines = common::screen_text_lines(&app, 80, 24);
+    let row = lines
+        .lines()
+        .find(|l| l.contains(&longest.finding.resource))
+        .unwrap();
+    let start = row
+        .find(&evidence[..10])
+        .expect("the evidence starts in its column");
+    assert!(
+        row[start..].contains(evidence.as_str()) || row[start..].contains('…'),
+        "evidence cut without an ellipsis: {row}"
+    );
 }

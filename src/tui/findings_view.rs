@@ -96,6 +96,11 @@ fn render_list(frame: &mut Frame, area: Rect, state: &State, data: &FindingsData
         .max()
         .unwrap_or(8)
         .clamp(8, 24) as u16;
+    // What is left for the evidence: the table less the other columns and the spaces
+    // between the six.
+    let evidence_w = table_area
+        .width
+        .saturating_sub(2 + rule_w + account_w + region_w + resource_w + 12 + 5);
     let fit = |text: &str, width: u16| fit_text(text, usize::from(width));
     let body: Vec<Row> = rows[first..first + shown]
         .iter()
@@ -120,7 +125,7 @@ fn render_list(frame: &mut Frame, area: Rect, state: &State, data: &FindingsData
                 Cell::from(fit(&f.region, region_w)),
                 Cell::from(f.resource.clone()),
                 Cell::from(Span::styled(
-                    format!("{}{status}", f.evidence.summary),
+                    fit(&format!("{}{status}", f.evidence.summary), evidence_w),
                     Style::default().fg(theme.muted),
                 )),
                 Cell::from(Line::from(saving_text(t)).alignment(Alignment::Right)),
