@@ -98,7 +98,7 @@ pub fn run(ctx: &Context, args: ScanArgs) -> Result<(), AppError> {
 
 /// Account ids as given, names looked up in the cached organization.
 fn account_ids(ctx: &Context, given: Vec<String>) -> Result<Vec<String>, AppError> {
-    let is_id = |a: &String| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit());
+    let is_id = |a: &String| crate::domain::org::is_account_id(a);
     if given.iter().all(is_id) {
         return Ok(given);
     }

@@ -72,7 +72,7 @@ fn account_ids(at: Located, ids: Vec<toml::Spanned<String>>) -> Result<Vec<Strin
     ids.into_iter()
         .map(|id| {
             let text = id.get_ref().trim();
-            if text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit()) {
+            if crate::domain::org::is_account_id(text) {
                 Ok(text.to_string())
             } else {
                 Err(ConfigError::at(

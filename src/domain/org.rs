@@ -52,6 +52,11 @@ pub struct Organization {
     pub accounts: Vec<Account>,
 }
 
+/// Whether `text` is an AWS account id: 12 digits.
+pub fn is_account_id(text: &str) -> bool {
+    text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
+}
+
 impl Organization {
     /// "Root / Workloads / Production" for an OU id.
     pub fn ou_path(&self, ou_id: &str) -> String {

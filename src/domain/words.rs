@@ -18,9 +18,28 @@ pub fn plural<N: TryInto<u64>>(count: N, noun: &str) -> String {
     }
 }
 
+/// `text` in at most `width` characters, ending in "…" when cut, so a cut never reads
+/// as the whole text. (Every character costscope writes is one column wide.)
+pub fn fit(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    match width {
+        0 => String::new(),
+        _ => text.chars().take(width - 1).chain(['…']).collect(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::plural;
+    use super::{fit, plural};
+
+    #[test]
+    fn a_cut_text_ends_in_an_ellipsis() {
+        assert_eq!(fit("identity-prod", 12), "identity-pr…");
+        assert_eq!(fit("identity-prod", 13), "identity-prod");
+        assert_eq!(fit("abc", 0), "");
+    }
 
     #[test]
     fn one_is_singular_and_the_rest_plural() {

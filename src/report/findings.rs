@@ -219,7 +219,7 @@ fn render_table(
                 t.id,
                 f.rule.name(),
                 f.account,
-                clip(org.account_name(&f.account).unwrap_or("?"), 16),
+                crate::domain::words::fit(org.account_name(&f.account).unwrap_or("?"), 16),
                 f.region,
                 f.resource,
                 f.saving
@@ -270,7 +270,7 @@ fn render_table(
             out.push_str(&format!(
                 "  {} {:<16} {:<16} {}: {}\n",
                 u.account,
-                clip(org.account_name(&u.account).unwrap_or("?"), 16),
+                crate::domain::words::fit(org.account_name(&u.account).unwrap_or("?"), 16),
                 unit,
                 u.status.name(),
                 u.reason.as_deref().unwrap_or_default()
@@ -278,15 +278,6 @@ fn render_table(
         }
     }
     Ok(out)
-}
-
-/// `text` in at most `width` characters, ending in "…" when cut.
-fn clip(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
-        return text.to_string();
-    }
-    let kept: String = text.chars().take(width.saturating_sub(1)).collect();
-    kept + "…"
 }
 
 fn total_line(label: &str, t: &SavingsTotal) -> String {

@@ -70,16 +70,8 @@ pub(super) fn render_selectable(
     frame.render_stateful_widget(table, area, &mut table_state);
 }
 
-/// `text` cut to `width` columns, ending in "…" when cut.
-pub(super) fn fit_text(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
-        return text.to_string();
-    }
-    match width {
-        0 => String::new(),
-        _ => text.chars().take(width - 1).chain(['…']).collect(),
-    }
-}
+/// Text cut to a column's width with an ellipsis.
+pub(super) use crate::domain::words::fit as fit_text;
 
 /// `line` cut to `width` columns, ending in "…" when cut, so a cut never reads as
 /// the whole text. (Every character costscope writes is one column wide.)
@@ -188,7 +180,7 @@ pub(super) fn sortable_header(
 
 #[cfg(test)]
 mod tests {
-    use super::{fit_line, fit_text, window};
+    use super::{fit_line, window};
     use ratatui::text::{Line, Span};
 
     #[test]
@@ -202,8 +194,6 @@ mod tests {
         assert_eq!(cut.width(), 15);
         assert_eq!(cut.to_string(), "378 findings ·…");
         assert_eq!(fit_line(Line::from("abc"), 0).to_string(), "");
-        assert_eq!(fit_text("identity-prod", 12), "identity-pr…");
-        assert_eq!(fit_text("identity-prod", 13), "identity-prod");
         // The closing space of a title may go to the border.
         assert_eq!(fit_line(Line::from(" ab "), 3).to_string(), " ab ");
     }
