@@ -6,7 +6,8 @@
 //! --runs 3`). Cost Explorer is played by an in-process stand-in behind the real SDK
 //! client (its HTTP layer replaced): it answers GetCostAndUsage for any period with
 //! `services` rows per account per day, paginated like Cost Explorer with at most `page`
-//! groups per page and a NextPageToken. AWS does not publish its page size; the ratio to
+//! groups per page and a NextPageToken, and the chain of once-a-month fees with a
+//! support fee per account on each 1st. AWS does not publish its page size; the ratio to
 //! the lower bound holds for any page size.
 
 mod common;
@@ -42,8 +43,13 @@ impl Shape {
         format!("{:012}", 100_000_000_000u64 + a as u64)
     }
 
-    /// One GetCostAndUsage answer: rows `offset..` of the period, day-major.
+    /// One GetCostAndUsage answer: for the chain of once-a-month fees (a RECORD_TYPE
+    /// filter), a support fee per account on the period's 1st, in one page; otherwise
+    /// rows `offset..` of the period, day-major.
     fn answer(self, body: &Value) -> Value {
+        if !body["Filter"].is_null() {
+            return self.fees(body);
+        }
         let start: NaiveDate = body["TimePeriod"]["Start"]
             .as_str()
             .and_then(|s| s.parse().ok())
@@ -93,6 +99,34 @@ impl Shape {
             page["NextPageToken"] = json!(last.to_string());
         }
         page
+    }
+
+    fn fees(self, body: &Value) -> Value {
+        let start: NaiveDate = body["TimePeriod"]["Start"]
+            .as_str()
+            .and_then(|s| s.parse().ok())
+            .expect("a start date");
+        let groups: Vec<Value> = (0..self.accounts)
+            .filter(|_| start.day() == 1)
+            .map(|account| {
+                json!({
+                    "Keys": [self.account_id(account), "Service 00"],
+                    "Metrics": {
+                        "UnblendedCost": {"Amount": "1.0000001", "Unit": "USD"},
+                        "AmortizedCost": {"Amount": "1.0000001", "Unit": "USD"},
+                    },
+                })
+            })
+            .collect();
+        json!({
+            "ResultsByTime": [{
+                "TimePeriod": {"Start": start.to_string(), "End": start.succ_opt().expect("a next day").to_string()},
+                "Groups": groups,
+                "Total": {},
+                "Estimated": false,
+            }],
+            "DimensionValueAttributes": [],
+        })
     }
 
     /// Rows a sync of these months must load.
@@ -300,7 +334,8 @@ fn main() {
             let Some(run) = run else { continue };
             let rows = shape.rows_in(months);
             assert_eq!(rows as u64, run.rows, "every row arrived");
-            let bound = rows.div_ceil(page) as u64;
+            // Each month's fees are a chain of their own: one request at least.
+            let bound = (rows.div_ceil(page) + months.len()) as u64;
             println!(
                 "| {accounts} | {label} | {} | {rows} | {} | {bound} | {:.3} | {} | {:.0} | {:.0} |",
                 months.len(),

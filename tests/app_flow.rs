@@ -6,7 +6,7 @@ use costscope::domain::{Metric, Money, Month, RangePreset};
 use costscope::tui::action::Action;
 use costscope::tui::model::{RowKey, ViewData};
 use costscope::tui::selectors;
-use costscope::tui::state::{Mode, ViewKind};
+use costscope::tui::state::{Mode, OverviewFocus, ViewKind};
 use costscope::tui::update::update;
 use costscope::tui::{App, Effect};
 
@@ -424,10 +424,11 @@ fn refresh_shows_the_cost_first_and_only_enter_starts_it() {
         panic!("{:?}", state.mode)
     };
     assert_eq!(months, vec![Month::new(2026, 11).unwrap()]);
-    // No sync measured it yet: from one page to what 24 accounts may take.
+    // No sync measured it yet: from one page for the costs and one for the fees to
+    // what 24 accounts may take.
     assert_eq!(
         (estimate.low, estimate.high, estimate.measured),
-        (1, 12, false)
+        (2, 13, false)
     );
     // Once a sync has, the dialog uses what it measured: 30 pages over 14 months.
     update(&mut state, Action::Back);
@@ -611,14 +612,18 @@ fn the_change_in_dollars_sorts_the_top_movers_first_up_or_down() {
     }
     let text = common::screen_text(&app, 120, 30);
     assert!(text.contains("Δ$▼"), "{text}");
+    // The change compares with the once-a-month fees spread over their month.
     let sizes: Vec<Money> = selectors::rows(&app.state)
         .iter()
-        .map(|r| (r.amount.unwrap() - r.previous.unwrap()).abs())
+        .map(|r| {
+            let (current, previous) = r.compared();
+            (current.unwrap() - previous.unwrap()).abs()
+        })
         .collect();
     assert!(sizes.len() > 3);
     assert!(sizes.windows(2).all(|w| w[0] >= w[1]), "{sizes:?}");
     let first = &selectors::rows(&app.state)[0];
-    let change = first.amount.unwrap() - first.previous.unwrap();
+    let change = first.change().unwrap();
     assert!(text.contains(&change.format_change()), "{text}");
 }
 
@@ -786,4 +791,44 @@ fn at_80_columns_the_findings_keep_their_resource_ids_whole() {
         row[start..].contains(evidence.as_str()) || row[start..].contains('…'),
         "evidence cut without an ellipsis: {row}"
     );
+}
+
+#[test]
+fn on_the_overview_up_from_a_list_gives_the_chart_a_cursor_that_left_and_right_move() {
+    let mut app = app();
+    let ViewData::Overview(overview) = app.state.data.clone() else {
+        panic!("{:?}", app.state.data)
+    };
+    let reads = |p: &costscope::domain::DailyPoint| {
+        format!("{}: {}", p.day.format("%a %b %d"), p.amount.format_exact())
+    };
+    let last = overview.chart.len() - 1;
+    send(&mut app, &[Action::Up]);
+    assert_eq!(
+        app.state.top().chart_cursor,
+        Some(last),
+        "the newest day first"
+    );
+    let text = common::screen_text(&app, 160, 48);
+    assert!(text.contains(&reads(&overview.chart[last])), "{text}");
+    // Left and right move the cursor, not the lists' focus.
+    send(
+        &mut app,
+        &[Action::FocusLeft, Action::FocusLeft, Action::FocusRight],
+    );
+    assert_eq!(app.state.top().chart_cursor, Some(last - 1));
+    let text = common::screen_text(&app, 160, 48);
+    assert!(text.contains(&reads(&overview.chart[last - 1])), "{text}");
+    send(&mut app, &[Action::Top, Action::FocusLeft]);
+    assert_eq!(
+        app.state.top().chart_cursor,
+        Some(0),
+        "clamped at the first day"
+    );
+    // Down gives the cursor back to the list it came from.
+    send(&mut app, &[Action::Down]);
+    assert_eq!(app.state.top().chart_cursor, None);
+    send(&mut app, &[Action::FocusRight, Action::Down]);
+    assert_eq!(app.state.top().focus, OverviewFocus::Services);
+    assert_eq!(app.state.top().selected, 1);
 }

@@ -12,10 +12,11 @@ use aws_sdk_costexplorer::types::{DateInterval, Group, MetricValue, ResultByTime
 use aws_sdk_costexplorer::Client;
 use aws_smithy_mocks::{mock, mock_client, RuleMode};
 use chrono::NaiveDate;
-use costscope::aws::cost_explorer::{fetch_daily_costs, CallPolicy, CostExplorer};
+use costscope::aws::cost_explorer::{fetch_daily_costs, CallPolicy, Chain, CostExplorer};
 use costscope::aws::pace::Pacer;
 use costscope::aws::{CostClients, SourceError};
 use costscope::config::CostExplorerSettings;
+use costscope::domain::fees::ONCE_A_MONTH_RECORD_TYPES;
 use costscope::domain::sources::{Fetched, PeriodCosts};
 use costscope::domain::{DateRange, Money};
 use costscope::sync::{SyncEvent, SyncOptions};
@@ -86,7 +87,40 @@ async fn fetch_october(client: &Client, attempts: u32) -> Fetched<PeriodCosts> {
         max_attempts: attempts,
         first_backoff: Duration::from_millis(1),
     };
-    fetch_daily_costs(client, october(), policy).await
+    fetch_daily_costs(client, october(), Chain::Daily, policy).await
+}
+
+/// Whether a request asks for the charges billed once a month only.
+fn asks_for_fees(
+    req: &aws_sdk_costexplorer::operation::get_cost_and_usage::GetCostAndUsageInput,
+) -> bool {
+    req.filter().and_then(|f| f.dimensions()).is_some_and(|d| {
+        d.key() == Some(&aws_sdk_costexplorer::types::Dimension::RecordType)
+            && d.values() == ONCE_A_MONTH_RECORD_TYPES
+    })
+}
+
+#[tokio::test]
+async fn the_fee_chain_asks_for_the_once_a_month_record_types_by_account_and_service() {
+    let rule = mock!(Client::get_cost_and_usage)
+        .match_requests(|req| {
+            asks_for_fees(req)
+                && req.granularity() == Some(&aws_sdk_costexplorer::types::Granularity::Daily)
+                && req.group_by().len() == 2
+        })
+        .then_output(one_row);
+    let client = sequential_client(&[&rule]);
+    let pacer = Pacer::unlimited();
+    let policy = CallPolicy {
+        pacer: &pacer,
+        max_attempts: 1,
+        first_backoff: Duration::from_millis(1),
+    };
+    let chain = fetch_daily_costs(&client, october(), Chain::OnceAMonthFees, policy).await;
+    let fees = chain.result.unwrap();
+    assert_eq!(fees.rows.len(), 1);
+    assert_eq!(fees.rows[0].amortized, "1.50".parse::<Money>().unwrap());
+    assert_eq!(rule.num_calls(), 1);
 }
 
 #[tokio::test]
@@ -171,6 +205,7 @@ fn ce_by_month(
             let matcher = month.first_day().to_string();
             let rule = mock!(Client::get_cost_and_usage).match_requests(move |req| {
                 req.time_period().map(|p| p.start()) == Some(matcher.as_str())
+                    && !asks_for_fees(req)
             });
             if Some(month) == denied {
                 rule.then_error(|| {
@@ -186,6 +221,12 @@ fn ce_by_month(
                 rule.then_output(move || lambda_day(month.first_day(), &dollars, &dollars))
             }
         })
+        // Each month's fees: none billed.
+        .chain(std::iter::once(
+            mock!(Client::get_cost_and_usage)
+                .match_requests(asks_for_fees)
+                .then_output(|| GetCostAndUsageOutput::builder().build()),
+        ))
         .collect()
 }
 
@@ -335,15 +376,16 @@ async fn a_sync_over_the_cost_cap_makes_no_request() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(&dir.path().join("cache.sqlite")).unwrap();
     let mut options = options();
-    // 14 months need at least 14 requests, $0.14.
-    options.max_cost = Some("0.10".parse().unwrap());
+    // 14 months need at least 28 requests (each month's costs, and its fees apart),
+    // $0.28.
+    options.max_cost = Some("0.20".parse().unwrap());
     let (result, _) = sync_with(&mut store, &clients(MANAGEMENT, true, &rules), &options).await;
     let err = result.unwrap_err();
     assert!(
-        matches!(err, SyncError::OverCostCap { requests: 14, .. }),
+        matches!(err, SyncError::OverCostCap { requests: 28, .. }),
         "{err}"
     );
-    assert!(err.to_string().contains("$0.14"), "{err}");
+    assert!(err.to_string().contains("$0.28"), "{err}");
     assert_eq!(rules.iter().map(|r| r.num_calls()).sum::<usize>(), 0);
     assert!(store.summary().unwrap().months.is_empty());
 }
@@ -421,8 +463,11 @@ async fn throttles_and_pages_before_a_failure_are_all_on_the_meter() {
     let rules = ce_by_month("1.00", None);
     let (report, _) = sync_with(&mut store, &clients(MANAGEMENT, true, &rules), &options()).await;
     let report = report.unwrap();
-    assert_eq!(report.ce_requests, 14);
-    assert_eq!(store.api_requests_since("ce", "2026-11").unwrap(), 14);
+    assert_eq!(
+        report.ce_requests, 28,
+        "each month's costs, and its fees apart"
+    );
+    assert_eq!(store.api_requests_since("ce", "2026-11").unwrap(), 28);
     assert_eq!(
         store
             .api_requests_since("organizations", "2026-11")

@@ -155,6 +155,11 @@ fn sync_loads_the_org_and_every_month_exactly_then_refreshes_only_open_months() 
             } else {
                 queued.push(ce_page(&rows, None));
             }
+            // Then the month's fees, apart: a part of the EC2 row on its 1st.
+            queued.push(ce_page(
+                &[(rows[0].0, rows[0].1, day, "1.0000000001", "0")],
+                None,
+            ));
         }
         let body = serde_json::json!({"results": queued}).to_string();
         assert_eq!(
@@ -181,14 +186,17 @@ fn sync_loads_the_org_and_every_month_exactly_then_refreshes_only_open_months() 
         .unwrap();
         assert!(
             lines.iter().any(
-                |l| l.starts_with("fetching 14 months, newest first: 14 to ")
+                |l| l.starts_with("fetching 14 months, newest first: 28 to ")
                     && l.contains("a guess for")
             ),
             "{lines:?}"
         );
         assert!(report.failures.is_empty(), "{:?}", report.failures);
         assert_eq!(report.months_written.len(), 14);
-        assert_eq!(report.ce_requests, 15, "14 months, one of them two pages");
+        assert_eq!(
+            report.ce_requests, 29,
+            "14 months, one of them two pages, and each month's fees"
+        );
 
         // Every month's total equals what Cost Explorer returned, to the nano-dollar.
         for (month, total) in &expected {
@@ -215,7 +223,13 @@ fn sync_loads_the_org_and_every_month_exactly_then_refreshes_only_open_months() 
         );
         let summary = store.summary().unwrap();
         assert_eq!(summary.months.iter().filter(|m| m.is_final).count(), 13);
-        assert_eq!(store.api_requests_since("ce", "2026-11").unwrap(), 15);
+        assert_eq!(store.api_requests_since("ce", "2026-11").unwrap(), 29);
+        let october = Month::new(2026, 10).unwrap();
+        let fees = store
+            .fees(None, october.range(), Metric::Unblended)
+            .unwrap();
+        assert_eq!(fees.len(), 1);
+        assert_eq!(fees[0].1.amount, "1.0000000001".parse::<Money>().unwrap());
 
         // A refresh right after: only the open month is requested again.
         let again = sync::run(
@@ -229,8 +243,8 @@ fn sync_loads_the_org_and_every_month_exactly_then_refreshes_only_open_months() 
         .await
         .unwrap();
         assert_eq!(again.months_written, vec![Month::new(2026, 11).unwrap()]);
-        assert_eq!(again.ce_requests, 1);
-        assert_eq!(store.api_requests_since("ce", "2026-11").unwrap(), 16);
+        assert_eq!(again.ce_requests, 2);
+        assert_eq!(store.api_requests_since("ce", "2026-11").unwrap(), 31);
         let nov = Month::new(2026, 11).unwrap();
         assert_eq!(
             store.raw_month_total(nov, Metric::Unblended).unwrap(),
@@ -240,18 +254,22 @@ fn sync_loads_the_org_and_every_month_exactly_then_refreshes_only_open_months() 
 }
 
 /// Queues one single-page answer per month of the window, newest first as the sync
-/// asks: `dollars` for `account` on each month's first day. Returns the total queued.
+/// asks: `dollars` for `account` on each month's first day, then the month's fees (none).
+/// Returns the total queued.
 fn queue_one_row_per_month(url: &str, account: &str, dollars: &str) -> Money {
     let mut total = Money::ZERO;
     let pages: Vec<serde_json::Value> = costscope::domain::sync_plan::sync_window(today())
         .into_iter()
         .rev()
-        .map(|month| {
+        .flat_map(|month| {
             total += dollars.parse::<Money>().unwrap();
-            ce_page(
-                &[(account, "AWS Lambda", month.first_day(), dollars, dollars)],
-                None,
-            )
+            [
+                ce_page(
+                    &[(account, "AWS Lambda", month.first_day(), dollars, dollars)],
+                    None,
+                ),
+                ce_page(&[], None),
+            ]
         })
         .collect();
     let body = serde_json::json!({ "results": pages }).to_string();
@@ -389,7 +407,7 @@ fn the_tui_refresh_syncs_in_the_background_and_the_views_follow() {
 
     app.dispatch(Action::Refresh);
     assert!(
-        matches!(&app.state.mode, costscope::tui::state::Mode::ConfirmSync { months, estimate } if months.len() == 14 && estimate.low == 14),
+        matches!(&app.state.mode, costscope::tui::state::Mode::ConfirmSync { months, estimate } if months.len() == 14 && estimate.low == 28),
         "the dialog shows the estimate first"
     );
     app.dispatch(Action::Enter);
@@ -405,14 +423,14 @@ fn the_tui_refresh_syncs_in_the_background_and_the_views_follow() {
         "{:?}",
         app.state.message
     );
-    assert_eq!(app.state.sync.last_sync_requests, Some(14));
+    assert_eq!(app.state.sync.last_sync_requests, Some(28));
     assert!(!app.state.sync.offline);
     assert!(matches!(
         app.state.data,
         costscope::tui::model::ViewData::Overview(_)
     ));
     let screen = common::screen_text(&app, 160, 30);
-    assert!(screen.contains("last sync $0.14"), "{screen}");
+    assert!(screen.contains("last sync $0.28"), "{screen}");
 }
 
 #[test]
@@ -438,10 +456,10 @@ fn the_cli_syncs_into_the_organizations_own_cache_and_reads_it_offline() {
     let (code, _, err) = run(&url, &["sync"]);
     assert_eq!(code, Some(0), "{err}");
     assert!(
-        err.contains("fetching 14 months, newest first: 14 to ") && err.contains("a guess for"),
+        err.contains("fetching 14 months, newest first: 28 to ") && err.contains("a guess for"),
         "{err}"
     );
-    assert!(err.contains("14 Cost Explorer requests ($0.14)"), "{err}");
+    assert!(err.contains("28 Cost Explorer requests ($0.28)"), "{err}");
     let cache = home
         .path()
         .join(format!("data/costscope/caches/org-{org_id}.sqlite"));
@@ -452,9 +470,9 @@ fn the_cli_syncs_into_the_organizations_own_cache_and_reads_it_offline() {
     // Right after: only the open month.
     let (code, _, err) = run(&url, &["sync"]);
     assert_eq!(code, Some(0), "{err}");
-    // Estimated from the pages the first sync took: one a month.
+    // Estimated from the pages the first sync took: two a month (costs, fees).
     assert!(
-        err.contains("fetching 1 month, newest first: about 1 Cost Explorer request ($0.01), as the last sync needed"),
+        err.contains("fetching 1 month, newest first: about 2 Cost Explorer requests ($0.02), as the last sync needed"),
         "{err}"
     );
 
@@ -494,7 +512,7 @@ fn sigkill_during_a_sync_leaves_only_exact_months_and_a_cache_that_checks_ok() {
     fresh_organization(&url);
     queue_one_row_per_month(&url, "123456789012", "1.25");
     let home = tempfile::tempdir().unwrap();
-    // Two Cost Explorer requests a second: the 14 months take about 7 s, so a kill
+    // Two Cost Explorer requests a second: the 14 months take about 14 s, so a kill
     // lands in the middle.
     let config = home.path().join("config/costscope");
     std::fs::create_dir_all(&config).unwrap();

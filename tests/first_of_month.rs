@@ -5,7 +5,9 @@ mod common;
 
 use chrono::NaiveDate;
 use costscope::demo::{self, DemoParams};
+use costscope::domain::{change_ratio, RangePreset};
 use costscope::tui::action::Action;
+use costscope::tui::model::ViewData;
 use costscope::tui::App;
 
 fn first() -> NaiveDate {
@@ -88,9 +90,73 @@ fn every_list_on_the_first_says_no_data_yet_and_shows_dashes() {
 fn a_window_that_reaches_back_into_days_with_data_is_known() {
     let dir = tempfile::tempdir().unwrap();
     let mut app = app_on_the_first(dir.path());
-    app.dispatch(Action::Range(costscope::domain::RangePreset::Last30Days));
+    app.dispatch(Action::Range(RangePreset::Last30Days));
     app.dispatch(Action::Accounts);
     let text = screen(&mut app, 120, 36);
     assert!(!text.contains(NO_DATA_YET), "{text}");
     assert!(text.contains("6 accounts · total $"), "{text}");
+}
+
+/// The organization's change as the accounts view's title compares it: billed against
+/// billed, and with the once-a-month fees spread over their month.
+fn org_change(app: &App) -> (f64, f64) {
+    let ViewData::Table(table) = &app.state.data else {
+        panic!("{:?}", app.state.data)
+    };
+    let billed = change_ratio(table.total.unwrap(), table.previous_total.unwrap()).unwrap();
+    let (current, previous) = table.spread.apply(table.total, table.previous_total);
+    (
+        billed,
+        change_ratio(current.unwrap(), previous.unwrap()).unwrap(),
+    )
+}
+
+#[test]
+fn thirty_days_against_the_thirty_before_invent_no_growth_from_the_fees_on_the_1st() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = app_on_the_first(dir.path());
+    app.dispatch(Action::Accounts);
+    app.dispatch(Action::Range(RangePreset::Last30Days));
+    // Nov 1-30 holds November's savings plan fees; Oct 2-31 holds none of October's.
+    let (billed, unblended) = org_change(&app);
+    let text = screen(&mut app, 160, 48);
+    assert!(text.contains("Δ spreads monthly fees"), "{text}");
+    app.dispatch(Action::ToggleMetric);
+    // Amortized cost already spreads the fees: the honest change.
+    let (amortized_billed, amortized) = org_change(&app);
+    assert_eq!(amortized_billed, amortized, "nothing to spread");
+    assert!(
+        (billed - amortized).abs() > 0.03,
+        "billed against billed, unblended invents growth: {billed} vs {amortized}"
+    );
+    assert!(
+        (unblended - amortized).abs() < 0.005,
+        "spread, the two metrics agree: {unblended} vs {amortized}"
+    );
+    // Over whole months nothing is spread: Last month is billed against billed.
+    app.dispatch(Action::ToggleMetric);
+    app.dispatch(Action::Range(RangePreset::LastMonth));
+    let (billed, spread) = org_change(&app);
+    assert_eq!(billed, spread);
+}
+
+#[test]
+fn a_cache_synced_before_fees_were_read_apart_says_its_change_may_hold_them() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(app_on_the_first(dir.path()));
+    // What migration 5 leaves of a cache synced before it: no fees, none known.
+    let conn = rusqlite::Connection::open(dir.path().join("first.sqlite")).unwrap();
+    conn.execute_batch("DELETE FROM cost_fees; UPDATE months SET fees_known = 0;")
+        .unwrap();
+    drop(conn);
+    let mut app = app_on_the_first(dir.path());
+    app.dispatch(Action::Accounts);
+    app.dispatch(Action::Range(RangePreset::Last30Days));
+    let text = screen(&mut app, 160, 48);
+    assert!(
+        text.contains("Δ may hold Oct 2026's monthly fees (a full sync reads them)"),
+        "{text}"
+    );
+    let (billed, spread) = org_change(&app);
+    assert_eq!(billed, spread, "nothing known to spread");
 }

@@ -36,6 +36,13 @@ fn overview_at_80x24() {
 }
 
 #[test]
+fn overview_chart_cursor_at_160x48() {
+    // Up from the top list: the chart's cursor on the newest day, then two days back.
+    let app = app_after(&[Action::Up, Action::FocusLeft, Action::FocusLeft]);
+    insta::assert_snapshot!("overview_chart_cursor_160x48", screen(&app, 160, 48));
+}
+
+#[test]
 fn overview_last_13_months_monthly() {
     snap(
         "overview_13m_monthly",

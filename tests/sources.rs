@@ -3,7 +3,7 @@
 
 mod common;
 
-use chrono::{NaiveDate, TimeZone, Utc};
+use chrono::{Datelike, NaiveDate, TimeZone, Utc};
 use costscope::config::prices::built_in_prices;
 use costscope::config::ScanSettings;
 use costscope::domain::findings::Rule;
@@ -53,7 +53,8 @@ impl Directory for FakeDirectory {
     }
 }
 
-/// A cost source that bills one cent a day per account, and remembers what was asked.
+/// A cost source that bills one cent a day per account, and the management account a
+/// support fee of 30 cents on each 1st; it remembers what was asked.
 #[derive(Default)]
 struct FakeCosts {
     asked: Mutex<Vec<DateRange>>,
@@ -91,16 +92,37 @@ impl CostSource for FakeCosts {
                     amortized: "0.01".parse().unwrap(),
                 })
             })
+            .chain(support_fee(days))
             .collect();
-        Fetched {
-            result: Ok(PeriodCosts {
-                rows,
-                estimated: false,
-                pages: 1,
-            }),
-            requests: self.pages.max(1),
-            throttles: 0,
-        }
+        fetched(rows, self.pages.max(1))
+    }
+
+    async fn once_a_month_fees(&self, days: DateRange) -> Fetched<PeriodCosts> {
+        fetched(support_fee(days).collect(), 1)
+    }
+}
+
+fn support_fee(days: DateRange) -> impl Iterator<Item = CostRow> {
+    days.iter_days()
+        .filter(|d| d.day() == 1)
+        .map(|day| CostRow {
+            account_id: MANAGEMENT.into(),
+            service: "AWS Support (Business)".into(),
+            day,
+            unblended: "0.30".parse().unwrap(),
+            amortized: "0.30".parse().unwrap(),
+        })
+}
+
+fn fetched(rows: Vec<CostRow>, requests: u32) -> Fetched<PeriodCosts> {
+    Fetched {
+        result: Ok(PeriodCosts {
+            rows,
+            estimated: false,
+            pages: requests,
+        }),
+        requests,
+        throttles: 0,
     }
 }
 
@@ -133,12 +155,13 @@ fn a_sync_writes_what_any_cost_source_returns_and_meters_it_under_the_sources_na
         let identified = sync::identify(&FakeDirectory, options.now).await.unwrap();
         assert_eq!(identified.scope.key(), "org-o-fake");
 
-        // The cap is checked against the source's own price: 14 months at $1 each.
+        // The cap is checked against the source's own price: 14 months of two chains
+        // (the costs, the fees apart) at $1 a request.
         options.max_cost = Some(Money::from_dollars(5));
         let err = sync_fake(&mut store, &costs, &identified, &options)
             .await
             .unwrap_err();
-        assert!(err.to_string().contains("($14.00)"), "{err}");
+        assert!(err.to_string().contains("($28.00)"), "{err}");
         assert!(
             costs.asked.lock().unwrap().is_empty(),
             "nothing fetched over the cap"
@@ -149,17 +172,25 @@ fn a_sync_writes_what_any_cost_source_returns_and_meters_it_under_the_sources_na
             .await
             .unwrap();
         assert_eq!(report.months_written.len(), 14);
-        assert_eq!(report.ce_requests, 14);
+        assert_eq!(report.ce_requests, 28);
     });
-    // November is read to the day of the sync; each day is two cents.
+    // November is read to the day of the sync; each day is two cents, and the 1st
+    // carries the support fee, which the cache also keeps apart.
     let asked = costs.asked.lock().unwrap().clone();
     let november = Month::new(2026, 11).unwrap();
     assert!(asked.contains(&DateRange::new(november.first_day(), today)));
     assert_eq!(
         store.raw_month_total(november, Metric::Unblended).unwrap(),
-        "0.40".parse::<Money>().unwrap()
+        "0.70".parse::<Money>().unwrap()
     );
-    assert_eq!(store.api_requests_since("fake", "2026").unwrap(), 14);
+    let fees = store
+        .fees(None, november.range(), Metric::Unblended)
+        .unwrap();
+    assert_eq!(fees.len(), 1);
+    assert_eq!(fees[0].1.day, november.first_day());
+    assert_eq!(fees[0].1.amount, "0.30".parse::<Money>().unwrap());
+    assert!(store.summary().unwrap().months.iter().all(|m| m.fees_known));
+    assert_eq!(store.api_requests_since("fake", "2026").unwrap(), 28);
     let (org, _) = store.organization().unwrap();
     assert_eq!(org.accounts.len(), 3);
 }
@@ -168,14 +199,15 @@ fn a_sync_writes_what_any_cost_source_returns_and_meters_it_under_the_sources_na
 fn a_sync_the_cap_stops_has_loaded_the_newest_months_and_names_every_one_left_out() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(&dir.path().join("cache.sqlite")).unwrap();
-    // Three pages a month at $1 a page, under a $20 cap: 6 months fit.
+    // Three pages a month and one for its fees at $1 a page, under a $28 cap (what the
+    // first guess takes at least): 7 months fit.
     let costs = FakeCosts {
         pages: 3,
         ..FakeCosts::default()
     };
     let today = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
     let mut options = SyncOptions::new(today, common::stamp("2026-11-20T07:00:00Z"));
-    options.max_cost = Some(Money::from_dollars(20));
+    options.max_cost = Some(Money::from_dollars(28));
     let mut stopped = Vec::new();
     let report = common::runtime().block_on(async {
         let identified = sync::identify(&FakeDirectory, options.now).await.unwrap();
@@ -197,19 +229,19 @@ fn a_sync_the_cap_stops_has_loaded_the_newest_months_and_names_every_one_left_ou
     let month = |m| Month::new(2026, m).unwrap();
     assert_eq!(
         report.months_written,
-        (6..=11).rev().map(month).collect::<Vec<_>>(),
+        (5..=11).rev().map(month).collect::<Vec<_>>(),
         "newest first"
     );
-    assert_eq!(report.ce_requests, 18);
-    assert_eq!(report.failures.len(), 8, "{:?}", report.failures);
+    assert_eq!(report.ce_requests, 28);
+    assert_eq!(report.failures.len(), 7, "{:?}", report.failures);
     let text = stopped.join("\n");
-    for left_out in ["2025-10", "2025-12", "2026-05"] {
+    for left_out in ["2025-10", "2025-12", "2026-04"] {
         assert!(text.contains(left_out), "{left_out} not named: {text}");
     }
-    // The next sync is estimated from the three pages a month this one took.
+    // The next sync is estimated from the four pages a month this one took.
     assert_eq!(
         store.meta("last_sync_pages_per_month").unwrap().as_deref(),
-        Some("18,6,3")
+        Some("28,7,4")
     );
 }
 

@@ -16,6 +16,7 @@ fn status(month: Month) -> MonthStatus {
         fetched_at: common::stamp("2026-11-20T06:00:00Z"),
         is_final: false,
         source: "test".to_string(),
+        fees: Some(Vec::new()),
     }
 }
 
@@ -489,4 +490,85 @@ fn stamps_of_older_caches_read_and_a_stamp_that_is_not_a_time_is_damage() {
         "{err}"
     );
     assert!(err.contains("rebuild it"), "{err}");
+}
+
+#[test]
+fn once_a_month_fees_are_kept_apart_per_month_and_read_by_scope() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("c.sqlite")).unwrap();
+    let a = store.ensure_account("123456789012").unwrap();
+    let b = store.ensure_account("210987654321").unwrap();
+    let support = store.ensure_service("AWS Support (Business)").unwrap();
+    let ec2 = store
+        .ensure_service("Amazon Elastic Compute Cloud - Compute")
+        .unwrap();
+    let first = nov().first_day();
+    let rec = |account, service, day, dollars: i64| CostRecord {
+        account,
+        service,
+        day,
+        unblended: dollars * 1_000_000_000,
+        amortized: dollars * 500_000_000,
+    };
+    let mut with_fees = status(nov());
+    with_fees.fees = Some(vec![rec(a, support, first, 100), rec(b, ec2, first, 30)]);
+    let days = vec![
+        rec(a, support, first, 100),
+        rec(b, ec2, first, 31),
+        rec(b, ec2, first + Duration::days(1), 1),
+    ];
+    store
+        .replace_month(with_fees.clone(), days.clone())
+        .unwrap();
+
+    let org = store.fees(None, nov().range(), Metric::Unblended).unwrap();
+    assert_eq!(org.len(), 1);
+    assert_eq!((org[0].0, org[0].1.amount), (0, Money::from_dollars(130)));
+    let by_account = store
+        .fees(Some(Scope::Accounts), nov().range(), Metric::Amortized)
+        .unwrap();
+    assert_eq!(
+        by_account
+            .iter()
+            .map(|(k, f)| (*k, f.amount))
+            .collect::<Vec<_>>(),
+        [(a, Money::from_dollars(50)), (b, Money::from_dollars(15))]
+    );
+    let of_b = store
+        .fees(
+            Some(Scope::ServicesOfAccount(b)),
+            nov().range(),
+            Metric::Unblended,
+        )
+        .unwrap();
+    assert_eq!(of_b.len(), 1);
+    assert_eq!(of_b[0].0, ec2);
+    assert!(store.summary().unwrap().months[0].fees_known);
+
+    // A rewrite replaces them; a fee outside its month fails the whole write.
+    let mut stray = with_fees.clone();
+    stray.fees = Some(vec![rec(a, support, first - Duration::days(1), 5)]);
+    let err = store.replace_month(stray, days.clone()).unwrap_err();
+    assert!(matches!(err, StoreError::OutsideMonths { .. }), "{err}");
+    assert_eq!(
+        store.fees(None, nov().range(), Metric::Unblended).unwrap()[0]
+            .1
+            .amount,
+        Money::from_dollars(130)
+    );
+    let mut unknown = with_fees;
+    unknown.fees = None;
+    store.replace_month(unknown, days).unwrap();
+    assert!(store
+        .fees(None, nov().range(), Metric::Unblended)
+        .unwrap()
+        .is_empty());
+    let summary = store.summary().unwrap();
+    assert!(!summary.months[0].fees_known);
+    let loose = DateRange::new(first, first + Duration::days(9));
+    assert_eq!(summary.fees_unknown(loose), vec![nov()]);
+    assert!(
+        summary.fees_unknown(nov().range()).is_empty(),
+        "a whole month needs none"
+    );
 }

@@ -1,15 +1,18 @@
 //! Cost Explorer: one month of daily costs by linked account and service, both metrics
-//! in the same request (they cost nothing extra), every page.
+//! in the same request (they cost nothing extra), every page; and the same month's
+//! charges billed once a month, apart.
 
 use super::pace::Pacer;
 use super::{map_error, SourceError};
 use crate::config::CostExplorerSettings;
 use crate::domain::call_prices::ce_price;
+use crate::domain::fees::ONCE_A_MONTH_RECORD_TYPES;
 use crate::domain::sources::{CostRow, CostSource, Fetched, MeterLabel, PeriodCosts};
 use crate::domain::{DateRange, Money};
 use aws_sdk_costexplorer::operation::get_cost_and_usage::GetCostAndUsageOutput;
 use aws_sdk_costexplorer::types::{
-    DateInterval, Granularity, GroupDefinition, GroupDefinitionType,
+    DateInterval, Dimension, DimensionValues, Expression, Granularity, GroupDefinition,
+    GroupDefinitionType,
 };
 use aws_sdk_costexplorer::Client;
 use chrono::{Duration, NaiveDate};
@@ -69,12 +72,50 @@ impl CostSource for CostExplorer {
     }
 
     async fn daily_costs(&self, days: DateRange) -> Fetched<PeriodCosts> {
-        let policy = CallPolicy {
+        fetch_daily_costs(&self.client, days, Chain::Daily, self.policy()).await
+    }
+
+    async fn once_a_month_fees(&self, days: DateRange) -> Fetched<PeriodCosts> {
+        fetch_daily_costs(&self.client, days, Chain::OnceAMonthFees, self.policy()).await
+    }
+}
+
+impl CostExplorer {
+    fn policy(&self) -> CallPolicy<'_> {
+        CallPolicy {
             pacer: &self.pacer,
             max_attempts: self.max_attempts,
             first_backoff: self.first_backoff,
-        };
-        fetch_daily_costs(&self.client, days, policy).await
+        }
+    }
+}
+
+/// Which rows a chain asks for: every cost, or only the charges billed once a month
+/// (filtered by RECORD_TYPE: a chain of its own, usually one page a month, since those
+/// charges sit on few days).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Chain {
+    Daily,
+    OnceAMonthFees,
+}
+
+impl Chain {
+    fn filter(self) -> Result<Option<Expression>, SourceError> {
+        match self {
+            Chain::Daily => Ok(None),
+            Chain::OnceAMonthFees => {
+                let values = DimensionValues::builder()
+                    .key(Dimension::RecordType)
+                    .set_values(Some(
+                        ONCE_A_MONTH_RECORD_TYPES
+                            .iter()
+                            .map(|t| t.to_string())
+                            .collect(),
+                    ))
+                    .build();
+                Ok(Some(Expression::builder().dimensions(values).build()))
+            }
+        }
     }
 }
 
@@ -83,10 +124,11 @@ impl CostSource for CostExplorer {
 pub async fn fetch_daily_costs(
     client: &Client,
     days: DateRange,
+    chain: Chain,
     policy: CallPolicy<'_>,
 ) -> Fetched<PeriodCosts> {
     let mut counts = Counts::default();
-    let result = fetch_pages(client, days, policy, &mut counts).await;
+    let result = fetch_pages(client, days, chain, policy, &mut counts).await;
     Fetched {
         result,
         requests: counts.requests,
@@ -104,9 +146,11 @@ struct Counts {
 async fn fetch_pages(
     client: &Client,
     days: DateRange,
+    chain: Chain,
     policy: CallPolicy<'_>,
     counts: &mut Counts,
 ) -> Result<PeriodCosts, SourceError> {
+    let filter = chain.filter()?;
     let interval = DateInterval::builder()
         .start(days.start.to_string())
         // The end date is exclusive.
@@ -116,7 +160,15 @@ async fn fetch_pages(
     let mut out = PeriodCosts::default();
     let mut token: Option<String> = None;
     loop {
-        let page = request_page(client, &interval, token.clone(), policy, counts).await?;
+        let page = request_page(
+            client,
+            &interval,
+            filter.clone(),
+            token.clone(),
+            policy,
+            counts,
+        )
+        .await?;
         out.pages += 1;
         read_page(&page, &mut out)?;
         token = page
@@ -142,6 +194,7 @@ fn bad(message: String) -> SourceError {
 async fn request_page(
     client: &Client,
     interval: &DateInterval,
+    filter: Option<Expression>,
     token: Option<String>,
     policy: CallPolicy<'_>,
     counts: &mut Counts,
@@ -166,6 +219,7 @@ async fn request_page(
             .metrics("AmortizedCost")
             .group_by(group("LINKED_ACCOUNT"))
             .group_by(group("SERVICE"))
+            .set_filter(filter.clone())
             .set_next_page_token(token.clone())
             .send()
             .await

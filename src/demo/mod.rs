@@ -8,11 +8,14 @@ mod catalog;
 mod inventory;
 mod random;
 
-use crate::domain::{sync_plan, Account, AccountStatus, Month, OrgUnit, Organization, Stamp};
+use crate::domain::{
+    sync_plan, Account, AccountStatus, DateRange, Month, OrgUnit, Organization, Stamp,
+};
 use crate::store::{CacheKind, CostRecord, MonthStatus, Store, StoreError, StoreResult};
 use catalog::{ServiceProfile, SERVICES, TEAMS};
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use random::{unit_noise, SplitMix64};
+use std::collections::BTreeMap;
 use std::time::{Duration as StdDuration, Instant};
 
 pub const DEFAULT_ACCOUNTS: usize = 24;
@@ -31,7 +34,9 @@ pub struct DemoParams {
 impl DemoParams {
     fn fingerprint(&self) -> String {
         format!(
-            "seed={};accounts={};today={};inventory=1",
+            // fees=1: caches generated before the once-a-month fees were told apart are
+            // generated again.
+            "seed={};accounts={};today={};inventory=1;fees=1",
             self.seed, self.accounts, self.today
         )
     }
@@ -199,6 +204,7 @@ impl DemoOrganization {
                 .unwrap_or_default()
                 .and_utc(),
         );
+        let mut fees = self.fees(&account_keys, &service_keys);
         let months: Vec<MonthStatus> = self
             .params
             .months()
@@ -207,6 +213,7 @@ impl DemoOrganization {
                 fetched_at,
                 is_final: self.params.is_final(month),
                 source: "demo".to_string(),
+                fees: Some(fees.remove(&month).unwrap_or_default()),
             })
             .collect();
         // All months in one transaction, in storage-key order: the cache is either the
@@ -234,44 +241,85 @@ impl DemoOrganization {
         service_keys: &'a [i64],
         mut progress: impl FnMut(usize, usize) + 'a,
     ) -> impl Iterator<Item = CostRecord> + 'a {
-        let new_service_start = Month::of(self.params.today).offset(-1).first_day();
         SERVICES.iter().enumerate().flat_map(move |(si, profile)| {
             progress(si, SERVICES.len());
             self.plans.iter().enumerate().flat_map(move |(ai, plan)| {
-                let weight = plan
-                    .services
-                    .iter()
-                    .find(|&&(s, _)| s == si)
-                    .map(|&(_, w)| w);
-                let start = if profile.name == NEW_SERVICE {
-                    plan.first_day.max(new_service_start)
-                } else {
-                    plan.first_day
-                };
-                let days = match weight {
-                    Some(_) => (plan.last_day - start).num_days() + 1,
-                    None => 0,
-                };
-                (0..days.max(0)).map(move |offset| {
-                    let day = start + Duration::days(offset);
-                    let weight = weight.unwrap_or_default();
-                    self.record(
-                        ai,
-                        plan,
-                        si,
-                        profile,
-                        weight,
+                let weight = self.weight(plan, si).unwrap_or_default();
+                self.run(plan, si, profile).iter_days().map(move |day| {
+                    let dollars = self.usage_dollars(ai, plan, si, profile, weight, day);
+                    let amortized = dollars_to_nanos(dollars);
+                    // With a savings plan, unblended cost carries the month's commitment
+                    // fee on the first day; amortized cost spreads it over every day.
+                    let unblended = if is_committed(plan, profile) {
+                        dollars_to_nanos(dollars * (1.0 - COMMITTED))
+                            + commitment_fee(plan, profile, dollars, day).unwrap_or(0)
+                    } else {
+                        amortized
+                    };
+                    CostRecord {
+                        account: account_keys[ai],
+                        service: service_keys[si],
                         day,
-                        account_keys,
-                        service_keys,
-                    )
+                        unblended,
+                        amortized,
+                    }
                 })
             })
         })
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn record(
+    /// The part of the rows billed once a month, the savings plans' commitment fees on
+    /// each 1st, by month: what Cost Explorer's RECORD_TYPE tells apart.
+    fn fees(&self, account_keys: &[i64], service_keys: &[i64]) -> BTreeMap<Month, Vec<CostRecord>> {
+        let mut out: BTreeMap<Month, Vec<CostRecord>> = BTreeMap::new();
+        for (si, profile) in SERVICES.iter().enumerate() {
+            for (ai, plan) in self.plans.iter().enumerate() {
+                let weight = self.weight(plan, si).unwrap_or_default();
+                let run = self.run(plan, si, profile);
+                for month in run.months() {
+                    let day = month.first_day();
+                    if !run.contains(day) {
+                        continue;
+                    }
+                    let dollars = self.usage_dollars(ai, plan, si, profile, weight, day);
+                    if let Some(fee) = commitment_fee(plan, profile, dollars, day) {
+                        out.entry(month).or_default().push(CostRecord {
+                            account: account_keys[ai],
+                            service: service_keys[si],
+                            day,
+                            unblended: fee,
+                            amortized: 0,
+                        });
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The days an account is billed for a service (none when it does not use it).
+    fn run(&self, plan: &AccountPlan, si: usize, profile: &ServiceProfile) -> DateRange {
+        let new_service_start = Month::of(self.params.today).offset(-1).first_day();
+        let start = if profile.name == NEW_SERVICE {
+            plan.first_day.max(new_service_start)
+        } else {
+            plan.first_day
+        };
+        match self.weight(plan, si) {
+            Some(_) => DateRange::new(start, plan.last_day),
+            None => DateRange::new(start, start - Duration::days(1)),
+        }
+    }
+
+    fn weight(&self, plan: &AccountPlan, si: usize) -> Option<f64> {
+        plan.services
+            .iter()
+            .find(|&&(s, _)| s == si)
+            .map(|&(_, w)| w)
+    }
+
+    /// A day's usage in dollars before any commitment fee.
+    fn usage_dollars(
         &self,
         ai: usize,
         plan: &AccountPlan,
@@ -279,9 +327,7 @@ impl DemoOrganization {
         profile: &ServiceProfile,
         weight: f64,
         day: NaiveDate,
-        account_keys: &[i64],
-        service_keys: &[i64],
-    ) -> CostRecord {
+    ) -> f64 {
         let elapsed_months = (day - plan.first_day).num_days() as f64 / 30.4;
         let growth = (1.0 + plan.monthly_growth).powf(elapsed_months);
         let weekend = matches!(day.weekday(), Weekday::Sat | Weekday::Sun);
@@ -296,29 +342,27 @@ impl DemoOrganization {
             .iter()
             .find(|&&(a, s, d, _)| a == ai && s == si && d == day)
             .map_or(1.0, |&(_, _, _, factor)| factor);
-        let dollars = plan.base_daily * weight * growth * seasonal * noise * spike;
-        let amortized = dollars_to_nanos(dollars);
-        // With a savings plan, unblended cost carries the month's commitment fee on the
-        // first day; amortized cost spreads it over every day.
-        let unblended = if plan.has_savings_plan && profile.covered_by_commitments {
-            let daily_share = dollars * 0.15;
-            if day.day() == 1 {
-                let days = Month::of(day).days() as f64;
-                dollars_to_nanos(dollars - daily_share + daily_share * days)
-            } else {
-                dollars_to_nanos(dollars - daily_share)
-            }
-        } else {
-            amortized
-        };
-        CostRecord {
-            account: account_keys[ai],
-            service: service_keys[si],
-            day,
-            unblended,
-            amortized,
-        }
+        plan.base_daily * weight * growth * seasonal * noise * spike
     }
+}
+
+/// The share of a covered service's usage that a savings plan commits to.
+const COMMITTED: f64 = 0.15;
+
+fn is_committed(plan: &AccountPlan, profile: &ServiceProfile) -> bool {
+    plan.has_savings_plan && profile.covered_by_commitments
+}
+
+/// A savings plan's commitment for the month, in nano-dollars, billed on the 1st (at
+/// the 1st's rate, every day of the month); `None` on other days or without a plan.
+fn commitment_fee(
+    plan: &AccountPlan,
+    profile: &ServiceProfile,
+    dollars: f64,
+    day: NaiveDate,
+) -> Option<i64> {
+    (is_committed(plan, profile) && day.day() == 1)
+        .then(|| dollars_to_nanos(dollars * COMMITTED * Month::of(day).days() as f64))
 }
 
 /// Rounds generated dollars to the ten-millionth of a dollar, like Cost Explorer's strings.

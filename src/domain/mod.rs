@@ -6,6 +6,7 @@ pub mod audit;
 pub mod call_prices;
 pub mod cost;
 pub mod coverage;
+pub mod fees;
 pub mod findings;
 pub mod inventory;
 pub mod lookup;

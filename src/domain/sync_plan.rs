@@ -85,8 +85,13 @@ impl PagesPerMonth {
 /// first sync's range, so the guess errs on the dear side.
 const GUESSED_PAGES_PER_ACCOUNT: f64 = 0.5;
 
+/// Request chains a month takes: its daily costs, and the part of them billed once a
+/// month (fees, support, tax) apart. The fee chain is usually one page: those charges
+/// sit on few days.
+pub const CHAINS_PER_MONTH: u32 = 2;
+
 /// How many Cost Explorer requests a sync will make: from the last sync's pages per
-/// month when there was one, otherwise a range from one page a month to what the
+/// month when there was one, otherwise a range from one page a chain to what the
 /// organization's size suggests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RequestEstimate {
@@ -103,15 +108,17 @@ pub fn estimate_requests(
     accounts: usize,
 ) -> RequestEstimate {
     let months = u32::try_from(months).unwrap_or(u32::MAX);
+    let least = months.saturating_mul(CHAINS_PER_MONTH);
     let (low, high, measured) = match last {
         Some(p) => (
-            p.for_months(months).max(months),
-            months.saturating_mul(p.max.max(1)),
+            p.for_months(months).max(least),
+            months.saturating_mul(p.max.max(CHAINS_PER_MONTH)),
             true,
         ),
         None => {
             let guess = (accounts as f64 * GUESSED_PAGES_PER_ACCOUNT).ceil() as u32;
-            (months, months.saturating_mul(guess.max(1)), false)
+            let high = months.saturating_mul(guess.max(1) + CHAINS_PER_MONTH - 1);
+            (least, high, false)
         }
     };
     RequestEstimate {
@@ -131,8 +138,8 @@ impl RequestEstimate {
         }
     }
 
-    /// "about 14 Cost Explorer requests ($0.14), as the last sync", "14 to 140 Cost
-    /// Explorer requests ($0.14 to $1.40): a guess for 20 accounts until a sync measures
+    /// "about 28 Cost Explorer requests ($0.28), as the last sync", "28 to 154 Cost
+    /// Explorer requests ($0.28 to $1.54): a guess for 20 accounts until a sync measures
     /// it".
     pub fn describe(&self, price: impl Fn(u32) -> super::Money) -> String {
         let requests = |n: u32| super::words::plural(n, "Cost Explorer request");
@@ -168,14 +175,15 @@ mod tests {
     #[test]
     fn a_sync_estimate_is_measured_when_there_was_a_sync_and_a_range_before() {
         let price = |n: u32| super::super::Money::from_nanos(i64::from(n) * 10_000_000);
+        // Each month: its costs (10 pages at most for 20 accounts) and its fees (one).
         let guess = estimate_requests(14, None, 20);
-        assert_eq!((guess.low, guess.high, guess.measured), (14, 140, false));
+        assert_eq!((guess.low, guess.high, guess.measured), (28, 154, false));
         assert_eq!(
             guess.describe(price),
-            "14 to 140 Cost Explorer requests ($0.14 to $1.40): a guess for 20 accounts until a sync measures it"
+            "28 to 154 Cost Explorer requests ($0.28 to $1.54): a guess for 20 accounts until a sync measures it"
         );
         let big = estimate_requests(14, None, 500);
-        assert_eq!(big.high, 14 * 250);
+        assert_eq!(big.high, 14 * 251);
         let last = PagesPerMonth::of(&[9, 10, 9, 12]).unwrap();
         assert_eq!(last.to_text(), "40,4,12");
         assert_eq!(PagesPerMonth::parse(&last.to_text()), Some(last));
@@ -185,10 +193,11 @@ mod tests {
             .describe(price)
             .contains("about 140 to 168 Cost Explorer requests ($1.40 to $1.68)"));
         assert_eq!(measured.per_month_low(14), 10);
-        // 14 months, one of them two pages: the next 14 cost 15, the next one 2.
-        let moto = PagesPerMonth::of(&[1; 13].iter().chain(&[2]).copied().collect::<Vec<_>>());
-        assert_eq!(estimate_requests(14, moto, 3).low, 15);
-        assert_eq!(estimate_requests(1, moto, 3).low, 2);
+        // 14 months, one of them three pages and the others two: the next 14 cost 29,
+        // the next one 3.
+        let moto = PagesPerMonth::of(&[2; 13].iter().chain(&[3]).copied().collect::<Vec<_>>());
+        assert_eq!(estimate_requests(14, moto, 3).low, 29);
+        assert_eq!(estimate_requests(1, moto, 3).low, 3);
         assert!(PagesPerMonth::of(&[]).is_none());
     }
 

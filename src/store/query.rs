@@ -5,6 +5,7 @@ use super::{
     day_from_sql, day_key, month_from_sql, AccountKey, CacheKind, ServiceKey, Store, StoreResult,
 };
 use crate::domain::coverage::{coverage, Coverage};
+use crate::domain::fees::Fee;
 use crate::domain::{
     Account, AccountStatus, DailyPoint, DateRange, Metric, Money, Month, OrgUnit, Organization,
     Stamp,
@@ -31,6 +32,8 @@ pub struct MonthInfo {
     pub month: Month,
     pub fetched_at: Stamp,
     pub is_final: bool,
+    /// Whether its once-a-month charges were read apart (months synced before were not).
+    pub fees_known: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,6 +55,19 @@ impl CacheSummary {
     /// Whether a total over `range` is known.
     pub fn covers(&self, range: DateRange) -> bool {
         self.coverage(range).is_known()
+    }
+
+    /// The cached months `range` covers in part whose once-a-month charges are not
+    /// known: a comparison over `range` cannot spread them.
+    pub fn fees_unknown(&self, range: DateRange) -> Vec<Month> {
+        crate::domain::fees::partly_covered(range)
+            .into_iter()
+            .filter(|m| {
+                self.months
+                    .iter()
+                    .any(|info| info.month == *m && !info.fees_known)
+            })
+            .collect()
     }
 }
 
@@ -123,7 +139,9 @@ impl Store {
     pub fn summary(&self) -> StoreResult<CacheSummary> {
         let mut stmt = self
             .conn
-            .prepare_cached("SELECT month, fetched_at, is_final FROM months ORDER BY month")
+            .prepare_cached(
+                "SELECT month, fetched_at, is_final, fees_known FROM months ORDER BY month",
+            )
             .map_err(|e| self.sql_err(e))?;
         let months = stmt
             .query_map([], |r| {
@@ -131,6 +149,7 @@ impl Store {
                     month: month_from_sql(r.get(0)?)?,
                     fetched_at: r.get(1)?,
                     is_final: r.get(2)?,
+                    fees_known: r.get(3)?,
                 })
             })
             .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
@@ -355,6 +374,47 @@ impl Store {
             }
         }
         Ok(())
+    }
+
+    /// The once-a-month charges billed inside `span`, by day, keyed as `scope` groups
+    /// them (`None`: the whole organization, key 0). A few rows a month: fees are billed
+    /// on few days.
+    pub fn fees(
+        &self,
+        scope: Option<Scope>,
+        span: DateRange,
+        metric: Metric,
+    ) -> StoreResult<Vec<(i64, Fee)>> {
+        let m = column(metric);
+        let (key, condition, scope_key) = match scope {
+            None => ("0", "", 0),
+            Some(Scope::Accounts) => ("account", "", 0),
+            Some(Scope::Services) => ("service", "", 0),
+            Some(Scope::ServicesOfAccount(a)) => ("service", "AND account = ?3", a),
+            Some(Scope::AccountsOfService(s)) => ("account", "AND service = ?3", s),
+        };
+        let sql = format!(
+            "SELECT {key}, day, SUM({m}) FROM cost_fees
+             WHERE day BETWEEN ?1 AND ?2 {condition} GROUP BY 1, day"
+        );
+        let mut stmt = self
+            .conn
+            .prepare_cached(&sql)
+            .map_err(|e| self.sql_err(e))?;
+        let params = [day_key(span.start), day_key(span.end), scope_key]
+            .into_iter()
+            .take(stmt.parameter_count());
+        stmt.query_map(params_from_iter(params), |r| {
+            Ok((
+                r.get(0)?,
+                Fee {
+                    day: day_from_sql(r.get(1)?)?,
+                    amount: Money::from_nanos(r.get(2)?),
+                },
+            ))
+        })
+        .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| self.sql_err(e))
     }
 
     /// Daily amounts over `range` for the org, one account, one service, or one service

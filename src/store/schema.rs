@@ -211,4 +211,18 @@ pub const MIGRATIONS: &[&str] = &[
         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
     ALTER TABLE findings ADD COLUMN applied_at TEXT;
     ",
+    // 5: the charges billed once a month (fees, support, tax), apart, so comparisons
+    // can spread them over their month. They are also in cost_daily: this table says
+    // which part of a day they are. A month synced before it has fees_known = 0.
+    "
+    CREATE TABLE cost_fees (
+        day       INTEGER NOT NULL,
+        account   INTEGER NOT NULL,
+        service   INTEGER NOT NULL,
+        unblended INTEGER NOT NULL,
+        amortized INTEGER NOT NULL,
+        PRIMARY KEY (day, account, service)
+    ) WITHOUT ROWID;
+    ALTER TABLE months ADD COLUMN fees_known INTEGER NOT NULL DEFAULT 0;
+    ",
 ];

@@ -96,6 +96,9 @@ pub struct MonthStatus {
     pub fetched_at: Stamp,
     pub is_final: bool,
     pub source: String,
+    /// The month's charges billed once a month (a part of its daily rows, told apart),
+    /// or `None` when the source did not say: comparisons then cannot spread them.
+    pub fees: Option<Vec<CostRecord>>,
 }
 
 impl Store {
@@ -257,12 +260,26 @@ impl Store {
         }
         write_rollups(&tx, &rollups).map_err(classify)?;
         for s in months {
+            write_fees(&tx, s).map_err(|e| match e {
+                FeeError::Sql(e) => classify(e),
+                FeeError::Outside(day) => super::StoreError::OutsideMonths {
+                    path: path.clone(),
+                    day,
+                },
+            })?;
             tx.execute(
-                "INSERT INTO months (month, fetched_at, is_final, source)
-                 VALUES (?1, ?2, ?3, ?4)
+                "INSERT INTO months (month, fetched_at, is_final, source, fees_known)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (month) DO UPDATE SET fetched_at = excluded.fetched_at,
-                    is_final = excluded.is_final, source = excluded.source",
-                params![s.month.index(), s.fetched_at, s.is_final, s.source],
+                    is_final = excluded.is_final, source = excluded.source,
+                    fees_known = excluded.fees_known",
+                params![
+                    s.month.index(),
+                    s.fetched_at,
+                    s.is_final,
+                    s.source,
+                    s.fees.is_some()
+                ],
             )
             .map_err(classify)?;
         }
@@ -279,11 +296,36 @@ impl Store {
                  DELETE FROM cost_daily; DELETE FROM cost_monthly;
                  DELETE FROM cost_daily_account; DELETE FROM cost_monthly_account;
                  DELETE FROM cost_daily_service; DELETE FROM cost_monthly_service;
-                 DELETE FROM cost_daily_org; DELETE FROM months;
+                 DELETE FROM cost_daily_org; DELETE FROM cost_fees; DELETE FROM months;
                  COMMIT;",
             )
             .map_err(|e| self.sql_err(e))
     }
+}
+
+enum FeeError {
+    Sql(rusqlite::Error),
+    Outside(NaiveDate),
+}
+
+/// The month's once-a-month charges, summed per (day, account, service).
+fn write_fees(tx: &Transaction<'_>, status: &MonthStatus) -> Result<(), FeeError> {
+    let mut sums: BTreeMap<(i64, AccountKey, ServiceKey), Pair> = BTreeMap::new();
+    for fee in status.fees.iter().flatten() {
+        if Month::of(fee.day) != status.month {
+            return Err(FeeError::Outside(fee.day));
+        }
+        sums.entry((day_key(fee.day), fee.account, fee.service))
+            .or_default()
+            .add(fee);
+    }
+    insert_sums(
+        tx,
+        "INSERT INTO cost_fees (day, account, service, unblended, amortized)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        sums.into_iter().map(|((d, a, s), p)| ([d, a, s], p)),
+    )
+    .map_err(FeeError::Sql)
 }
 
 fn delete_month(tx: &Transaction<'_>, month: Month) -> rusqlite::Result<()> {
@@ -308,7 +350,12 @@ fn delete_month(tx: &Transaction<'_>, month: Month) -> rusqlite::Result<()> {
         "DELETE FROM cost_monthly_service WHERE month = ?1",
         [month.index()],
     )?;
-    for table in ["cost_daily_account", "cost_daily_service", "cost_daily_org"] {
+    for table in [
+        "cost_daily_account",
+        "cost_daily_service",
+        "cost_daily_org",
+        "cost_fees",
+    ] {
         tx.execute(
             &format!("DELETE FROM {table} WHERE day BETWEEN ?1 AND ?2"),
             params![first, last],

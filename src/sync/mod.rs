@@ -7,7 +7,9 @@ pub mod scan;
 
 pub use events::{Progress, SyncEvent};
 
-use crate::domain::sources::{CostRow, CostSource, Directory, Identity, SourceError};
+use crate::domain::sources::{
+    CostRow, CostSource, Directory, Fetched, Identity, PeriodCosts, SourceError,
+};
 use crate::domain::sync_plan::{
     estimate_requests, is_final, months_to_fetch, PagesPerMonth, DEFAULT_FINAL_AFTER_DAY,
 };
@@ -274,31 +276,14 @@ async fn sync_month(
     progress: &mut dyn Progress,
     report: &mut SyncReport,
 ) -> Result<(), SyncError> {
-    let label = cost_source.label();
     let days = DateRange::new(month.first_day(), month.last_day().min(options.today));
-    let chain = cost_source.daily_costs(days).await;
-    report.ce_requests += chain.requests;
-    report.ce_throttles += chain.throttles;
-    store.record_api_call(&ApiCall {
-        at: options.now,
-        service: label.service,
-        operation: label.operation,
-        account: None,
-        region: label.region.map(str::to_string),
-        requests: chain.requests,
-        throttled: chain.throttles,
-        metrics: 0,
-        error: chain.result.as_ref().err().map(ToString::to_string),
-    })?;
-    let costs = match chain.result {
-        Ok(costs) => costs,
-        Err(e) if e.is_offline() || e.is_credentials() => return Err(e.into()),
-        Err(e) => {
-            progress.event(&SyncEvent::MonthFailed {
-                month,
-                reason: e.to_string(),
-            });
-            report.failures.push(format!("{month}: {e}"));
+    let mut requests = 0;
+    let read = read_month(store, cost_source, days, options, report, &mut requests).await?;
+    let (costs, fees) = match read {
+        Ok(read) => read,
+        Err(reason) => {
+            report.failures.push(format!("{month}: {reason}"));
+            progress.event(&SyncEvent::MonthFailed { month, reason });
             return Ok(());
         }
     };
@@ -313,19 +298,73 @@ async fn sync_month(
             options.final_after_day,
         ),
         source: cost_source.name().to_string(),
+        fees: Some(to_records(store, &fees.rows)?),
     };
     let is_final = status.is_final;
     let rows = store.replace_month(status, records)?;
     progress.event(&SyncEvent::MonthLoaded {
         month,
         rows,
-        requests: chain.requests,
+        requests,
         is_final,
     });
     report.rows += rows;
     report.months_written.push(month);
-    report.pages.push(chain.requests);
+    report.pages.push(requests);
     Ok(())
+}
+
+/// A chain's requests recorded in the report and the API meter, and its answer: the
+/// rows, or why the month cannot be loaded; `Err` when the sync must end (offline,
+/// credentials).
+fn take_chain(
+    store: &Store,
+    cost_source: &impl CostSource,
+    chain: Fetched<PeriodCosts>,
+    options: &SyncOptions,
+    report: &mut SyncReport,
+    requests: &mut u32,
+) -> Result<Result<PeriodCosts, String>, SyncError> {
+    let label = cost_source.label();
+    report.ce_requests += chain.requests;
+    report.ce_throttles += chain.throttles;
+    *requests += chain.requests;
+    store.record_api_call(&ApiCall {
+        at: options.now,
+        service: label.service,
+        operation: label.operation,
+        account: None,
+        region: label.region.map(str::to_string),
+        requests: chain.requests,
+        throttled: chain.throttles,
+        metrics: 0,
+        error: chain.result.as_ref().err().map(ToString::to_string),
+    })?;
+    match chain.result {
+        Ok(costs) => Ok(Ok(costs)),
+        Err(e) if e.is_offline() || e.is_credentials() => Err(e.into()),
+        Err(e) => Ok(Err(e.to_string())),
+    }
+}
+
+/// A month's costs, then its once-a-month fees: a part of the costs, told apart.
+/// Without them the month would be cached with comparisons that cannot be trusted, so
+/// either failing fails the month (`Ok(Err(reason))`).
+async fn read_month(
+    store: &Store,
+    cost_source: &impl CostSource,
+    days: DateRange,
+    options: &SyncOptions,
+    report: &mut SyncReport,
+    requests: &mut u32,
+) -> Result<Result<(PeriodCosts, PeriodCosts), String>, SyncError> {
+    let costs = cost_source.daily_costs(days).await;
+    let costs = match take_chain(store, cost_source, costs, options, report, requests)? {
+        Ok(costs) => costs,
+        Err(reason) => return Ok(Err(reason)),
+    };
+    let fees = cost_source.once_a_month_fees(days).await;
+    Ok(take_chain(store, cost_source, fees, options, report, requests)?.map(|fees| (costs, fees)))
 }
 
 /// Remembers what the last sync did and cost, for the status bar.

@@ -16,6 +16,8 @@ pub(super) struct ChartInput<'a> {
     pub points: &'a [DailyPoint],
     pub granularity: Granularity,
     pub cursor: Option<chrono::NaiveDate>,
+    /// The chart has the keyboard (its border in the accent colour).
+    pub focused: bool,
 }
 
 pub(super) fn render_chart(
@@ -30,6 +32,7 @@ pub(super) fn render_chart(
         points,
         granularity,
         cursor,
+        focused,
     } = input;
     let cursor = cursor.and_then(|day| points.iter().find(|p| p.day == day));
     let title = match cursor {
@@ -53,6 +56,11 @@ pub(super) fn render_chart(
         _ => title,
     };
     let outer = block(title, theme);
+    let outer = if focused {
+        outer.border_style(Style::default().fg(theme.accent))
+    } else {
+        outer
+    };
     let inner = outer.inner(area);
     frame.render_widget(outer, area);
     if points.is_empty() {

@@ -7,10 +7,12 @@ use super::columns::COLUMNS;
 use super::model::{Headline, OverviewData, TableData, TableRow};
 use super::state::{OverviewFocus, State, ViewKind};
 use super::widgets::{
-    block, change_span, fit_text, header_style, render_selectable, share_bar, sortable_header,
+    block, change_span, fit_text, header_style, render_selectable, row_change_span, share_bar,
+    sortable_header,
 };
 use crate::config::Theme;
-use crate::domain::{Granularity, Money, RangePreset};
+use crate::domain::fees::Spread;
+use crate::domain::{Granularity, Money, Month, RangePreset};
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
@@ -52,18 +54,23 @@ pub(super) fn render_overview(frame: &mut Frame, area: Rect, state: &State, data
             .map_or_else(|| "—".to_string(), Money::format_compact)
     );
     let empty = unknown_reason(state);
+    let chart_cursor = state.top().chart_cursor;
     let input = ChartInput {
         points: &data.chart,
         granularity: state.granularity,
-        cursor: None,
+        cursor: chart_cursor
+            .and_then(|i| data.chart.get(i).or(data.chart.last()))
+            .map(|p| p.day),
+        focused: chart_cursor.is_some(),
     };
     render_chart(frame, chart, input, title, &empty, theme);
 
     let [left, right] = Layout::horizontal([Constraint::Ratio(1, 2); 2]).areas(tables);
     let focus = state.top().focus;
     let selected = state.top().selected;
-    let left_sel = (focus == OverviewFocus::Accounts).then_some(selected);
-    let right_sel = (focus == OverviewFocus::Services).then_some(selected);
+    let in_lists = chart_cursor.is_none();
+    let left_sel = (in_lists && focus == OverviewFocus::Accounts).then_some(selected);
+    let right_sel = (in_lists && focus == OverviewFocus::Services).then_some(selected);
     render_top_table(
         frame,
         left,
@@ -116,8 +123,10 @@ fn render_headline(frame: &mut Frame, area: Rect, state: &State, h: &Headline) {
         stat(
             "Month to date",
             h.month_to_date,
-            h.month_to_date
-                .map(|_| change_span(h.month_to_date, h.same_period_last_month, theme)),
+            h.month_to_date.map(|_| {
+                let (current, previous) = h.spread.apply(h.month_to_date, h.same_period_last_month);
+                change_span(current, previous, theme)
+            }),
         ),
         cells[0],
     );
@@ -165,7 +174,7 @@ pub(super) fn render_top_table(
                 )));
             }
             cells.push(Cell::from(
-                Line::from(change_span(r.amount, r.previous, theme)).alignment(Alignment::Right),
+                Line::from(row_change_span(r, theme)).alignment(Alignment::Right),
             ));
             Row::new(cells)
         })
@@ -215,6 +224,7 @@ pub(super) fn render_table_view(frame: &mut Frame, area: Rect, state: &State, da
             points: &data.chart,
             granularity: state.granularity,
             cursor,
+            focused: false,
         };
         render_chart(
             frame,
@@ -339,11 +349,18 @@ fn table_title(
     // Filtered, the title sums the rows shown: "7 of 500 accounts · total $435.8K of
     // $564.4K".
     let filtered = !state.top().filter.is_empty();
-    let (count, current, previous) = if filtered {
-        let (current, previous) = (state.visible.rows_total, state.visible.rows_previous);
-        (format!("{shown} of {all}"), current, previous)
+    let (count, current, previous, spread) = if filtered {
+        let visible = &state.visible;
+        let (current, previous) = (visible.rows_total, visible.rows_previous);
+        (
+            format!("{shown} of {all}"),
+            current,
+            previous,
+            visible.rows_spread,
+        )
     } else {
-        (shown.to_string(), data.total, data.previous_total)
+        let (current, previous) = (data.total, data.previous_total);
+        (shown.to_string(), current, previous, data.spread)
     };
     let total = match (current, data.total) {
         (Some(part), Some(whole)) if filtered => {
@@ -358,10 +375,29 @@ fn table_title(
             " · previous {} ",
             previous.map_or_else(|| "—".to_string(), Money::format_compact)
         )));
-        title.push(change_span(current, previous, theme));
+        let (compared, compared_previous) = spread.apply(current, previous);
+        title.push(change_span(compared, compared_previous, theme));
+        if let Some(note) = spread_note(spread, &data.fees_unknown) {
+            title.push(Span::styled(
+                format!(" · {note}"),
+                Style::default().fg(theme.muted),
+            ));
+        }
     }
     title.push(Span::raw(" "));
     title
+}
+
+/// What the change beside the totals compares, when it is not simply billed against
+/// billed: fees spread over their month, or fees that could not be.
+fn spread_note(spread: Spread, fees_unknown: &[Month]) -> Option<String> {
+    if let Some(month) = fees_unknown.first() {
+        return Some(format!(
+            "Δ may hold {}'s monthly fees (a full sync reads them)",
+            month.label()
+        ));
+    }
+    (!spread.is_zero()).then(|| "Δ spreads monthly fees".to_string())
 }
 
 /// One row of a cost table; `badge` is the findings column when it is shown.
@@ -419,9 +455,7 @@ fn cost_row(
             Cell::from(
                 Line::from(change_amount_span(r.change(), theme)).alignment(Alignment::Right),
             ),
-            Cell::from(
-                Line::from(change_span(r.amount, r.previous, theme)).alignment(Alignment::Right),
-            ),
+            Cell::from(Line::from(row_change_span(r, theme)).alignment(Alignment::Right)),
             Cell::from(Span::styled(
                 share_bar(r.amount.map(|_| r.share), 4),
                 Style::default().fg(theme.share_bar),

@@ -103,6 +103,7 @@ fn help_lines(state: &State, width: u16) -> Vec<Line<'static>> {
     for text in [
         FORECAST_HELP,
         "Change compares with the previous period: the same elapsed days of last month for month to date, the month before for a month, the preceding days for 30/90-day windows. Δ$ is the change in dollars, Δ% the change in percent.",
+        "Fees billed once a month (Savings Plans and RI fees, support, tax) land on one day but pay for the month, so a change spreads them over their month (\"Δ spreads monthly fees\"): 30 days that hold a 1st are not growth over 30 days that do not. Cost and Previous stay what was billed; over whole months nothing is spread.",
         "— means unknown (not in the cache), never $0. Open months can still change; final months will not.",
         "One resource counts once: when two rules find it, the larger saving is in the totals and the other finding is its alternative.",
     ] {

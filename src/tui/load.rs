@@ -6,6 +6,7 @@ use super::model::{Headline, OverviewData, RowKey, TableData, TableRow, ViewData
 use super::state::{State, ViewKind};
 use crate::domain::alternatives::Alternatives;
 use crate::domain::cost::{forecast_month_end, monthly_totals};
+use crate::domain::fees::{fee_span, partly_covered, spread_adjustment, Fee, Spread};
 use crate::domain::{DailyPoint, DateRange, Granularity, Money, Month, RangePreset};
 use crate::store::{FindingFilter, Scope, Store, StoreResult, UnitStatus};
 use chrono::Duration;
@@ -39,12 +40,18 @@ struct Compared {
     previous: Option<HashMap<i64, Money>>,
     /// Sum of `current`, kept because every row's share needs it.
     total: Option<Money>,
+    /// Per key, what the comparison spreads of the once-a-month fees.
+    spread: HashMap<i64, Spread>,
+    fees_unknown: Vec<Month>,
 }
 
 fn compared(store: &Store, state: &State, scope: Scope) -> StoreResult<Compared> {
-    let (range, previous) = (state.range(), state.previous_range());
-    let known = [state.summary.covers(range), state.summary.covers(previous)];
-    let wanted: Vec<DateRange> = [range, previous]
+    let (range, previous_range) = (state.range(), state.previous_range());
+    let known = [
+        state.summary.covers(range),
+        state.summary.covers(previous_range),
+    ];
+    let wanted: Vec<DateRange> = [range, previous_range]
         .into_iter()
         .zip(known)
         .filter_map(|(r, k)| k.then_some(r))
@@ -53,11 +60,58 @@ fn compared(store: &Store, state: &State, scope: Scope) -> StoreResult<Compared>
     let current = if known[0] { totals.next() } else { None };
     let previous = if known[1] { totals.next() } else { None };
     let total = current.as_ref().map(|m| m.values().copied().sum());
+    let (spread, fees_unknown) = if known == [true, true] {
+        spreads(store, state, Some(scope), range, previous_range)?
+    } else {
+        (HashMap::new(), Vec::new())
+    };
     Ok(Compared {
         current,
         previous,
         total,
+        spread,
+        fees_unknown,
     })
+}
+
+/// What comparing `range` with `previous` spreads of the once-a-month fees, per key of
+/// `scope` (`None`: the organization, key 0), and the months whose fees are unknown.
+/// Both periods end at the last day with data: a fee's share is of the days counted.
+fn spreads(
+    store: &Store,
+    state: &State,
+    scope: Option<Scope>,
+    range: DateRange,
+    previous: DateRange,
+) -> StoreResult<(HashMap<i64, Spread>, Vec<Month>)> {
+    let mut out: HashMap<i64, Spread> = HashMap::new();
+    let mut unknown = Vec::new();
+    for (period, is_current) in [(range, true), (previous, false)] {
+        let counted = match state.summary.data_as_of {
+            Some(as_of) => DateRange::new(period.start, period.end.min(as_of)),
+            None => continue,
+        };
+        if partly_covered(counted).is_empty() {
+            continue;
+        }
+        unknown.extend(state.summary.fees_unknown(counted));
+        let mut by_key: HashMap<i64, Vec<Fee>> = HashMap::new();
+        for (key, fee) in store.fees(scope, fee_span(counted), state.metric)? {
+            by_key.entry(key).or_default().push(fee);
+        }
+        for (key, fees) in by_key {
+            let adjustment = spread_adjustment(counted, fees);
+            let entry = out.entry(key).or_default();
+            if is_current {
+                entry.current += adjustment;
+            } else {
+                entry.previous += adjustment;
+            }
+        }
+    }
+    unknown.sort();
+    unknown.dedup();
+    Ok((out, unknown))
 }
 
 impl Compared {
@@ -67,6 +121,10 @@ impl Compared {
 
     fn previous_total(&self) -> Option<Money> {
         self.previous.as_ref().map(|m| m.values().copied().sum())
+    }
+
+    fn spread_total(&self) -> Spread {
+        self.spread.values().copied().sum()
     }
 
     fn row(
@@ -95,6 +153,7 @@ impl Compared {
                 .previous
                 .as_ref()
                 .map(|m| m.get(&key).copied().unwrap_or_default()),
+            spread: self.spread.get(&key).copied().unwrap_or_default(),
             share,
             group,
             depth: 0,
@@ -161,7 +220,10 @@ fn load_table(store: &Store, state: &State, kind: ViewKind) -> StoreResult<Table
     if let ViewKind::UnitAccounts(unit) = kind {
         let path = state.catalog.unit_path(unit);
         rows.retain(|r| r.group == path);
-        return Ok(part_of(rows, c.previous.is_some()));
+        return Ok(TableData {
+            fees_unknown: c.fees_unknown,
+            ..part_of(rows, c.previous.is_some())
+        });
     }
     let chart = match kind {
         ViewKind::AccountServices(_) | ViewKind::ServiceAccounts(_) => {
@@ -173,6 +235,8 @@ fn load_table(store: &Store, state: &State, kind: ViewKind) -> StoreResult<Table
         rows,
         total: c.total(),
         previous_total: c.previous_total(),
+        spread: c.spread_total(),
+        fees_unknown: c.fees_unknown,
         chart,
     })
 }
@@ -192,10 +256,13 @@ fn part_of(mut rows: Vec<TableRow>, previous_known: bool) -> TableData {
                 .map_or(0.0, |a| a.as_f64_for_display() / total.as_f64_for_display());
         }
     }
+    let spread = rows.iter().map(|r| r.spread).sum();
     TableData {
         rows,
         total,
         previous_total,
+        spread,
+        fees_unknown: Vec::new(),
         chart: Vec::new(),
     }
 }
@@ -267,6 +334,7 @@ fn load_series(
             detail,
             amount: Some(p.amount),
             previous: before,
+            spread: Spread::default(),
             share: if total > Money::ZERO {
                 p.amount.as_f64_for_display() / total.as_f64_for_display()
             } else {
@@ -281,6 +349,8 @@ fn load_series(
         rows,
         total: (!chart.is_empty()).then_some(total),
         previous_total: None,
+        spread: Spread::default(),
+        fees_unknown: Vec::new(),
         chart,
     })
 }
@@ -298,7 +368,15 @@ fn load_overview(store: &Store, state: &State) -> StoreResult<OverviewData> {
     let mtd_range = RangePreset::MonthToDate.resolve(today);
     let month_to_date = org_total(store, state, mtd_range)?;
     let last_month = org_total(store, state, RangePreset::LastMonth.resolve(today))?;
-    let same_period = org_total(store, state, RangePreset::MonthToDate.previous(today))?;
+    let same_period_range = RangePreset::MonthToDate.previous(today);
+    let same_period = org_total(store, state, same_period_range)?;
+    let spread = match (month_to_date, same_period) {
+        (Some(_), Some(_)) => spreads(store, state, None, mtd_range, same_period_range)?
+            .0
+            .remove(&0)
+            .unwrap_or_default(),
+        _ => Spread::default(),
+    };
     let forecast = match (month_to_date, state.summary.data_as_of) {
         (Some(mtd), Some(as_of)) => {
             let recent = store.daily_series(
@@ -329,6 +407,7 @@ fn load_overview(store: &Store, state: &State) -> StoreResult<OverviewData> {
             last_month,
             same_period_last_month: same_period,
             forecast,
+            spread,
         },
         chart: chart_series(store, state, None, None)?,
         total: accounts.total(),

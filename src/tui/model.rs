@@ -1,5 +1,6 @@
 //! What the views show, as loaded from the cache for the current view, range and metric.
 
+use crate::domain::fees::Spread;
 use crate::domain::{DailyPoint, Money};
 use crate::store::{AccountKey, ServiceKey};
 
@@ -21,6 +22,9 @@ pub struct TableRow {
     /// `None`: unknown (not in the cache), shown as "—", never as $0.
     pub amount: Option<Money>,
     pub previous: Option<Money>,
+    /// What the comparison adds to `amount` and `previous`: once-a-month fees spread
+    /// over their month (zero over whole months).
+    pub spread: Spread,
     /// Share of the table's total, for the share bar only.
     pub share: f64,
     /// Grouping label (OU path) for the grouped view.
@@ -29,9 +33,17 @@ pub struct TableRow {
 }
 
 impl TableRow {
-    /// Cost minus previous, when both are known.
+    /// Cost and previous as the comparison sees them, fees spread over their month.
+    pub fn compared(&self) -> (Option<Money>, Option<Money>) {
+        self.spread.apply(self.amount, self.previous)
+    }
+
+    /// The change from previous, when both are known (fees spread over their month).
     pub fn change(&self) -> Option<Money> {
-        Some(self.amount? - self.previous?)
+        match self.compared() {
+            (Some(current), Some(previous)) => Some(current - previous),
+            _ => None,
+        }
     }
 }
 
@@ -41,6 +53,8 @@ pub struct Headline {
     pub last_month: Option<Money>,
     pub same_period_last_month: Option<Money>,
     pub forecast: Option<Money>,
+    /// What comparing month to date with the same days of last month spreads.
+    pub spread: Spread,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -58,6 +72,11 @@ pub struct TableData {
     pub rows: Vec<TableRow>,
     pub total: Option<Money>,
     pub previous_total: Option<Money>,
+    /// What the comparison spreads, summed over the rows.
+    pub spread: Spread,
+    /// Months the range or the previous one covers in part whose once-a-month fees
+    /// were not read apart: the comparison may hold them.
+    pub fees_unknown: Vec<crate::domain::Month>,
     /// The daily (or monthly) series of the whole table, for its chart.
     pub chart: Vec<DailyPoint>,
 }

@@ -46,6 +46,7 @@ pub fn refresh(state: &mut State) {
         _ => Vec::new(),
     };
     let (rows_total, rows_previous) = sums(&rows);
+    let rows_spread = counted(&rows).map(|r| r.spread).sum();
     let finding_totals = match &state.data {
         ViewData::Findings(data) => finding_totals(data, &findings, |id| state.catalog.name_of(id)),
         _ => FindingTotals::default(),
@@ -57,17 +58,21 @@ pub fn refresh(state: &mut State) {
         audit,
         rows_total,
         rows_previous,
+        rows_spread,
         finding_totals,
     };
+}
+
+/// The rows a sum counts: OU headers left out (they are subtotals of the rows under them).
+fn counted(rows: &[TableRow]) -> impl Iterator<Item = &TableRow> {
+    rows.iter()
+        .filter(|r| r.depth > 0 || !matches!(r.key, RowKey::Unit))
 }
 
 /// The current and previous sums of the rows shown, OU headers left out (they are
 /// subtotals of the rows under them). Unknown if any row's amount is.
 fn sums(rows: &[TableRow]) -> (Option<Money>, Option<Money>) {
-    let counted = || {
-        rows.iter()
-            .filter(|r| r.depth > 0 || !matches!(r.key, RowKey::Unit))
-    };
+    let counted = || counted(rows);
     let sum = |amounts: Vec<Option<Money>>| -> Option<Money> {
         let known: Option<Vec<Money>> = amounts.into_iter().collect();
         known.and_then(|all| Money::try_sum(all).ok())

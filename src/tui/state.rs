@@ -82,6 +82,9 @@ pub struct ViewState {
     pub sort: Sort,
     pub filter: String,
     pub focus: OverviewFocus,
+    /// The overview's chart has the cursor (up from the top of a list): the index of
+    /// the day or month under it. Left and right move it; down gives the list it back.
+    pub chart_cursor: Option<usize>,
 }
 
 impl ViewState {
@@ -99,6 +102,7 @@ impl ViewState {
             sort,
             filter: String::new(),
             focus: OverviewFocus::default(),
+            chart_cursor: None,
         }
     }
 }
@@ -160,6 +164,8 @@ pub struct Visible {
     /// None when a row's amount is unknown.
     pub rows_total: Option<crate::domain::Money>,
     pub rows_previous: Option<crate::domain::Money>,
+    /// What the comparison spreads over the rows shown.
+    pub rows_spread: crate::domain::fees::Spread,
     /// The savings of the open findings shown, and the panels under the list.
     pub finding_totals: FindingTotals,
 }

@@ -43,6 +43,7 @@ pub fn visible_rows(rows: &[TableRow], filter: &str, sort: Sort, grouped: bool) 
                 detail: format!("{} accounts", members.len()),
                 amount: sum(|r| r.amount),
                 previous: sum(|r| r.previous),
+                spread: members.iter().map(|r| r.spread).sum(),
                 share: members.iter().map(|r| r.share).sum(),
                 group,
                 depth: 0,
@@ -76,10 +77,9 @@ fn compare(a: &TableRow, b: &TableRow, sort: Sort) -> Ordering {
             sort.descending,
         ),
         5 => {
-            let ratio = |r: &TableRow| {
-                r.amount
-                    .zip(r.previous)
-                    .and_then(|(c, p)| change_ratio(c, p))
+            let ratio = |r: &TableRow| match r.compared() {
+                (Some(c), Some(p)) => change_ratio(c, p),
+                _ => None,
             };
             match (ratio(a), ratio(b)) {
                 (Some(x), Some(y)) => x.partial_cmp(&y).unwrap_or(Ordering::Equal),
@@ -126,6 +126,7 @@ mod tests {
             detail: String::new(),
             amount: dollars.map(Money::from_dollars),
             previous: None,
+            spread: Default::default(),
             share: 0.0,
             group: group.to_string(),
             depth: 0,

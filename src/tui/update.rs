@@ -212,6 +212,9 @@ fn complete_command_line(state: &mut State, input: &str) {
 }
 
 fn update_normal(state: &mut State, action: Action) -> Vec<Effect> {
+    if chart_has_cursor(state) && move_chart_cursor(state, &action) {
+        return vec![];
+    }
     match action {
         Action::Quit => {
             state.should_quit = true;
@@ -223,6 +226,10 @@ fn update_normal(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Reload => return vec![Effect::Reload],
         Action::Refresh => return sync_update::request_refresh(state),
         Action::Scan => return scan_update::request(state),
+        Action::Up if enters_the_chart(state) => {
+            let last = overview_chart_len(state).saturating_sub(1);
+            state.top_mut().chart_cursor = Some(last);
+        }
         Action::Up => move_selection(state, -1),
         Action::Down => move_selection(state, 1),
         Action::PageUp => move_selection(state, -(state.page_size() as i64)),
@@ -316,6 +323,49 @@ fn update_period_or_table(state: &mut State, action: Action) -> Vec<Effect> {
 
 fn is_findings_view(state: &State) -> bool {
     matches!(state.top().kind, ViewKind::Findings | ViewKind::Finding(_))
+}
+
+/// The points of the overview's chart (none in other views).
+fn overview_chart_len(state: &State) -> usize {
+    match (&state.data, state.top().kind) {
+        (ViewData::Overview(o), ViewKind::Overview) => o.chart.len(),
+        _ => 0,
+    }
+}
+
+fn chart_has_cursor(state: &State) -> bool {
+    state.top().chart_cursor.is_some() && overview_chart_len(state) > 0
+}
+
+/// Up from the first row of an overview list goes to the chart above it.
+fn enters_the_chart(state: &State) -> bool {
+    state.top().kind == ViewKind::Overview
+        && state.top().selected == 0
+        && overview_chart_len(state) > 0
+}
+
+/// The keys the chart's cursor answers to: left and right a day (or month), page a
+/// week, home and end its ends, down back to the list. `false`: not a chart key.
+fn move_chart_cursor(state: &mut State, action: &Action) -> bool {
+    let last = overview_chart_len(state).saturating_sub(1) as i64;
+    let view = state.top_mut();
+    let at = view.chart_cursor.map_or(last, |i| (i as i64).min(last));
+    let to = match action {
+        Action::FocusLeft => at - 1,
+        Action::FocusRight => at + 1,
+        Action::PageUp => at - 7,
+        Action::PageDown => at + 7,
+        Action::Top => 0,
+        Action::Bottom => last,
+        Action::Up => at,
+        Action::Down | Action::Back => {
+            view.chart_cursor = None;
+            return true;
+        }
+        _ => return false,
+    };
+    view.chart_cursor = Some(to.clamp(0, last) as usize);
+    true
 }
 
 fn move_selection(state: &mut State, delta: i64) {

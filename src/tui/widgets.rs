@@ -109,6 +109,12 @@ pub(super) fn window(cursor: usize, rows: usize, height: u16) -> (usize, usize) 
     (first, fits.min(rows - first.min(rows)))
 }
 
+/// A row's change in percent, as its comparison sees it (fees spread over their month).
+pub(super) fn row_change_span(row: &super::model::TableRow, theme: &Theme) -> Span<'static> {
+    let (current, previous) = row.compared();
+    change_span(current, previous, theme)
+}
+
 pub(super) fn change_span(
     current: Option<Money>,
     previous: Option<Money>,

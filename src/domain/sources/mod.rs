@@ -113,6 +113,14 @@ pub trait CostSource: Sync {
     /// Daily costs by account and service for `days` (inclusive, within one month).
     /// Either the whole period arrives or an error does: a failed page publishes nothing.
     fn daily_costs(&self, days: DateRange) -> impl Future<Output = Fetched<PeriodCosts>> + Send;
+
+    /// The part of `daily_costs` billed once a month (fees, support, tax: see
+    /// `fees::ONCE_A_MONTH_RECORD_TYPES`), by account, service and day, told apart so
+    /// that comparisons can spread it over its month. Same contract as `daily_costs`.
+    fn once_a_month_fees(
+        &self,
+        days: DateRange,
+    ) -> impl Future<Output = Fetched<PeriodCosts>> + Send;
 }
 
 /// What the scan reads per account and per account-region.
