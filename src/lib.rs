@@ -5,6 +5,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod domain;
+pub mod import;
 pub mod jobs;
 pub mod remediate;
 pub mod report;

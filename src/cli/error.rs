@@ -18,6 +18,8 @@ pub enum AppError {
     Report(#[from] ReportError),
     #[error(transparent)]
     Sync(#[from] crate::sync::SyncError),
+    #[error(transparent)]
+    Import(#[from] crate::import::ImportError),
     #[error("{0} (see `costscope costs --by account`)")]
     Lookup(#[from] crate::domain::lookup::LookupError),
     #[error("the sync finished with {} not loaded (see above); the cache keeps what it had for them", plural(*.0, "month"))]

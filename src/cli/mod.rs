@@ -7,6 +7,7 @@ mod costs;
 mod error;
 mod findings;
 mod flags;
+mod import;
 mod output;
 mod parse;
 mod scan;
@@ -70,6 +71,8 @@ pub enum Command {
     /// Load the organization's costs from AWS Organizations and Cost Explorer into the
     /// cache: closed months once, then only the months that can still change
     Sync(sync::SyncArgs),
+    /// Read FOCUS files (CSV, plain or gzip; any cloud, months of any age) into the cache
+    Import(import::ImportArgs),
     /// Print one month of the cache by account or service (no network): for scripts and
     /// scheduled reports
     Costs(costs::CostsArgs),
@@ -100,6 +103,7 @@ impl Command {
             Command::Demo(_) => "demo",
             Command::Sync(_) => "sync",
             Command::Costs(_) => "costs",
+            Command::Import(_) => "import",
             Command::Scan(_) => "scan",
             Command::Findings(_) => "findings",
             Command::Dismiss(_) => "dismiss",
@@ -188,6 +192,7 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
         Some(Command::Demo(args)) => tui::demo(&ctx, args),
         Some(Command::Sync(args)) => sync::run(&ctx, args),
         Some(Command::Costs(args)) => costs::run(&ctx, args),
+        Some(Command::Import(args)) => import::run(&ctx, args),
         Some(Command::Scan(args)) => scan::run(&ctx, args),
         Some(Command::Findings(args)) => findings::run(&ctx, args),
         Some(Command::Dismiss(args)) => findings::dismiss(&ctx, args),

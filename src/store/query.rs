@@ -34,6 +34,8 @@ pub struct MonthInfo {
     pub is_final: bool,
     /// Whether its once-a-month charges were read apart (months synced before were not).
     pub fees_known: bool,
+    /// Where it came from: "cost-explorer", "demo", "focus-file".
+    pub source: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,7 +142,8 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT month, fetched_at, is_final, fees_known FROM months ORDER BY month",
+                "SELECT month, fetched_at, is_final, fees_known, source FROM months
+                 ORDER BY month",
             )
             .map_err(|e| self.sql_err(e))?;
         let months = stmt
@@ -150,6 +153,7 @@ impl Store {
                     fetched_at: r.get(1)?,
                     is_final: r.get(2)?,
                     fees_known: r.get(3)?,
+                    source: r.get(4)?,
                 })
             })
             .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())

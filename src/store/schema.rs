@@ -225,4 +225,8 @@ pub const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     ALTER TABLE months ADD COLUMN fees_known INTEGER NOT NULL DEFAULT 0;
     ",
+    // 6: accounts of other clouds, from imported FOCUS files (NULL: the AWS org's).
+    "
+    ALTER TABLE accounts ADD COLUMN provider TEXT;
+    ",
 ];

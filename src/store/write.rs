@@ -185,6 +185,25 @@ impl Store {
             .map_err(|e| self.sql_err(e))
     }
 
+    /// Names an account that has only its id for a name, and records its provider
+    /// (an imported file's ProviderName). Names from the organization are kept.
+    pub fn describe_account(
+        &self,
+        key: AccountKey,
+        name: Option<&str>,
+        provider: &str,
+    ) -> StoreResult<()> {
+        self.conn
+            .execute(
+                "UPDATE accounts SET provider = ?3,
+                    name = CASE WHEN name = id AND ?2 IS NOT NULL THEN ?2 ELSE name END
+                 WHERE key = ?1",
+                rusqlite::params![key, name, provider],
+            )
+            .map(|_| ())
+            .map_err(|e| self.sql_err(e))
+    }
+
     pub fn ensure_service(&self, name: &str) -> StoreResult<ServiceKey> {
         self.conn
             .query_row(

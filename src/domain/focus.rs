@@ -1,0 +1,354 @@
+//! FOCUS (the FinOps Open Cost and Usage Specification, 1.0 to 1.2): which columns a
+//! file's header names, and one line item read from them. Pure: a reader hands in the
+//! header and each record's fields, whatever the file format.
+
+use super::exact::ExactSum;
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+
+/// Where the columns costscope reads sit in a file's header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FocusColumns {
+    billed: usize,
+    effective: usize,
+    period_start: usize,
+    /// FOCUS 1.2's ServiceProviderName, or 1.0's ProviderName.
+    provider: Option<usize>,
+    account: usize,
+    account_name: Option<usize>,
+    service: usize,
+    category: Option<usize>,
+    frequency: Option<usize>,
+    currency: Option<usize>,
+}
+
+/// The columns a file must have, named as FOCUS names them.
+pub const REQUIRED: &[&str] = &[
+    "BilledCost",
+    "EffectiveCost",
+    "ChargePeriodStart",
+    "SubAccountId",
+    "ServiceName",
+];
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not a FOCUS file: no {} column", missing.join(", no "))]
+pub struct MissingColumns {
+    pub missing: Vec<&'static str>,
+}
+
+impl FocusColumns {
+    pub fn from_header<'a>(
+        names: impl IntoIterator<Item = &'a str>,
+    ) -> Result<FocusColumns, MissingColumns> {
+        let names: Vec<&str> = names
+            .into_iter()
+            .map(|n| n.trim_start_matches('\u{feff}').trim())
+            .collect();
+        let find = |name: &str| names.iter().position(|n| n.eq_ignore_ascii_case(name));
+        let missing: Vec<&'static str> = REQUIRED
+            .iter()
+            .copied()
+            .filter(|name| find(name).is_none())
+            .collect();
+        let required = |name: &str| find(name).ok_or(());
+        let (Ok(billed), Ok(effective), Ok(period_start), Ok(account), Ok(service)) = (
+            required("BilledCost"),
+            required("EffectiveCost"),
+            required("ChargePeriodStart"),
+            required("SubAccountId"),
+            required("ServiceName"),
+        ) else {
+            return Err(MissingColumns { missing });
+        };
+        Ok(FocusColumns {
+            billed,
+            effective,
+            period_start,
+            provider: find("ServiceProviderName").or_else(|| find("ProviderName")),
+            account,
+            account_name: find("SubAccountName"),
+            service,
+            category: find("ChargeCategory"),
+            frequency: find("ChargeFrequency"),
+            currency: find("BillingCurrency"),
+        })
+    }
+}
+
+/// One line item, as costscope keeps it: summed by provider, account, service and day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FocusLine<'a> {
+    pub provider: &'a str,
+    pub account: &'a str,
+    pub account_name: Option<&'a str>,
+    pub service: &'a str,
+    /// The UTC day its charge period starts (hourly periods land on their day).
+    pub day: NaiveDate,
+    pub billed: ExactSum,
+    /// Amortized: commitments spread over the usage they cover.
+    pub effective: ExactSum,
+    /// Billed once a month or once (purchases, recurring fees, tax): what comparisons
+    /// spread over their month.
+    pub once_a_month: bool,
+}
+
+/// Files write a missing value as nothing, `NULL` or `null`.
+pub fn is_null(value: &str) -> bool {
+    let v = value.trim();
+    v.is_empty() || v.eq_ignore_ascii_case("null")
+}
+
+/// Reads one record; `field(i)` is its i-th field ("" past its end). The error says
+/// what is wrong, for the file and line the reader adds.
+pub fn read_line<'a>(
+    columns: &FocusColumns,
+    field: impl Fn(usize) -> &'a str,
+) -> Result<FocusLine<'a>, String> {
+    let value = |i: usize| Some(field(i).trim()).filter(|v| !is_null(v));
+    let required = |i: usize, name: &str| value(i).ok_or_else(|| format!("no {name}"));
+    let amount = |i: usize, name: &str| -> Result<ExactSum, String> {
+        match value(i) {
+            None => Ok(ExactSum::ZERO),
+            Some(text) => ExactSum::parse(text).map_err(|e| format!("{name}: {e}")),
+        }
+    };
+    if let Some(currency) = columns.currency.and_then(value) {
+        if !currency.eq_ignore_ascii_case("USD") {
+            return Err(format!(
+                "billed in {currency}; costscope keeps US dollars (convert the file first)"
+            ));
+        }
+    }
+    let start = required(columns.period_start, "ChargePeriodStart")?;
+    let day = utc_day(start).ok_or_else(|| format!("ChargePeriodStart: not a time: {start:?}"))?;
+    let category = columns.category.and_then(value).unwrap_or("Usage");
+    let frequency = columns.frequency.and_then(value).unwrap_or("Usage-Based");
+    Ok(FocusLine {
+        provider: columns.provider.and_then(value).unwrap_or("AWS"),
+        account: required(columns.account, "SubAccountId")?,
+        account_name: columns.account_name.and_then(value),
+        service: required(columns.service, "ServiceName")?,
+        day,
+        billed: amount(columns.billed, "BilledCost")?,
+        effective: amount(columns.effective, "EffectiveCost")?,
+        once_a_month: category.eq_ignore_ascii_case("Tax")
+            || category.eq_ignore_ascii_case("Purchase")
+            || !frequency.eq_ignore_ascii_case("Usage-Based"),
+    })
+}
+
+/// "2026-10-01T13:00:00Z", "2026-10-01T13:00:00.000+02:00", "2026-10-01 13:00:00",
+/// "2026-10-01": the UTC day.
+fn utc_day(text: &str) -> Option<NaiveDate> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Some(t.with_timezone(&Utc).date_naive());
+    }
+    for format in ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f"] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(text, format) {
+            return Some(t.date());
+        }
+    }
+    if let Ok(t) = DateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f %z") {
+        return Some(t.with_timezone(&Utc).date_naive());
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &[&str] = &[
+        "BilledCost",
+        "EffectiveCost",
+        "ChargePeriodStart",
+        "ProviderName",
+        "SubAccountId",
+        "SubAccountName",
+        "ServiceName",
+        "ChargeCategory",
+        "ChargeFrequency",
+        "BillingCurrency",
+        "Tags",
+    ];
+
+    fn line<'a>(fields: &'a [&'a str]) -> Result<FocusLine<'a>, String> {
+        let columns = FocusColumns::from_header(HEADER.iter().copied()).unwrap();
+        read_line(&columns, |i| fields.get(i).copied().unwrap_or(""))
+    }
+
+    #[test]
+    fn a_line_item_reads_with_its_nulls_hourly_period_and_long_decimals() {
+        let fields = [
+            "0.00000123456789",
+            "NULL",
+            "2026-10-01T23:00:00+05:00",
+            "Microsoft",
+            "sub-1",
+            "",
+            "Virtual Machines",
+            "Usage",
+            "Usage-Based",
+            "USD",
+            "{\"team\": \"a, b\"}",
+        ];
+        let l = line(&fields).unwrap();
+        assert_eq!(l.provider, "Microsoft");
+        assert_eq!(l.account_name, None, "empty is null");
+        assert_eq!(
+            l.day,
+            NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+            "18:00 UTC"
+        );
+        assert_eq!(l.billed, ExactSum::parse("0.00000123456789").unwrap());
+        assert_eq!(l.effective, ExactSum::ZERO, "NULL is no amount");
+        assert!(!l.once_a_month);
+        let mut tax = fields;
+        tax[7] = "Tax";
+        assert!(line(&tax).unwrap().once_a_month);
+        let mut recurring = fields;
+        recurring[8] = "Recurring";
+        assert!(line(&recurring).unwrap().once_a_month);
+    }
+
+    #[test]
+    fn a_line_that_cannot_be_read_says_why() {
+        let ok = [
+            "1",
+            "1",
+            "2026-10-01",
+            "AWS",
+            "1",
+            "",
+            "S3",
+            "",
+            "",
+            "USD",
+            "",
+        ];
+        let with = |i: usize, v: &'static str| {
+            let mut f = ok;
+            f[i] = v;
+            line(&f).map(|_| ()).unwrap_err()
+        };
+        assert_eq!(
+            with(2, "yesterday"),
+            "ChargePeriodStart: not a time: \"yesterday\""
+        );
+        assert_eq!(with(4, "null"), "no SubAccountId");
+        assert!(with(0, "1,5").starts_with("BilledCost: not an amount"));
+        assert!(with(9, "EUR").starts_with("billed in EUR"));
+        let missing = FocusColumns::from_header(["BilledCost", "ServiceName"]).unwrap_err();
+        assert_eq!(
+            missing.to_string(),
+            "not a FOCUS file: no EffectiveCost, no ChargePeriodStart, no SubAccountId column"
+        );
+    }
+}
+
+/// A day of one service in one account of one provider, summed exactly and rounded once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FocusDay {
+    pub provider: String,
+    pub account: String,
+    pub service: String,
+    pub day: NaiveDate,
+    pub billed: super::Money,
+    pub effective: super::Money,
+}
+
+type DayKey = (u32, u32, u32, NaiveDate);
+
+/// Line items summed by provider, account, service and day as a file is read, with
+/// the once-a-month charges also summed apart. Names are kept once each.
+#[derive(Debug, Default)]
+pub struct LineTotals {
+    names: Vec<String>,
+    index: std::collections::HashMap<String, u32>,
+    days: std::collections::HashMap<DayKey, [ExactSum; 2]>,
+    fees: std::collections::HashMap<DayKey, [ExactSum; 2]>,
+    account_names: std::collections::HashMap<u32, String>,
+    account_providers: std::collections::HashMap<u32, u32>,
+    pub lines: u64,
+}
+
+impl LineTotals {
+    fn intern(&mut self, name: &str) -> u32 {
+        if let Some(&i) = self.index.get(name) {
+            return i;
+        }
+        let i = self.names.len() as u32;
+        self.names.push(name.to_string());
+        self.index.insert(name.to_string(), i);
+        i
+    }
+
+    pub fn add(&mut self, line: &FocusLine) {
+        let key = (
+            self.intern(line.provider),
+            self.intern(line.account),
+            self.intern(line.service),
+            line.day,
+        );
+        let add = |sums: &mut [ExactSum; 2]| {
+            sums[0] += line.billed;
+            sums[1] += line.effective;
+        };
+        add(self.days.entry(key).or_default());
+        if line.once_a_month {
+            add(self.fees.entry(key).or_default());
+        }
+        self.account_providers.insert(key.1, key.0);
+        if let Some(name) = line.account_name {
+            self.account_names
+                .entry(key.1)
+                .or_insert_with(|| name.to_string());
+        }
+        self.lines += 1;
+    }
+
+    fn list(&self, sums: &std::collections::HashMap<DayKey, [ExactSum; 2]>) -> Vec<FocusDay> {
+        let name = |i: u32| self.names[i as usize].clone();
+        let mut out: Vec<FocusDay> = sums
+            .iter()
+            .map(|(&(p, a, s, day), [billed, effective])| FocusDay {
+                provider: name(p),
+                account: name(a),
+                service: name(s),
+                day,
+                billed: billed.to_money(),
+                effective: effective.to_money(),
+            })
+            .collect();
+        out.sort_by(|x, y| (&x.service, &x.account, x.day).cmp(&(&y.service, &y.account, y.day)));
+        out
+    }
+
+    /// Every (provider, account, service, day) with its sums, in (service, account,
+    /// day) order.
+    pub fn days(&self) -> Vec<FocusDay> {
+        self.list(&self.days)
+    }
+
+    /// The part of `days` billed once a month or once.
+    pub fn fees(&self) -> Vec<FocusDay> {
+        self.list(&self.fees)
+    }
+
+    /// Each account with its provider and the name the file gave it, if any.
+    pub fn accounts(&self) -> Vec<(String, String, Option<String>)> {
+        let mut out: Vec<_> = self
+            .account_providers
+            .iter()
+            .map(|(&a, &p)| {
+                (
+                    self.names[p as usize].clone(),
+                    self.names[a as usize].clone(),
+                    self.account_names.get(&a).cloned(),
+                )
+            })
+            .collect();
+        out.sort();
+        out
+    }
+}

@@ -1,0 +1,252 @@
+//! `costscope import`: local FOCUS files (CSV, plain or gzip) into the cache. Each file
+//! is read whole and summed by provider, account, service and day before anything is
+//! written; a line that cannot be read is reported with its file and line, and then
+//! nothing of that file is written unless bad lines are to be skipped. Each file's
+//! months are replaced in one transaction.
+
+use crate::domain::focus::{read_line, FocusColumns, FocusDay, LineTotals, MissingColumns};
+use crate::domain::{Money, Month, Stamp};
+use crate::store::{CostRecord, MonthStatus, Store, StoreError};
+use std::collections::{BTreeMap, HashMap};
+use std::io::{BufReader, Read};
+use std::path::{Path, PathBuf};
+
+/// What the cache records as these months' source.
+pub const SOURCE: &str = "focus-file";
+
+/// How many unreadable lines a report names; the rest are counted.
+const NAMED_BAD_LINES: usize = 5;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("{}: {source}", path.display())]
+    Open {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: {source}", path.display())]
+    Format {
+        path: PathBuf,
+        source: MissingColumns,
+    },
+    #[error("{}: line {line}: {message}", path.display())]
+    Csv {
+        path: PathBuf,
+        line: u64,
+        message: String,
+    },
+    #[error(
+        "{}: {} could not be read, so nothing of it was imported (--skip-bad-rows imports the rest):\n{}",
+        path.display(),
+        crate::domain::words::plural(*count, "line"),
+        named.join("\n")
+    )]
+    BadLines {
+        path: PathBuf,
+        count: u64,
+        named: Vec<String>,
+    },
+    #[error(
+        "{}: {month} is cached from {held}; costscope keeps one source per month (--replace takes the file's)",
+        path.display()
+    )]
+    MonthHeld {
+        path: PathBuf,
+        month: Month,
+        held: String,
+    },
+    #[error("this is the demo cache; import into a real cache (drop --cache to use the default)")]
+    DemoCache,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// One file, read and summed.
+#[derive(Debug)]
+pub struct ReadFile {
+    pub path: PathBuf,
+    pub totals: LineTotals,
+    /// Lines that could not be read ("line 7: no SubAccountId"), all of them counted.
+    pub bad_lines: u64,
+    pub named_bad_lines: Vec<String>,
+}
+
+/// Reads a FOCUS CSV file, plain or gzip (told apart by its first bytes).
+pub fn read_file(path: &Path) -> Result<ReadFile, ImportError> {
+    let open = |source| ImportError::Open {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut file = BufReader::new(std::fs::File::open(path).map_err(open)?);
+    let gzip = std::io::BufRead::fill_buf(&mut file)
+        .map_err(open)?
+        .starts_with(&[0x1f, 0x8b]);
+    let reader: Box<dyn Read> = if gzip {
+        Box::new(flate2::read::MultiGzDecoder::new(file))
+    } else {
+        Box::new(file)
+    };
+    read_csv(path, reader)
+}
+
+fn read_csv(path: &Path, reader: impl Read) -> Result<ReadFile, ImportError> {
+    let mut csv = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
+    let csv_error = |e: csv::Error| ImportError::Csv {
+        path: path.to_path_buf(),
+        line: e.position().map_or(0, |p| p.line()),
+        message: e.to_string(),
+    };
+    let header = csv.headers().map_err(csv_error)?.clone();
+    let columns =
+        FocusColumns::from_header(header.iter()).map_err(|source| ImportError::Format {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    let mut read = ReadFile {
+        path: path.to_path_buf(),
+        totals: LineTotals::default(),
+        bad_lines: 0,
+        named_bad_lines: Vec::new(),
+    };
+    let mut record = csv::StringRecord::new();
+    loop {
+        match csv.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                // A line the CSV parser cannot split (bad UTF-8, say): counted, named.
+                read.reject(e.position().map_or(0, |p| p.line()), e.to_string());
+                continue;
+            }
+        }
+        let line = record.position().map_or(0, |p| p.line());
+        match read_line(&columns, |i| record.get(i).unwrap_or("")) {
+            Ok(item) => read.totals.add(&item),
+            Err(message) => read.reject(line, message),
+        }
+    }
+    Ok(read)
+}
+
+impl ReadFile {
+    fn reject(&mut self, line: u64, message: String) {
+        self.bad_lines += 1;
+        if self.named_bad_lines.len() < NAMED_BAD_LINES {
+            self.named_bad_lines
+                .push(format!("  line {line}: {message}"));
+        }
+    }
+
+    /// Refuses the file when a line could not be read, unless bad lines are skipped.
+    pub fn check(&self, skip_bad_rows: bool) -> Result<(), ImportError> {
+        if self.bad_lines == 0 || skip_bad_rows {
+            return Ok(());
+        }
+        let mut named = self.named_bad_lines.clone();
+        if self.bad_lines > named.len() as u64 {
+            named.push(format!(
+                "  and {} more",
+                self.bad_lines - named.len() as u64
+            ));
+        }
+        Err(ImportError::BadLines {
+            path: self.path.clone(),
+            count: self.bad_lines,
+            named,
+        })
+    }
+}
+
+/// What one file brought into the cache.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Imported {
+    pub path: PathBuf,
+    pub lines: u64,
+    pub skipped: u64,
+    pub months: Vec<Month>,
+    /// Billed cost per provider, over the file.
+    pub by_provider: BTreeMap<String, Money>,
+}
+
+/// Writes a read file into `store`: its months replace what the cache held of them, in
+/// one transaction. A month held from another source is refused unless `replace`.
+pub fn write_file(
+    store: &mut Store,
+    read: &ReadFile,
+    today: chrono::NaiveDate,
+    now: Stamp,
+    replace: bool,
+) -> Result<Imported, ImportError> {
+    if store.meta("kind")?.as_deref() == Some("demo") {
+        return Err(ImportError::DemoCache);
+    }
+    let days = read.totals.days();
+    let mut by_month: BTreeMap<Month, Vec<&FocusDay>> = BTreeMap::new();
+    for day in &days {
+        by_month.entry(Month::of(day.day)).or_default().push(day);
+    }
+    let held = store.summary()?.months;
+    for month in by_month.keys() {
+        if let Some(info) = held.iter().find(|m| m.month == *month) {
+            if info.source != SOURCE && !replace {
+                return Err(ImportError::MonthHeld {
+                    path: read.path.clone(),
+                    month: *month,
+                    held: info.source.clone(),
+                });
+            }
+        }
+    }
+    if store.meta("kind")?.is_none() {
+        store.set_meta("kind", "import")?;
+    }
+    let mut accounts: HashMap<String, i64> = HashMap::new();
+    for (provider, account, name) in read.totals.accounts() {
+        let key = store.ensure_account(&account)?;
+        store.describe_account(key, name.as_deref(), &provider)?;
+        accounts.insert(account, key);
+    }
+    let mut services: HashMap<String, i64> = HashMap::new();
+    for day in &days {
+        if !services.contains_key(&day.service) {
+            services.insert(day.service.clone(), store.ensure_service(&day.service)?);
+        }
+    }
+    let record = |d: &FocusDay| CostRecord {
+        account: accounts[&d.account],
+        service: services[&d.service],
+        day: d.day,
+        unblended: d.billed.nanos(),
+        amortized: d.effective.nanos(),
+    };
+    let mut fees: BTreeMap<Month, Vec<CostRecord>> = BTreeMap::new();
+    for fee in read.totals.fees() {
+        fees.entry(Month::of(fee.day))
+            .or_default()
+            .push(record(&fee));
+    }
+    let current = Month::of(today);
+    let statuses: Vec<MonthStatus> = by_month
+        .keys()
+        .map(|&month| MonthStatus {
+            month,
+            fetched_at: now,
+            // A file's past months are as final as the file; the current one is not.
+            is_final: month < current,
+            source: SOURCE.to_string(),
+            fees: Some(fees.remove(&month).unwrap_or_default()),
+        })
+        .collect();
+    store.replace_months(&statuses, days.iter().map(record))?;
+    let mut by_provider: BTreeMap<String, Money> = BTreeMap::new();
+    for day in &days {
+        *by_provider.entry(day.provider.clone()).or_default() += day.billed;
+    }
+    Ok(Imported {
+        path: read.path.clone(),
+        lines: read.totals.lines,
+        skipped: read.bad_lines,
+        months: by_month.into_keys().collect(),
+        by_provider,
+    })
+}
