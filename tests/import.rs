@@ -349,3 +349,165 @@ fn a_month_the_cache_holds_from_cost_explorer_is_kept_unless_replaced() {
     );
     assert!(run(&["--replace"]).status.success());
 }
+
+/// The same items as a FOCUS Parquet file, Snappy-compressed as AWS writes it: costs as
+/// DOUBLE (BilledCost) and DECIMAL(38,12) (EffectiveCost), the period as a timestamp,
+/// `NULL` items as nulls.
+fn write_parquet(path: &Path, items: &[Item]) {
+    use parquet::basic::Compression;
+    use parquet::data_type::{
+        ByteArray, ByteArrayType, DoubleType, FixedLenByteArray, FixedLenByteArrayType, Int64Type,
+    };
+    use parquet::file::properties::WriterProperties;
+    use parquet::file::writer::SerializedFileWriter;
+    use parquet::schema::parser::parse_message_type;
+    use std::sync::Arc;
+
+    let schema = parse_message_type(
+        "message focus {
+            OPTIONAL DOUBLE BilledCost;
+            OPTIONAL FIXED_LEN_BYTE_ARRAY (16) EffectiveCost (DECIMAL(38,12));
+            OPTIONAL INT64 ChargePeriodStart (TIMESTAMP(MILLIS,true));
+            OPTIONAL BYTE_ARRAY ProviderName (STRING);
+            OPTIONAL BYTE_ARRAY SubAccountId (STRING);
+            OPTIONAL BYTE_ARRAY SubAccountName (STRING);
+            OPTIONAL BYTE_ARRAY ServiceName (STRING);
+            OPTIONAL BYTE_ARRAY ChargeCategory (STRING);
+            OPTIONAL BYTE_ARRAY ChargeFrequency (STRING);
+            OPTIONAL BYTE_ARRAY BillingCurrency (STRING);
+            OPTIONAL BYTE_ARRAY Tags (STRING);
+        }",
+    )
+    .unwrap();
+    let properties = WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .build();
+    let file = std::fs::File::create(path).unwrap();
+    let mut writer =
+        SerializedFileWriter::new(file, Arc::new(schema), Arc::new(properties)).unwrap();
+    let mut group = writer.next_row_group().unwrap();
+    let present = |v: &str| v != "NULL" && !v.is_empty();
+    let levels =
+        |values: Vec<&str>| -> Vec<i16> { values.iter().map(|v| i16::from(present(v))).collect() };
+    let millis = |start: &str| -> i64 {
+        chrono::DateTime::parse_from_rfc3339(start)
+            .map(|t| t.timestamp_millis())
+            .unwrap_or_else(|_| {
+                chrono::NaiveDateTime::parse_from_str(start, "%Y-%m-%d %H:%M:%S")
+                    .unwrap()
+                    .and_utc()
+                    .timestamp_millis()
+            })
+    };
+    let decimal = |v: &str| -> FixedLenByteArray {
+        let (negative, digits) = v.strip_prefix('-').map_or((false, v), |d| (true, d));
+        let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+        let scaled: i128 = format!("{whole}{fraction:0<12}").parse().unwrap();
+        let signed = if negative { -scaled } else { scaled };
+        FixedLenByteArray::from(signed.to_be_bytes().to_vec())
+    };
+    let strings = |column: usize, i: &Item| -> String {
+        match column {
+            3 => i.provider.into(),
+            4 => i.account.into(),
+            5 => i.account_name.into(),
+            6 => i.service.into(),
+            7 => i.category.into(),
+            8 => i.frequency.into(),
+            9 => "USD".into(),
+            _ => "{\"team\": \"a, b\"}".into(),
+        }
+    };
+    let mut column = 0;
+    while let Some(mut writer) = group.next_column().unwrap() {
+        match column {
+            0 => {
+                let values: Vec<f64> = items.iter().map(|i| i.billed.parse().unwrap()).collect();
+                writer
+                    .typed::<DoubleType>()
+                    .write_batch(&values, Some(&vec![1; items.len()]), None)
+                    .unwrap();
+            }
+            1 => {
+                let raw: Vec<&str> = items.iter().map(|i| i.effective).collect();
+                let values: Vec<FixedLenByteArray> = raw
+                    .iter()
+                    .filter(|v| present(v))
+                    .map(|v| decimal(v))
+                    .collect();
+                writer
+                    .typed::<FixedLenByteArrayType>()
+                    .write_batch(&values, Some(&levels(raw)), None)
+                    .unwrap();
+            }
+            2 => {
+                let values: Vec<i64> = items.iter().map(|i| millis(&i.start)).collect();
+                writer
+                    .typed::<Int64Type>()
+                    .write_batch(&values, Some(&vec![1; items.len()]), None)
+                    .unwrap();
+            }
+            n => {
+                let raw: Vec<String> = items.iter().map(|i| strings(n, i)).collect();
+                let values: Vec<ByteArray> = raw
+                    .iter()
+                    .filter(|v| present(v))
+                    .map(|v| ByteArray::from(v.as_str()))
+                    .collect();
+                writer
+                    .typed::<ByteArrayType>()
+                    .write_batch(
+                        &values,
+                        Some(&levels(raw.iter().map(String::as_str).collect())),
+                        None,
+                    )
+                    .unwrap();
+            }
+        }
+        writer.close().unwrap();
+        column += 1;
+    }
+    group.close().unwrap();
+    writer.close().unwrap();
+}
+
+#[test]
+fn a_parquet_file_imports_the_same_months_as_its_csv_to_the_nano_dollar() {
+    let home = tempfile::tempdir().unwrap();
+    let items = items();
+    let (csv, parquet) = (
+        home.path().join("focus.csv"),
+        home.path().join("focus.parquet"),
+    );
+    write_csv(&csv, &items, &[]);
+    write_parquet(&parquet, &items);
+    let totals = |file: &Path, name: &str| {
+        let cache = home.path().join(name);
+        let out = import(home.path(), &cache, file, &[]);
+        assert!(out.status.success(), "{out:?}");
+        let store = Store::open(&cache).unwrap();
+        [Metric::Unblended, Metric::Amortized].map(|m| store.raw_month_total(may(), m).unwrap())
+    };
+    let from_csv = totals(&csv, "csv.sqlite");
+    assert_eq!(totals(&parquet, "parquet.sqlite"), from_csv);
+    assert_to_the_cent(from_csv[0], exact_total(&items));
+
+    // A row without an account: named by its number, and nothing imported.
+    let mut broken = items;
+    broken[4].account = "NULL";
+    write_parquet(&parquet, &broken);
+    let cache = home.path().join("broken.sqlite");
+    let out = import(home.path(), &cache, &parquet, &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("1 row could not be read") && stderr.contains("row 5: no SubAccountId"),
+        "{stderr}"
+    );
+    assert!(Store::open(&cache)
+        .unwrap()
+        .summary()
+        .unwrap()
+        .months
+        .is_empty());
+}

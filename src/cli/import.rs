@@ -1,4 +1,4 @@
-//! `costscope import FILE...`: FOCUS files (CSV, plain or gzip) from any cloud into the
+//! `costscope import FILE...`: FOCUS files (Parquet, CSV, CSV.gz) from any cloud into the
 //! cache, months of any age. Each file is read whole before anything is written.
 
 use super::output::{note, outln};
@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
 pub struct ImportArgs {
-    /// FOCUS 1.0-1.2 files: CSV, plain or gzip
+    /// FOCUS 1.0-1.2 files: Parquet, or CSV plain or gzip
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
     /// Import the lines that can be read and count the others (otherwise a file with

@@ -71,7 +71,7 @@ pub enum Command {
     /// Load the organization's costs from AWS Organizations and Cost Explorer into the
     /// cache: closed months once, then only the months that can still change
     Sync(sync::SyncArgs),
-    /// Read FOCUS files (CSV, plain or gzip; any cloud, months of any age) into the cache
+    /// Read FOCUS files (Parquet, CSV, CSV.gz; any cloud, months of any age) into the cache
     Import(import::ImportArgs),
     /// Print one month of the cache by account or service (no network): for scripts and
     /// scheduled reports

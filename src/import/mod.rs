@@ -1,8 +1,8 @@
-//! `costscope import`: local FOCUS files (CSV, plain or gzip) into the cache. Each file
-//! is read whole and summed by provider, account, service and day before anything is
-//! written; a line that cannot be read is reported with its file and line, and then
-//! nothing of that file is written unless bad lines are to be skipped. Each file's
-//! months are replaced in one transaction.
+//! `costscope import`: local FOCUS files (Parquet, or CSV plain or gzip) into the cache.
+//! Each file is read whole and summed by provider, account, service and day before
+//! anything is written; a line (or row) that cannot be read is reported with its file
+//! and number, and then nothing of that file is written unless bad lines are to be
+//! skipped. Each file's months are replaced in one transaction.
 
 use crate::domain::focus::{read_line, FocusColumns, FocusDay, LineTotals, MissingColumns};
 use crate::domain::{Money, Month, Stamp};
@@ -10,6 +10,8 @@ use crate::store::{CostRecord, MonthStatus, Store, StoreError};
 use std::collections::{BTreeMap, HashMap};
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
+
+mod parquet;
 
 /// What the cache records as these months' source.
 pub const SOURCE: &str = "focus-file";
@@ -38,12 +40,14 @@ pub enum ImportError {
     #[error(
         "{}: {} could not be read, so nothing of it was imported (--skip-bad-rows imports the rest):\n{}",
         path.display(),
-        crate::domain::words::plural(*count, "line"),
+        crate::domain::words::plural(*count, unit),
         named.join("\n")
     )]
     BadLines {
         path: PathBuf,
         count: u64,
+        /// "line" (CSV) or "row" (Parquet).
+        unit: &'static str,
         named: Vec<String>,
     },
     #[error(
@@ -66,21 +70,25 @@ pub enum ImportError {
 pub struct ReadFile {
     pub path: PathBuf,
     pub totals: LineTotals,
-    /// Lines that could not be read ("line 7: no SubAccountId"), all of them counted.
+    /// Lines (or rows) that could not be read ("line 7: no SubAccountId"), all counted.
     pub bad_lines: u64,
     pub named_bad_lines: Vec<String>,
+    /// What the file is made of: "line" (CSV) or "row" (Parquet).
+    pub unit: &'static str,
 }
 
-/// Reads a FOCUS CSV file, plain or gzip (told apart by its first bytes).
+/// Reads a FOCUS file: Parquet, or CSV plain or gzip (told apart by their first bytes).
 pub fn read_file(path: &Path) -> Result<ReadFile, ImportError> {
     let open = |source| ImportError::Open {
         path: path.to_path_buf(),
         source,
     };
     let mut file = BufReader::new(std::fs::File::open(path).map_err(open)?);
-    let gzip = std::io::BufRead::fill_buf(&mut file)
-        .map_err(open)?
-        .starts_with(&[0x1f, 0x8b]);
+    let head = std::io::BufRead::fill_buf(&mut file).map_err(open)?;
+    if head.starts_with(b"PAR1") {
+        return parquet::read_parquet(path);
+    }
+    let gzip = head.starts_with(&[0x1f, 0x8b]);
     let reader: Box<dyn Read> = if gzip {
         Box::new(flate2::read::MultiGzDecoder::new(file))
     } else {
@@ -102,12 +110,7 @@ fn read_csv(path: &Path, reader: impl Read) -> Result<ReadFile, ImportError> {
             path: path.to_path_buf(),
             source,
         })?;
-    let mut read = ReadFile {
-        path: path.to_path_buf(),
-        totals: LineTotals::default(),
-        bad_lines: 0,
-        named_bad_lines: Vec::new(),
-    };
+    let mut read = ReadFile::new(path, "line");
     let mut record = csv::StringRecord::new();
     loop {
         match csv.read_record(&mut record) {
@@ -129,11 +132,22 @@ fn read_csv(path: &Path, reader: impl Read) -> Result<ReadFile, ImportError> {
 }
 
 impl ReadFile {
-    fn reject(&mut self, line: u64, message: String) {
+    fn new(path: &Path, unit: &'static str) -> ReadFile {
+        ReadFile {
+            path: path.to_path_buf(),
+            totals: LineTotals::default(),
+            bad_lines: 0,
+            named_bad_lines: Vec::new(),
+            unit,
+        }
+    }
+
+    fn reject(&mut self, at: u64, message: String) {
         self.bad_lines += 1;
         if self.named_bad_lines.len() < NAMED_BAD_LINES {
+            let unit = self.unit;
             self.named_bad_lines
-                .push(format!("  line {line}: {message}"));
+                .push(format!("  {unit} {at}: {message}"));
         }
     }
 
@@ -152,6 +166,7 @@ impl ReadFile {
         Err(ImportError::BadLines {
             path: self.path.clone(),
             count: self.bad_lines,
+            unit: self.unit,
             named,
         })
     }
