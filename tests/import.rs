@@ -161,6 +161,11 @@ fn assert_to_the_cent(stored: Money, exact: Money) {
     );
 }
 
+fn assert_nothing_imported(cache: &Path) {
+    let months = Store::open(cache).unwrap().summary().unwrap().months;
+    assert!(months.is_empty(), "{months:?}");
+}
+
 fn may() -> Month {
     Month::new(2023, 5).unwrap()
 }
@@ -289,12 +294,7 @@ fn a_file_with_a_bad_line_imports_nothing_unless_bad_lines_are_skipped() {
             && stderr.contains("line 15: ChargePeriodStart: not a time: \"yesterday\""),
         "{stderr}"
     );
-    assert!(Store::open(&cache)
-        .unwrap()
-        .summary()
-        .unwrap()
-        .months
-        .is_empty());
+    assert_nothing_imported(&cache);
 
     let out = run(&["--skip-bad-rows"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -504,10 +504,5 @@ fn a_parquet_file_imports_the_same_months_as_its_csv_to_the_nano_dollar() {
         stderr.contains("1 row could not be read") && stderr.contains("row 5: no SubAccountId"),
         "{stderr}"
     );
-    assert!(Store::open(&cache)
-        .unwrap()
-        .summary()
-        .unwrap()
-        .months
-        .is_empty());
+    assert_nothing_imported(&cache);
 }

@@ -3,7 +3,7 @@
 //! (a double as its shortest round-trip decimal, a DECIMAL from its digits).
 
 use super::{ImportError, ReadFile};
-use crate::domain::focus::{read_line, FocusColumns};
+use crate::domain::focus::{read_line, FocusColumns, COLUMNS_READ};
 use chrono::DateTime;
 use parquet::data_type::Decimal;
 use parquet::file::reader::{FileReader, SerializedFileReader};
@@ -11,21 +11,6 @@ use parquet::record::Field;
 use parquet::schema::types::Type;
 use std::path::Path;
 use std::sync::Arc;
-
-/// The FOCUS columns costscope projects out of a file (the others are never decoded).
-const READ: &[&str] = &[
-    "BilledCost",
-    "EffectiveCost",
-    "ChargePeriodStart",
-    "ServiceProviderName",
-    "ProviderName",
-    "SubAccountId",
-    "SubAccountName",
-    "ServiceName",
-    "ChargeCategory",
-    "ChargeFrequency",
-    "BillingCurrency",
-];
 
 pub(super) fn read_parquet(path: &Path) -> Result<ReadFile, ImportError> {
     let bad = |message: String| ImportError::Csv {
@@ -46,7 +31,11 @@ pub(super) fn read_parquet(path: &Path) -> Result<ReadFile, ImportError> {
     let fields: Vec<Arc<Type>> = schema
         .get_fields()
         .iter()
-        .filter(|f| READ.iter().any(|name| f.name().eq_ignore_ascii_case(name)))
+        .filter(|f| {
+            COLUMNS_READ
+                .iter()
+                .any(|name| f.name().eq_ignore_ascii_case(name))
+        })
         .cloned()
         .collect();
     let names: Vec<String> = fields.iter().map(|f| f.name().to_string()).collect();
