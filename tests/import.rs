@@ -2,6 +2,8 @@
 //! (nulls written as NULL, JSON tags, hourly periods, credits, tax, long decimals), into
 //! a real cache that `costs` then reads to the cent.
 
+mod common;
+
 use costscope::domain::exact::ExactSum;
 use costscope::domain::{Metric, Money, Month};
 use costscope::store::Store;
@@ -505,4 +507,35 @@ fn a_parquet_file_imports_the_same_months_as_its_csv_to_the_nano_dollar() {
         "{stderr}"
     );
     assert_nothing_imported(&cache);
+}
+
+#[test]
+fn accounts_of_several_clouds_each_name_their_provider_in_the_accounts_view() {
+    use costscope::domain::RangePreset;
+    use costscope::tui::action::Action;
+    let home = tempfile::tempdir().unwrap();
+    let cache = home.path().join("imported.sqlite");
+    let file = home.path().join("focus.csv");
+    write_csv(&file, &items(), &[]);
+    assert!(import(home.path(), &cache, &file, &[]).status.success());
+    let mut app = common::app_on(Store::open(&cache).unwrap());
+    app.dispatch(Action::Accounts);
+    app.dispatch(Action::Range(RangePreset::Month(may())));
+    let text = common::screen_text(&app, 120, 30);
+    for shown in [
+        "azure-data",
+        "Microsoft · 8f1c-sub",
+        "Google Cloud · analytics-prj",
+        "AWS · 111111111111",
+        "3 accounts · total $54.20",
+    ] {
+        assert!(text.contains(shown), "{shown} not in {text}");
+    }
+    // Grouped, the accounts outside the organization's OUs sit under their cloud.
+    app.dispatch(Action::ToggleGrouping);
+    let grouped = common::screen_text(&app, 120, 30);
+    assert!(
+        grouped.contains("Microsoft") && grouped.contains("1 accounts"),
+        "{grouped}"
+    );
 }

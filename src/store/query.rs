@@ -218,6 +218,18 @@ impl Store {
         Ok((Organization { units, accounts }, keys))
     }
 
+    /// The provider of each account an imported file named (the AWS organization's
+    /// accounts have none).
+    pub fn account_providers(&self) -> StoreResult<HashMap<AccountKey, String>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT key, provider FROM accounts WHERE provider IS NOT NULL")
+            .map_err(|e| self.sql_err(e))?;
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .and_then(|rows| rows.collect::<Result<HashMap<_, _>, _>>())
+            .map_err(|e| self.sql_err(e))
+    }
+
     pub fn services(&self) -> StoreResult<Vec<(ServiceKey, String)>> {
         let mut stmt = self
             .conn

@@ -268,8 +268,15 @@ pub(super) fn render_table_view(frame: &mut Frame, area: Rect, state: &State, da
     // Cost and Previous in one precision: cents where there is room, compact below.
     let exact = table_area.width >= 112;
     let amount_width = if exact { 14 } else { 9 };
+    // An account id's twelve digits, or more for "Google Cloud · analytics-prj".
+    let detail_width = rows
+        .iter()
+        .map(|r| r.detail.chars().count())
+        .max()
+        .unwrap_or(0)
+        .clamp(12, 30) as u16;
     let mut fixed = vec![
-        if show_detail { 12 } else { 0 },
+        if show_detail { detail_width } else { 0 },
         amount_width,
         amount_width,
         9,

@@ -107,7 +107,8 @@ impl App {
                 Some(at) => Some(store.api_use_since("cloudwatch", &at.to_string())?.metrics),
                 None => None,
             },
-            catalog: Catalog::new(org, keys, store.services()?),
+            catalog: Catalog::new(org, keys, store.services()?)
+                .with_providers(store.account_providers()?),
             finding_index: load_finding_index(store)?,
         })
     }

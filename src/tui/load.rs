@@ -177,10 +177,18 @@ fn account_rows(state: &State, c: &Compared, only_with_spend: bool) -> Vec<Table
     keys.into_iter()
         .filter(|k| !only_with_spend || c.has_spend(*k))
         .map(|k| {
-            let (id, group) = catalog
+            let (mut id, mut group) = catalog
                 .account(k)
                 .map(|a| (a.id.clone(), catalog.org.ou_path(&a.ou_id)))
                 .unwrap_or_default();
+            // Accounts of several clouds: each names its provider, and the ones outside
+            // the organization's OUs group under it.
+            if let Some(provider) = catalog.shown_provider(k) {
+                id = format!("{provider} · {id}");
+                if group.is_empty() {
+                    group = provider.to_string();
+                }
+            }
             c.row(k, RowKey::Account(k), catalog.account_name(k), id, group)
         })
         .collect()

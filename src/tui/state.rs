@@ -264,9 +264,22 @@ pub struct Catalog {
     /// Account id → index into `org.accounts`.
     pub by_id: HashMap<String, usize>,
     pub services: Vec<(ServiceKey, String)>,
+    /// The cloud of each account an imported FOCUS file named; the others are AWS.
+    pub providers: HashMap<AccountKey, String>,
 }
 
+/// The provider of an account no file named: the AWS organization's.
+const AWS: &str = "AWS";
+
 impl Catalog {
+    /// The provider an account's row names, when the accounts come from more than one.
+    pub fn shown_provider(&self, key: AccountKey) -> Option<&str> {
+        let of = |k: &AccountKey| self.providers.get(k).map_or(AWS, String::as_str);
+        let first = self.account_index.keys().next().map(of)?;
+        let mixed = self.account_index.keys().any(|k| of(k) != first);
+        mixed.then(|| of(&key))
+    }
+
     /// "Root / Workloads / Production" for a unit's index, "" for none.
     pub fn unit_path(&self, unit: usize) -> String {
         self.org
@@ -298,7 +311,13 @@ impl Catalog {
             account_index,
             by_id,
             services,
+            providers: HashMap::new(),
         }
+    }
+
+    /// The same catalog, with the providers of imported accounts.
+    pub fn with_providers(self, providers: HashMap<AccountKey, String>) -> Self {
+        Catalog { providers, ..self }
     }
 
     pub fn account(&self, key: AccountKey) -> Option<&crate::domain::Account> {
