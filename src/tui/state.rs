@@ -266,6 +266,8 @@ pub struct Catalog {
     pub services: Vec<(ServiceKey, String)>,
     /// The cloud of each account an imported FOCUS file named; the others are AWS.
     pub providers: HashMap<AccountKey, String>,
+    /// The accounts come from more than one provider (so rows name theirs).
+    pub mixed_providers: bool,
 }
 
 /// The provider of an account no file named: the AWS organization's.
@@ -274,10 +276,11 @@ const AWS: &str = "AWS";
 impl Catalog {
     /// The provider an account's row names, when the accounts come from more than one.
     pub fn shown_provider(&self, key: AccountKey) -> Option<&str> {
-        let of = |k: &AccountKey| self.providers.get(k).map_or(AWS, String::as_str);
-        let first = self.account_index.keys().next().map(of)?;
-        let mixed = self.account_index.keys().any(|k| of(k) != first);
-        mixed.then(|| of(&key))
+        self.mixed_providers.then(|| self.provider(key))
+    }
+
+    fn provider(&self, key: AccountKey) -> &str {
+        self.providers.get(&key).map_or(AWS, String::as_str)
     }
 
     /// "Root / Workloads / Production" for a unit's index, "" for none.
@@ -312,12 +315,17 @@ impl Catalog {
             by_id,
             services,
             providers: HashMap::new(),
+            mixed_providers: false,
         }
     }
 
     /// The same catalog, with the providers of imported accounts.
     pub fn with_providers(self, providers: HashMap<AccountKey, String>) -> Self {
-        Catalog { providers, ..self }
+        let mut catalog = Catalog { providers, ..self };
+        let mut seen = catalog.account_index.keys().map(|&k| catalog.provider(k));
+        let first = seen.next();
+        catalog.mixed_providers = seen.any(|p| Some(p) != first);
+        catalog
     }
 
     pub fn account(&self, key: AccountKey) -> Option<&crate::domain::Account> {
