@@ -46,6 +46,7 @@ pub mod cloudwatch;
 pub mod cost_explorer;
 pub mod credential_process;
 mod directory;
+pub mod export_bucket;
 pub mod identity;
 pub mod inventory;
 pub mod organizations;

@@ -24,6 +24,10 @@ pub(super) fn rule(text: &str) -> Result<Rule, String> {
     })
 }
 
+pub(super) fn export_location(text: &str) -> Result<crate::domain::export::ExportLocation, String> {
+    crate::domain::export::ExportLocation::parse(text).map_err(|e| e.to_string())
+}
+
 pub(super) fn month(text: &str) -> Result<Month, String> {
     Month::parse(text).ok_or_else(|| format!("{text:?} is not a month; use YYYY-MM, e.g. 2026-10"))
 }

@@ -19,8 +19,22 @@ pub struct SyncArgs {
     /// ($0.01 each); default: max_sync_cost in the config, else no cap
     #[arg(long, value_name = "DOLLARS", value_parser = super::parse::dollars)]
     pub max_cost: Option<Money>,
+    /// Where the costs come from: Cost Explorer ($0.01 a page), or an AWS Data Export
+    /// (CUR 2.0 or FOCUS files in S3; no Cost Explorer request)
+    #[arg(long, value_enum, default_value_t = SourceName::CostExplorer)]
+    pub source: SourceName,
+    /// The export's S3 location, s3://BUCKET/PREFIX/EXPORT-NAME (default: location in
+    /// the config's [export] table)
+    #[arg(long, value_name = "S3-URI", value_parser = super::parse::export_location)]
+    pub export: Option<crate::domain::export::ExportLocation>,
     #[command(flatten)]
     pub aws: AwsFlags,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SourceName {
+    CostExplorer,
+    Export,
 }
 
 /// Syncs, says what it fetched and cost; exit 2 when months were left out.
@@ -28,6 +42,8 @@ pub fn run(ctx: &Context, args: SyncArgs) -> Result<(), AppError> {
     let SyncArgs {
         full,
         max_cost,
+        source,
+        export,
         aws,
     } = args;
     let config = ctx.config()?;
@@ -39,6 +55,18 @@ pub fn run(ctx: &Context, args: SyncArgs) -> Result<(), AppError> {
         region: aws.region,
         cache: explicit_cache(&ctx.cli.cache),
     };
+    if source == SourceName::Export || export.is_some() {
+        let location = export
+            .or_else(|| config.export.location.clone())
+            .ok_or(AppError::NoExportLocation)?;
+        return sync_export(
+            ctx,
+            &target,
+            &options,
+            &location,
+            config.export.region.as_deref(),
+        );
+    }
     let (path, report) = sync_now(
         &target,
         ctx.paths.as_ref(),
@@ -60,6 +88,65 @@ pub fn run(ctx: &Context, args: SyncArgs) -> Result<(), AppError> {
     if report.failures.is_empty() {
         Ok(())
     } else {
+        Err(AppError::SyncIncomplete(report.failures.len()))
+    }
+}
+
+/// `costscope sync --source export`: the export's changed billing periods into the
+/// scope's cache; exit 2 when a period could not be read.
+fn sync_export(
+    ctx: &Context,
+    target: &SyncTarget,
+    options: &crate::sync::SyncOptions,
+    location: &crate::domain::export::ExportLocation,
+    region: Option<&str>,
+) -> Result<(), AppError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let (path, report) = runtime.block_on(async {
+        let session = target.session().await?;
+        let (identified, path, mut store) =
+            open_scope_cache(target, ctx.paths.as_ref(), &session, options.now).await?;
+        let mut progress = crate::report::progress::SyncProgress::for_stderr();
+        let report = session
+            .sync_export(
+                &mut store,
+                &identified,
+                options,
+                location,
+                region,
+                &mut progress,
+            )
+            .await;
+        progress.finish();
+        let report = report?;
+        remember(target, ctx.paths.as_ref(), &identified);
+        Ok::<_, AppError>((path, report))
+    })?;
+    use crate::domain::words::plural;
+    let mut tables: Vec<&str> = report.tables.iter().map(|(_, t)| *t).collect();
+    tables.dedup();
+    note!(
+        "read {} of s3://{}/{} ({}), {} into {} rows; {} unchanged; {} ({} bytes), {}, no Cost Explorer request, into {}",
+        plural(report.written.len(), "billing period"),
+        location.bucket,
+        location.root,
+        if tables.is_empty() { "nothing new".to_string() } else { tables.join(", ") },
+        plural(report.lines, "line item"),
+        report.rows,
+        plural(report.unchanged.len(), "period"),
+        plural(report.downloads, "download"),
+        report.bytes,
+        plural(report.requests, "S3 request"),
+        path.display()
+    );
+    if report.failures.is_empty() {
+        Ok(())
+    } else {
+        for failure in &report.failures {
+            note!("{failure}");
+        }
         Err(AppError::SyncIncomplete(report.failures.len()))
     }
 }

@@ -64,6 +64,24 @@ struct RawConfig {
     ce_max_attempts: Option<toml::Spanned<u32>>,
     scan: Option<RawScan>,
     apply: Option<RawApply>,
+    export: Option<RawExport>,
+}
+
+/// The `[export]` table: where an AWS Data Export is delivered.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawExport {
+    location: Option<toml::Spanned<String>>,
+    region: Option<String>,
+}
+
+/// Where `costscope sync --source export` reads.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExportSettings {
+    /// `s3://bucket/prefix/export-name`.
+    pub location: Option<crate::domain::export::ExportLocation>,
+    /// The bucket's region (default: the session's).
+    pub region: Option<String>,
 }
 
 /// How the Cost Explorer source sends its requests.
@@ -111,6 +129,7 @@ pub struct Config {
     pub ce_max_attempts: u32,
     pub scan: ScanSettings,
     pub apply: ApplySettings,
+    pub export: ExportSettings,
 }
 
 impl Default for Config {
@@ -127,6 +146,7 @@ impl Default for Config {
             ce_max_attempts: DEFAULT_CE_MAX_ATTEMPTS,
             scan: ScanSettings::default(),
             apply: ApplySettings::default(),
+            export: ExportSettings::default(),
         }
     }
 }
@@ -188,6 +208,20 @@ impl Config {
             ce_max_attempts: at.within(raw.ce_max_attempts, 1..=10, defaults.ce_max_attempts)?,
             scan: ScanSettings::parse(at, raw.scan)?,
             apply: ApplySettings::parse(at, raw.apply)?,
+            export: match raw.export {
+                None => ExportSettings::default(),
+                Some(export) => ExportSettings {
+                    location: match export.location {
+                        None => None,
+                        Some(value) => Some(
+                            crate::domain::export::ExportLocation::parse(value.get_ref()).map_err(
+                                |e| ConfigError::at(file, text, value.span().start, e.to_string()),
+                            )?,
+                        ),
+                    },
+                    region: export.region,
+                },
+            },
         })
     }
 
@@ -321,6 +355,21 @@ mod tests {
             );
             assert!(err.message.contains("not a 12-digit account id"), "{err}");
         }
+    }
+
+    #[test]
+    fn an_export_location_that_is_not_s3_names_its_line() {
+        let c = parse("[export]\nlocation = \"s3://billing/cur/org\"\nregion = \"eu-west-1\"\n")
+            .unwrap();
+        let at = c.export.location.unwrap();
+        assert_eq!(
+            (at.bucket.as_str(), at.root.as_str()),
+            ("billing", "cur/org")
+        );
+        assert_eq!(c.export.region.as_deref(), Some("eu-west-1"));
+        let err = parse("[export]\n\nlocation = \"billing/cur\"\n").unwrap_err();
+        assert_eq!((err.line, err.key.as_deref()), (3, Some("location")));
+        assert!(err.message.contains("s3://BUCKET/PREFIX/EXPORT-NAME"));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! `ExactSum` keeps 18 decimals and rounds once, when a total is stored.
 
 use super::Money;
-use std::ops::AddAssign;
+use std::ops::{AddAssign, Sub};
 
 /// Units of 10^-18 dollar per nano-dollar.
 const ATTO_PER_NANO: i128 = 1_000_000_000;
@@ -83,6 +83,13 @@ impl ExactSum {
 
     pub fn is_zero(self) -> bool {
         self.0 == 0
+    }
+}
+
+impl Sub for ExactSum {
+    type Output = ExactSum;
+    fn sub(self, other: ExactSum) -> ExactSum {
+        ExactSum(self.0.saturating_sub(other.0))
     }
 }
 

@@ -46,8 +46,10 @@ pub const COLUMNS_READ: &[&str] = &[
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("not a FOCUS file: no {} column", missing.join(", no "))]
+#[error("not a {table} file: no {} column", missing.join(", no "))]
 pub struct MissingColumns {
+    /// "FOCUS" or "CUR 2.0": the table the header looked most like.
+    pub table: &'static str,
     pub missing: Vec<&'static str>,
 }
 
@@ -73,7 +75,10 @@ impl FocusColumns {
             required("SubAccountId"),
             required("ServiceName"),
         ) else {
-            return Err(MissingColumns { missing });
+            return Err(MissingColumns {
+                table: "FOCUS",
+                missing,
+            });
         };
         Ok(FocusColumns {
             billed,
@@ -154,7 +159,7 @@ pub fn read_line<'a>(
 
 /// "2026-10-01T13:00:00Z", "2026-10-01T13:00:00.000+02:00", "2026-10-01 13:00:00",
 /// "2026-10-01": the UTC day.
-fn utc_day(text: &str) -> Option<NaiveDate> {
+pub(crate) fn utc_day(text: &str) -> Option<NaiveDate> {
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Some(t.with_timezone(&Utc).date_naive());
     }
@@ -315,6 +320,28 @@ impl LineTotals {
                 .or_insert_with(|| name.to_string());
         }
         self.lines += 1;
+    }
+
+    /// Adds the totals of another file (a billing period delivered in several).
+    pub fn absorb(&mut self, other: LineTotals) {
+        let names: Vec<u32> = other.names.iter().map(|n| self.intern(n)).collect();
+        let key =
+            |(p, a, s, day): DayKey| (names[p as usize], names[a as usize], names[s as usize], day);
+        for (sums, theirs) in [(&mut self.days, other.days), (&mut self.fees, other.fees)] {
+            for (k, [billed, effective]) in theirs {
+                let mine = sums.entry(key(k)).or_default();
+                mine[0] += billed;
+                mine[1] += effective;
+            }
+        }
+        for (a, p) in other.account_providers {
+            self.account_providers
+                .insert(names[a as usize], names[p as usize]);
+        }
+        for (a, name) in other.account_names {
+            self.account_names.entry(names[a as usize]).or_insert(name);
+        }
+        self.lines += other.lines;
     }
 
     fn list(&self, sums: &std::collections::HashMap<DayKey, [ExactSum; 2]>) -> Vec<FocusDay> {

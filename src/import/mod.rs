@@ -4,7 +4,8 @@
 //! and number, and then nothing of that file is written unless bad lines are to be
 //! skipped. Each file's months are replaced in one transaction.
 
-use crate::domain::focus::{read_line, FocusColumns, FocusDay, LineTotals, MissingColumns};
+use crate::domain::focus::{FocusDay, LineTotals, MissingColumns};
+use crate::domain::line_table::LineTable;
 use crate::domain::{Money, Month, Stamp};
 use crate::store::{CostRecord, MonthStatus, Store, StoreError};
 use std::collections::{BTreeMap, HashMap};
@@ -75,6 +76,8 @@ pub struct ReadFile {
     pub named_bad_lines: Vec<String>,
     /// What the file is made of: "line" (CSV) or "row" (Parquet).
     pub unit: &'static str,
+    /// The table its header named: "FOCUS" or "CUR 2.0".
+    pub table: &'static str,
 }
 
 /// Reads a FOCUS file: Parquet, or CSV plain or gzip (told apart by their first bytes).
@@ -105,12 +108,12 @@ fn read_csv(path: &Path, reader: impl Read) -> Result<ReadFile, ImportError> {
         message: e.to_string(),
     };
     let header = csv.headers().map_err(csv_error)?.clone();
-    let columns =
-        FocusColumns::from_header(header.iter()).map_err(|source| ImportError::Format {
-            path: path.to_path_buf(),
-            source,
-        })?;
+    let columns = LineTable::from_header(header.iter()).map_err(|source| ImportError::Format {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let mut read = ReadFile::new(path, "line");
+    read.table = columns.name();
     let mut record = csv::StringRecord::new();
     loop {
         match csv.read_record(&mut record) {
@@ -123,7 +126,7 @@ fn read_csv(path: &Path, reader: impl Read) -> Result<ReadFile, ImportError> {
             }
         }
         let line = record.position().map_or(0, |p| p.line());
-        match read_line(&columns, |i| record.get(i).unwrap_or("")) {
+        match columns.read_line(|i| record.get(i).unwrap_or("")) {
             Ok(item) => read.totals.add(&item),
             Err(message) => read.reject(line, message),
         }
@@ -139,6 +142,7 @@ impl ReadFile {
             bad_lines: 0,
             named_bad_lines: Vec::new(),
             unit,
+            table: "FOCUS",
         }
     }
 
@@ -215,8 +219,40 @@ pub fn write_file(
     if store.meta("kind")?.is_none() {
         store.set_meta("kind", "import")?;
     }
+    let current = Month::of(today);
+    // A file's past months are as final as the file; the current one is not.
+    let published = publish(store, &read.totals, SOURCE, now, |month| month < current)?;
+    Ok(Imported {
+        path: read.path.clone(),
+        lines: read.totals.lines,
+        skipped: read.bad_lines,
+        months: by_month.into_keys().collect(),
+        by_provider: published.by_provider,
+    })
+}
+
+/// What `publish` wrote.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Published {
+    pub months: Vec<Month>,
+    pub rows: u64,
+    /// Billed cost per provider.
+    pub by_provider: BTreeMap<String, Money>,
+}
+
+/// Replaces the months `totals` covers with its days and fees, in one transaction,
+/// recorded as from `source`. Accounts gain the names and providers the lines gave
+/// them (names from the organization are kept).
+pub fn publish(
+    store: &mut Store,
+    totals: &LineTotals,
+    source: &str,
+    now: Stamp,
+    is_final: impl Fn(Month) -> bool,
+) -> Result<Published, StoreError> {
+    let days = totals.days();
     let mut accounts: HashMap<String, i64> = HashMap::new();
-    for (provider, account, name) in read.totals.accounts() {
+    for (provider, account, name) in totals.accounts() {
         let key = store.ensure_account(&account)?;
         store.describe_account(key, name.as_deref(), &provider)?;
         accounts.insert(account, key);
@@ -235,33 +271,30 @@ pub fn write_file(
         amortized: d.effective.nanos(),
     };
     let mut fees: BTreeMap<Month, Vec<CostRecord>> = BTreeMap::new();
-    for fee in read.totals.fees() {
+    for fee in totals.fees() {
         fees.entry(Month::of(fee.day))
             .or_default()
             .push(record(&fee));
     }
-    let current = Month::of(today);
-    let statuses: Vec<MonthStatus> = by_month
-        .keys()
+    let months: std::collections::BTreeSet<Month> = days.iter().map(|d| Month::of(d.day)).collect();
+    let statuses: Vec<MonthStatus> = months
+        .iter()
         .map(|&month| MonthStatus {
             month,
             fetched_at: now,
-            // A file's past months are as final as the file; the current one is not.
-            is_final: month < current,
-            source: SOURCE.to_string(),
+            is_final: is_final(month),
+            source: source.to_string(),
             fees: Some(fees.remove(&month).unwrap_or_default()),
         })
         .collect();
-    store.replace_months(&statuses, days.iter().map(record))?;
+    let rows = store.replace_months(&statuses, days.iter().map(record))?;
     let mut by_provider: BTreeMap<String, Money> = BTreeMap::new();
     for day in &days {
         *by_provider.entry(day.provider.clone()).or_default() += day.billed;
     }
-    Ok(Imported {
-        path: read.path.clone(),
-        lines: read.totals.lines,
-        skipped: read.bad_lines,
-        months: by_month.into_keys().collect(),
+    Ok(Published {
+        months: months.into_iter().collect(),
+        rows,
         by_provider,
     })
 }

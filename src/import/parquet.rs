@@ -1,9 +1,9 @@
-//! FOCUS (and, next, CUR 2.0) Parquet files: only the columns costscope reads are
+//! FOCUS and CUR 2.0 Parquet files: only the columns costscope reads are
 //! projected, and each value is turned into the text `domain::focus` reads, exactly
 //! (a double as its shortest round-trip decimal, a DECIMAL from its digits).
 
 use super::{ImportError, ReadFile};
-use crate::domain::focus::{read_line, FocusColumns, COLUMNS_READ};
+use crate::domain::line_table::{columns_read, LineTable};
 use chrono::DateTime;
 use parquet::data_type::Decimal;
 use parquet::file::reader::{FileReader, SerializedFileReader};
@@ -31,21 +31,16 @@ pub(super) fn read_parquet(path: &Path) -> Result<ReadFile, ImportError> {
     let fields: Vec<Arc<Type>> = schema
         .get_fields()
         .iter()
-        .filter(|f| {
-            COLUMNS_READ
-                .iter()
-                .any(|name| f.name().eq_ignore_ascii_case(name))
-        })
+        .filter(|f| columns_read().any(|name| f.name().eq_ignore_ascii_case(name)))
         .cloned()
         .collect();
     let names: Vec<String> = fields.iter().map(|f| f.name().to_string()).collect();
-    let columns =
-        FocusColumns::from_header(names.iter().map(String::as_str)).map_err(|source| {
-            ImportError::Format {
-                path: path.to_path_buf(),
-                source,
-            }
-        })?;
+    let columns = LineTable::from_header(names.iter().map(String::as_str)).map_err(|source| {
+        ImportError::Format {
+            path: path.to_path_buf(),
+            source,
+        }
+    })?;
     let projection = Type::group_type_builder(schema.name())
         .with_fields(fields)
         .build()
@@ -54,6 +49,7 @@ pub(super) fn read_parquet(path: &Path) -> Result<ReadFile, ImportError> {
         .get_row_iter(Some(projection))
         .map_err(|e| bad(e.to_string()))?;
     let mut read = ReadFile::new(path, "row");
+    read.table = columns.name();
     let mut values: Vec<String> = Vec::with_capacity(names.len());
     for (index, row) in rows.enumerate() {
         let number = index as u64 + 1;
@@ -66,7 +62,7 @@ pub(super) fn read_parquet(path: &Path) -> Result<ReadFile, ImportError> {
         };
         values.clear();
         values.extend(row.get_column_iter().map(|(_, field)| text(field)));
-        match read_line(&columns, |i| values.get(i).map_or("", String::as_str)) {
+        match columns.read_line(|i| values.get(i).map_or("", String::as_str)) {
             Ok(item) => read.totals.add(&item),
             Err(message) => read.reject(number, message),
         }
@@ -92,6 +88,15 @@ fn text(field: &Field) -> String {
         Field::Date(days) => chrono::NaiveDate::from_num_days_from_ce_opt(719_163 + days)
             .map(|d| d.to_string())
             .unwrap_or_default(),
+        // CUR 2.0's map columns (product, resource_tags): JSON text, as in its CSV.
+        Field::MapInternal(map) => {
+            let object: serde_json::Map<String, serde_json::Value> = map
+                .entries()
+                .iter()
+                .map(|(k, v)| (text(k), serde_json::Value::String(text(v))))
+                .collect();
+            serde_json::Value::Object(object).to_string()
+        }
         other => other.to_string(),
     }
 }

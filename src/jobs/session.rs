@@ -1,6 +1,7 @@
 //! A signed-in session and the jobs it runs.
 
 use crate::aws::cost_explorer::CostExplorer;
+use crate::aws::export_bucket::S3ExportBucket;
 use crate::aws::scan_source::AwsInventory;
 use crate::aws::{Connect, CostClients};
 use crate::config::{CostExplorerSettings, Paths};
@@ -53,6 +54,34 @@ impl Session {
     ) -> Result<SyncReport, SyncError> {
         let source = CostExplorer::new(self.clients.cost_explorer.clone(), cost_explorer);
         sync::run(store, &self.clients, &source, identified, options, progress).await
+    }
+
+    /// The sync from an AWS Data Export's bucket (CUR 2.0 or FOCUS) into `store`: no
+    /// Cost Explorer request. The bucket is read in `region`, else the session's.
+    pub async fn sync_export(
+        &self,
+        store: &mut Store,
+        identified: &Identified,
+        options: &SyncOptions,
+        location: &crate::domain::export::ExportLocation,
+        region: Option<&str>,
+        progress: &mut dyn Progress,
+    ) -> Result<crate::sync::export::ExportReport, SyncError> {
+        let region = region
+            .map(str::to_string)
+            .or_else(|| self.config.region().map(ToString::to_string))
+            .unwrap_or_else(|| "us-east-1".to_string());
+        let bucket = S3ExportBucket::new(&self.config, &region, &location.bucket);
+        crate::sync::export::run(
+            store,
+            &self.clients,
+            &bucket,
+            location,
+            identified,
+            options,
+            progress,
+        )
+        .await
     }
 
     /// The inventory scan of every account and region into `store`.

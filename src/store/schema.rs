@@ -229,4 +229,14 @@ pub const MIGRATIONS: &[&str] = &[
     "
     ALTER TABLE accounts ADD COLUMN provider TEXT;
     ",
+    // 7: what each billing period of a Data Export looked like when it was read (a
+    // digest of its manifest's and data objects' ETags): an unchanged period is not
+    // downloaded again. Replacing a month from any source forgets its digest.
+    "
+    CREATE TABLE export_periods (
+        month     INTEGER PRIMARY KEY,
+        digest    TEXT NOT NULL,
+        manifest  TEXT NOT NULL
+    );
+    ",
 ];

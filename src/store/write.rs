@@ -204,6 +204,32 @@ impl Store {
             .map_err(|e| self.sql_err(e))
     }
 
+    /// Records what a Data Export's billing period looked like when `month` was read
+    /// from it (after the month is written: a crash between them reads it again).
+    pub fn set_export_digest(&self, month: Month, digest: &str, manifest: &str) -> StoreResult<()> {
+        self.conn
+            .execute(
+                "INSERT INTO export_periods (month, digest, manifest) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (month) DO UPDATE SET digest = excluded.digest, manifest = excluded.manifest",
+                params![month.index(), digest, manifest],
+            )
+            .map(|_| ())
+            .map_err(|e| self.sql_err(e))
+    }
+
+    /// The digest of the export period `month` was last read from, if it was.
+    pub fn export_digest(&self, month: Month) -> StoreResult<Option<String>> {
+        use rusqlite::OptionalExtension;
+        self.conn
+            .query_row(
+                "SELECT digest FROM export_periods WHERE month = ?1",
+                [month.index()],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.sql_err(e))
+    }
+
     pub fn ensure_service(&self, name: &str) -> StoreResult<ServiceKey> {
         self.conn
             .query_row(
@@ -367,6 +393,10 @@ fn delete_month(tx: &Transaction<'_>, month: Month) -> rusqlite::Result<()> {
     )?;
     tx.execute(
         "DELETE FROM cost_monthly_service WHERE month = ?1",
+        [month.index()],
+    )?;
+    tx.execute(
+        "DELETE FROM export_periods WHERE month = ?1",
         [month.index()],
     )?;
     for table in [

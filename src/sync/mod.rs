@@ -3,6 +3,7 @@
 //! was; every AWS request is recorded in the cache.
 
 mod events;
+pub mod export;
 pub mod scan;
 
 pub use events::{Progress, SyncEvent};
@@ -83,6 +84,9 @@ pub enum SyncError {
     OtherScope { cache: String, signed_in: String },
     #[error("this is the demo cache; sync into a real cache (drop --cache to use the default)")]
     DemoCache,
+    /// The export's location cannot be listed or holds no billing period.
+    #[error("{0}")]
+    Export(String),
 }
 
 impl SyncError {

@@ -3,6 +3,7 @@
 
 pub mod fixtures;
 pub mod moto;
+pub mod parquet;
 
 use chrono::NaiveDate;
 use costscope::demo::{self, DemoParams};

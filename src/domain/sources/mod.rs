@@ -123,6 +123,28 @@ pub trait CostSource: Sync {
     ) -> impl Future<Output = Fetched<PeriodCosts>> + Send;
 }
 
+/// The bucket an AWS Data Export is delivered to: listed, and its objects fetched.
+pub trait ExportBucket: Sync {
+    /// The bucket's name, as the manifests' `s3://` URIs name it.
+    fn bucket(&self) -> &str;
+
+    /// Every object under `prefix`, with its ETag (all pages).
+    fn list(
+        &self,
+        prefix: &str,
+    ) -> impl Future<Output = Fetched<Vec<super::export::StoredObject>>> + Send;
+
+    /// A small object (a manifest) whole.
+    fn read(&self, key: &str) -> impl Future<Output = Fetched<Vec<u8>>> + Send;
+
+    /// A data object streamed into the file at `to`; its ETag and size.
+    fn download(
+        &self,
+        key: &str,
+        to: &std::path::Path,
+    ) -> impl Future<Output = Fetched<super::export::StoredObject>> + Send;
+}
+
 /// What the scan reads per account and per account-region.
 pub trait InventorySource: Send + Sync + 'static {
     /// An account reached (with its own credentials), used for each of its units.

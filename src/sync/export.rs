@@ -1,0 +1,295 @@
+//! `costscope sync --source export`: the billing periods of an AWS Data Export (CUR 2.0
+//! or FOCUS, Parquet or gzip CSV) from its S3 bucket into the cache, without a single
+//! Cost Explorer request. One listing tells which periods changed since the last sync
+//! (their manifests' and data objects' ETags); only those are downloaded, each read
+//! whole and written in one transaction, so a period that cannot be read leaves the
+//! cached one as it was.
+
+use super::{
+    claim_cache, load_organization, Identified, Progress, SyncError, SyncEvent, SyncOptions,
+};
+use crate::domain::export::{self, ExportLocation, Period};
+use crate::domain::focus::LineTotals;
+use crate::domain::sources::{ExportBucket, Fetched};
+use crate::domain::Month;
+use crate::import::{self, ImportError};
+use crate::store::{ApiCall, Store};
+use std::path::{Path, PathBuf};
+
+/// What the cache records as the source of months read from an export.
+pub const SOURCE: &str = "data-export";
+
+/// What an export sync did, for the CLI's summary and exit code.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExportReport {
+    pub scope: Option<String>,
+    /// Billing periods read and written.
+    pub written: Vec<Month>,
+    /// Billing periods whose objects had not changed: nothing downloaded.
+    pub unchanged: Vec<Month>,
+    /// Line items read, and daily rows they summed to.
+    pub lines: u64,
+    pub rows: u64,
+    /// Objects downloaded (manifests and data files) and their bytes.
+    pub downloads: u32,
+    pub bytes: u64,
+    /// S3 requests sent (listing pages, downloads, retries).
+    pub requests: u32,
+    pub failures: Vec<String>,
+    /// The table each written period held ("CUR 2.0", "FOCUS").
+    pub tables: Vec<(Month, &'static str)>,
+}
+
+/// The export sync into `store` (which must be, or become, the cache of the scope).
+pub async fn run(
+    store: &mut Store,
+    directory: &impl super::Directory,
+    bucket: &impl ExportBucket,
+    location: &ExportLocation,
+    identified: &Identified,
+    options: &SyncOptions,
+    progress: &mut dyn Progress,
+) -> Result<ExportReport, SyncError> {
+    claim_cache(store, &identified.scope)?;
+    identified.record_calls(store)?;
+    let mut report = ExportReport {
+        scope: Some(identified.scope.to_string()),
+        ..ExportReport::default()
+    };
+    progress.event(&SyncEvent::Scope(identified.scope.clone()));
+    load_organization(store, directory, identified, options.now, progress).await?;
+
+    let listing = bucket.list(&location.list_prefix()).await;
+    let objects =
+        take(store, options, "ListObjectsV2", listing, &mut report)?.map_err(|reason| {
+            SyncError::Export(format!(
+                "listing s3://{}/{}: {reason}",
+                location.bucket,
+                location.list_prefix()
+            ))
+        })?;
+    let periods = location.periods(&objects);
+    if periods.is_empty() {
+        return Err(SyncError::Export(format!(
+            "no billing period under s3://{}/{}: a Data Export delivers metadata/BILLING_PERIOD=YYYY-MM/…-Manifest.json there (check the export's S3 location and name)",
+            location.bucket,
+            location.list_prefix()
+        )));
+    }
+    let scratch = Scratch::create()?;
+    // Newest first, as the Cost Explorer sync: a stop keeps what people look at.
+    for (index, period) in periods.iter().rev().enumerate() {
+        let digest = period.digest();
+        if !options.full && store.export_digest(period.month)?.as_deref() == Some(digest.as_str()) {
+            report.unchanged.push(period.month);
+            continue;
+        }
+        progress.event(&SyncEvent::MonthStarted {
+            month: period.month,
+            index,
+            of: periods.len(),
+        });
+        let requests_before = report.requests;
+        let read = read_period(store, bucket, period, options, &scratch, &mut report).await?;
+        let (totals, table) = match read.and_then(|read| within_period(period.month, read)) {
+            Ok(read) => read,
+            Err(reason) => {
+                report.failures.push(format!("{}: {reason}", period.month));
+                progress.event(&SyncEvent::MonthFailed {
+                    month: period.month,
+                    reason,
+                });
+                continue;
+            }
+        };
+        let is_final = export::is_final(period.month, options.today);
+        let published = import::publish(store, &totals, SOURCE, options.now, |_| is_final)?;
+        store.set_export_digest(period.month, &digest, &period.manifest.key)?;
+        report.lines += totals.lines;
+        report.rows += published.rows;
+        report.written.push(period.month);
+        report.tables.push((period.month, table));
+        progress.event(&SyncEvent::MonthLoaded {
+            month: period.month,
+            rows: published.rows,
+            requests: report.requests - requests_before,
+            is_final,
+        });
+    }
+    store.set_stamp_meta("last_sync_at", options.now)?;
+    store.set_meta("last_sync_failures", &report.failures.len().to_string())?;
+    Ok(report)
+}
+
+/// A request's outcome recorded in the API meter and the report: the answer, or why
+/// the period cannot be read; `Err` when the sync must end (offline, credentials).
+fn take<T>(
+    store: &Store,
+    options: &SyncOptions,
+    operation: &'static str,
+    fetched: Fetched<T>,
+    report: &mut ExportReport,
+) -> Result<Result<T, String>, SyncError> {
+    report.requests += fetched.requests;
+    store.record_api_call(&ApiCall {
+        at: options.now,
+        service: "s3",
+        operation,
+        account: None,
+        region: None,
+        requests: fetched.requests,
+        throttled: fetched.throttles,
+        metrics: 0,
+        error: fetched.result.as_ref().err().map(ToString::to_string),
+    })?;
+    match fetched.result {
+        Ok(value) => Ok(Ok(value)),
+        Err(e) if e.is_offline() || e.is_credentials() => Err(e.into()),
+        Err(e) => Ok(Err(e.to_string())),
+    }
+}
+
+/// The period's manifest, then each data file it lists, downloaded and summed. A file
+/// whose ETag differs from the listing's changed while the sync ran: the period is
+/// left for the next sync rather than written half old, half new.
+async fn read_period(
+    store: &Store,
+    bucket: &impl ExportBucket,
+    period: &Period,
+    options: &SyncOptions,
+    scratch: &Scratch,
+    report: &mut ExportReport,
+) -> Result<Result<(LineTotals, &'static str), String>, SyncError> {
+    let manifest = bucket.read(&period.manifest.key).await;
+    let text = match take(store, options, "GetObject", manifest, report)? {
+        Ok(bytes) => bytes,
+        Err(reason) => return Ok(Err(reason)),
+    };
+    report.downloads += 1;
+    report.bytes += text.len() as u64;
+    let keys = match export::manifest_data_keys(
+        &period.manifest.key,
+        &String::from_utf8_lossy(&text),
+        bucket.bucket(),
+    ) {
+        Ok(keys) => keys,
+        Err(e) => return Ok(Err(e.to_string())),
+    };
+    let mut totals = LineTotals::default();
+    let mut table = "FOCUS";
+    for (n, key) in keys.iter().enumerate() {
+        let path = scratch.file(n);
+        let fetched = bucket.download(key, &path).await;
+        let got = match take(store, options, "GetObject", fetched, report)? {
+            Ok(got) => got,
+            Err(reason) => return Ok(Err(reason)),
+        };
+        report.downloads += 1;
+        report.bytes += got.size;
+        if let Some(listed) = period.data.iter().find(|o| &o.key == key) {
+            if listed.etag != got.etag {
+                return Ok(Err(format!(
+                    "{key} changed while it was read; the next sync reads the period again"
+                )));
+            }
+        }
+        let uri = PathBuf::from(format!("s3://{}/{key}", bucket.bucket()));
+        let read = import::read_file(&path).and_then(|mut read| {
+            read.path = uri.clone();
+            read.check(false).map(|()| read)
+        });
+        let _ = std::fs::remove_file(&path);
+        match read {
+            Ok(read) => {
+                table = read.table;
+                totals.absorb(read.totals);
+            }
+            Err(e) => return Ok(Err(e.at(&uri).to_string())),
+        }
+    }
+    Ok(Ok((totals, table)))
+}
+
+/// A billing period's files hold its own month only; a day outside it is refused
+/// rather than written over another month.
+fn within_period(
+    month: Month,
+    (totals, table): (LineTotals, &'static str),
+) -> Result<(LineTotals, &'static str), String> {
+    if let Some(day) = totals.days().iter().find(|d| Month::of(d.day) != month) {
+        return Err(format!(
+            "holds costs of {} outside its billing period {month}",
+            day.day
+        ));
+    }
+    Ok((totals, table))
+}
+
+/// An owner-only directory the data files are downloaded into, removed when done.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn create() -> Result<Scratch, SyncError> {
+        let dir = std::env::temp_dir().join(format!("costscope-export-{}", std::process::id()));
+        let made = std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode_owner_only()
+            .create(&dir);
+        made.map_err(|e| SyncError::Export(format!("{}: {e}", dir.display())))?;
+        Ok(Scratch(dir))
+    }
+
+    fn file(&self, n: usize) -> PathBuf {
+        self.0.join(format!("part-{n}"))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+trait OwnerOnly {
+    fn mode_owner_only(&mut self) -> &mut Self;
+}
+
+impl OwnerOnly for std::fs::DirBuilder {
+    #[cfg(unix)]
+    fn mode_owner_only(&mut self) -> &mut Self {
+        use std::os::unix::fs::DirBuilderExt;
+        self.mode(0o700)
+    }
+    #[cfg(not(unix))]
+    fn mode_owner_only(&mut self) -> &mut Self {
+        self
+    }
+}
+
+impl ImportError {
+    /// The same error, naming `path` (the S3 object, not the scratch file).
+    pub fn at(self, path: &Path) -> ImportError {
+        let path = path.to_path_buf();
+        match self {
+            ImportError::Open { source, .. } => ImportError::Open { path, source },
+            ImportError::Format { source, .. } => ImportError::Format { path, source },
+            ImportError::Csv { line, message, .. } => ImportError::Csv {
+                path,
+                line,
+                message,
+            },
+            ImportError::BadLines {
+                count, unit, named, ..
+            } => ImportError::BadLines {
+                path,
+                count,
+                unit,
+                named,
+            },
+            ImportError::MonthHeld { month, held, .. } => {
+                ImportError::MonthHeld { path, month, held }
+            }
+            other => other,
+        }
+    }
+}
