@@ -1,5 +1,5 @@
-//! Error paths of the Cost Explorer adapter with aws-smithy-mocks: throttling that
-//! recovers, throttling that runs out, and access denied.
+//! Error paths of the Cost Explorer and Data Exports adapters with aws-smithy-mocks:
+//! throttling that recovers, throttling that runs out, and access denied.
 
 mod common;
 
@@ -634,4 +634,156 @@ fn throttled_attempts_the_sdk_retried_are_on_the_meter() {
         (2, 1),
         "both attempts, one throttled"
     );
+}
+
+mod data_exports {
+    //! The Data Exports API adapter: every page of ListExports, GetExport of each,
+    //! throttling retried and counted, and access denied named.
+
+    use aws_sdk_bcmdataexports::error::ErrorMetadata;
+    use aws_sdk_bcmdataexports::operation::get_export::{GetExportError, GetExportOutput};
+    use aws_sdk_bcmdataexports::operation::list_exports::{ListExportsError, ListExportsOutput};
+    use aws_sdk_bcmdataexports::types::{
+        DataQuery, DestinationConfigurations, Export, ExportReference, S3Destination,
+        S3OutputConfigurations,
+    };
+    use aws_sdk_bcmdataexports::Client;
+    use aws_smithy_mocks::{mock, mock_client, RuleMode};
+    use costscope::aws::attempts::AttemptCounter;
+    use costscope::aws::data_exports::DataExports;
+    use costscope::aws::SourceError;
+    use costscope::domain::export::choose_export;
+    use costscope::domain::sources::ExportCatalog;
+    use std::time::Duration;
+
+    fn reference(name: &str) -> ExportReference {
+        ExportReference::builder()
+            .export_arn(format!(
+                "arn:aws:bcm-data-exports:us-east-1:123456789012:export/{name}"
+            ))
+            .export_name(name)
+            .build()
+            .unwrap()
+    }
+
+    fn export(name: &str, table: &str) -> GetExportOutput {
+        let s3 = S3Destination::builder()
+            .s3_bucket("billing-exports")
+            .s3_prefix("cur")
+            .s3_region("eu-west-1")
+            .s3_output_configurations(
+                S3OutputConfigurations::builder()
+                    .output_type("CUSTOM".into())
+                    .format("PARQUET".into())
+                    .compression("PARQUET".into())
+                    .overwrite("OVERWRITE_REPORT".into())
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+            .unwrap();
+        GetExportOutput::builder()
+            .export(
+                Export::builder()
+                    .name(name)
+                    .data_query(
+                        DataQuery::builder()
+                            .query_statement(format!(
+                                "SELECT line_item_unblended_cost FROM {table}"
+                            ))
+                            .build()
+                            .unwrap(),
+                    )
+                    .destination_configurations(
+                        DestinationConfigurations::builder()
+                            .s3_destination(s3)
+                            .build(),
+                    )
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+    }
+
+    fn catalog(rules: &[&aws_smithy_mocks::Rule]) -> DataExports {
+        let counter = AttemptCounter::default();
+        let client: Client = mock_client!(aws_sdk_bcmdataexports, RuleMode::MatchAny, rules, |c| c
+            .retry_config(
+                aws_sdk_bcmdataexports::config::retry::RetryConfig::standard()
+                    .with_max_attempts(3)
+                    .with_initial_backoff(Duration::from_millis(1))
+            )
+            .interceptor(counter.clone()));
+        DataExports::from_client(client, counter)
+    }
+
+    #[tokio::test]
+    async fn every_export_is_read_with_its_table_and_destination_and_the_cost_one_chosen() {
+        let first_page = mock!(Client::list_exports)
+            .match_requests(|r| r.next_token().is_none())
+            .then_output(|| {
+                ListExportsOutput::builder()
+                    .exports(reference("carbon"))
+                    .next_token("page-2")
+                    .build()
+            });
+        let second_page = mock!(Client::list_exports)
+            .match_requests(|r| r.next_token() == Some("page-2"))
+            .then_output(|| {
+                ListExportsOutput::builder()
+                    .exports(reference("org-cur2"))
+                    .build()
+            });
+        let carbon = mock!(Client::get_export)
+            .match_requests(|r| r.export_arn().is_some_and(|a| a.ends_with("/carbon")))
+            .then_output(|| export("carbon", "CARBON_EMISSIONS"));
+        // Throttled once, then answered: the retry is counted.
+        let cur = mock!(Client::get_export)
+            .match_requests(|r| r.export_arn().is_some_and(|a| a.ends_with("/org-cur2")))
+            .sequence()
+            .error(|| {
+                GetExportError::generic(
+                    ErrorMetadata::builder()
+                        .code("ThrottlingException")
+                        .message("Rate exceeded")
+                        .build(),
+                )
+            })
+            .output(|| export("org-cur2", "COST_AND_USAGE_REPORT"))
+            .build();
+        let fetched = catalog(&[&first_page, &second_page, &carbon, &cur])
+            .exports()
+            .await;
+        let exports = fetched.result.unwrap();
+        assert_eq!(exports.len(), 2, "both pages");
+        assert_eq!(exports[1].table, "COST_AND_USAGE_REPORT");
+        assert_eq!(cur.num_calls(), 2, "the throttled GetExport was retried");
+        assert_eq!(fetched.requests, 5, "two pages, three GetExport attempts");
+        let (at, region) = choose_export(&exports, None).unwrap();
+        assert_eq!(
+            (at.bucket.as_str(), at.root.as_str(), region.as_str()),
+            ("billing-exports", "cur/org-cur2", "eu-west-1"),
+            "the carbon export is not a cost export"
+        );
+    }
+
+    #[tokio::test]
+    async fn access_denied_to_the_data_exports_api_is_named() {
+        let denied = mock!(Client::list_exports).then_error(|| {
+            ListExportsError::generic(
+                ErrorMetadata::builder()
+                    .code("AccessDeniedException")
+                    .message("not authorized to perform bcm-data-exports:ListExports")
+                    .build(),
+            )
+        });
+        let fetched = catalog(&[&denied]).exports().await;
+        let err = fetched.result.unwrap_err();
+        let SourceError::AccessDenied { operation, message } = err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(operation, "ListExports");
+        assert!(message.contains("bcm-data-exports:ListExports"));
+        assert_eq!(fetched.requests, 1, "denied is not retried");
+    }
 }

@@ -36,6 +36,20 @@ const THROTTLING_CODES: &[&str] = &[
 ];
 
 impl AttemptCounter {
+    /// An answer with the attempts taken since the last take (retries and throttles
+    /// included).
+    pub fn fetched<T>(
+        &self,
+        result: Result<T, crate::domain::SourceError>,
+    ) -> crate::domain::sources::Fetched<T> {
+        let attempts = self.take();
+        crate::domain::sources::Fetched {
+            result,
+            requests: attempts.values().map(|a| a.sent).sum(),
+            throttles: attempts.values().map(|a| a.throttled).sum(),
+        }
+    }
+
     /// (service, operation) → attempts, services in lower case as the meter names them.
     pub fn take(&self) -> BTreeMap<(String, String), Attempts> {
         self.0

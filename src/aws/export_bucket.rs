@@ -27,16 +27,6 @@ impl S3ExportBucket {
         }
     }
 
-    /// The answer with the attempts it took (retries and throttles included).
-    fn fetched<T>(&self, result: Result<T, SourceError>) -> Fetched<T> {
-        let attempts = self.counter.take();
-        Fetched {
-            result,
-            requests: attempts.values().map(|a| a.sent).sum(),
-            throttles: attempts.values().map(|a| a.throttled).sum(),
-        }
-    }
-
     async fn list_all(&self, prefix: &str) -> Result<Vec<StoredObject>, SourceError> {
         let mut objects = Vec::new();
         let mut pages = self
@@ -119,16 +109,16 @@ impl ExportBucket for S3ExportBucket {
 
     async fn list(&self, prefix: &str) -> Fetched<Vec<StoredObject>> {
         let result = self.list_all(prefix).await;
-        self.fetched(result)
+        self.counter.fetched(result)
     }
 
     async fn read(&self, key: &str) -> Fetched<Vec<u8>> {
         let result = self.read_all(key).await;
-        self.fetched(result)
+        self.counter.fetched(result)
     }
 
     async fn download(&self, key: &str, to: &Path) -> Fetched<StoredObject> {
         let result = self.download_to(key, to).await;
-        self.fetched(result)
+        self.counter.fetched(result)
     }
 }

@@ -45,6 +45,7 @@ pub mod attempts;
 pub mod cloudwatch;
 pub mod cost_explorer;
 pub mod credential_process;
+pub mod data_exports;
 mod directory;
 pub mod export_bucket;
 pub mod identity;

@@ -49,8 +49,6 @@ pub enum AppError {
     Terminal(#[from] std::io::Error),
     #[error("cannot find a home directory for the default cache location; pass --cache PATH")]
     NoHome,
-    #[error("which export? pass --export s3://BUCKET/PREFIX/EXPORT-NAME, or set location in the config's [export] table (see docs/sources.md)")]
-    NoExportLocation,
     #[error(
         "the cache {path} has problems:\n{problems}\nMove it aside and rebuild it (see README)."
     )]

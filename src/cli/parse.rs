@@ -24,8 +24,8 @@ pub(super) fn rule(text: &str) -> Result<Rule, String> {
     })
 }
 
-pub(super) fn export_location(text: &str) -> Result<crate::domain::export::ExportLocation, String> {
-    crate::domain::export::ExportLocation::parse(text).map_err(|e| e.to_string())
+pub(super) fn export_choice(text: &str) -> Result<crate::domain::export::ExportChoice, String> {
+    crate::domain::export::ExportChoice::parse(text).map_err(|e| e.to_string())
 }
 
 pub(super) fn month(text: &str) -> Result<Month, String> {

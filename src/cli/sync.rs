@@ -1,10 +1,12 @@
 //! `costscope sync`: the organization and every month that can still change, from
-//! Cost Explorer into the scope's cache, with a progress bar.
+//! Cost Explorer (or an AWS Data Export's changed billing periods) into the scope's
+//! cache, with a progress bar.
 
 use super::output::note;
 use super::settings::{explicit_cache, sync_options};
 use super::{AppError, AwsFlags, Context};
 use crate::config::Paths;
+use crate::domain::export::ExportChoice;
 use crate::domain::{Money, Stamp};
 use crate::jobs;
 use crate::store::Store;
@@ -23,10 +25,11 @@ pub struct SyncArgs {
     /// (CUR 2.0 or FOCUS files in S3; no Cost Explorer request)
     #[arg(long, value_enum, default_value_t = SourceName::CostExplorer)]
     pub source: SourceName,
-    /// The export's S3 location, s3://BUCKET/PREFIX/EXPORT-NAME (default: location in
-    /// the config's [export] table)
-    #[arg(long, value_name = "S3-URI", value_parser = super::parse::export_location)]
-    pub export: Option<crate::domain::export::ExportLocation>,
+    /// The export: its S3 location s3://BUCKET/PREFIX/EXPORT-NAME, or its name (found
+    /// with the Data Exports API); default: the config's [export] table, else the
+    /// account's only CUR 2.0 or FOCUS export
+    #[arg(long, value_name = "S3-URI|NAME", value_parser = super::parse::export_choice)]
+    pub export: Option<ExportChoice>,
     #[command(flatten)]
     pub aws: AwsFlags,
 }
@@ -56,14 +59,15 @@ pub fn run(ctx: &Context, args: SyncArgs) -> Result<(), AppError> {
         cache: explicit_cache(&ctx.cli.cache),
     };
     if source == SourceName::Export || export.is_some() {
-        let location = export
-            .or_else(|| config.export.location.clone())
-            .ok_or(AppError::NoExportLocation)?;
+        let choice = export
+            .or_else(|| config.export.location.clone().map(ExportChoice::Location))
+            .or_else(|| config.export.name.clone().map(ExportChoice::Named))
+            .unwrap_or(ExportChoice::TheOnlyOne);
         return sync_export(
             ctx,
             &target,
             &options,
-            &location,
+            &choice,
             config.export.region.as_deref(),
         );
     }
@@ -98,13 +102,13 @@ fn sync_export(
     ctx: &Context,
     target: &SyncTarget,
     options: &crate::sync::SyncOptions,
-    location: &crate::domain::export::ExportLocation,
+    choice: &ExportChoice,
     region: Option<&str>,
 ) -> Result<(), AppError> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let (path, report) = runtime.block_on(async {
+    let (path, (location, report)) = runtime.block_on(async {
         let session = target.session().await?;
         let (identified, path, mut store) =
             open_scope_cache(target, ctx.paths.as_ref(), &session, options.now).await?;
@@ -114,7 +118,7 @@ fn sync_export(
                 &mut store,
                 &identified,
                 options,
-                location,
+                choice,
                 region,
                 &mut progress,
             )

@@ -72,6 +72,7 @@ struct RawConfig {
 #[serde(deny_unknown_fields)]
 struct RawExport {
     location: Option<toml::Spanned<String>>,
+    name: Option<String>,
     region: Option<String>,
 }
 
@@ -80,6 +81,8 @@ struct RawExport {
 pub struct ExportSettings {
     /// `s3://bucket/prefix/export-name`.
     pub location: Option<crate::domain::export::ExportLocation>,
+    /// The export's name, found through the Data Exports API (when no location).
+    pub name: Option<String>,
     /// The bucket's region (default: the session's).
     pub region: Option<String>,
 }
@@ -219,6 +222,7 @@ impl Config {
                             )?,
                         ),
                     },
+                    name: export.name,
                     region: export.region,
                 },
             },

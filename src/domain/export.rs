@@ -38,6 +38,109 @@ pub enum ExportError {
     Location(String),
     #[error("{key}: not a Data Exports manifest: {reason}")]
     Manifest { key: String, reason: String },
+    #[error("this account has no CUR 2.0 or FOCUS export to S3{}: create one (docs/sources.md) or pass --export s3://BUCKET/PREFIX/EXPORT-NAME", others_text(.others))]
+    NoCostExport { others: Vec<String> },
+    #[error("no cost export is named {wanted:?}; this account has: {}", .names.join(", "))]
+    NoSuchExport { wanted: String, names: Vec<String> },
+    #[error("this account has {} cost exports ({}): pass --export NAME, or set name in the config's [export] table", .names.len(), .names.join(", "))]
+    SeveralExports { names: Vec<String> },
+}
+
+fn others_text(others: &[String]) -> String {
+    match others {
+        [] => String::new(),
+        names => format!(" (only {})", names.join(", ")),
+    }
+}
+
+/// Which export `costscope sync --source export` reads: its S3 location, or its name
+/// (found through the Data Exports API), or the account's only cost export.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExportChoice {
+    Location(ExportLocation),
+    Named(String),
+    TheOnlyOne,
+}
+
+impl ExportChoice {
+    /// `s3://...` is a location; any other text an export's name.
+    pub fn parse(text: &str) -> Result<ExportChoice, ExportError> {
+        if text.trim().starts_with("s3://") {
+            ExportLocation::parse(text).map(ExportChoice::Location)
+        } else if text.trim().is_empty() || text.contains('/') {
+            Err(ExportError::Location(text.to_string()))
+        } else {
+            Ok(ExportChoice::Named(text.trim().to_string()))
+        }
+    }
+}
+
+/// An export as the Data Exports API describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportDefinition {
+    pub name: String,
+    /// The table its query reads (`COST_AND_USAGE_REPORT`, `FOCUS_1_0_AWS`, ...).
+    pub table: String,
+    /// Its S3 destination, if it has one.
+    pub destination: Option<(ExportLocation, String)>,
+}
+
+impl ExportDefinition {
+    /// CUR 2.0 or FOCUS: the tables costscope reads.
+    pub fn is_cost_table(&self) -> bool {
+        let table = self.table.to_ascii_uppercase();
+        table == "COST_AND_USAGE_REPORT" || table.starts_with("FOCUS_")
+    }
+}
+
+/// The table a Data Exports query reads: the word after FROM.
+pub fn query_table(statement: &str) -> String {
+    let words: Vec<&str> = statement.split_whitespace().collect();
+    words
+        .iter()
+        .position(|w| w.eq_ignore_ascii_case("FROM"))
+        .and_then(|at| words.get(at + 1))
+        .map(|w| {
+            w.trim_matches(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+/// The cost export to read (with its S3 region): the one named, or the only one.
+pub fn choose_export(
+    exports: &[ExportDefinition],
+    wanted: Option<&str>,
+) -> Result<(ExportLocation, String), ExportError> {
+    let usable: Vec<(&ExportDefinition, &(ExportLocation, String))> = exports
+        .iter()
+        .filter(|e| e.is_cost_table())
+        .filter_map(|e| e.destination.as_ref().map(|d| (e, d)))
+        .collect();
+    let names = || {
+        usable
+            .iter()
+            .map(|(e, _)| e.name.clone())
+            .collect::<Vec<_>>()
+    };
+    match (wanted, usable.as_slice()) {
+        (Some(name), _) => usable
+            .iter()
+            .find(|(e, _)| e.name == name)
+            .map(|(_, d)| (*d).clone())
+            .ok_or_else(|| ExportError::NoSuchExport {
+                wanted: name.to_string(),
+                names: names(),
+            }),
+        (None, []) => Err(ExportError::NoCostExport {
+            others: exports
+                .iter()
+                .map(|e| format!("{} ({})", e.name, e.table))
+                .collect(),
+        }),
+        (None, [(_, only)]) => Ok((*only).clone()),
+        (None, _) => Err(ExportError::SeveralExports { names: names() }),
+    }
 }
 
 impl ExportLocation {
@@ -214,6 +317,56 @@ mod tests {
         assert_eq!(at.periods(&restated)[0].digest(), periods[0].digest());
         assert!(ExportLocation::parse("billing/cur").is_err());
         assert!(ExportLocation::parse("s3://billing").is_err());
+    }
+
+    #[test]
+    fn the_cost_export_is_the_one_named_or_the_only_one() {
+        let export = |name: &str, query: &str| ExportDefinition {
+            name: name.to_string(),
+            table: query_table(query),
+            destination: Some((
+                ExportLocation::parse(&format!("s3://billing/exports/{name}")).unwrap(),
+                "eu-west-1".to_string(),
+            )),
+        };
+        let cur = export(
+            "org-cur2",
+            "SELECT bill_payer_account_id, line_item_unblended_cost FROM COST_AND_USAGE_REPORT",
+        );
+        let carbon = export("carbon", "SELECT * FROM CARBON_EMISSIONS");
+        assert_eq!(cur.table, "COST_AND_USAGE_REPORT");
+        let (at, region) = choose_export(&[carbon.clone(), cur.clone()], None).unwrap();
+        assert_eq!(
+            (at.root.as_str(), region.as_str()),
+            ("exports/org-cur2", "eu-west-1")
+        );
+        let focus = export("org-focus", "select * from FOCUS_1_2_AWS");
+        let both = [cur.clone(), focus.clone(), carbon.clone()];
+        assert_eq!(
+            choose_export(&both, None).unwrap_err().to_string(),
+            "this account has 2 cost exports (org-cur2, org-focus): pass --export NAME, or set name in the config's [export] table"
+        );
+        assert_eq!(
+            choose_export(&both, Some("org-focus")).unwrap().0.root,
+            "exports/org-focus"
+        );
+        assert!(choose_export(&both, Some("nope"))
+            .unwrap_err()
+            .to_string()
+            .contains("this account has: org-cur2, org-focus"));
+        assert!(choose_export(&[carbon], None)
+            .unwrap_err()
+            .to_string()
+            .contains("(only carbon (CARBON_EMISSIONS))"));
+        assert_eq!(
+            ExportChoice::parse("org-cur2").unwrap(),
+            ExportChoice::Named("org-cur2".into())
+        );
+        assert!(matches!(
+            ExportChoice::parse("s3://billing/x").unwrap(),
+            ExportChoice::Location(_)
+        ));
+        assert!(ExportChoice::parse("billing/x").is_err());
     }
 
     #[test]

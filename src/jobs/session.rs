@@ -1,12 +1,15 @@
 //! A signed-in session and the jobs it runs.
 
 use crate::aws::cost_explorer::CostExplorer;
+use crate::aws::data_exports::DataExports;
 use crate::aws::export_bucket::S3ExportBucket;
 use crate::aws::scan_source::AwsInventory;
 use crate::aws::{Connect, CostClients};
 use crate::config::{CostExplorerSettings, Paths};
+use crate::domain::export::{ExportChoice, ExportLocation};
 use crate::domain::Stamp;
 use crate::store::Store;
+use crate::sync::export;
 use crate::sync::scan::{run_scan, ScanOptions, ScanReport};
 use crate::sync::{self, Identified, Progress, SyncError, SyncOptions, SyncReport};
 use std::path::PathBuf;
@@ -57,31 +60,46 @@ impl Session {
     }
 
     /// The sync from an AWS Data Export's bucket (CUR 2.0 or FOCUS) into `store`: no
-    /// Cost Explorer request. The bucket is read in `region`, else the session's.
+    /// Cost Explorer request. A location's bucket is read in `region`, else the
+    /// session's; a name (or none) is found through the Data Exports API.
     pub async fn sync_export(
         &self,
         store: &mut Store,
         identified: &Identified,
         options: &SyncOptions,
-        location: &crate::domain::export::ExportLocation,
+        choice: &ExportChoice,
         region: Option<&str>,
         progress: &mut dyn Progress,
-    ) -> Result<crate::sync::export::ExportReport, SyncError> {
-        let region = region
-            .map(str::to_string)
-            .or_else(|| self.config.region().map(ToString::to_string))
-            .unwrap_or_else(|| "us-east-1".to_string());
+    ) -> Result<(ExportLocation, crate::sync::export::ExportReport), SyncError> {
+        let (location, region) = match choice {
+            ExportChoice::Location(location) => {
+                let region = region
+                    .map(str::to_string)
+                    .or_else(|| self.config.region().map(ToString::to_string))
+                    .unwrap_or_else(|| "us-east-1".to_string());
+                (location.clone(), region)
+            }
+            ExportChoice::Named(name) => {
+                let catalog = DataExports::new(&self.config);
+                export::locate(store, &catalog, Some(name), identified, options).await?
+            }
+            ExportChoice::TheOnlyOne => {
+                let catalog = DataExports::new(&self.config);
+                export::locate(store, &catalog, None, identified, options).await?
+            }
+        };
         let bucket = S3ExportBucket::new(&self.config, &region, &location.bucket);
-        crate::sync::export::run(
+        let report = export::run(
             store,
             &self.clients,
             &bucket,
-            location,
+            &location,
             identified,
             options,
             progress,
         )
-        .await
+        .await?;
+        Ok((location, report))
     }
 
     /// The inventory scan of every account and region into `store`.

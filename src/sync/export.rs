@@ -10,7 +10,7 @@ use super::{
 };
 use crate::domain::export::{self, ExportLocation, Period};
 use crate::domain::focus::LineTotals;
-use crate::domain::sources::{ExportBucket, Fetched};
+use crate::domain::sources::{ExportBucket, ExportCatalog, Fetched};
 use crate::domain::Month;
 use crate::import::{self, ImportError};
 use crate::store::{ApiCall, Store};
@@ -119,6 +119,40 @@ pub async fn run(
     store.set_stamp_meta("last_sync_at", options.now)?;
     store.set_meta("last_sync_failures", &report.failures.len().to_string())?;
     Ok(report)
+}
+
+/// The export to read when only its name (or nothing) is given: from the Data Exports
+/// API, its S3 location and the bucket's region. The requests are kept in the meter.
+pub async fn locate(
+    store: &Store,
+    catalog: &impl ExportCatalog,
+    wanted: Option<&str>,
+    identified: &Identified,
+    options: &SyncOptions,
+) -> Result<(ExportLocation, String), SyncError> {
+    claim_cache(store, &identified.scope)?;
+    let fetched = catalog.exports().await;
+    store.record_api_call(&ApiCall {
+        at: options.now,
+        service: "bcm-data-exports",
+        operation: "ListExports/GetExport",
+        account: Some(identified.identity.account_id.clone()),
+        region: None,
+        requests: fetched.requests,
+        throttled: fetched.throttles,
+        metrics: 0,
+        error: fetched.result.as_ref().err().map(ToString::to_string),
+    })?;
+    let exports = match fetched.result {
+        Ok(exports) => exports,
+        Err(e) if e.is_offline() || e.is_credentials() => return Err(e.into()),
+        Err(e) => {
+            return Err(SyncError::Export(format!(
+                "cannot find the export through the Data Exports API ({e}): pass --export s3://BUCKET/PREFIX/EXPORT-NAME, or allow bcm-data-exports:ListExports and GetExport (docs/sources.md)"
+            )))
+        }
+    };
+    export::choose_export(&exports, wanted).map_err(|e| SyncError::Export(e.to_string()))
 }
 
 /// A request's outcome recorded in the API meter and the report: the answer, or why

@@ -145,6 +145,12 @@ pub trait ExportBucket: Sync {
     ) -> impl Future<Output = Fetched<super::export::StoredObject>> + Send;
 }
 
+/// The Data Exports API: the account's exports, each with its table and S3 destination.
+pub trait ExportCatalog: Sync {
+    fn exports(&self)
+        -> impl Future<Output = Fetched<Vec<super::export::ExportDefinition>>> + Send;
+}
+
 /// What the scan reads per account and per account-region.
 pub trait InventorySource: Send + Sync + 'static {
     /// An account reached (with its own credentials), used for each of its units.
