@@ -49,6 +49,8 @@ pub enum AppError {
     Terminal(#[from] std::io::Error),
     #[error("cannot find a home directory for the default cache location; pass --cache PATH")]
     NoHome,
+    #[error("nothing to reconcile")]
+    NothingToReconcile,
     #[error(
         "the cache {path} has problems:\n{problems}\nMove it aside and rebuild it (see README)."
     )]

@@ -10,6 +10,7 @@ mod flags;
 mod import;
 mod output;
 mod parse;
+mod reconcile;
 mod scan;
 mod settings;
 mod sync;
@@ -68,11 +69,15 @@ pub struct Globals {
 pub enum Command {
     /// Open the TUI on a synthetic demo organization (in its own cache file)
     Demo(tui::DemoArgs),
-    /// Load the organization's costs from AWS Organizations and Cost Explorer into the
-    /// cache: closed months once, then only the months that can still change
+    /// Load the organization's costs from AWS Organizations and Cost Explorer (or an AWS
+    /// Data Export with --source export) into the cache: closed months once, then only
+    /// what can still change
     Sync(sync::SyncArgs),
     /// Read FOCUS files (Parquet, CSV, CSV.gz; any cloud, months of any age) into the cache
     Import(import::ImportArgs),
+    /// Cost Explorer against the export, month by month and account by account: the
+    /// variance and what explains it (no network)
+    Reconcile(reconcile::ReconcileArgs),
     /// Print one month of the cache by account or service (no network): for scripts and
     /// scheduled reports
     Costs(costs::CostsArgs),
@@ -104,6 +109,7 @@ impl Command {
             Command::Sync(_) => "sync",
             Command::Costs(_) => "costs",
             Command::Import(_) => "import",
+            Command::Reconcile(_) => "reconcile",
             Command::Scan(_) => "scan",
             Command::Findings(_) => "findings",
             Command::Dismiss(_) => "dismiss",
@@ -193,6 +199,7 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
         Some(Command::Sync(args)) => sync::run(&ctx, args),
         Some(Command::Costs(args)) => costs::run(&ctx, args),
         Some(Command::Import(args)) => import::run(&ctx, args),
+        Some(Command::Reconcile(args)) => reconcile::run(&ctx, args),
         Some(Command::Scan(args)) => scan::run(&ctx, args),
         Some(Command::Findings(args)) => findings::run(&ctx, args),
         Some(Command::Dismiss(args)) => findings::dismiss(&ctx, args),

@@ -172,6 +172,7 @@ pub fn read_line<'a>(
         billed,
         effective,
         once_a_month: ONCE_A_MONTH_RECORD_TYPES.iter().any(|t| is(t)),
+        charge: line_type,
     })
 }
 

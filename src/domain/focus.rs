@@ -110,6 +110,9 @@ pub struct FocusLine<'a> {
     /// Billed once a month or once (purchases, recurring fees, tax): what comparisons
     /// spread over their month.
     pub once_a_month: bool,
+    /// What kind of charge: FOCUS's ChargeCategory (Usage, Purchase, Tax, Credit,
+    /// Adjustment) or CUR's line item type (Usage, SavingsPlanCoveredUsage, RIFee, ...).
+    pub charge: &'a str,
 }
 
 /// Files write a missing value as nothing, `NULL` or `null`.
@@ -154,6 +157,7 @@ pub fn read_line<'a>(
         once_a_month: category.eq_ignore_ascii_case("Tax")
             || category.eq_ignore_ascii_case("Purchase")
             || !frequency.eq_ignore_ascii_case("Usage-Based"),
+        charge: category,
     })
 }
 
@@ -274,6 +278,19 @@ pub struct FocusDay {
 
 type DayKey = (u32, u32, u32, NaiveDate);
 
+/// (account, charge, month), names interned.
+type ChargeKey = (u32, u32, super::Month);
+
+/// A month of one kind of charge in one account, summed exactly and rounded once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChargeTotal {
+    pub account: String,
+    pub charge: String,
+    pub month: super::Month,
+    pub billed: super::Money,
+    pub effective: super::Money,
+}
+
 /// Line items summed by provider, account, service and day as a file is read, with
 /// the once-a-month charges also summed apart. Names are kept once each.
 #[derive(Debug, Default)]
@@ -282,6 +299,7 @@ pub struct LineTotals {
     index: std::collections::HashMap<String, u32>,
     days: std::collections::HashMap<DayKey, [ExactSum; 2]>,
     fees: std::collections::HashMap<DayKey, [ExactSum; 2]>,
+    charges: std::collections::HashMap<ChargeKey, [ExactSum; 2]>,
     account_names: std::collections::HashMap<u32, String>,
     account_providers: std::collections::HashMap<u32, u32>,
     pub lines: u64,
@@ -310,6 +328,8 @@ impl LineTotals {
             sums[1] += line.effective;
         };
         add(self.days.entry(key).or_default());
+        let charge = (key.1, self.intern(line.charge), super::Month::of(line.day));
+        add(self.charges.entry(charge).or_default());
         if line.once_a_month {
             add(self.fees.entry(key).or_default());
         }
@@ -333,6 +353,14 @@ impl LineTotals {
                 mine[0] += billed;
                 mine[1] += effective;
             }
+        }
+        for ((a, c, month), [billed, effective]) in other.charges {
+            let mine = self
+                .charges
+                .entry((names[a as usize], names[c as usize], month))
+                .or_default();
+            mine[0] += billed;
+            mine[1] += effective;
         }
         for (a, p) in other.account_providers {
             self.account_providers
@@ -370,6 +398,24 @@ impl LineTotals {
     /// The part of `days` billed once a month or once.
     pub fn fees(&self) -> Vec<FocusDay> {
         self.list(&self.fees)
+    }
+
+    /// Each account's months by kind of charge, in (month, account, charge) order.
+    pub fn charges(&self) -> Vec<ChargeTotal> {
+        let name = |i: u32| self.names[i as usize].clone();
+        let mut out: Vec<ChargeTotal> = self
+            .charges
+            .iter()
+            .map(|(&(a, c, month), [billed, effective])| ChargeTotal {
+                account: name(a),
+                charge: name(c),
+                month,
+                billed: billed.to_money(),
+                effective: effective.to_money(),
+            })
+            .collect();
+        out.sort_by(|x, y| (x.month, &x.account, &x.charge).cmp(&(y.month, &y.account, &y.charge)));
+        out
     }
 
     /// Each account with its provider and the name the file gave it, if any.

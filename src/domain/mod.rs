@@ -19,6 +19,7 @@ pub mod money;
 pub mod org;
 pub mod period;
 pub mod prices;
+pub mod reconcile;
 pub mod remediation;
 pub mod rules;
 pub mod scope;

@@ -7,7 +7,7 @@
 use crate::domain::focus::{FocusDay, LineTotals, MissingColumns};
 use crate::domain::line_table::LineTable;
 use crate::domain::{Money, Month, Stamp};
-use crate::store::{CostRecord, MonthStatus, Store, StoreError};
+use crate::store::{CostRecord, MonthStatus, SourceTotal, Store, StoreError};
 use std::collections::{BTreeMap, HashMap};
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -288,6 +288,22 @@ pub fn publish(
         })
         .collect();
     let rows = store.replace_months(&statuses, days.iter().map(record))?;
+    let mut by_charge: BTreeMap<Month, Vec<SourceTotal>> = BTreeMap::new();
+    for charge in totals.charges() {
+        by_charge
+            .entry(charge.month)
+            .or_default()
+            .push(SourceTotal {
+                account: accounts[&charge.account],
+                charge: charge.charge,
+                unblended: charge.billed.nanos(),
+                amortized: charge.effective.nanos(),
+            });
+    }
+    for month in &months {
+        let totals = by_charge.remove(month).unwrap_or_default();
+        store.replace_source_totals(*month, source, &totals)?;
+    }
     let mut by_provider: BTreeMap<String, Money> = BTreeMap::new();
     for day in &days {
         *by_provider.entry(day.provider.clone()).or_default() += day.billed;

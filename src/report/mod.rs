@@ -6,6 +6,7 @@ pub mod audit;
 pub mod costs;
 pub mod findings;
 pub mod progress;
+pub mod reconcile;
 
 pub use costs::{month_report, render, GroupBy, MonthReport, ReportRow};
 

@@ -54,7 +54,9 @@ impl Progress for SyncProgress {
                     bar.set_message(format!("fetching {month}"));
                 }
             }
-            SyncEvent::MonthLoaded { .. } | SyncEvent::MonthFailed { .. } => {
+            SyncEvent::MonthLoaded { .. }
+            | SyncEvent::MonthFailed { .. }
+            | SyncEvent::MonthKept { .. } => {
                 self.line(&event.to_string());
                 if let Some(bar) = &self.bar {
                     bar.inc(1);

@@ -6,6 +6,7 @@ mod error;
 mod findings;
 mod query;
 mod schema;
+mod source_totals;
 mod stamp_sql;
 mod write;
 
@@ -16,6 +17,7 @@ pub use findings::{
     FindingFilter, ScanUnit, UnitChanges, UnitStatus, ACCOUNT_UNIT, ORG_UNIT, S3_UNIT,
 };
 pub use query::{CacheSummary, MonthInfo, Scope};
+pub use source_totals::SourceTotal;
 pub use write::{CostRecord, MonthStatus};
 
 use chrono::{Datelike, NaiveDate};

@@ -239,4 +239,17 @@ pub const MIGRATIONS: &[&str] = &[
         manifest  TEXT NOT NULL
     );
     ",
+    // 8: each source's own month totals per account and kind of charge, kept whichever
+    // source the views show, so `costscope reconcile` can set one against the other.
+    "
+    CREATE TABLE source_totals (
+        month     INTEGER NOT NULL,
+        source    TEXT NOT NULL,
+        account   INTEGER NOT NULL,
+        charge    TEXT NOT NULL,
+        unblended INTEGER NOT NULL,
+        amortized INTEGER NOT NULL,
+        PRIMARY KEY (month, source, account, charge)
+    ) WITHOUT ROWID;
+    ",
 ];

@@ -31,6 +31,11 @@ pub enum SyncEvent {
         month: Month,
         reason: String,
     },
+    /// A month the views read from another source (an export): kept as it is.
+    MonthKept {
+        month: Month,
+        source: String,
+    },
     Stopped(String),
     /// A scan is about to reach this many accounts.
     ScanPlanned {
@@ -132,6 +137,10 @@ impl fmt::Display for SyncEvent {
                 n0_request = crate::domain::words::plural(*requests, "request")
             ),
             SyncEvent::MonthFailed { month, reason } => write!(f, "{month}: not loaded: {reason}"),
+            SyncEvent::MonthKept { month, source } => write!(
+                f,
+                "{month}: kept from {source}; Cost Explorer's totals saved for `costscope reconcile`"
+            ),
             SyncEvent::Stopped(why) => write!(f, "stopped {why}"),
         }
     }

@@ -17,7 +17,7 @@ use crate::domain::sync_plan::{
 use crate::domain::{
     Account, AccountStatus, CostScope, DateRange, Money, Month, Organization, Stamp,
 };
-use crate::store::{ApiCall, CostRecord, MonthStatus, Store, StoreError};
+use crate::store::{ApiCall, CostRecord, MonthStatus, SourceTotal, Store, StoreError};
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, HashMap};
 
@@ -58,6 +58,9 @@ pub struct SyncReport {
     pub failures: Vec<String>,
     /// The Cost Explorer pages of each month loaded, for the next sync's estimate.
     pub pages: Vec<u32>,
+    /// Months shown from an export or a file: only their totals were kept, for
+    /// reconciliation.
+    pub months_kept: Vec<Month>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -292,6 +295,26 @@ async fn sync_month(
         }
     };
     let records = to_records(store, &costs.rows)?;
+    let fee_records = to_records(store, &fees.rows)?;
+    store.replace_source_totals(
+        month,
+        cost_source.name(),
+        &charge_totals(&records, &fee_records),
+    )?;
+    if let Some(held) = store
+        .month_source(month)?
+        .filter(|held| held != cost_source.name())
+    {
+        // The month is shown from an export or a file, which hold every line item;
+        // this source's totals are kept beside it for `costscope reconcile`.
+        progress.event(&SyncEvent::MonthKept {
+            month,
+            source: held,
+        });
+        report.months_kept.push(month);
+        report.pages.push(requests);
+        return Ok(());
+    }
     let status = MonthStatus {
         month,
         fetched_at: options.now,
@@ -302,7 +325,7 @@ async fn sync_month(
             options.final_after_day,
         ),
         source: cost_source.name().to_string(),
-        fees: Some(to_records(store, &fees.rows)?),
+        fees: Some(fee_records),
     };
     let is_final = status.is_final;
     let rows = store.replace_month(status, records)?;
@@ -316,6 +339,33 @@ async fn sync_month(
     report.months_written.push(month);
     report.pages.push(requests);
     Ok(())
+}
+
+/// A source without charge kinds, for reconciliation: per account, its once-a-month
+/// fees ("fees") and the rest ("other"); together they are the account's month.
+fn charge_totals(records: &[CostRecord], fees: &[CostRecord]) -> Vec<SourceTotal> {
+    let mut sums: BTreeMap<(i64, &'static str), (i64, i64)> = BTreeMap::new();
+    for r in records {
+        let sum = sums.entry((r.account, "other")).or_default();
+        sum.0 += r.unblended;
+        sum.1 += r.amortized;
+    }
+    for r in fees {
+        let sum = sums.entry((r.account, "other")).or_default();
+        sum.0 -= r.unblended;
+        sum.1 -= r.amortized;
+        let fee = sums.entry((r.account, "fees")).or_default();
+        fee.0 += r.unblended;
+        fee.1 += r.amortized;
+    }
+    sums.into_iter()
+        .map(|((account, charge), (unblended, amortized))| SourceTotal {
+            account,
+            charge: charge.to_string(),
+            unblended,
+            amortized,
+        })
+        .collect()
 }
 
 /// A chain's requests recorded in the report and the API meter, and its answer: the

@@ -109,6 +109,7 @@ pub fn on_event(state: &mut State, event: SyncEvent) -> Vec<Effect> {
         | SyncEvent::MonthStarted { .. }
         | SyncEvent::MonthLoaded { .. }
         | SyncEvent::MonthFailed { .. }
+        | SyncEvent::MonthKept { .. }
         | SyncEvent::Stopped(_) => {}
     }
     vec![]

@@ -75,7 +75,7 @@ pub fn on_event(state: &mut State, event: SyncEvent) -> Vec<Effect> {
             run.done = index;
             run.of = of;
         }
-        SyncEvent::MonthLoaded { .. } => {
+        SyncEvent::MonthLoaded { .. } | SyncEvent::MonthKept { .. } => {
             run.done += 1;
             return vec![Effect::ReloadData];
         }
