@@ -53,16 +53,16 @@ impl DataExports {
             let destination = export
                 .destination_configurations()
                 .and_then(|d| d.s3_destination())
-                .and_then(|s3| {
+                .and_then(|destination| {
                     let root = format!(
                         "s3://{}/{}/{}",
-                        s3.s3_bucket(),
-                        s3.s3_prefix(),
+                        destination.s3_bucket(),
+                        destination.s3_prefix(),
                         export.name()
                     );
                     ExportLocation::parse(&root)
                         .ok()
-                        .map(|at| (at, s3.s3_region().to_string()))
+                        .map(|at| (at, destination.s3_region().to_string()))
                 });
             exports.push(ExportDefinition {
                 name: export.name().to_string(),

@@ -142,7 +142,8 @@ fn reconcile_month(month: Month, charges: &[&SourceCharge]) -> Option<MonthRecon
             .iter()
             .map(of)
             .filter(|v| {
-                v.variance != Money::ZERO || v.cost_explorer.is_none() || v.export.is_none()
+                v.variance != Money::ZERO
+                    || !matches!((v.cost_explorer, v.export), (Some(_), Some(_)))
             })
             .collect();
         if v.variance != Money::ZERO || !differing.is_empty() {

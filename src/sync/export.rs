@@ -10,7 +10,7 @@ use super::{
 };
 use crate::domain::export::{self, ExportLocation, Period};
 use crate::domain::focus::LineTotals;
-use crate::domain::sources::{ExportBucket, ExportCatalog, Fetched};
+use crate::domain::sources::{ExportBucket, ExportCatalog, Fetched, MeterLabel};
 use crate::domain::Month;
 use crate::import::{self, ImportError};
 use crate::store::{ApiCall, Store};
@@ -155,8 +155,7 @@ pub async fn locate(
     export::choose_export(&exports, wanted).map_err(|e| SyncError::Export(e.to_string()))
 }
 
-/// A request's outcome recorded in the API meter and the report: the answer, or why
-/// the period cannot be read; `Err` when the sync must end (offline, credentials).
+/// An S3 request's outcome counted in the report and recorded in the API meter.
 fn take<T>(
     store: &Store,
     options: &SyncOptions,
@@ -165,22 +164,12 @@ fn take<T>(
     report: &mut ExportReport,
 ) -> Result<Result<T, String>, SyncError> {
     report.requests += fetched.requests;
-    store.record_api_call(&ApiCall {
-        at: options.now,
+    let label = MeterLabel {
         service: "s3",
         operation,
-        account: None,
         region: None,
-        requests: fetched.requests,
-        throttled: fetched.throttles,
-        metrics: 0,
-        error: fetched.result.as_ref().err().map(ToString::to_string),
-    })?;
-    match fetched.result {
-        Ok(value) => Ok(Ok(value)),
-        Err(e) if e.is_offline() || e.is_credentials() => Err(e.into()),
-        Err(e) => Ok(Err(e.to_string())),
-    }
+    };
+    super::take_answer(store, options.now, label, fetched)
 }
 
 /// The period's manifest, then each data file it lists, downloaded and summed. A file

@@ -383,19 +383,31 @@ fn take_chain(
     report.ce_requests += chain.requests;
     report.ce_throttles += chain.throttles;
     *requests += chain.requests;
+    take_answer(store, options.now, label, chain)
+}
+
+/// A request chain recorded in the API meter under `label`, and its answer: the value,
+/// or why this part cannot be loaded; `Err` when the sync must end (offline,
+/// credentials).
+pub(crate) fn take_answer<T>(
+    store: &Store,
+    now: Stamp,
+    label: crate::domain::sources::MeterLabel,
+    fetched: Fetched<T>,
+) -> Result<Result<T, String>, SyncError> {
     store.record_api_call(&ApiCall {
-        at: options.now,
+        at: now,
         service: label.service,
         operation: label.operation,
         account: None,
         region: label.region.map(str::to_string),
-        requests: chain.requests,
-        throttled: chain.throttles,
+        requests: fetched.requests,
+        throttled: fetched.throttles,
         metrics: 0,
-        error: chain.result.as_ref().err().map(ToString::to_string),
+        error: fetched.result.as_ref().err().map(ToString::to_string),
     })?;
-    match chain.result {
-        Ok(costs) => Ok(Ok(costs)),
+    match fetched.result {
+        Ok(value) => Ok(Ok(value)),
         Err(e) if e.is_offline() || e.is_credentials() => Err(e.into()),
         Err(e) => Ok(Err(e.to_string())),
     }
