@@ -10,7 +10,7 @@ use costscope::domain::{Metric, Money, Month};
 use costscope::store::Store;
 use costscope::sync::{self, SyncEvent, SyncOptions};
 
-use common::moto::{create_member, moto_url, post, sdk_config, MOTO};
+use common::moto::{costscope_at, create_member, moto_url, post, sdk_config, MOTO};
 
 fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 20).unwrap()
@@ -278,24 +278,6 @@ fn queue_one_row_per_month(url: &str, account: &str, dollars: &str) -> Money {
         201
     );
     total
-}
-
-/// The binary as a user runs it against `endpoint`, with a home of its own.
-fn costscope_at(home: &std::path::Path, endpoint: &str) -> std::process::Command {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_costscope"));
-    cmd.env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env_remove("COSTSCOPE_CACHE")
-        .env_remove("AWS_PROFILE")
-        .env("COSTSCOPE_TODAY", "2026-11-20")
-        .env("AWS_ENDPOINT_URL", endpoint)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_EC2_METADATA_DISABLED", "true");
-    cmd
 }
 
 /// A reset moto with an organization whose management account is moto's default one.

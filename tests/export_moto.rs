@@ -16,7 +16,7 @@ use costscope::sync::export::ExportReport;
 use costscope::sync::{self, SyncEvent, SyncOptions};
 use std::io::Write;
 
-use common::moto::{create_member, fresh_organization, moto_url, MOTO};
+use common::moto::{costscope_at, create_member, fresh_organization, moto_url, MOTO};
 use common::parquet::{write_table, Kind};
 
 const BUCKET: &str = "billing-exports";
@@ -427,20 +427,7 @@ fn a_focus_export_in_gzip_csv_syncs_to_the_cent_and_the_cli_reads_it() {
     });
 
     let run = || {
-        let home = dir.path();
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_costscope"))
-            .env("HOME", home)
-            .env("XDG_CONFIG_HOME", home.join("config"))
-            .env("XDG_DATA_HOME", home.join("data"))
-            .env("XDG_STATE_HOME", home.join("state"))
-            .env_remove("COSTSCOPE_CACHE")
-            .env_remove("AWS_PROFILE")
-            .env("COSTSCOPE_TODAY", "2026-11-20")
-            .env("AWS_ENDPOINT_URL", &url)
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
+        let out = costscope_at(dir.path(), &url)
             .args(["sync", "--source", "export", "--cache"])
             .arg(&cache)
             .args(["--export", &format!("s3://{BUCKET}/{root}")])

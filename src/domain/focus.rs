@@ -400,6 +400,11 @@ impl LineTotals {
         self.list(&self.fees)
     }
 
+    /// The months the lines fall in, oldest first.
+    pub fn months(&self) -> std::collections::BTreeSet<super::Month> {
+        self.charges.keys().map(|&(_, _, month)| month).collect()
+    }
+
     /// Each account's months by kind of charge, in (month, account, charge) order.
     pub fn charges(&self) -> Vec<ChargeTotal> {
         let name = |i: u32| self.names[i as usize].clone();

@@ -196,27 +196,22 @@ pub fn write_file(
     now: Stamp,
     replace: bool,
 ) -> Result<Imported, ImportError> {
-    if store.meta("kind")?.as_deref() == Some("demo") {
+    let kind = store.meta("kind")?;
+    if kind.as_deref() == Some("demo") {
         return Err(ImportError::DemoCache);
     }
-    let days = read.totals.days();
-    let mut by_month: BTreeMap<Month, Vec<&FocusDay>> = BTreeMap::new();
-    for day in &days {
-        by_month.entry(Month::of(day.day)).or_default().push(day);
-    }
-    let held = store.summary()?.months;
-    for month in by_month.keys() {
-        if let Some(info) = held.iter().find(|m| m.month == *month) {
-            if info.source != SOURCE && !replace {
+    for month in read.totals.months() {
+        if let Some(held) = store.month_source(month)? {
+            if held != SOURCE && !replace {
                 return Err(ImportError::MonthHeld {
                     path: read.path.clone(),
-                    month: *month,
-                    held: info.source.clone(),
+                    month,
+                    held,
                 });
             }
         }
     }
-    if store.meta("kind")?.is_none() {
+    if kind.is_none() {
         store.set_meta("kind", "import")?;
     }
     let current = Month::of(today);
@@ -226,7 +221,7 @@ pub fn write_file(
         path: read.path.clone(),
         lines: read.totals.lines,
         skipped: read.bad_lines,
-        months: by_month.into_keys().collect(),
+        months: published.months,
         by_provider: published.by_provider,
     })
 }
@@ -276,7 +271,7 @@ pub fn publish(
             .or_default()
             .push(record(&fee));
     }
-    let months: std::collections::BTreeSet<Month> = days.iter().map(|d| Month::of(d.day)).collect();
+    let months = totals.months();
     let statuses: Vec<MonthStatus> = months
         .iter()
         .map(|&month| MonthStatus {

@@ -239,10 +239,9 @@ fn within_period(
     month: Month,
     (totals, table): (LineTotals, &'static str),
 ) -> Result<(LineTotals, &'static str), String> {
-    if let Some(day) = totals.days().iter().find(|d| Month::of(d.day) != month) {
+    if let Some(other) = totals.months().into_iter().find(|m| *m != month) {
         return Err(format!(
-            "holds costs of {} outside its billing period {month}",
-            day.day
+            "holds costs of {other} outside its billing period {month}"
         ));
     }
     Ok((totals, table))

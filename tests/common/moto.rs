@@ -75,3 +75,21 @@ pub async fn fresh_organization(
     orgs.create_organization().send().await.unwrap();
     (config, orgs)
 }
+
+/// The binary as a user runs it against `endpoint`, with a home of its own.
+pub fn costscope_at(home: &std::path::Path, endpoint: &str) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_costscope"));
+    cmd.env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env_remove("COSTSCOPE_CACHE")
+        .env_remove("AWS_PROFILE")
+        .env("COSTSCOPE_TODAY", "2026-11-20")
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+    cmd
+}
