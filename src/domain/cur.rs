@@ -7,6 +7,7 @@
 //! Plans or reservation effective cost, the commitment fees at what went unused, and the
 //! upfront purchases and negations at zero (their cost sits in the covered usage).
 
+use super::detail::LineDetail;
 use super::exact::ExactSum;
 use super::fees::ONCE_A_MONTH_RECORD_TYPES;
 use super::focus::{is_null, utc_day, FocusLine};
@@ -32,6 +33,12 @@ pub struct CurColumns {
     ri_unused_upfront: Option<usize>,
     ri_unused_recurring: Option<usize>,
     ri_arn: Option<usize>,
+    region: Option<usize>,
+    usage_type: Option<usize>,
+    operation: Option<usize>,
+    pricing_term: Option<usize>,
+    resource: Option<usize>,
+    tags: Option<usize>,
 }
 
 /// The columns a CUR 2.0 file must have.
@@ -61,6 +68,12 @@ pub const COLUMNS_READ: &[&str] = &[
     "reservation_unused_amortized_upfront_fee_for_billing_period",
     "reservation_unused_recurring_fee",
     "reservation_reservation_a_r_n",
+    "product_region_code",
+    "line_item_usage_type",
+    "line_item_operation",
+    "pricing_term",
+    "line_item_resource_id",
+    "resource_tags",
 ];
 
 impl CurColumns {
@@ -98,6 +111,12 @@ impl CurColumns {
             ri_unused_upfront: find("reservation_unused_amortized_upfront_fee_for_billing_period"),
             ri_unused_recurring: find("reservation_unused_recurring_fee"),
             ri_arn: find("reservation_reservation_a_r_n"),
+            region: find("product_region_code"),
+            usage_type: find("line_item_usage_type"),
+            operation: find("line_item_operation"),
+            pricing_term: find("pricing_term"),
+            resource: find("line_item_resource_id"),
+            tags: find("resource_tags"),
         })
     }
 }
@@ -163,6 +182,19 @@ pub fn read_line<'a>(
     let service = optional(columns.product_name)
         .or_else(|| optional(columns.product).and_then(product_name_in_map))
         .unwrap_or(code);
+    let text = |i: Option<usize>| optional(i).unwrap_or("");
+    let usage_type = text(columns.usage_type);
+    let pricing = if is("SavingsPlanCoveredUsage") || is("DiscountedUsage") {
+        "Committed"
+    } else if !is("Usage") {
+        ""
+    } else if text(columns.pricing_term).eq_ignore_ascii_case("Spot")
+        || usage_type.contains("SpotUsage")
+    {
+        "Dynamic"
+    } else {
+        "Standard"
+    };
     Ok(FocusLine {
         provider: "AWS",
         account: required(columns.account, "line_item_usage_account_id")?,
@@ -173,6 +205,15 @@ pub fn read_line<'a>(
         effective,
         once_a_month: ONCE_A_MONTH_RECORD_TYPES.iter().any(|t| is(t)),
         charge: line_type,
+        detail: LineDetail {
+            region: text(columns.region),
+            usage_type,
+            operation: text(columns.operation),
+            pricing,
+            resource: text(columns.resource),
+            // An empty map is written as "{}": no tags.
+            tags: text(columns.tags).trim_start_matches("{}"),
+        },
     })
 }
 
@@ -276,6 +317,31 @@ mod tests {
             plain.service, "AmazonEC2",
             "the product code without a name"
         );
+        assert_eq!(l.detail.pricing, "Standard");
+        let mut detailed = base("SavingsPlanCoveredUsage");
+        detailed.extend_from_slice(&[
+            ("product_region_code", "eu-west-1"),
+            ("line_item_usage_type", "EU-BoxUsage:m5.large"),
+            ("line_item_operation", "RunInstances"),
+            ("line_item_resource_id", "i-0abc"),
+            ("resource_tags", "{\"user_team\":\"payments\"}"),
+        ]);
+        let d = line(&detailed).unwrap().detail;
+        assert_eq!(
+            (d.region, d.usage_type, d.operation, d.resource, d.pricing),
+            (
+                "eu-west-1",
+                "EU-BoxUsage:m5.large",
+                "RunInstances",
+                "i-0abc",
+                "Committed"
+            )
+        );
+        assert_eq!(d.tags, "{\"user_team\":\"payments\"}");
+        let mut spot = base("Usage");
+        spot.push(("line_item_usage_type", "SpotUsage:c5.xlarge"));
+        assert_eq!(line(&spot).unwrap().detail.pricing, "Dynamic");
+        assert_eq!(line(&base("Tax")).unwrap().detail.pricing, "");
         assert!(line(&base("Tax")).unwrap().once_a_month);
         assert!(line(&base("SavingsPlanRecurringFee")).unwrap().once_a_month);
         let mut euro = base("Usage");

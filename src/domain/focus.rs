@@ -2,6 +2,7 @@
 //! file's header names, and one line item read from them. Pure: a reader hands in the
 //! header and each record's fields, whatever the file format.
 
+use super::detail::{DetailLine, DetailTotals, LineDetail, Names};
 use super::exact::ExactSum;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 
@@ -19,6 +20,14 @@ pub struct FocusColumns {
     category: Option<usize>,
     frequency: Option<usize>,
     currency: Option<usize>,
+    region: Option<usize>,
+    /// AWS's x_UsageType, else FOCUS's SkuMeter (line by line: either may be null).
+    usage_type: Option<usize>,
+    sku_meter: Option<usize>,
+    operation: Option<usize>,
+    pricing: Option<usize>,
+    resource: Option<usize>,
+    tags: Option<usize>,
 }
 
 /// The columns a file must have, named as FOCUS names them.
@@ -43,6 +52,14 @@ pub const COLUMNS_READ: &[&str] = &[
     "ChargeCategory",
     "ChargeFrequency",
     "BillingCurrency",
+    "RegionId",
+    "Region",
+    "x_UsageType",
+    "SkuMeter",
+    "x_Operation",
+    "PricingCategory",
+    "ResourceId",
+    "Tags",
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -91,6 +108,13 @@ impl FocusColumns {
             category: find("ChargeCategory"),
             frequency: find("ChargeFrequency"),
             currency: find("BillingCurrency"),
+            region: find("RegionId").or_else(|| find("Region")),
+            usage_type: find("x_UsageType"),
+            sku_meter: find("SkuMeter"),
+            operation: find("x_Operation"),
+            pricing: find("PricingCategory"),
+            resource: find("ResourceId"),
+            tags: find("Tags"),
         })
     }
 }
@@ -113,6 +137,7 @@ pub struct FocusLine<'a> {
     /// What kind of charge: FOCUS's ChargeCategory (Usage, Purchase, Tax, Credit,
     /// Adjustment) or CUR's line item type (Usage, SavingsPlanCoveredUsage, RIFee, ...).
     pub charge: &'a str,
+    pub detail: LineDetail<'a>,
 }
 
 /// Files write a missing value as nothing, `NULL` or `null`.
@@ -146,6 +171,7 @@ pub fn read_line<'a>(
     let day = utc_day(start).ok_or_else(|| format!("ChargePeriodStart: not a time: {start:?}"))?;
     let category = columns.category.and_then(value).unwrap_or("Usage");
     let frequency = columns.frequency.and_then(value).unwrap_or("Usage-Based");
+    let text = |i: Option<usize>| i.and_then(value).unwrap_or("");
     Ok(FocusLine {
         provider: columns.provider.and_then(value).unwrap_or("AWS"),
         account: required(columns.account, "SubAccountId")?,
@@ -158,6 +184,17 @@ pub fn read_line<'a>(
             || category.eq_ignore_ascii_case("Purchase")
             || !frequency.eq_ignore_ascii_case("Usage-Based"),
         charge: category,
+        detail: LineDetail {
+            region: text(columns.region),
+            usage_type: columns
+                .usage_type
+                .and_then(value)
+                .unwrap_or_else(|| text(columns.sku_meter)),
+            operation: text(columns.operation),
+            pricing: text(columns.pricing),
+            resource: text(columns.resource),
+            tags: text(columns.tags),
+        },
     })
 }
 
@@ -209,9 +246,22 @@ mod tests {
             "Usage",
             "Usage-Based",
             "USD",
+            "eastus",
+            "",
+            "NULL",
+            "Standard_D2s_v3 Hours",
+            "",
+            "Standard",
+            "/subscriptions/s/vm-1",
             "{\"team\": \"a, b\"}",
         ];
         let l = line(&fields).unwrap();
+        assert_eq!(
+            (l.detail.region, l.detail.usage_type, l.detail.resource),
+            ("eastus", "Standard_D2s_v3 Hours", "/subscriptions/s/vm-1"),
+            "SkuMeter when there is no x_UsageType"
+        );
+        assert_eq!(l.detail.tags, "{\"team\": \"a, b\"}");
         assert_eq!(l.provider, "Microsoft");
         assert_eq!(l.account_name, None, "empty is null");
         assert_eq!(
@@ -232,19 +282,7 @@ mod tests {
 
     #[test]
     fn a_line_that_cannot_be_read_says_why() {
-        let ok = [
-            "1",
-            "1",
-            "2026-10-01",
-            "AWS",
-            "1",
-            "",
-            "S3",
-            "",
-            "",
-            "USD",
-            "",
-        ];
+        let ok = ["1", "1", "2026-10-01", "AWS", "1", "", "S3", "", "", "USD"];
         let with = |i: usize, v: &'static str| {
             let mut f = ok;
             f[i] = v;
@@ -295,25 +333,19 @@ pub struct ChargeTotal {
 /// the once-a-month charges also summed apart. Names are kept once each.
 #[derive(Debug, Default)]
 pub struct LineTotals {
-    names: Vec<String>,
-    index: std::collections::HashMap<String, u32>,
+    names: Names,
     days: std::collections::HashMap<DayKey, [ExactSum; 2]>,
     fees: std::collections::HashMap<DayKey, [ExactSum; 2]>,
     charges: std::collections::HashMap<ChargeKey, [ExactSum; 2]>,
     account_names: std::collections::HashMap<u32, String>,
     account_providers: std::collections::HashMap<u32, u32>,
+    detail: DetailTotals,
     pub lines: u64,
 }
 
 impl LineTotals {
     fn intern(&mut self, name: &str) -> u32 {
-        if let Some(&i) = self.index.get(name) {
-            return i;
-        }
-        let i = self.names.len() as u32;
-        self.names.push(name.to_string());
-        self.index.insert(name.to_string(), i);
-        i
+        self.names.intern(name)
     }
 
     pub fn add(&mut self, line: &FocusLine) {
@@ -330,6 +362,18 @@ impl LineTotals {
         add(self.days.entry(key).or_default());
         let charge = (key.1, self.intern(line.charge), super::Month::of(line.day));
         add(self.charges.entry(charge).or_default());
+        self.detail.add(
+            &mut self.names,
+            DetailLine {
+                account: key.1,
+                service: key.2,
+                month: charge.2,
+                charge: charge.1,
+                detail: &line.detail,
+                billed: line.billed,
+                effective: line.effective,
+            },
+        );
         if line.once_a_month {
             add(self.fees.entry(key).or_default());
         }
@@ -344,7 +388,7 @@ impl LineTotals {
 
     /// Adds the totals of another file (a billing period delivered in several).
     pub fn absorb(&mut self, other: LineTotals) {
-        let names: Vec<u32> = other.names.iter().map(|n| self.intern(n)).collect();
+        let names = self.names.merge(&other.names);
         let key =
             |(p, a, s, day): DayKey| (names[p as usize], names[a as usize], names[s as usize], day);
         for (sums, theirs) in [(&mut self.days, other.days), (&mut self.fees, other.fees)] {
@@ -369,11 +413,17 @@ impl LineTotals {
         for (a, name) in other.account_names {
             self.account_names.entry(names[a as usize]).or_insert(name);
         }
+        self.detail.absorb(other.detail, &names);
         self.lines += other.lines;
     }
 
+    /// The sums by month past the service (region, usage type, resource, tags).
+    pub fn detail(&self) -> (&DetailTotals, &Names) {
+        (&self.detail, &self.names)
+    }
+
     fn list(&self, sums: &std::collections::HashMap<DayKey, [ExactSum; 2]>) -> Vec<FocusDay> {
-        let name = |i: u32| self.names[i as usize].clone();
+        let name = |i: u32| self.names.get(i).to_string();
         let mut out: Vec<FocusDay> = sums
             .iter()
             .map(|(&(p, a, s, day), [billed, effective])| FocusDay {
@@ -407,7 +457,7 @@ impl LineTotals {
 
     /// Each account's months by kind of charge, in (month, account, charge) order.
     pub fn charges(&self) -> Vec<ChargeTotal> {
-        let name = |i: u32| self.names[i as usize].clone();
+        let name = |i: u32| self.names.get(i).to_string();
         let mut out: Vec<ChargeTotal> = self
             .charges
             .iter()
@@ -430,8 +480,8 @@ impl LineTotals {
             .iter()
             .map(|(&a, &p)| {
                 (
-                    self.names[p as usize].clone(),
-                    self.names[a as usize].clone(),
+                    self.names.get(p).to_string(),
+                    self.names.get(a).to_string(),
                     self.account_names.get(&a).cloned(),
                 )
             })

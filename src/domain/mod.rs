@@ -7,6 +7,7 @@ pub mod call_prices;
 pub mod cost;
 pub mod coverage;
 pub mod cur;
+pub mod detail;
 pub mod exact;
 pub mod export;
 pub mod fees;

@@ -7,7 +7,10 @@
 use crate::domain::focus::{FocusDay, LineTotals, MissingColumns};
 use crate::domain::line_table::LineTable;
 use crate::domain::{Money, Month, Stamp};
-use crate::store::{CostRecord, MonthStatus, SourceTotal, Store, StoreError};
+use crate::store::{
+    CostRecord, MonthDetail, MonthStatus, ResourceRow, SourceTotal, Store, StoreError, TagRow,
+    UsageRow,
+};
 use std::collections::{BTreeMap, HashMap};
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -226,6 +229,58 @@ pub fn write_file(
     })
 }
 
+/// The sums past the service, by month, in the cache's keys.
+fn month_detail<'a>(
+    totals: &'a LineTotals,
+    accounts: &HashMap<String, i64>,
+    services: &HashMap<String, i64>,
+) -> BTreeMap<Month, MonthDetail<'a>> {
+    let (detail, names) = totals.detail();
+    let mut out: BTreeMap<Month, MonthDetail<'a>> = BTreeMap::new();
+    for months in totals.months() {
+        out.insert(months, MonthDetail::default());
+    }
+    let keys = |account: &str, service: &str| (accounts[account], services[service]);
+    for u in detail.usage(names) {
+        let (account, service) = keys(u.account, u.service);
+        out.entry(u.month).or_default().usage.push(UsageRow {
+            account,
+            service,
+            region: u.region,
+            usage_type: u.usage_type,
+            operation: u.operation,
+            charge: u.charge,
+            pricing: u.pricing,
+            unblended: u.billed.nanos(),
+            amortized: u.effective.nanos(),
+        });
+    }
+    for r in detail.resources(names) {
+        let (account, service) = keys(r.account, r.service);
+        out.entry(r.month).or_default().resources.push(ResourceRow {
+            account,
+            service,
+            usage_type: r.usage_type,
+            resource: r.resource,
+            region: r.region,
+            unblended: r.billed.nanos(),
+            amortized: r.effective.nanos(),
+        });
+    }
+    for t in detail.tags(names) {
+        let (account, service) = keys(t.account, t.service);
+        out.entry(t.month).or_default().tags.push(TagRow {
+            account,
+            service,
+            key: t.key,
+            value: t.value,
+            unblended: t.billed.nanos(),
+            amortized: t.effective.nanos(),
+        });
+    }
+    out
+}
+
 /// What `publish` wrote.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Published {
@@ -282,7 +337,8 @@ pub fn publish(
             fees: Some(fees.remove(&month).unwrap_or_default()),
         })
         .collect();
-    let rows = store.replace_months(&statuses, days.iter().map(record))?;
+    let detail = month_detail(totals, &accounts, &services);
+    let rows = store.replace_months_detailed(&statuses, days.iter().map(record), &detail)?;
     let mut by_charge: BTreeMap<Month, Vec<SourceTotal>> = BTreeMap::new();
     for charge in totals.charges() {
         by_charge

@@ -2,6 +2,7 @@
 
 mod api_calls;
 mod audit;
+mod detail;
 mod error;
 mod findings;
 mod query;
@@ -12,6 +13,7 @@ mod write;
 
 pub use api_calls::{ApiCall, ApiUse};
 pub use audit::AuditLog;
+pub use detail::{DetailAmount, MonthDetail, ResourceRow, TagRow, UsageRow};
 pub use error::{StoreError, StoreResult};
 pub use findings::{
     FindingFilter, ScanUnit, UnitChanges, UnitStatus, ACCOUNT_UNIT, ORG_UNIT, S3_UNIT,

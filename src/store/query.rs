@@ -34,6 +34,8 @@ pub struct MonthInfo {
     pub is_final: bool,
     /// Whether its once-a-month charges were read apart (months synced before were not).
     pub fees_known: bool,
+    /// Whether a line-item source gave its region, usage type, resources and tags.
+    pub detail_known: bool,
     /// Where it came from: "cost-explorer", "demo", "focus-file".
     pub source: String,
 }
@@ -73,7 +75,7 @@ impl CacheSummary {
     }
 }
 
-fn column(metric: Metric) -> &'static str {
+pub(super) fn column(metric: Metric) -> &'static str {
     match metric {
         Metric::Unblended => "unblended",
         Metric::Amortized => "amortized",
@@ -142,7 +144,7 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT month, fetched_at, is_final, fees_known, source FROM months
+                "SELECT month, fetched_at, is_final, fees_known, source, detail_known FROM months
                  ORDER BY month",
             )
             .map_err(|e| self.sql_err(e))?;
@@ -154,6 +156,7 @@ impl Store {
                     is_final: r.get(2)?,
                     fees_known: r.get(3)?,
                     source: r.get(4)?,
+                    detail_known: r.get(5)?,
                 })
             })
             .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())

@@ -252,4 +252,53 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (month, source, account, charge)
     ) WITHOUT ROWID;
     ",
+    // 9: what line-item sources (exports, FOCUS files) say past the service, summed by
+    // month: region, usage type, operation, kind of charge and pricing category; each
+    // resource's cost by usage type; the cost carrying each tag value. Names are kept
+    // once in `dims` ('' is a line that did not say). A month from Cost Explorer has
+    // none of these (detail_known = 0).
+    "
+    CREATE TABLE dims (
+        key  INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        name TEXT NOT NULL,
+        UNIQUE (kind, name)
+    );
+    CREATE TABLE cost_usage_monthly (
+        month      INTEGER NOT NULL,
+        service    INTEGER NOT NULL,
+        account    INTEGER NOT NULL,
+        usage_type INTEGER NOT NULL,
+        region     INTEGER NOT NULL,
+        operation  INTEGER NOT NULL,
+        charge     INTEGER NOT NULL,
+        pricing    INTEGER NOT NULL,
+        unblended  INTEGER NOT NULL,
+        amortized  INTEGER NOT NULL,
+        PRIMARY KEY (month, service, account, usage_type, region, operation, charge, pricing)
+    ) WITHOUT ROWID;
+    CREATE INDEX cost_usage_by_account ON cost_usage_monthly (month, account, service);
+    CREATE TABLE cost_resource_monthly (
+        month      INTEGER NOT NULL,
+        service    INTEGER NOT NULL,
+        account    INTEGER NOT NULL,
+        usage_type INTEGER NOT NULL,
+        resource   INTEGER NOT NULL,
+        region     INTEGER NOT NULL,
+        unblended  INTEGER NOT NULL,
+        amortized  INTEGER NOT NULL,
+        PRIMARY KEY (month, service, account, usage_type, resource)
+    ) WITHOUT ROWID;
+    CREATE TABLE cost_tag_monthly (
+        month     INTEGER NOT NULL,
+        tag_key   INTEGER NOT NULL,
+        tag_value INTEGER NOT NULL,
+        service   INTEGER NOT NULL,
+        account   INTEGER NOT NULL,
+        unblended INTEGER NOT NULL,
+        amortized INTEGER NOT NULL,
+        PRIMARY KEY (month, tag_key, tag_value, service, account)
+    ) WITHOUT ROWID;
+    ALTER TABLE months ADD COLUMN detail_known INTEGER NOT NULL DEFAULT 0;
+    ",
 ];

@@ -257,6 +257,20 @@ impl Store {
     where
         I: IntoIterator<Item = CostRecord>,
     {
+        self.replace_months_detailed(months, records, &BTreeMap::new())
+    }
+
+    /// `replace_months`, with the dimensions past the service a line-item source gives
+    /// for some of the months (those are marked `detail_known`), in the same transaction.
+    pub fn replace_months_detailed<I>(
+        &mut self,
+        months: &[MonthStatus],
+        records: I,
+        detail: &BTreeMap<Month, super::detail::MonthDetail<'_>>,
+    ) -> StoreResult<u64>
+    where
+        I: IntoIterator<Item = CostRecord>,
+    {
         let path = self.path.clone();
         let classify = |e| super::error::classify(&path, e);
         let tx = self.conn.transaction().map_err(classify)?;
@@ -304,6 +318,15 @@ impl Store {
             }
         }
         write_rollups(&tx, &rollups).map_err(classify)?;
+        for (month, rows) in detail {
+            if !months.iter().any(|s| s.month == *month) {
+                return Err(super::StoreError::OutsideMonths {
+                    path: path.clone(),
+                    day: month.first_day(),
+                });
+            }
+            super::detail::write_detail(&tx, *month, rows).map_err(classify)?;
+        }
         for s in months {
             write_fees(&tx, s).map_err(|e| match e {
                 FeeError::Sql(e) => classify(e),
@@ -313,17 +336,18 @@ impl Store {
                 },
             })?;
             tx.execute(
-                "INSERT INTO months (month, fetched_at, is_final, source, fees_known)
-                 VALUES (?1, ?2, ?3, ?4, ?5)
+                "INSERT INTO months (month, fetched_at, is_final, source, fees_known, detail_known)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                  ON CONFLICT (month) DO UPDATE SET fetched_at = excluded.fetched_at,
                     is_final = excluded.is_final, source = excluded.source,
-                    fees_known = excluded.fees_known",
+                    fees_known = excluded.fees_known, detail_known = excluded.detail_known",
                 params![
                     s.month.index(),
                     s.fetched_at,
                     s.is_final,
                     s.source,
-                    s.fees.is_some()
+                    s.fees.is_some(),
+                    detail.contains_key(&s.month)
                 ],
             )
             .map_err(classify)?;
@@ -342,6 +366,8 @@ impl Store {
                  DELETE FROM cost_daily_account; DELETE FROM cost_monthly_account;
                  DELETE FROM cost_daily_service; DELETE FROM cost_monthly_service;
                  DELETE FROM cost_daily_org; DELETE FROM cost_fees; DELETE FROM months;
+                 DELETE FROM cost_usage_monthly; DELETE FROM cost_resource_monthly;
+                 DELETE FROM cost_tag_monthly;
                  COMMIT;",
             )
             .map_err(|e| self.sql_err(e))
@@ -399,6 +425,7 @@ fn delete_month(tx: &Transaction<'_>, month: Month) -> rusqlite::Result<()> {
         "DELETE FROM export_periods WHERE month = ?1",
         [month.index()],
     )?;
+    super::detail::delete_detail(tx, month)?;
     for table in [
         "cost_daily_account",
         "cost_daily_service",

@@ -73,6 +73,10 @@ pub enum Action {
     SortPrev,
     SortInvert,
     ToggleGrouping,
+    /// `b` / `B`: list the current scope by the next (or previous) dimension.
+    BreakDown {
+        forward: bool,
+    },
     Findings,
     Dismiss,
     ToggleAllFindings,
@@ -185,6 +189,8 @@ pub const BINDABLE: &[(&str, Action)] = &[
     ("sort_prev", Action::SortPrev),
     ("sort_invert", Action::SortInvert),
     ("toggle_grouping", Action::ToggleGrouping),
+    ("break_down", Action::BreakDown { forward: true }),
+    ("break_down_back", Action::BreakDown { forward: false }),
     ("findings", Action::Findings),
     ("dismiss", Action::Dismiss),
     ("toggle_all_findings", Action::ToggleAllFindings),

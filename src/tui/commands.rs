@@ -3,6 +3,7 @@
 //! command that only opens a view is one row (`Command::Open`) and no arm.
 
 use super::state::ViewKind;
+use crate::domain::detail::Dimension;
 
 /// What a command line asks for; its argument (if any) is read by `update`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,6 +78,41 @@ pub const COMMANDS: &[CommandSpec] = &[
         args: "[all]",
         help: "open the findings (all: dismissed and closed too)",
         command: Command::Findings,
+    },
+    CommandSpec {
+        name: "regions",
+        aliases: &["region", "reg"],
+        args: "",
+        help: "open the cost by region (exports and FOCUS files)",
+        command: Command::Open(ViewKind::breakdown(Dimension::Region)),
+    },
+    CommandSpec {
+        name: "usage",
+        aliases: &["usage-types", "ut"],
+        args: "",
+        help: "open the cost by usage type (exports and FOCUS files)",
+        command: Command::Open(ViewKind::breakdown(Dimension::UsageType)),
+    },
+    CommandSpec {
+        name: "charges",
+        aliases: &["charge", "charge-types"],
+        args: "",
+        help: "open the cost by charge type: usage, credits, tax, fees (exports and FOCUS files)",
+        command: Command::Open(ViewKind::breakdown(Dimension::Charge)),
+    },
+    CommandSpec {
+        name: "resources",
+        aliases: &["resource", "res"],
+        args: "",
+        help: "open the cost by resource, with its findings (exports and FOCUS files)",
+        command: Command::Open(ViewKind::breakdown(Dimension::Resource)),
+    },
+    CommandSpec {
+        name: "tags",
+        aliases: &["tag"],
+        args: "",
+        help: "open the cost by tag key, then value, with the untagged rest",
+        command: Command::Open(ViewKind::breakdown(Dimension::TagKey)),
     },
     CommandSpec {
         name: "audit",

@@ -11,6 +11,7 @@ use super::widgets::{
     sortable_header,
 };
 use crate::config::Theme;
+use crate::domain::detail::Dimension;
 use crate::domain::fees::Spread;
 use crate::domain::{Granularity, Money, Month, RangePreset};
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
@@ -207,6 +208,7 @@ pub(super) fn render_table_view(frame: &mut Frame, area: Rect, state: &State, da
     let chart_height = match kind {
         ViewKind::Series { .. } => 10,
         ViewKind::AccountServices(_) | ViewKind::ServiceAccounts(_) => 7,
+        ViewKind::Breakdown(b) if super::breakdown::chart_scope(b.filter).is_some() => 7,
         _ => 0,
     };
     let [chart_area, table_area] =
@@ -254,6 +256,7 @@ pub(super) fn render_table_view(frame: &mut Frame, area: Rect, state: &State, da
                     "Account id"
                 }
                 ViewKind::Series { .. } => "Day",
+                ViewKind::Breakdown(b) if b.by == Dimension::Account => "Account id",
                 _ => "",
             },
             3 => previous_label,
@@ -342,6 +345,7 @@ fn table_title(
                 "months"
             }
         }
+        ViewKind::Breakdown(b) => b.by.plural(),
         _ => "rows",
     };
     let shown = rows
@@ -374,7 +378,7 @@ fn table_title(
             format!("total {} of {}", part.format_exact(), whole.format_exact())
         }
         (Some(total), _) => format!("total {}", total.format_exact()),
-        (None, _) => unknown_reason(state),
+        (None, _) => data.note.clone().unwrap_or_else(|| unknown_reason(state)),
     };
     let mut title = vec![Span::raw(format!(" {count} {noun} · {total}"))];
     if data.previous_total.is_some() {
@@ -390,6 +394,12 @@ fn table_title(
                 Style::default().fg(theme.muted),
             ));
         }
+    }
+    if let (Some(note), Some(_)) = (&data.note, data.total) {
+        title.push(Span::styled(
+            format!(" · {note}"),
+            Style::default().fg(theme.muted),
+        ));
     }
     title.push(Span::raw(" "));
     title
@@ -497,6 +507,10 @@ pub(super) fn finding_badge(state: &State, kind: ViewKind, row: &TableRow) -> Op
         (ViewKind::AccountServices(a), RowKey::Service(s))
         | (ViewKind::ServiceAccounts(s), RowKey::Account(a)) => {
             index.by_pair.get(&(account_id(a)?, service(s)))
+        }
+        // A resource's saving beside what it was billed.
+        (ViewKind::Breakdown(b), RowKey::Detail(_)) if b.by == Dimension::Resource => {
+            index.of_resource(&row.name).map(|(total, _)| total)
         }
         _ => None,
     }?;

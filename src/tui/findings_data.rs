@@ -27,11 +27,27 @@ pub struct FindingIndex {
     pub by_pair: HashMap<(String, String), Total>,
     pub by_account: HashMap<String, Total>,
     pub by_service: HashMap<String, Total>,
+    /// By resource id: its open findings' savings, and the one to open.
+    pub by_resource: HashMap<String, (Total, i64)>,
 }
 
 impl FindingIndex {
     pub fn is_empty(&self) -> bool {
         self.by_account.is_empty()
+    }
+
+    /// The open findings of the resource a bill names: by its id, or by the id at the
+    /// end of its ARN (`arn:aws:rds:…:db:orders` is `orders`).
+    pub fn of_resource(&self, billed_as: &str) -> Option<&(Total, i64)> {
+        self.by_resource.get(billed_as).or_else(|| {
+            let tail = billed_as.rsplit([':', '/']).next()?;
+            self.by_resource.get(tail)
+        })
+    }
+
+    /// The finding Enter opens from a resource's cost row.
+    pub fn finding_of(&self, billed_as: &str) -> Option<i64> {
+        self.of_resource(billed_as).map(|(_, id)| *id)
     }
 }
 

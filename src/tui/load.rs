@@ -29,6 +29,13 @@ pub fn load(store: &Store, state: &State) -> StoreResult<ViewData> {
         ViewKind::Series { account, service } => {
             load_series(store, state, account, service).map(ViewData::Table)
         }
+        ViewKind::Breakdown(b) => {
+            let mut table = super::breakdown::load_breakdown(store, state, b)?;
+            if let Some((account, service)) = super::breakdown::chart_scope(b.filter) {
+                table.chart = chart_series(store, state, account, service)?;
+            }
+            Ok(ViewData::Table(table))
+        }
         kind => load_table(store, state, kind).map(ViewData::Table),
     }
 }
@@ -246,6 +253,7 @@ fn load_table(store: &Store, state: &State, kind: ViewKind) -> StoreResult<Table
         spread: c.spread_total(),
         fees_unknown: c.fees_unknown,
         chart,
+        note: None,
     })
 }
 
@@ -272,6 +280,7 @@ fn part_of(mut rows: Vec<TableRow>, previous_known: bool) -> TableData {
         spread,
         fees_unknown: Vec::new(),
         chart: Vec::new(),
+        note: None,
     }
 }
 
@@ -360,6 +369,7 @@ fn load_series(
         spread: Spread::default(),
         fees_unknown: Vec::new(),
         chart,
+        note: None,
     })
 }
 
@@ -470,5 +480,20 @@ pub fn load_finding_index(store: &Store) -> StoreResult<FindingIndex> {
             .totals_by(&open, |f| f.finding.rule.cost_service().to_string())?
             .into_iter()
             .collect(),
+        by_resource: {
+            let first: HashMap<&str, i64> = open
+                .iter()
+                .rev()
+                .map(|f| (f.finding.resource.as_str(), f.id))
+                .collect();
+            alternatives
+                .totals_by(&open, |f| f.finding.resource.clone())?
+                .into_iter()
+                .map(|(resource, total)| {
+                    let id = first.get(resource.as_str()).copied().unwrap_or_default();
+                    (resource, (total, id))
+                })
+                .collect()
+        },
     })
 }

@@ -6,6 +6,7 @@ pub mod app;
 pub mod apply;
 pub mod apply_state;
 mod apply_view;
+mod breakdown;
 mod chart_view;
 mod chrome;
 pub mod columns;

@@ -11,6 +11,10 @@ pub enum RowKey {
     Day(chrono::NaiveDate),
     /// An organizational-unit header in the grouped accounts view.
     Unit,
+    /// A region, usage type, resource, tag, ... (a key of the cache's names).
+    Detail(i64),
+    /// A tag value list's cost that carries no value of the tag.
+    Untagged,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -79,6 +83,9 @@ pub struct TableData {
     pub fees_unknown: Vec<crate::domain::Month>,
     /// The daily (or monthly) series of the whole table, for its chart.
     pub chart: Vec<DailyPoint>,
+    /// What the title adds about where the rows come from ("whole months Oct–Nov
+    /// 2026 (detail is kept by month)").
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]

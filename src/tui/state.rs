@@ -24,13 +24,84 @@ pub enum ViewKind {
     Findings,
     /// One finding's detail and evidence.
     Finding(i64),
+    /// One dimension's rows under a filter, from what line-item sources keep past the
+    /// service (region, usage type, resource, tags).
+    Breakdown(Breakdown),
     /// The remediation audit log.
     Audit,
     /// One entry of the audit log in full (by its id).
     AuditEntry(i64),
 }
 
+/// A cost list of one dimension (`by`) under a filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Breakdown {
+    pub filter: crate::domain::detail::DetailFilter,
+    pub by: crate::domain::detail::Dimension,
+}
+
 impl ViewKind {
+    /// The organization broken down by `by`.
+    pub const fn breakdown(by: crate::domain::detail::Dimension) -> ViewKind {
+        ViewKind::Breakdown(Breakdown {
+            filter: crate::domain::detail::DetailFilter::NONE,
+            by,
+        })
+    }
+
+    /// What this list is, as a breakdown: its filter and what its rows are. The views
+    /// of accounts and services are breakdowns the daily rows answer.
+    pub fn as_breakdown(self) -> Option<Breakdown> {
+        use crate::domain::detail::{DetailFilter, Dimension};
+        let of = |filter, by| Some(Breakdown { filter, by });
+        let none = DetailFilter::NONE;
+        match self {
+            ViewKind::Overview | ViewKind::Services => of(none, Dimension::Service),
+            ViewKind::Accounts | ViewKind::UnitAccounts(_) => of(none, Dimension::Account),
+            ViewKind::AccountServices(a) => {
+                of(none.with(Dimension::Account, a), Dimension::Service)
+            }
+            ViewKind::ServiceAccounts(s) => {
+                of(none.with(Dimension::Service, s), Dimension::Account)
+            }
+            ViewKind::Series { account, service } => of(
+                DetailFilter {
+                    account,
+                    service,
+                    ..none
+                },
+                Dimension::UsageType,
+            ),
+            ViewKind::Breakdown(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// The view a breakdown is: the accounts and services lists where the daily rows
+    /// answer it (every source has those), else a breakdown of the detail.
+    pub fn from_breakdown(b: Breakdown) -> ViewKind {
+        use crate::domain::detail::{DetailFilter, Dimension};
+        let f = b.filter;
+        let only = |account: Option<i64>, service: Option<i64>| {
+            f == DetailFilter {
+                account,
+                service,
+                ..DetailFilter::NONE
+            }
+        };
+        match (b.by, f.account, f.service) {
+            (Dimension::Account, None, None) if only(None, None) => ViewKind::Accounts,
+            (Dimension::Service, None, None) if only(None, None) => ViewKind::Services,
+            (Dimension::Service, Some(a), None) if only(Some(a), None) => {
+                ViewKind::AccountServices(a)
+            }
+            (Dimension::Account, None, Some(s)) if only(None, Some(s)) => {
+                ViewKind::ServiceAccounts(s)
+            }
+            _ => ViewKind::Breakdown(b),
+        }
+    }
+
     /// Whether the view draws cost data (a cache without months shows its own page).
     pub fn shows_costs(self) -> bool {
         !matches!(
@@ -85,6 +156,8 @@ pub struct ViewState {
     /// The overview's chart has the cursor (up from the top of a list): the index of
     /// the day or month under it. Left and right move it; down gives the list it back.
     pub chart_cursor: Option<usize>,
+    /// The name of the row this view was opened from (a breakdown's crumb).
+    pub chosen: Option<String>,
 }
 
 impl ViewState {
@@ -103,6 +176,15 @@ impl ViewState {
             filter: String::new(),
             focus: OverviewFocus::default(),
             chart_cursor: None,
+            chosen: None,
+        }
+    }
+
+    /// A view opened from a row named `chosen`.
+    pub fn from_row(kind: ViewKind, chosen: &str) -> ViewState {
+        ViewState {
+            chosen: Some(chosen.to_string()),
+            ..ViewState::new(kind)
         }
     }
 }
@@ -476,6 +558,10 @@ impl State {
                     (_, Some(a), None) => self.catalog.account_name(a),
                     (_, None, None) => "Organization".to_string(),
                 },
+                ViewKind::Breakdown(b) => match &view.chosen {
+                    Some(chosen) => format!("{chosen} · {}", b.by.plural()),
+                    None => capitalized(b.by.plural()),
+                },
                 ViewKind::Findings => "Findings".to_string(),
                 ViewKind::Finding(id) => format!("finding {id}"),
                 ViewKind::Audit => "Audit log".to_string(),
@@ -486,7 +572,26 @@ impl State {
         crumbs
     }
 
+    /// Whether a month the range touches came with the detail past the service (so
+    /// Enter on a service goes on to its usage types).
+    pub fn detail_in_range(&self) -> bool {
+        let (first, last) = crate::domain::detail::month_span(self.range());
+        self.summary
+            .months
+            .iter()
+            .any(|m| m.month >= first && m.month <= last && m.detail_known)
+    }
+
     pub fn page_size(&self) -> usize {
         usize::from(self.size.1.saturating_sub(12)).max(1)
     }
+}
+
+/// "Usage types".
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
