@@ -26,6 +26,9 @@ fn type_text(app: &mut App, text: &str) {
     }
 }
 
+/// `B` from a service's usage types: the same account and service by day.
+const BY_DAY: Action = Action::BreakDown { forward: false };
+
 fn table_total(app: &App) -> Option<Money> {
     match &app.state.data {
         ViewData::Table(t) => t.total,
@@ -49,6 +52,13 @@ fn drill_from_org_to_one_service_of_one_account_and_back() {
 
     let first_service = selectors::rows(&app.state)[0].clone();
     send(&mut app, &[Action::Enter]);
+    // The demo's months carry usage types: Enter lists the service's, to the nano-dollar.
+    let ViewKind::Breakdown(usage) = app.state.top().kind else {
+        panic!("{:?}", app.state.top().kind)
+    };
+    assert_eq!(usage.by, costscope::domain::detail::Dimension::UsageType);
+    assert_eq!(table_total(&app), first_service.amount);
+    send(&mut app, &[BY_DAY]);
     let ViewKind::Series {
         account: Some(a),
         service: Some(s),
@@ -83,7 +93,7 @@ fn drill_the_other_way_service_then_account() {
         panic!()
     };
     let row = selectors::rows(&app.state)[0].clone();
-    send(&mut app, &[Action::Enter]);
+    send(&mut app, &[Action::Enter, BY_DAY]);
     assert!(
         matches!(app.state.top().kind, ViewKind::Series { service: Some(s), .. } if s == service)
     );
@@ -153,6 +163,7 @@ fn monthly_granularity_turns_the_series_into_months() {
             Action::Services,
             Action::Enter,
             Action::Enter,
+            BY_DAY,
         ],
     );
     let daily_total = table_total(&app);
@@ -579,7 +590,10 @@ fn ctrl_c_quits_from_the_list_the_filter_and_the_command_line() {
 #[test]
 fn a_series_compares_each_row_with_the_row_before_and_its_first_with_nothing() {
     let mut app = app();
-    send(&mut app, &[Action::Accounts, Action::Enter, Action::Enter]);
+    send(
+        &mut app,
+        &[Action::Accounts, Action::Enter, Action::Enter, BY_DAY],
+    );
     assert!(matches!(app.state.top().kind, ViewKind::Series { .. }));
     for granularity in [false, true] {
         if granularity {
@@ -745,7 +759,10 @@ fn the_overview_chart_grows_with_the_terminal_and_clips_the_spike_on_the_first()
 #[test]
 fn in_a_series_the_chart_reads_the_day_under_the_cursor() {
     let mut app = app();
-    send(&mut app, &[Action::Accounts, Action::Enter, Action::Enter]);
+    send(
+        &mut app,
+        &[Action::Accounts, Action::Enter, Action::Enter, BY_DAY],
+    );
     send(&mut app, &[Action::Down, Action::Down]);
     let row = selectors::rows(&app.state)[2].clone();
     let RowKey::Day(day) = row.key else {

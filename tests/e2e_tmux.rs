@@ -157,10 +157,24 @@ fn demo_drill_down_two_levels_and_back_then_quit() {
     });
     assert!(services.contains("services · total"), "{services}");
 
+    // The demo's months carry usage types and resources, as an export's do.
     tmux.send(&["Enter"]);
+    let usage = tmux.wait_for("the service's usage types", |s| {
+        s.contains("usage types · total")
+    });
+    let crumbs = usage.lines().nth(1).unwrap_or("").to_string();
+    assert_eq!(crumbs.matches('›').count(), 2, "{usage}");
+
+    tmux.send(&["Enter"]);
+    let resources = tmux.wait_for("the usage type's resources", |s| {
+        s.contains("resources · total")
+    });
+    let crumbs = resources.lines().nth(1).unwrap_or("").to_string();
+    assert_eq!(crumbs.matches('›').count(), 3, "{resources}");
+
+    // B lists the same account and service by day.
+    tmux.send(&["Escape", "B"]);
     let series = tmux.wait_for("the daily series", |s| s.contains("days · total"));
-    let crumbs = series.lines().nth(1).unwrap_or("").to_string();
-    assert_eq!(crumbs.matches('›').count(), 2, "{series}");
     assert!(series.contains("2026-11-01"), "{series}");
 
     tmux.send(&["Escape", "Escape"]);

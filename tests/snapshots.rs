@@ -93,7 +93,41 @@ fn account_services() {
 fn account_service_daily_series() {
     snap(
         "account_service_series",
+        &[
+            Action::Accounts,
+            Action::Enter,
+            Action::Enter,
+            Action::BreakDown { forward: false },
+        ],
+    );
+}
+
+#[test]
+fn account_service_usage_types_then_resources_with_their_findings() {
+    snap(
+        "account_service_usage_types",
         &[Action::Accounts, Action::Enter, Action::Enter],
+    );
+    snap(
+        "usage_type_resources",
+        &[
+            Action::Accounts,
+            Action::Enter,
+            Action::Enter,
+            Action::Enter,
+        ],
+    );
+}
+
+#[test]
+fn tag_values_with_the_untagged_rest() {
+    snap(
+        "tag_values",
+        &[
+            Action::RunCommand("tags".into()),
+            Action::Bottom,
+            Action::Enter,
+        ],
     );
 }
 

@@ -14,7 +14,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 /// Regions with prices in the built-in table, and one without (its findings show
 /// "saving unknown").
-const REGIONS: [&str; 3] = ["us-east-1", "us-west-2", "eu-west-1"];
+pub(super) const REGIONS: [&str; 3] = ["us-east-1", "us-west-2", "eu-west-1"];
 const INSTANCE_TYPES: [&str; 8] = [
     "t3.micro",
     "t3.medium",

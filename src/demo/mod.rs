@@ -5,6 +5,7 @@
 //! does not depend on the order it is generated in).
 
 mod catalog;
+mod detail;
 mod inventory;
 mod random;
 
@@ -204,7 +205,18 @@ impl DemoOrganization {
                 .unwrap_or_default()
                 .and_utc(),
         );
+        // The inventory first: the cost detail names the resources its findings are on.
+        inventory::write_demo_inventory(
+            store,
+            &self.org.accounts,
+            self.params.seed,
+            self.params.today,
+        )?;
+        let findings = store.findings(&crate::store::FindingFilter::default())?;
         let mut fees = self.fees(&account_keys, &service_keys);
+        let detail = self.detail(&account_keys, &service_keys, &fees, &findings);
+        let detail: BTreeMap<Month, crate::store::MonthDetail<'_>> =
+            detail.iter().map(|(m, owned)| (*m, owned.rows())).collect();
         let months: Vec<MonthStatus> = self
             .params
             .months()
@@ -219,13 +231,7 @@ impl DemoOrganization {
         // All months in one transaction, in storage-key order: the cache is either the
         // whole demo or what it was before.
         let records = self.records(&account_keys, &service_keys, progress);
-        let rows = store.replace_months(&months, records)?;
-        inventory::write_demo_inventory(
-            store,
-            &self.org.accounts,
-            self.params.seed,
-            self.params.today,
-        )?;
+        let rows = store.replace_months_detailed(&months, records, &detail)?;
         store.set_meta("demo_params", &self.params.fingerprint())?;
         Ok(GenerateStats {
             rows,
@@ -246,16 +252,7 @@ impl DemoOrganization {
             self.plans.iter().enumerate().flat_map(move |(ai, plan)| {
                 let weight = self.weight(plan, si).unwrap_or_default();
                 self.run(plan, si, profile).iter_days().map(move |day| {
-                    let dollars = self.usage_dollars(ai, plan, si, profile, weight, day);
-                    let amortized = dollars_to_nanos(dollars);
-                    // With a savings plan, unblended cost carries the month's commitment
-                    // fee on the first day; amortized cost spreads it over every day.
-                    let unblended = if is_committed(plan, profile) {
-                        dollars_to_nanos(dollars * (1.0 - COMMITTED))
-                            + commitment_fee(plan, profile, dollars, day).unwrap_or(0)
-                    } else {
-                        amortized
-                    };
+                    let (unblended, amortized) = self.day_cost(ai, plan, si, profile, weight, day);
                     CostRecord {
                         account: account_keys[ai],
                         service: service_keys[si],
@@ -266,6 +263,93 @@ impl DemoOrganization {
                 })
             })
         })
+    }
+
+    /// A day's (unblended, amortized) nano-dollars of one service in one account.
+    fn day_cost(
+        &self,
+        ai: usize,
+        plan: &AccountPlan,
+        si: usize,
+        profile: &ServiceProfile,
+        weight: f64,
+        day: NaiveDate,
+    ) -> (i64, i64) {
+        let dollars = self.usage_dollars(ai, plan, si, profile, weight, day);
+        let amortized = dollars_to_nanos(dollars);
+        // With a savings plan, unblended cost carries the month's commitment fee on the
+        // first day; amortized cost spreads it over every day.
+        let unblended = if is_committed(plan, profile) {
+            dollars_to_nanos(dollars * (1.0 - COMMITTED))
+                + commitment_fee(plan, profile, dollars, day).unwrap_or(0)
+        } else {
+            amortized
+        };
+        (unblended, amortized)
+    }
+
+    /// The months past the service: usage types, resources and tags of every cell.
+    fn detail(
+        &self,
+        account_keys: &[i64],
+        service_keys: &[i64],
+        fees: &BTreeMap<Month, Vec<CostRecord>>,
+        findings: &[crate::domain::findings::TrackedFinding],
+    ) -> BTreeMap<Month, detail::OwnedMonth> {
+        let accounts: Vec<detail::DetailAccount> = self
+            .plans
+            .iter()
+            .enumerate()
+            .map(|(ai, plan)| detail::DetailAccount {
+                key: account_keys[ai],
+                id: &plan.account.id,
+                name: &plan.account.name,
+                regions: &inventory::REGIONS[..if ai % 4 == 0 { 3 } else { 2 }],
+            })
+            .collect();
+        let fee_of: std::collections::HashMap<(i64, i64, Month), i64> = fees
+            .iter()
+            .flat_map(|(month, records)| {
+                records
+                    .iter()
+                    .map(move |r| ((r.account, r.service, *month), r.unblended))
+            })
+            .collect();
+        let cells =
+            self.month_sums()
+                .into_iter()
+                .map(
+                    |((ai, si, month), (unblended, amortized))| detail::DetailCell {
+                        account: &accounts[ai],
+                        service: service_keys[si],
+                        service_name: SERVICES[si].name,
+                        month,
+                        unblended,
+                        amortized,
+                        fee: fee_of
+                            .get(&(account_keys[ai], service_keys[si], month))
+                            .copied()
+                            .unwrap_or(0),
+                    },
+                );
+        detail::build(cells, findings)
+    }
+
+    /// Each (account, service, month)'s sums, as the daily rows add up.
+    fn month_sums(&self) -> BTreeMap<(usize, usize, Month), (i64, i64)> {
+        let mut out: BTreeMap<(usize, usize, Month), (i64, i64)> = BTreeMap::new();
+        for (si, profile) in SERVICES.iter().enumerate() {
+            for (ai, plan) in self.plans.iter().enumerate() {
+                let weight = self.weight(plan, si).unwrap_or_default();
+                for day in self.run(plan, si, profile).iter_days() {
+                    let (u, a) = self.day_cost(ai, plan, si, profile, weight, day);
+                    let sums = out.entry((ai, si, Month::of(day))).or_default();
+                    sums.0 += u;
+                    sums.1 += a;
+                }
+            }
+        }
+        out
     }
 
     /// The part of the rows billed once a month, the savings plans' commitment fees on

@@ -296,6 +296,9 @@ pub enum Dimension {
     Resource,
     TagKey,
     TagValue,
+    /// The days of an account, a service, both or the organization: the daily rows
+    /// every source has.
+    Day,
 }
 
 impl Dimension {
@@ -304,6 +307,7 @@ impl Dimension {
         Dimension::Service,
         Dimension::Account,
         Dimension::Region,
+        Dimension::Day,
         Dimension::UsageType,
         Dimension::Operation,
         Dimension::Charge,
@@ -325,6 +329,7 @@ impl Dimension {
             Dimension::Resource => "resource",
             Dimension::TagKey => "tag key",
             Dimension::TagValue => "tag value",
+            Dimension::Day => "day",
         }
     }
 
@@ -332,7 +337,7 @@ impl Dimension {
     /// their own tables).
     pub fn name_kind(self) -> Option<&'static str> {
         match self {
-            Dimension::Account | Dimension::Service => None,
+            Dimension::Account | Dimension::Service | Dimension::Day => None,
             Dimension::Region => Some("region"),
             Dimension::UsageType => Some("usage_type"),
             Dimension::Operation => Some("operation"),
@@ -357,6 +362,7 @@ impl Dimension {
             Dimension::Resource => "resources",
             Dimension::TagKey => "tag keys",
             Dimension::TagValue => "tag values",
+            Dimension::Day => "days",
         }
     }
 
@@ -402,7 +408,7 @@ impl DetailFilter {
             Dimension::Charge => f.charge = Some(key),
             Dimension::TagKey => f.tag_key = Some(key),
             Dimension::TagValue => f.tag_value = Some(key),
-            Dimension::Operation | Dimension::Pricing | Dimension::Resource => {}
+            Dimension::Operation | Dimension::Pricing | Dimension::Resource | Dimension::Day => {}
         }
         f
     }
@@ -417,7 +423,9 @@ impl DetailFilter {
             Dimension::Charge => self.charge.is_some(),
             Dimension::TagKey => self.tag_key.is_some(),
             Dimension::TagValue => self.tag_value.is_some(),
-            Dimension::Operation | Dimension::Pricing | Dimension::Resource => false,
+            Dimension::Operation | Dimension::Pricing | Dimension::Resource | Dimension::Day => {
+                false
+            }
         }
     }
 
@@ -432,6 +440,8 @@ impl DetailFilter {
             Dimension::TagValue => tagged && self.tag_value.is_none(),
             // Resources are kept by usage type, not by kind of charge.
             Dimension::Resource => !tagged && self.charge.is_none(),
+            // Days are kept by account and service only.
+            Dimension::Day => !tagged && !narrowed,
             _ => !tagged,
         }
     }
@@ -453,7 +463,7 @@ impl DetailFilter {
             Dimension::UsageType => &[Dimension::Resource],
             Dimension::TagKey => &[Dimension::TagValue],
             Dimension::TagValue => &[Dimension::Service, Dimension::Account],
-            Dimension::Operation | Dimension::Pricing | Dimension::Resource => &[],
+            Dimension::Operation | Dimension::Pricing | Dimension::Resource | Dimension::Day => &[],
         };
         candidates
             .iter()
@@ -649,6 +659,14 @@ mod tests {
         // Without: every dimension the filter has not fixed, in order.
         assert_eq!(service.step(Dimension::Account, true), Dimension::Region);
         assert_eq!(service.step(Dimension::Region, false), Dimension::Account);
+        assert_eq!(service.step(Dimension::Region, true), Dimension::Day);
+        assert_eq!(usage.step(Dimension::UsageType, false), Dimension::Day);
+        let regional = usage.with(Dimension::Region, 3);
+        assert_eq!(
+            regional.step(Dimension::UsageType, false),
+            Dimension::Resource,
+            "no days of a region"
+        );
         assert_eq!(service.step(Dimension::TagKey, true), Dimension::Account);
     }
 }

@@ -220,6 +220,8 @@ fn column(by: Dimension) -> &'static str {
         Dimension::Resource => "resource",
         Dimension::TagKey => "tag_key",
         Dimension::TagValue => "tag_value",
+        // No detail table holds days (`Table::has` never lists it).
+        Dimension::Day => "day",
     }
 }
 

@@ -103,6 +103,8 @@ pub(super) fn load_breakdown(store: &Store, state: &State, b: Breakdown) -> Stor
             "whole months {} (detail is kept by month)",
             months_label(months)
         ));
+    } else if previous.is_none() {
+        notes.push("no Δ: detail is by whole month ([ ] steps months)".to_string());
     }
     if let Some(first) = current.left_out.first() {
         let why = match state.summary.months.iter().find(|m| m.month == *first) {

@@ -29,6 +29,7 @@ pub(super) const HINTS: &[Hint] = &[
     ("findings", "findings"),
     ("filter", "filter"),
     ("command", "cmd"),
+    ("break_down", "by"),
     ("help", "help"),
     ("quit", "quit"),
 ];

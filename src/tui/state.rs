@@ -70,7 +70,7 @@ impl ViewKind {
                     service,
                     ..none
                 },
-                Dimension::UsageType,
+                Dimension::Day,
             ),
             ViewKind::Breakdown(b) => Some(b),
             _ => None,
@@ -89,6 +89,12 @@ impl ViewKind {
                 ..DetailFilter::NONE
             }
         };
+        if b.by == Dimension::Day {
+            return ViewKind::Series {
+                account: f.account,
+                service: f.service,
+            };
+        }
         match (b.by, f.account, f.service) {
             (Dimension::Account, None, None) if only(None, None) => ViewKind::Accounts,
             (Dimension::Service, None, None) if only(None, None) => ViewKind::Services,
