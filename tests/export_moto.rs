@@ -327,6 +327,32 @@ fn an_export_syncs_without_cost_explorer_then_downloads_only_what_changed() {
         assert!(info(oct).is_final, "October ended more than two weeks ago");
         assert!(!info(nov).is_final, "the current period is still open");
         assert!(info(oct).fees_known, "the fee and the tax were told apart");
+        // Past the service: every line's usage type and resource, summed by month.
+        assert!(info(oct).detail_known);
+        use costscope::domain::detail::{DetailFilter, Dimension};
+        let by = |d: Dimension| {
+            store
+                .detail_totals((oct, oct), &DetailFilter::NONE, d, Metric::Unblended)
+                .unwrap()
+                .unwrap()
+        };
+        let usage_types = by(Dimension::UsageType);
+        assert_eq!(usage_types.len(), 1, "{usage_types:?}");
+        assert_eq!(
+            usage_types[0].name.as_deref(),
+            Some("USE1-BoxUsage:m5.large")
+        );
+        assert_eq!(usage_types[0].amount, stored(&store, oct)[0]);
+        let charges = by(Dimension::Charge);
+        assert!(
+            charges
+                .iter()
+                .any(|c| c.name.as_deref() == Some("SavingsPlanRecurringFee")),
+            "{charges:?}"
+        );
+        let resources = by(Dimension::Resource);
+        assert_eq!(resources[0].name.as_deref(), Some("i-0abc"));
+        assert_eq!(resources[0].amount, stored(&store, oct)[0]);
 
         // Nothing delivered since: one listing, no download.
         let again = sync_export(&mut store, &clients, &config, CUR_ROOT).await;
