@@ -237,14 +237,28 @@ fn browse_child(path: &Path, started: Instant) {
     use KeyCode::{Backspace, Char, Enter, Esc};
     for range in ['1', '3', '4', '5'] {
         b.press("range_change", Char(range));
-        // Accounts -> account -> service -> back, and services -> service -> account -> back.
+        // Accounts -> account -> service's usage types -> its resources -> back, and
+        // services -> service -> account's usage types -> resources -> back.
         for (root, _) in [('a', "accounts"), ('s', "services")] {
             b.press("drill_open_list", Char(root));
             b.press("drill_down", Char('j'));
             b.press("drill_down", Enter);
-            b.press("drill_down", Enter);
+            b.press("drill_detail", Enter);
+            b.press("drill_detail", Enter);
             b.press("drill_back", Esc);
             b.press("drill_back", Esc);
+            b.press("drill_back", Esc);
+        }
+        // One account by region (b), and the organization by region and by tag.
+        b.press("drill_open_list", Char('a'));
+        b.press("drill_down", Enter);
+        b.press("drill_detail", Char('b'));
+        for command in ["regions", "tags"] {
+            b.press("command_keystroke", Char(':'));
+            for c in command.chars() {
+                b.press("command_keystroke", Char(c));
+            }
+            b.press("detail_org_view", Enter);
         }
         b.press("drill_open_list", Char('o'));
     }

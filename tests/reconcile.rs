@@ -13,6 +13,8 @@ use costscope::domain::sources::{
 use costscope::domain::{Account, AccountStatus, DateRange, Metric, Money, Month, Organization};
 use costscope::store::Store;
 use costscope::sync::{self, SyncEvent, SyncOptions};
+use costscope::tui::action::Action;
+use costscope::tui::model::ViewData;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
@@ -354,7 +356,28 @@ fn cost_explorer_against_the_export_names_the_savings_plans_difference_and_the_c
         m.unblended.explanation,
         "the 1 account above, each explained"
     );
-    drop(store);
+
+    // The TUI's :reconcile shows the same months, in the metric on screen.
+    let mut app = common::app_on(store);
+    app.dispatch(Action::RunCommand("reconcile".into()));
+    let ViewData::Reconcile(shown) = &app.state.data else {
+        panic!("{:?}", app.state.data)
+    };
+    assert_eq!(shown, &months);
+    app.dispatch(Action::ToggleMetric);
+    let screen = common::screen_text_lines(&app, 160, 24);
+    assert!(
+        screen.contains("Reconcile · Cost Explorer against the export · Amortized"),
+        "{screen}"
+    );
+    let line = screen.lines().find(|l| l.contains("workloads")).unwrap();
+    assert!(
+        line.contains("+$2.00") && line.contains("Savings Plans / reservation"),
+        "{line}"
+    );
+    app.dispatch(Action::Down);
+    assert_eq!(app.state.top().selected, 1);
+    drop(app);
 
     // The CLI: CSV rows carry exact amounts that add up to the month's variance.
     let run = |format: &str| {

@@ -7,7 +7,7 @@
 use crate::domain::findings::TrackedFinding;
 use crate::domain::Month;
 use crate::store::{AccountKey, MonthDetail, ResourceRow, ServiceKey, TagRow, UsageRow};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// One usage type of a service: its share of the service's usage, and the kind of
 /// resource its lines name, if any.
@@ -146,6 +146,13 @@ pub(super) fn build<'a>(
     cells: impl IntoIterator<Item = DetailCell<'a>>,
     findings: &[TrackedFinding],
 ) -> BTreeMap<Month, OwnedMonth> {
+    // The findings' resources by account and cost service, looked up once per cell.
+    let mut on: HashMap<(&str, &str), Vec<(&str, &str)>> = HashMap::new();
+    for f in findings {
+        on.entry((f.finding.account.as_str(), f.finding.rule.cost_service()))
+            .or_default()
+            .push((f.finding.resource.as_str(), f.finding.region.as_str()));
+    }
     let mut out: BTreeMap<Month, OwnedMonth> = BTreeMap::new();
     for cell in cells {
         let month = out.entry(cell.month).or_default();
@@ -177,7 +184,10 @@ pub(super) fn build<'a>(
                 amortized[i],
             ));
         }
-        resources(month, &cell, findings, unblended[0], amortized[0]);
+        let found = on
+            .get(&(account.id, cell.service_name))
+            .map_or(&[][..], Vec::as_slice);
+        resources(month, &cell, found, unblended[0], amortized[0]);
         tags(month, &cell);
     }
     out
@@ -188,25 +198,22 @@ pub(super) fn build<'a>(
 fn resources(
     month: &mut OwnedMonth,
     cell: &DetailCell<'_>,
-    findings: &[TrackedFinding],
+    found: &[(&str, &str)],
     unblended: i64,
     amortized: i64,
 ) {
     let account = cell.account;
     let region = account.regions.first().copied().unwrap_or("us-east-1");
-    let mut ids: Vec<(String, &'static str)> = findings
+    let mut ids: Vec<(String, &'static str)> = found
         .iter()
-        .filter(|f| {
-            f.finding.account == account.id && f.finding.rule.cost_service() == cell.service_name
-        })
-        .map(|f| {
+        .map(|&(resource, in_region)| {
             let region = account
                 .regions
                 .iter()
                 .copied()
-                .find(|r| *r == f.finding.region)
+                .find(|r| *r == in_region)
                 .unwrap_or(region);
-            (f.finding.resource.clone(), region)
+            (resource.to_string(), region)
         })
         .collect();
     let own = 1 + (account.key.unsigned_abs() + cell.service.unsigned_abs()) % 3;

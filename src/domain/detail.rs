@@ -6,7 +6,9 @@
 use super::exact::ExactSum;
 use super::{DateRange, Money, Month};
 use chrono::NaiveDate;
-use std::collections::HashMap;
+// FxHash: the keys are small and ours; SipHash's flood resistance is not needed here,
+// and hashing is most of the time a line takes.
+use rustc_hash::FxHashMap as HashMap;
 
 /// What a line item says besides its account, service and day ("" where it is silent).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -44,6 +46,17 @@ impl Names {
         &self.names[i as usize]
     }
 
+    /// `intern`, trying the number `last` gave first: consecutive lines mostly repeat
+    /// their account, service, usage type and resource, and comparing is cheaper than
+    /// hashing. `last` is updated.
+    pub fn intern_after(&mut self, last: &mut u32, name: &str) -> u32 {
+        if self.names.get(*last as usize).is_some_and(|n| n == name) {
+            return *last;
+        }
+        *last = self.intern(name);
+        *last
+    }
+
     /// Where each of `other`'s numbers lands among these names.
     pub fn merge(&mut self, other: &Names) -> Vec<u32> {
         other.names.iter().map(|n| self.intern(n)).collect()
@@ -63,6 +76,8 @@ type Sums = [ExactSum; 2];
 /// Line items summed by month and every dimension past the service.
 #[derive(Debug, Default)]
 pub struct DetailTotals {
+    /// The last line's names, tried first.
+    last: [u32; 5],
     usage: HashMap<UsageKey, Sums>,
     /// Each resource's sums and its region.
     resources: HashMap<ResourceKey, (Sums, u32)>,
@@ -91,16 +106,17 @@ impl DetailTotals {
     pub fn add(&mut self, names: &mut Names, line: DetailLine) {
         let d = line.detail;
         let (a, s, m) = (line.account, line.service, line.month);
-        let usage_type = names.intern(d.usage_type);
+        let [region, usage, operation, pricing, resource] = &mut self.last;
+        let usage_type = names.intern_after(usage, d.usage_type);
         let key = (
             a,
             s,
             m,
-            names.intern(d.region),
+            names.intern_after(region, d.region),
             usage_type,
-            names.intern(d.operation),
+            names.intern_after(operation, d.operation),
             line.charge,
-            names.intern(d.pricing),
+            names.intern_after(pricing, d.pricing),
         );
         add(
             self.usage.entry(key).or_default(),
@@ -109,9 +125,10 @@ impl DetailTotals {
         );
         if !d.resource.is_empty() {
             let region = key.3;
+            let resource = names.intern_after(resource, d.resource);
             let entry = self
                 .resources
-                .entry((a, s, m, usage_type, names.intern(d.resource)))
+                .entry((a, s, m, usage_type, resource))
                 .or_insert(([ExactSum::ZERO; 2], region));
             add(&mut entry.0, line.billed, line.effective);
         }

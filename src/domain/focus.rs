@@ -334,33 +334,33 @@ pub struct ChargeTotal {
 #[derive(Debug, Default)]
 pub struct LineTotals {
     names: Names,
-    days: std::collections::HashMap<DayKey, [ExactSum; 2]>,
-    fees: std::collections::HashMap<DayKey, [ExactSum; 2]>,
-    charges: std::collections::HashMap<ChargeKey, [ExactSum; 2]>,
-    account_names: std::collections::HashMap<u32, String>,
-    account_providers: std::collections::HashMap<u32, u32>,
+    /// The last line's provider, account, service and charge, tried first.
+    last: [u32; 4],
+    days: rustc_hash::FxHashMap<DayKey, [ExactSum; 2]>,
+    fees: rustc_hash::FxHashMap<DayKey, [ExactSum; 2]>,
+    charges: rustc_hash::FxHashMap<ChargeKey, [ExactSum; 2]>,
+    account_names: rustc_hash::FxHashMap<u32, String>,
+    account_providers: rustc_hash::FxHashMap<u32, u32>,
     detail: DetailTotals,
     pub lines: u64,
 }
 
 impl LineTotals {
-    fn intern(&mut self, name: &str) -> u32 {
-        self.names.intern(name)
-    }
-
     pub fn add(&mut self, line: &FocusLine) {
+        let [provider, account, service, charge] = &mut self.last;
         let key = (
-            self.intern(line.provider),
-            self.intern(line.account),
-            self.intern(line.service),
+            self.names.intern_after(provider, line.provider),
+            self.names.intern_after(account, line.account),
+            self.names.intern_after(service, line.service),
             line.day,
         );
+        let charge = self.names.intern_after(charge, line.charge);
         let add = |sums: &mut [ExactSum; 2]| {
             sums[0] += line.billed;
             sums[1] += line.effective;
         };
         add(self.days.entry(key).or_default());
-        let charge = (key.1, self.intern(line.charge), super::Month::of(line.day));
+        let charge = (key.1, charge, super::Month::of(line.day));
         add(self.charges.entry(charge).or_default());
         self.detail.add(
             &mut self.names,
@@ -422,7 +422,7 @@ impl LineTotals {
         (&self.detail, &self.names)
     }
 
-    fn list(&self, sums: &std::collections::HashMap<DayKey, [ExactSum; 2]>) -> Vec<FocusDay> {
+    fn list(&self, sums: &rustc_hash::FxHashMap<DayKey, [ExactSum; 2]>) -> Vec<FocusDay> {
         let name = |i: u32| self.names.get(i).to_string();
         let mut out: Vec<FocusDay> = sums
             .iter()

@@ -63,14 +63,21 @@ pub struct DetailAmount {
 }
 
 /// Interns names into `dims` within a transaction, remembering the keys it gave.
-struct DimKeys<'t, 'c> {
+pub(super) struct DimKeys<'t, 'c> {
     tx: &'t Transaction<'c>,
-    known: HashMap<(&'static str, String), i64>,
+    known: HashMap<&'static str, HashMap<String, i64>>,
 }
 
-impl DimKeys<'_, '_> {
+impl<'t, 'c> DimKeys<'t, 'c> {
+    pub(super) fn new(tx: &'t Transaction<'c>) -> Self {
+        DimKeys {
+            tx,
+            known: HashMap::default(),
+        }
+    }
+
     fn key(&mut self, kind: &'static str, name: &str) -> rusqlite::Result<i64> {
-        if let Some(&k) = self.known.get(&(kind, name.to_string())) {
+        if let Some(&k) = self.known.get(kind).and_then(|names| names.get(name)) {
             return Ok(k);
         }
         self.tx.execute(
@@ -82,7 +89,10 @@ impl DimKeys<'_, '_> {
             params![kind, name],
             |r| r.get(0),
         )?;
-        self.known.insert((kind, name.to_string()), k);
+        self.known
+            .entry(kind)
+            .or_default()
+            .insert(name.to_string(), k);
         Ok(k)
     }
 }
@@ -91,17 +101,14 @@ impl DimKeys<'_, '_> {
 /// Rows of one key arriving twice are added together.
 pub(super) fn write_detail(
     tx: &Transaction<'_>,
+    dims: &mut DimKeys<'_, '_>,
     month: Month,
     detail: &MonthDetail<'_>,
 ) -> rusqlite::Result<()> {
     let m = month.index();
-    let mut dims = DimKeys {
-        tx,
-        known: HashMap::default(),
-    };
     let add = "ON CONFLICT DO UPDATE SET unblended = unblended + excluded.unblended,
                amortized = amortized + excluded.amortized";
-    let mut usage = tx.prepare(&format!(
+    let mut usage = tx.prepare_cached(&format!(
         "INSERT INTO cost_usage_monthly (month, service, account, usage_type, region,
             operation, charge, pricing, unblended, amortized)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) {add}"
@@ -120,7 +127,7 @@ pub(super) fn write_detail(
             u.amortized
         ])?;
     }
-    let mut resources = tx.prepare(&format!(
+    let mut resources = tx.prepare_cached(&format!(
         "INSERT INTO cost_resource_monthly (month, service, account, usage_type, resource,
             region, unblended, amortized)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) {add}"
@@ -137,7 +144,7 @@ pub(super) fn write_detail(
             r.amortized
         ])?;
     }
-    let mut tags = tx.prepare(&format!(
+    let mut tags = tx.prepare_cached(&format!(
         "INSERT INTO cost_tag_monthly (month, tag_key, tag_value, service, account,
             unblended, amortized)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) {add}"

@@ -318,6 +318,7 @@ impl Store {
             }
         }
         write_rollups(&tx, &rollups).map_err(classify)?;
+        let mut dims = super::detail::DimKeys::new(&tx);
         for (month, rows) in detail {
             if !months.iter().any(|s| s.month == *month) {
                 return Err(super::StoreError::OutsideMonths {
@@ -325,7 +326,7 @@ impl Store {
                     day: month.first_day(),
                 });
             }
-            super::detail::write_detail(&tx, *month, rows).map_err(classify)?;
+            super::detail::write_detail(&tx, &mut dims, *month, rows).map_err(classify)?;
         }
         for s in months {
             write_fees(&tx, s).map_err(|e| match e {

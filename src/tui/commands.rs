@@ -115,6 +115,13 @@ pub const COMMANDS: &[CommandSpec] = &[
         command: Command::Open(ViewKind::breakdown(Dimension::TagKey)),
     },
     CommandSpec {
+        name: "reconcile",
+        aliases: &["rec"],
+        args: "",
+        help: "Cost Explorer against the export, month by month and account by account",
+        command: Command::Open(ViewKind::Reconcile),
+    },
+    CommandSpec {
         name: "audit",
         aliases: &["log"],
         args: "",

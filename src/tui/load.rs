@@ -26,6 +26,9 @@ pub fn load(store: &Store, state: &State) -> StoreResult<ViewData> {
             .and_then(|log| log.entries(None))
             .map(ViewData::Audit),
         ViewKind::Overview => load_overview(store, state).map(ViewData::Overview),
+        ViewKind::Reconcile => store
+            .source_totals(None)
+            .map(|charges| ViewData::Reconcile(crate::domain::reconcile::reconcile(&charges))),
         ViewKind::Series { account, service } => {
             load_series(store, state, account, service).map(ViewData::Table)
         }

@@ -20,6 +20,7 @@ mod help_view;
 pub mod jobs;
 pub mod load;
 pub mod model;
+mod reconcile_view;
 pub mod runner;
 mod scan_update;
 mod scan_view;

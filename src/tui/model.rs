@@ -95,6 +95,8 @@ pub enum ViewData {
     Overview(OverviewData),
     Table(TableData),
     Findings(Box<super::findings_data::FindingsData>),
+    /// Every month both Cost Explorer and an export hold, reconciled.
+    Reconcile(Vec<crate::domain::reconcile::MonthReconciliation>),
     /// The remediation audit log, oldest first.
     Audit(Vec<crate::domain::audit::AuditEntry>),
     /// The cache could not answer for this view: say so rather than show other data.

@@ -27,6 +27,8 @@ pub enum ViewKind {
     /// One dimension's rows under a filter, from what line-item sources keep past the
     /// service (region, usage type, resource, tags).
     Breakdown(Breakdown),
+    /// Cost Explorer against an export, month by month and account by account.
+    Reconcile,
     /// The remediation audit log.
     Audit,
     /// One entry of the audit log in full (by its id).
@@ -112,7 +114,7 @@ impl ViewKind {
     pub fn shows_costs(self) -> bool {
         !matches!(
             self,
-            Self::Findings | Self::Finding(_) | Self::Audit | Self::AuditEntry(_)
+            Self::Findings | Self::Finding(_) | Self::Audit | Self::AuditEntry(_) | Self::Reconcile
         )
     }
 }
@@ -571,6 +573,7 @@ impl State {
                 ViewKind::Findings => "Findings".to_string(),
                 ViewKind::Finding(id) => format!("finding {id}"),
                 ViewKind::Audit => "Audit log".to_string(),
+                ViewKind::Reconcile => "Reconcile".to_string(),
                 ViewKind::AuditEntry(id) => format!("entry {id}"),
             });
             parent = Some(view.kind);

@@ -376,6 +376,8 @@ fn move_selection(state: &mut State, delta: i64) {
         findings::visible_count(state)
     } else if let ViewData::Audit(_) = &state.data {
         state.visible.audit.len()
+    } else if let ViewData::Reconcile(months) = &state.data {
+        super::reconcile_view::row_count(months)
     } else {
         selectors::rows(state).len()
     } as i64;

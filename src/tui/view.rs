@@ -19,6 +19,7 @@ fn hints_of(kind: ViewKind) -> &'static [Hint] {
     match kind {
         ViewKind::Findings | ViewKind::Finding(_) => super::findings_view::HINTS,
         ViewKind::Audit | ViewKind::AuditEntry(_) => super::apply_view::AUDIT_HINTS,
+        ViewKind::Reconcile => super::reconcile_view::HINTS,
         _ => super::costs_view::HINTS,
     }
 }
@@ -49,6 +50,9 @@ pub fn render(frame: &mut Frame, state: &State) {
         ViewData::Table(data) => render_table_view(frame, body, state, data),
         ViewData::Findings(data) => super::findings_view::render_findings(frame, body, state, data),
         ViewData::Audit(entries) => super::apply_view::render_audit(frame, body, state, entries),
+        ViewData::Reconcile(months) => {
+            super::reconcile_view::render_reconcile(frame, body, state, months)
+        }
         ViewData::Empty => render_empty(frame, body, state),
         ViewData::Unavailable(reason) => render_unavailable(frame, body, state, reason),
     }
