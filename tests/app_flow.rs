@@ -56,7 +56,7 @@ fn drill_from_org_to_one_service_of_one_account_and_back() {
     let ViewKind::Breakdown(usage) = app.state.top().kind else {
         panic!("{:?}", app.state.top().kind)
     };
-    assert_eq!(usage.by, costscope::domain::detail::Dimension::UsageType);
+    assert_eq!(usage.by, costscope::domain::dimension::Dimension::UsageType);
     assert_eq!(table_total(&app), first_service.amount);
     send(&mut app, &[BY_DAY]);
     let ViewKind::Series {

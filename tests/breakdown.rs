@@ -4,7 +4,7 @@
 
 mod common;
 
-use costscope::domain::detail::{DetailFilter, Dimension};
+use costscope::domain::dimension::{DetailFilter, Dimension};
 use costscope::domain::exact::ExactSum;
 use costscope::domain::findings::{Evidence, Finding, Rule, Saving};
 use costscope::domain::{Metric, Money, Month};

@@ -329,7 +329,7 @@ fn an_export_syncs_without_cost_explorer_then_downloads_only_what_changed() {
         assert!(info(oct).fees_known, "the fee and the tax were told apart");
         // Past the service: every line's usage type and resource, summed by month.
         assert!(info(oct).detail_known);
-        use costscope::domain::detail::{DetailFilter, Dimension};
+        use costscope::domain::dimension::{DetailFilter, Dimension};
         let by = |d: Dimension| {
             store
                 .detail_totals((oct, oct), &DetailFilter::NONE, d, Metric::Unblended)

@@ -8,6 +8,7 @@ pub mod cost;
 pub mod coverage;
 pub mod cur;
 pub mod detail;
+pub mod dimension;
 pub mod exact;
 pub mod export;
 pub mod fees;

@@ -3,7 +3,7 @@
 //! transaction, and read grouped by one dimension under a `DetailFilter`.
 
 use super::{AccountKey, ServiceKey, Store, StoreResult};
-use crate::domain::detail::{DetailFilter, Dimension};
+use crate::domain::dimension::{DetailFilter, Dimension};
 use crate::domain::{Metric, Money, Month};
 use rusqlite::{params, Transaction};
 use rustc_hash::FxHashMap as HashMap;

@@ -5,7 +5,7 @@
 
 use super::model::{RowKey, TableData, TableRow};
 use super::state::{Breakdown, State};
-use crate::domain::detail::{is_whole_months, month_span, DetailFilter, Dimension};
+use crate::domain::dimension::{is_whole_months, month_span, DetailFilter, Dimension};
 use crate::domain::fees::Spread;
 use crate::domain::{DateRange, Money, Month};
 use crate::store::{DetailAmount, Store, StoreResult};

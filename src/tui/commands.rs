@@ -3,7 +3,7 @@
 //! command that only opens a view is one row (`Command::Open`) and no arm.
 
 use super::state::ViewKind;
-use crate::domain::detail::Dimension;
+use crate::domain::dimension::Dimension;
 
 /// What a command line asks for; its argument (if any) is read by `update`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,7 +11,7 @@ use super::widgets::{
     sortable_header,
 };
 use crate::config::Theme;
-use crate::domain::detail::Dimension;
+use crate::domain::dimension::Dimension;
 use crate::domain::fees::Spread;
 use crate::domain::{Granularity, Money, Month, RangePreset};
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};

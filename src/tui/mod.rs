@@ -7,6 +7,7 @@ pub mod apply;
 pub mod apply_state;
 mod apply_view;
 mod breakdown;
+mod breakdown_update;
 mod chart_view;
 mod chrome;
 pub mod columns;

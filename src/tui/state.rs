@@ -38,15 +38,15 @@ pub enum ViewKind {
 /// A cost list of one dimension (`by`) under a filter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Breakdown {
-    pub filter: crate::domain::detail::DetailFilter,
-    pub by: crate::domain::detail::Dimension,
+    pub filter: crate::domain::dimension::DetailFilter,
+    pub by: crate::domain::dimension::Dimension,
 }
 
 impl ViewKind {
     /// The organization broken down by `by`.
-    pub const fn breakdown(by: crate::domain::detail::Dimension) -> ViewKind {
+    pub const fn breakdown(by: crate::domain::dimension::Dimension) -> ViewKind {
         ViewKind::Breakdown(Breakdown {
-            filter: crate::domain::detail::DetailFilter::NONE,
+            filter: crate::domain::dimension::DetailFilter::NONE,
             by,
         })
     }
@@ -54,7 +54,7 @@ impl ViewKind {
     /// What this list is, as a breakdown: its filter and what its rows are. The views
     /// of accounts and services are breakdowns the daily rows answer.
     pub fn as_breakdown(self) -> Option<Breakdown> {
-        use crate::domain::detail::{DetailFilter, Dimension};
+        use crate::domain::dimension::{DetailFilter, Dimension};
         let of = |filter, by| Some(Breakdown { filter, by });
         let none = DetailFilter::NONE;
         match self {
@@ -82,7 +82,7 @@ impl ViewKind {
     /// The view a breakdown is: the accounts and services lists where the daily rows
     /// answer it (every source has those), else a breakdown of the detail.
     pub fn from_breakdown(b: Breakdown) -> ViewKind {
-        use crate::domain::detail::{DetailFilter, Dimension};
+        use crate::domain::dimension::{DetailFilter, Dimension};
         let f = b.filter;
         let only = |account: Option<i64>, service: Option<i64>| {
             f == DetailFilter {
@@ -584,7 +584,7 @@ impl State {
     /// Whether a month the range touches came with the detail past the service (so
     /// Enter on a service goes on to its usage types).
     pub fn detail_in_range(&self) -> bool {
-        let (first, last) = crate::domain::detail::month_span(self.range());
+        let (first, last) = crate::domain::dimension::month_span(self.range());
         self.summary
             .months
             .iter()

@@ -2,15 +2,15 @@
 
 use super::action::{Action, Effect};
 use super::apply;
+use super::breakdown_update;
 use super::columns::COLUMNS;
 use super::commands::{self, Command};
 use super::findings;
-use super::model::{RowKey, TableRow, ViewData};
+use super::model::{RowKey, ViewData};
 use super::scan_update;
 use super::selectors;
-use super::state::{Breakdown, Mode, OverviewFocus, Severity, State, ViewKind, ViewState};
+use super::state::{Mode, OverviewFocus, Severity, State, ViewKind, ViewState};
 use super::sync_update;
-use crate::domain::detail::{DetailFilter, Dimension};
 use crate::domain::lookup::{self, Named};
 use crate::domain::{Metric, Month, RangePreset};
 
@@ -306,7 +306,7 @@ fn update_period_or_table(state: &mut State, action: Action) -> Vec<Effect> {
             state.group_by_ou = !state.group_by_ou;
             state.top_mut().selected = 0;
         }
-        Action::BreakDown { forward } => return break_down(state, forward),
+        Action::BreakDown { forward } => return breakdown_update::break_down(state, forward),
         Action::FocusLeft | Action::FocusRight => {
             let view = state.top_mut();
             if view.kind == ViewKind::Overview {
@@ -399,84 +399,19 @@ fn open_audit_entry(state: &mut State) -> Vec<Effect> {
     vec![Effect::Load]
 }
 
-/// `b` / `B`: the same scope listed by the next (or previous) dimension, in place of
-/// the list on top (Esc still goes to the view before it).
-fn break_down(state: &mut State, forward: bool) -> Vec<Effect> {
-    let view = state.top();
-    let Some(current) = view.kind.as_breakdown() else {
-        return vec![];
-    };
-    let by = current.filter.step(current.by, forward);
-    let next = ViewKind::from_breakdown(Breakdown { by, ..current });
-    if next == view.kind {
-        return vec![];
-    }
-    let chosen = match view.kind {
-        ViewKind::Breakdown(_) => view.chosen.clone(),
-        ViewKind::AccountServices(a) => Some(state.catalog.account_name(a)),
-        ViewKind::ServiceAccounts(s) => Some(state.catalog.service_name(s)),
-        ViewKind::Series { .. } => state.breadcrumbs().pop(),
-        _ => None,
-    };
-    *state.top_mut() = ViewState {
-        chosen,
-        ..ViewState::new(next)
-    };
-    vec![Effect::Load]
-}
-
-/// Enter on a breakdown's row: that row's value, listed by what lies under it; on a
-/// resource with a finding, the finding.
-fn drill_into_breakdown(state: &mut State, b: Breakdown, row: &TableRow) -> Vec<Effect> {
-    let key = match row.key {
-        RowKey::Account(k) | RowKey::Service(k) | RowKey::Detail(k) => k,
-        _ => return vec![],
-    };
-    if b.by == Dimension::Resource {
-        return match state.finding_index.finding_of(&row.name) {
-            Some(id) => {
-                state.stack.push(ViewState::new(ViewKind::Finding(id)));
-                vec![Effect::Load]
-            }
-            None => vec![],
-        };
-    }
-    let Some(by) = b.filter.next_after(b.by) else {
-        return vec![];
-    };
-    let filter = b.filter.with(b.by, key);
-    let next = ViewKind::from_breakdown(Breakdown { filter, by });
-    state.stack.push(ViewState::from_row(next, &row.name));
-    vec![Effect::Load]
-}
-
 fn drill_down(state: &mut State) -> Vec<Effect> {
     let view = state.top();
     let Some(row) = selectors::rows(state).get(view.selected).cloned() else {
         return vec![];
     };
     if let ViewKind::Breakdown(b) = view.kind {
-        return drill_into_breakdown(state, b, &row);
+        return breakdown_update::drill_into(state, b, &row);
     }
-    // With line-item detail, a service of an account goes on to its usage types.
-    if let (ViewKind::AccountServices(a), RowKey::Service(s))
-    | (ViewKind::ServiceAccounts(s), RowKey::Account(a)) = (view.kind, row.key)
-    {
-        if state.detail_in_range() {
-            let filter = DetailFilter {
-                account: Some(a),
-                service: Some(s),
-                ..DetailFilter::NONE
-            };
-            let next = ViewKind::Breakdown(Breakdown {
-                filter,
-                by: Dimension::UsageType,
-            });
-            state.stack.push(ViewState::from_row(next, &row.name));
-            return vec![Effect::Load];
-        }
+    let kind = view.kind;
+    if let Some(effects) = breakdown_update::into_usage_types(state, &row) {
+        return effects;
     }
-    let next = match (view.kind, row.key) {
+    let next = match (kind, row.key) {
         (
             ViewKind::Overview | ViewKind::Accounts | ViewKind::UnitAccounts(_),
             RowKey::Account(a),
