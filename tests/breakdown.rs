@@ -456,3 +456,130 @@ fn regions_charges_and_tags_are_views_of_their_own_and_b_lists_a_scope_by_the_ne
     };
     assert_eq!(table.previous_total, None, "no comparison of part months");
 }
+
+/// The demo's monthly detail summed straight from its table, one sum per key of `by`
+/// under `region` (the organization when None), largest first.
+fn summed_from_detail(
+    path: &Path,
+    months: (Month, Month),
+    region: Option<i64>,
+    by: &str,
+) -> Vec<(i64, i64)> {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    let mut stmt = conn
+        .prepare(&format!(
+            "SELECT {by}, SUM(unblended) AS s FROM cost_usage_monthly
+             WHERE month BETWEEN ?1 AND ?2 AND (?3 IS NULL OR region = ?3)
+             GROUP BY {by} ORDER BY s DESC, {by}"
+        ))
+        .unwrap();
+    stmt.query_map(
+        rusqlite::params![months.0.index(), months.1.index(), region],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .unwrap()
+    .collect::<Result<_, _>>()
+    .unwrap()
+}
+
+fn as_pairs(amounts: Vec<DetailAmount>) -> Vec<(i64, i64)> {
+    let mut pairs: Vec<(i64, i64)> = amounts
+        .into_iter()
+        .map(|a| (a.key, a.amount.nanos()))
+        .collect();
+    pairs.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    pairs
+}
+
+/// The organization-wide lists read kept rollups: they equal the detail they sum, a
+/// cache from before the rollups gets them on opening, and `check` finds one that
+/// no longer agrees with its detail.
+#[test]
+fn org_wide_lists_read_rollups_equal_to_their_detail_and_check_finds_a_drifted_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("demo.sqlite");
+    let params = costscope::demo::DemoParams {
+        seed: costscope::demo::DEFAULT_SEED,
+        accounts: 3,
+        today: chrono::NaiveDate::from_ymd_opt(2026, 12, 2).unwrap(),
+    };
+    let (store, _) = costscope::demo::prepare_cache(&path, params, |_, _| {}).unwrap();
+    let months = (Month::new(2025, 11).unwrap(), Month::new(2026, 11).unwrap());
+    let lists = |store: &Store| {
+        let mut all = Vec::new();
+        for (by, column) in [
+            (Dimension::Region, "region"),
+            (Dimension::UsageType, "usage_type"),
+            (Dimension::Charge, "charge"),
+            (Dimension::Service, "service"),
+        ] {
+            let org = store
+                .detail_totals(months, &DetailFilter::NONE, by, Metric::Unblended)
+                .unwrap()
+                .unwrap();
+            let org = as_pairs(org);
+            assert_eq!(
+                org,
+                summed_from_detail(&path, months, None, column),
+                "{by:?}"
+            );
+            assert!(!org.is_empty(), "{by:?}");
+            all.push(org);
+        }
+        // One region's services (Enter on a region of `:regions`).
+        let region = store.dim_key("region", "us-east-1").unwrap().unwrap();
+        let services = store
+            .detail_totals(
+                months,
+                &DetailFilter::NONE.with(Dimension::Region, region),
+                Dimension::Service,
+                Metric::Unblended,
+            )
+            .unwrap()
+            .unwrap();
+        let services = as_pairs(services);
+        assert_eq!(
+            services,
+            summed_from_detail(&path, months, Some(region), "service")
+        );
+        all.push(services);
+        all
+    };
+    let before = lists(&store);
+    assert_eq!(store.integrity_check().unwrap(), ["ok"]);
+    drop(store);
+
+    // A cache of schema 9 (no rollups) is migrated and filled on opening.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "DROP TABLE cost_rollup_monthly; DROP INDEX cost_resource_by_account;
+         DROP INDEX cost_resource_by_usage; DROP INDEX cost_tag_by_account;
+         PRAGMA user_version = 9;",
+    )
+    .unwrap();
+    drop(conn);
+    let store = Store::open(&path).unwrap();
+    assert_eq!(lists(&store), before);
+    assert_eq!(store.integrity_check().unwrap(), ["ok"]);
+    drop(store);
+
+    // One kept sum changed behind costscope's back is found.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let changed = conn
+        .execute(
+            "UPDATE cost_rollup_monthly SET unblended = unblended + 1
+             WHERE within = '' AND by_dim = 'region' AND month = ?1",
+            [months.1.index()],
+        )
+        .unwrap();
+    assert!(changed > 0);
+    drop(conn);
+    let store = Store::open(&path).unwrap();
+    assert_eq!(
+        store.integrity_check().unwrap(),
+        [format!(
+            "the sums by region differ from the detail they sum in {} rows",
+            2 * changed
+        )]
+    );
+}

@@ -148,7 +148,7 @@ impl AuditLog {
         let mut conn = open_connection(path)?;
         conn.busy_timeout(BUSY_TIMEOUT)
             .map_err(|e| error::classify(path, e))?;
-        migrate(&mut conn, path, APPLICATION_ID, MIGRATIONS)?;
+        migrate(&mut conn, path, APPLICATION_ID, MIGRATIONS, |_, _| Ok(()))?;
         Ok(AuditLog {
             conn,
             path: path.to_path_buf(),
@@ -171,7 +171,7 @@ impl AuditLog {
             return Ok(AuditLog { conn, path });
         }
         let mut conn = Connection::open_in_memory().map_err(|e| error::classify(&path, e))?;
-        migrate(&mut conn, &path, APPLICATION_ID, MIGRATIONS)?;
+        migrate(&mut conn, &path, APPLICATION_ID, MIGRATIONS, |_, _| Ok(()))?;
         let log = AuditLog { conn, path };
         log.import_legacy(cache)?;
         Ok(log)

@@ -2,6 +2,7 @@
 //! line-item sources deliver: written with their month's daily rows, in the same
 //! transaction, and read grouped by one dimension under a `DetailFilter`.
 
+use super::detail_tables::{column, RESOURCES, TAGS, USAGE};
 use super::{AccountKey, ServiceKey, Store, StoreResult};
 use crate::domain::dimension::{DetailFilter, Dimension};
 use crate::domain::{Metric, Money, Month};
@@ -113,19 +114,30 @@ pub(super) fn write_detail(
             operation, charge, pricing, unblended, amortized)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) {add}"
     ))?;
+    let mut sums = super::rollup::MonthSums::default();
     for u in &detail.usage {
+        let row = UsageKeys {
+            account: u.account,
+            service: u.service,
+            usage_type: dims.key("usage_type", u.usage_type)?,
+            region: dims.key("region", u.region)?,
+            operation: dims.key("operation", u.operation)?,
+            charge: dims.key("charge", u.charge)?,
+            pricing: dims.key("pricing", u.pricing)?,
+        };
         usage.execute(params![
             m,
-            u.service,
-            u.account,
-            dims.key("usage_type", u.usage_type)?,
-            dims.key("region", u.region)?,
-            dims.key("operation", u.operation)?,
-            dims.key("charge", u.charge)?,
-            dims.key("pricing", u.pricing)?,
+            row.service,
+            row.account,
+            row.usage_type,
+            row.region,
+            row.operation,
+            row.charge,
+            row.pricing,
             u.unblended,
             u.amortized
         ])?;
+        sums.add(&USAGE, |d| row.key(d), (u.unblended, u.amortized));
     }
     let mut resources = tx.prepare_cached(&format!(
         "INSERT INTO cost_resource_monthly (month, service, account, usage_type, resource,
@@ -150,17 +162,51 @@ pub(super) fn write_detail(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) {add}"
     ))?;
     for t in &detail.tags {
+        let (key, value) = (dims.key("tag_key", t.key)?, dims.key("tag_value", t.value)?);
         tags.execute(params![
             m,
-            dims.key("tag_key", t.key)?,
-            dims.key("tag_value", t.value)?,
+            key,
+            value,
             t.service,
             t.account,
             t.unblended,
             t.amortized
         ])?;
+        let row = |d| match d {
+            Dimension::TagKey => key,
+            Dimension::TagValue => value,
+            Dimension::Service => t.service,
+            _ => t.account,
+        };
+        sums.add(&TAGS, row, (t.unblended, t.amortized));
     }
-    Ok(())
+    sums.write(tx, month)
+}
+
+/// One usage row's keys, by dimension (for its rollups).
+struct UsageKeys {
+    account: AccountKey,
+    service: ServiceKey,
+    usage_type: i64,
+    region: i64,
+    operation: i64,
+    charge: i64,
+    pricing: i64,
+}
+
+impl UsageKeys {
+    fn key(&self, d: Dimension) -> i64 {
+        match d {
+            Dimension::Account => self.account,
+            Dimension::Service => self.service,
+            Dimension::Region => self.region,
+            Dimension::UsageType => self.usage_type,
+            Dimension::Operation => self.operation,
+            Dimension::Charge => self.charge,
+            // The usage table holds nothing else; its rollups name nothing else.
+            _ => self.pricing,
+        }
+    }
 }
 
 pub(super) fn delete_detail(tx: &Transaction<'_>, month: Month) -> rusqlite::Result<()> {
@@ -168,6 +214,7 @@ pub(super) fn delete_detail(tx: &Transaction<'_>, month: Month) -> rusqlite::Res
         "cost_usage_monthly",
         "cost_resource_monthly",
         "cost_tag_monthly",
+        "cost_rollup_monthly",
     ] {
         tx.execute(
             &format!("DELETE FROM {table} WHERE month = ?1"),
@@ -175,61 +222,6 @@ pub(super) fn delete_detail(tx: &Transaction<'_>, month: Month) -> rusqlite::Res
         )?;
     }
     Ok(())
-}
-
-/// Which table answers a breakdown, and the column each dimension is in there.
-struct Table {
-    name: &'static str,
-    has: &'static [Dimension],
-}
-
-const USAGE: Table = Table {
-    name: "cost_usage_monthly",
-    has: &[
-        Dimension::Account,
-        Dimension::Service,
-        Dimension::Region,
-        Dimension::UsageType,
-        Dimension::Operation,
-        Dimension::Charge,
-        Dimension::Pricing,
-    ],
-};
-const RESOURCES: Table = Table {
-    name: "cost_resource_monthly",
-    has: &[
-        Dimension::Account,
-        Dimension::Service,
-        Dimension::Region,
-        Dimension::UsageType,
-        Dimension::Resource,
-    ],
-};
-const TAGS: Table = Table {
-    name: "cost_tag_monthly",
-    has: &[
-        Dimension::Account,
-        Dimension::Service,
-        Dimension::TagKey,
-        Dimension::TagValue,
-    ],
-};
-
-fn column(by: Dimension) -> &'static str {
-    match by {
-        Dimension::Account => "account",
-        Dimension::Service => "service",
-        Dimension::Region => "region",
-        Dimension::UsageType => "usage_type",
-        Dimension::Operation => "operation",
-        Dimension::Charge => "charge",
-        Dimension::Pricing => "pricing",
-        Dimension::Resource => "resource",
-        Dimension::TagKey => "tag_key",
-        Dimension::TagValue => "tag_value",
-        // No detail table holds days (`Table::has` never lists it).
-        Dimension::Day => "day",
-    }
 }
 
 /// The filter's (dimension, key) pairs.
@@ -248,6 +240,69 @@ fn narrowed(filter: &DetailFilter) -> Vec<(Dimension, i64)> {
     .collect()
 }
 
+/// Whether a breakdown may read the organization-wide rollups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Rollups {
+    Read,
+    #[cfg(test)]
+    Skip,
+}
+
+/// The query (and its parameters) for one breakdown: from a rollup where one holds
+/// it, else from the one detail table that holds both the filter and `by`.
+pub(super) fn breakdown_sql(
+    (first, last): (Month, Month),
+    wanted: &[(Dimension, i64)],
+    by: Dimension,
+    metric: Metric,
+    rollups: Rollups,
+) -> Option<(String, Vec<i64>)> {
+    let m = super::query::column(metric);
+    let (first, last) = (i64::from(first.index()), i64::from(last.index()));
+    let named = |table: &str, key: &str| match by.name_kind() {
+        Some(_) => ("d.name", format!("JOIN dims d ON d.key = {table}.{key}")),
+        None => ("NULL", String::new()),
+    };
+    if let Some((r, key, parent)) =
+        super::rollup::find(wanted, by).filter(|_| rollups == Rollups::Read)
+    {
+        let (name, join) = named("r", "key");
+        let sql = format!(
+            "SELECT r.key, {name}, SUM(r.{m}) AS amount FROM cost_rollup_monthly r {join}
+             WHERE r.within = '{within}' AND r.within_key = ?1 AND r.within_parent = ?2
+                AND r.by_dim = '{by}' AND r.month BETWEEN ?3 AND ?4
+             GROUP BY r.key ORDER BY amount DESC",
+            within = super::rollup::within_name(r),
+            by = column(r.by),
+        );
+        return Some((sql, vec![key, parent, first, last]));
+    }
+    let table = [&USAGE, &RESOURCES, &TAGS]
+        .into_iter()
+        .find(|t| t.has.contains(&by) && wanted.iter().all(|(d, _)| t.has.contains(d)))?;
+    let group = column(by);
+    let conditions: String = wanted
+        .iter()
+        .enumerate()
+        .map(|(i, (d, _))| format!(" AND t.{} = ?{}", column(*d), i + 1))
+        .collect();
+    let (name, join) = named("t", group);
+    let seek = table
+        .index_for(wanted)
+        .map_or(String::new(), |index| format!("INDEXED BY {index}"));
+    // The months as a list, not a range: each month is then a seek on the columns
+    // after it, where a range would walk all of them.
+    let months: Vec<String> = (first..=last).map(|m| m.to_string()).collect();
+    let sql = format!(
+        "SELECT t.{group}, {name}, SUM(t.{m}) AS amount FROM {table} t {seek} {join}
+         WHERE t.month IN ({months}){conditions}
+         GROUP BY t.{group} ORDER BY amount DESC",
+        table = table.name,
+        months = months.join(","),
+    );
+    Some((sql, wanted.iter().map(|(_, k)| *k).collect()))
+}
+
 impl Store {
     /// Sums over the months `first..=last` under `filter`, one per key of `by`, largest
     /// first. None when no one table holds both the filter's dimensions and `by`.
@@ -258,36 +313,16 @@ impl Store {
         by: Dimension,
         metric: Metric,
     ) -> StoreResult<Option<Vec<DetailAmount>>> {
-        let wanted: Vec<(Dimension, i64)> = narrowed(filter);
-        let Some(table) = [USAGE, RESOURCES, TAGS]
-            .into_iter()
-            .find(|t| t.has.contains(&by) && wanted.iter().all(|(d, _)| t.has.contains(d)))
-        else {
-            return Ok(None);
-        };
-        let group = column(by);
-        let conditions: String = wanted
-            .iter()
-            .enumerate()
-            .map(|(i, (d, _))| format!(" AND t.{} = ?{}", column(*d), i + 3))
-            .collect();
-        let (name, join) = match by.name_kind() {
-            Some(_) => ("d.name", format!("JOIN dims d ON d.key = t.{group}")),
-            None => ("NULL", String::new()),
-        };
-        let sql = format!(
-            "SELECT t.{group}, {name}, SUM(t.{m}) AS amount FROM {table} t {join}
-             WHERE t.month BETWEEN ?1 AND ?2{conditions}
-             GROUP BY t.{group} ORDER BY amount DESC",
-            m = super::query::column(metric),
-            table = table.name,
-        );
-        let mut stmt = self
-            .conn
-            .prepare_cached(&sql)
-            .map_err(|e| self.sql_err(e))?;
-        let mut values: Vec<i64> = vec![i64::from(first.index()), i64::from(last.index())];
-        values.extend(wanted.iter().map(|(_, k)| *k));
+        let wanted = narrowed(filter);
+        match breakdown_sql((first, last), &wanted, by, metric, Rollups::Read) {
+            Some((sql, values)) => self.amounts(&sql, values).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Runs a breakdown's query.
+    pub(super) fn amounts(&self, sql: &str, values: Vec<i64>) -> StoreResult<Vec<DetailAmount>> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.sql_err(e))?;
         let rows = stmt
             .query_map(rusqlite::params_from_iter(values), |r| {
                 Ok(DetailAmount {
@@ -298,7 +333,7 @@ impl Store {
             })
             .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
             .map_err(|e| self.sql_err(e))?;
-        Ok(Some(rows))
+        Ok(rows)
     }
 
     /// The key of a cached name of `kind` ("resource", "region", ...), if it is cached.
@@ -321,5 +356,74 @@ impl Store {
             .query_row("SELECT name FROM dims WHERE key = ?1", [key], |r| r.get(0))
             .optional()
             .map_err(|e| self.sql_err(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A breakdown narrowed to one account, one service or one usage type seeks its
+    /// rows month by month: the plan searches an index, it never scans the table.
+    #[test]
+    fn a_narrowed_breakdown_seeks_instead_of_scanning() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("c.sqlite")).unwrap();
+        let months = (Month::from_index(24_300), Month::from_index(24_312));
+        let cases = [
+            (
+                vec![(Dimension::Account, 1)],
+                Dimension::Region,
+                "cost_usage_by_account",
+            ),
+            (
+                vec![(Dimension::Service, 1)],
+                Dimension::Region,
+                "PRIMARY KEY",
+            ),
+            (
+                vec![(Dimension::Account, 1), (Dimension::Service, 2)],
+                Dimension::UsageType,
+                "PRIMARY KEY",
+            ),
+            (
+                vec![(Dimension::Account, 1)],
+                Dimension::Resource,
+                "cost_resource_by_account",
+            ),
+            (
+                vec![(Dimension::UsageType, 1)],
+                Dimension::Resource,
+                "cost_resource_by_usage",
+            ),
+            (
+                vec![(Dimension::Account, 1)],
+                Dimension::TagKey,
+                "cost_tag_by_account",
+            ),
+            (
+                vec![(Dimension::Service, 1)],
+                Dimension::TagKey,
+                "PRIMARY KEY",
+            ),
+        ];
+        for (wanted, by, index) in cases {
+            let (sql, values) =
+                breakdown_sql(months, &wanted, by, Metric::Unblended, Rollups::Skip).unwrap();
+            let mut stmt = store
+                .conn
+                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .unwrap();
+            let plan: Vec<String> = stmt
+                .query_map(rusqlite::params_from_iter(values), |r| r.get(3))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            let seek = plan.iter().find(|p| p.contains(" t ")).unwrap();
+            assert!(
+                seek.starts_with("SEARCH") && seek.contains(index),
+                "{wanted:?}: {plan:?}"
+            );
+        }
     }
 }

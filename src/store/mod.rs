@@ -3,9 +3,11 @@
 mod api_calls;
 mod audit;
 mod detail;
+mod detail_tables;
 mod error;
 mod findings;
 mod query;
+mod rollup;
 mod schema;
 mod source_totals;
 mod stamp_sql;
@@ -60,7 +62,13 @@ impl Store {
             });
         }
         let mut conn = open_connection(path)?;
-        migrate(&mut conn, path, schema::APPLICATION_ID, schema::MIGRATIONS)?;
+        migrate(
+            &mut conn,
+            path,
+            schema::APPLICATION_ID,
+            schema::MIGRATIONS,
+            schema::after_migration,
+        )?;
         Ok(Store {
             conn,
             path: path.to_path_buf(),
@@ -122,7 +130,8 @@ impl Store {
         error::classify(&self.path, err)
     }
 
-    /// Runs SQLite's full integrity check: "ok" or the problems it found.
+    /// Runs SQLite's full integrity check, then (on a sound file) compares the kept
+    /// rollups of the detail with fresh sums: "ok" or the problems found.
     pub fn integrity_check(&self) -> StoreResult<Vec<String>> {
         let mut stmt = self
             .conn
@@ -132,7 +141,11 @@ impl Store {
             .query_map([], |r| r.get::<_, String>(0))
             .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
             .map_err(|e| self.sql_err(e))?;
-        Ok(rows)
+        if rows != ["ok"] {
+            return Ok(rows);
+        }
+        let differ = rollup::disagreements(&self.conn).map_err(|e| self.sql_err(e))?;
+        Ok(if differ.is_empty() { rows } else { differ })
     }
 
     pub fn kind(&self) -> StoreResult<Option<CacheKind>> {
@@ -285,6 +298,7 @@ pub(crate) fn migrate(
     path: &Path,
     application_id: i64,
     migrations: &[&str],
+    after: fn(&rusqlite::Transaction<'_>, i64) -> rusqlite::Result<()>,
 ) -> StoreResult<()> {
     let latest = migrations.len() as i64;
     // Current already: no write lock needed.
@@ -303,6 +317,7 @@ pub(crate) fn migrate(
             break;
         };
         tx.execute_batch(sql)
+            .and_then(|_| after(&tx, version + 1))
             .and_then(|_| {
                 tx.execute_batch(&format!(
                     "PRAGMA application_id = {application_id}; PRAGMA user_version = {};",

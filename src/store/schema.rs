@@ -301,4 +301,52 @@ pub const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     ALTER TABLE months ADD COLUMN detail_known INTEGER NOT NULL DEFAULT 0;
     ",
+    // 10: the organization-wide sums of the detail (`rollup::ROLLUPS`: by region, by
+    // usage type, by tag key, a tag's values, one region's services, ...), filled from
+    // the detail already cached (`after_migration`); and the keys that let one
+    // account's, one service's or one usage type's detail be read without walking the
+    // month (tags are now keyed by service and account: a tag's own lists read rollups).
+    "
+    CREATE TABLE cost_rollup_monthly (
+        within        TEXT    NOT NULL,
+        within_key    INTEGER NOT NULL,
+        within_parent INTEGER NOT NULL,
+        by_dim        TEXT    NOT NULL,
+        month         INTEGER NOT NULL,
+        key           INTEGER NOT NULL,
+        unblended     INTEGER NOT NULL,
+        amortized     INTEGER NOT NULL,
+        PRIMARY KEY (within, within_key, within_parent, by_dim, month, key)
+    ) WITHOUT ROWID;
+    CREATE INDEX cost_resource_by_account ON cost_resource_monthly (month, account, service);
+    CREATE INDEX cost_resource_by_usage ON cost_resource_monthly (month, usage_type);
+    CREATE TABLE cost_tag_by_scope (
+        month     INTEGER NOT NULL,
+        service   INTEGER NOT NULL,
+        account   INTEGER NOT NULL,
+        tag_key   INTEGER NOT NULL,
+        tag_value INTEGER NOT NULL,
+        unblended INTEGER NOT NULL,
+        amortized INTEGER NOT NULL,
+        PRIMARY KEY (month, service, account, tag_key, tag_value)
+    ) WITHOUT ROWID;
+    INSERT INTO cost_tag_by_scope
+        SELECT month, service, account, tag_key, tag_value, unblended, amortized
+        FROM cost_tag_monthly;
+    DROP TABLE cost_tag_monthly;
+    ALTER TABLE cost_tag_by_scope RENAME TO cost_tag_monthly;
+    CREATE INDEX cost_tag_by_account ON cost_tag_monthly (month, account, service);
+    ",
 ];
+
+/// Work a migration needs beyond its SQL, run in its transaction once the schema is at
+/// `version`.
+pub(super) fn after_migration(
+    tx: &rusqlite::Transaction<'_>,
+    version: i64,
+) -> rusqlite::Result<()> {
+    match version {
+        10 => super::rollup::rebuild_all(tx),
+        _ => Ok(()),
+    }
+}
