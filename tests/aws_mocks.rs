@@ -561,6 +561,7 @@ async fn with_the_network_down_the_tui_says_offline_and_keeps_the_cache() {
         connect: Connect::Config(Box::new(config)),
         options: options(),
         cost_explorer: quick_retries(),
+        export: None,
         scan: Default::default(),
         prices: costscope::config::prices::built_in_prices(),
     };

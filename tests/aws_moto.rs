@@ -381,6 +381,7 @@ fn the_tui_refresh_syncs_in_the_background_and_the_views_follow() {
         connect: Connect::Config(Box::new(config)),
         options: SyncOptions::new(today(), common::stamp("2026-11-20T07:00:00Z")),
         cost_explorer: Default::default(),
+        export: None,
         scan: Default::default(),
         prices: costscope::config::prices::built_in_prices(),
     };

@@ -383,7 +383,7 @@ fn the_tui_drills_from_the_org_to_one_resource_and_shows_its_finding_beside_its_
         ]
     );
     let screen = common::screen_text_lines(&app, 120, 24);
-    assert!(screen.contains("1 resources · total $0.96"), "{screen}");
+    assert!(screen.contains("1 resource · total $0.96"), "{screen}");
     let line = screen.lines().find(|l| l.contains("i-0aaa")).unwrap();
     assert!(
         line.contains("1 · $70.00/mo"),

@@ -490,3 +490,78 @@ fn a_focus_export_in_gzip_csv_syncs_to_the_cent_and_the_cli_reads_it() {
         "{stderr}"
     );
 }
+
+/// With `source = "export"`, the TUI's `r` reads the export: its dialog says no Cost
+/// Explorer request, the sync fills the cache from S3, and not one Cost Explorer
+/// request is sent or recorded.
+#[test]
+fn the_tuis_refresh_syncs_from_the_export_when_the_config_makes_it_the_source() {
+    use costscope::tui::action::Action;
+    use costscope::tui::jobs::{AwsJobs, Connect, ExportSync};
+    let Some(url) = moto_url() else { return };
+    let _turn = MOTO.lock().unwrap_or_else(|e| e.into_inner());
+    let (config, nov, lines) = common::runtime().block_on(async {
+        let (config, orgs) = fresh_organization(&url).await;
+        let member = create_member(&orgs, "workloads").await;
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&config)
+                .force_path_style(true)
+                .build(),
+        );
+        s3.create_bucket().bucket(BUCKET).send().await.unwrap();
+        let nov = month("2026-11");
+        let lines = usage(nov, &member);
+        deliver(
+            &s3,
+            CUR_ROOT,
+            nov,
+            &[("org-cur2-00001.snappy.parquet", parquet_bytes(&lines))],
+        )
+        .await;
+        (config, nov, lines)
+    });
+    let settings = costscope::config::Config::parse(
+        std::path::Path::new("config.toml"),
+        &format!("source = \"export\"\n[export]\nlocation = \"s3://{BUCKET}/{CUR_ROOT}\"\nregion = \"us-east-1\"\n"),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cache.sqlite");
+    let jobs = AwsJobs {
+        cache: path.clone(),
+        connect: Connect::Config(Box::new(config)),
+        options: SyncOptions::new(today(), common::stamp("2026-11-20T07:00:00Z")),
+        cost_explorer: Default::default(),
+        export: settings.export_sync().map(|choice| ExportSync {
+            choice,
+            region: settings.export.region.clone(),
+        }),
+        scan: Default::default(),
+        prices: costscope::config::prices::built_in_prices(),
+    };
+    let mut app = common::app_on(Store::open(&path).unwrap()).with_jobs(Box::new(jobs));
+    app.dispatch(Action::Refresh);
+    let dialog = common::screen_text(&app, 120, 30);
+    assert!(
+        dialog.contains(&format!("AWS Data Export at s3://{BUCKET}/{CUR_ROOT}"))
+            && dialog.contains("no Cost Explorer request"),
+        "{dialog}"
+    );
+    app.dispatch(Action::Enter);
+    assert!(
+        app.wait_for_sync(std::time::Duration::from_secs(120)),
+        "the sync ended"
+    );
+    let message = format!("{:?}", app.state.message);
+    assert!(
+        message.contains("synced 1 changed billing period from the export")
+            && message.contains("no Cost Explorer request"),
+        "{message}"
+    );
+    let months = &app.state.summary.months;
+    assert_eq!(months.len(), 1, "{message}");
+    assert_eq!(months[0].source, "data-export");
+    let store = Store::open(&path).unwrap();
+    assert_to_the_cent(stored(&store, nov), totals(&lines));
+    assert_eq!(store.api_requests_since("ce", "2000-01-01").unwrap(), 0);
+}

@@ -413,6 +413,7 @@ fn the_tui_starts_a_scan_and_its_findings_land_while_browsing() {
             common::stamp("2026-11-20T07:00:00Z"),
         ),
         cost_explorer: Default::default(),
+        export: None,
         scan,
         prices: built_in_prices(),
     };

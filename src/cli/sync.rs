@@ -22,9 +22,10 @@ pub struct SyncArgs {
     #[arg(long, value_name = "DOLLARS", value_parser = super::parse::dollars)]
     pub max_cost: Option<Money>,
     /// Where the costs come from: Cost Explorer ($0.01 a page), or an AWS Data Export
-    /// (CUR 2.0 or FOCUS files in S3; no Cost Explorer request)
-    #[arg(long, value_enum, default_value_t = SourceName::CostExplorer)]
-    pub source: SourceName,
+    /// (CUR 2.0 or FOCUS files in S3; no Cost Explorer request); default: `source` in
+    /// the config, else cost-explorer
+    #[arg(long, value_enum)]
+    pub source: Option<SourceName>,
     /// The export: its S3 location s3://BUCKET/PREFIX/EXPORT-NAME, or its name (found
     /// with the Data Exports API); default: the config's [export] table, else the
     /// account's only CUR 2.0 or FOCUS export
@@ -58,11 +59,12 @@ pub fn run(ctx: &Context, args: SyncArgs) -> Result<(), AppError> {
         region: aws.region,
         cache: explicit_cache(&ctx.cli.cache),
     };
-    if source == SourceName::Export || export.is_some() {
-        let choice = export
-            .or_else(|| config.export.location.clone().map(ExportChoice::Location))
-            .or_else(|| config.export.name.clone().map(ExportChoice::Named))
-            .unwrap_or(ExportChoice::TheOnlyOne);
+    let from_export = match source {
+        Some(source) => source == SourceName::Export,
+        None => config.source == crate::config::SyncSource::Export,
+    };
+    if from_export || export.is_some() {
+        let choice = config.export_choice(export);
         return sync_export(
             ctx,
             &target,

@@ -110,6 +110,13 @@ pub fn open(ctx: &Context, flags: RootFlags) -> Result<(), AppError> {
         },
         options: sync_options(&settings.config, ctx.today, Stamp::now()),
         cost_explorer: settings.config.cost_explorer(),
+        export: settings
+            .config
+            .export_sync()
+            .map(|choice| tui::jobs::ExportSync {
+                choice,
+                region: settings.config.export.region.clone(),
+            }),
         scan: settings.config.scan.clone(),
         prices: price_table(ctx.paths.as_ref())?,
     };

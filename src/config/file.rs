@@ -36,6 +36,17 @@ impl RangeName {
     }
 }
 
+/// Where `costscope sync` and the TUI's `r` read costs when no `--source` says.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SyncSource {
+    /// Cost Explorer ($0.01 a page).
+    #[default]
+    CostExplorer,
+    /// The AWS Data Export of `[export]` (S3 requests only).
+    Export,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 enum MetricName {
@@ -58,6 +69,7 @@ struct RawConfig {
     range: Option<RangeName>,
     granularity: Option<GranularityName>,
     group_by_ou: Option<bool>,
+    source: Option<SyncSource>,
     max_sync_cost: Option<toml::Spanned<String>>,
     bill_final_after_day: Option<toml::Spanned<u32>>,
     ce_requests_per_second: Option<toml::Spanned<f64>>,
@@ -121,6 +133,8 @@ pub struct Config {
     pub range: RangePreset,
     pub granularity: Granularity,
     pub group_by_ou: bool,
+    /// Where a sync reads costs by default.
+    pub source: SyncSource,
     /// Most a sync may spend on Cost Explorer requests, in dollars.
     pub max_sync_cost: Option<Money>,
     /// Last month's bill is final once the new month is past this day (and Cost
@@ -143,6 +157,7 @@ impl Default for Config {
             range: RangePreset::MonthToDate,
             granularity: Granularity::Daily,
             group_by_ou: false,
+            source: SyncSource::CostExplorer,
             max_sync_cost: None,
             bill_final_after_day: DEFAULT_FINAL_AFTER_DAY,
             ce_requests_per_second: DEFAULT_CE_REQUESTS_PER_SECOND,
@@ -155,6 +170,23 @@ impl Default for Config {
 }
 
 impl Config {
+    /// The export a sync reads when the config makes it the source (`source = "export"`).
+    pub fn export_sync(&self) -> Option<crate::domain::export::ExportChoice> {
+        (self.source == SyncSource::Export).then(|| self.export_choice(None))
+    }
+
+    /// The export `flag` names, else the one `[export]` names.
+    pub fn export_choice(
+        &self,
+        flag: Option<crate::domain::export::ExportChoice>,
+    ) -> crate::domain::export::ExportChoice {
+        crate::domain::export::ExportChoice::pick(
+            flag,
+            self.export.location.as_ref(),
+            self.export.name.as_deref(),
+        )
+    }
+
     /// The Cost Explorer source's settings from this file.
     pub fn cost_explorer(&self) -> CostExplorerSettings {
         CostExplorerSettings {
@@ -184,6 +216,7 @@ impl Config {
                 None => defaults.granularity,
             },
             group_by_ou: raw.group_by_ou.unwrap_or(defaults.group_by_ou),
+            source: raw.source.unwrap_or(defaults.source),
             max_sync_cost: match raw.max_sync_cost {
                 Some(value) => Some(value.get_ref().parse().map_err(|_| {
                     ConfigError::at(
@@ -359,6 +392,30 @@ mod tests {
             );
             assert!(err.message.contains("not a 12-digit account id"), "{err}");
         }
+    }
+
+    #[test]
+    fn the_source_setting_makes_sync_read_the_export_and_a_bad_one_names_its_line() {
+        let c = parse("source = \"export\"\n[export]\nname = \"org-cur2\"\n").unwrap();
+        assert_eq!(
+            c.export_sync(),
+            Some(crate::domain::export::ExportChoice::Named(
+                "org-cur2".into()
+            ))
+        );
+        assert_eq!(parse("").unwrap().export_sync(), None);
+        let c = parse("source = \"cost-explorer\"\n[export]\nname = \"x\"\n").unwrap();
+        assert_eq!(
+            c.export_sync(),
+            None,
+            "an [export] alone does not switch the source"
+        );
+        let err = parse("theme = \"default\"\nsource = \"athena\"\n").unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("config.toml:2") && text.contains("key `source`"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -12,7 +12,7 @@ mod values;
 
 pub use apply::ApplySettings;
 pub use error::ConfigError;
-pub use file::{Config, CostExplorerSettings, ExportSettings, RangeName};
+pub use file::{Config, CostExplorerSettings, ExportSettings, RangeName, SyncSource};
 pub use keymap::{Binding, KeyChord, Keymap};
 pub use paths::Paths;
 pub use scan::{ScanSettings, DEFAULT_ROLE_NAME};

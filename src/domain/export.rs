@@ -62,7 +62,29 @@ pub enum ExportChoice {
     TheOnlyOne,
 }
 
+impl std::fmt::Display for ExportChoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ExportChoice::Location(l) => write!(f, "s3://{}/{}", l.bucket, l.root),
+            ExportChoice::Named(name) => write!(f, "the export {name:?}"),
+            ExportChoice::TheOnlyOne => f.write_str("the account's only cost export"),
+        }
+    }
+}
+
 impl ExportChoice {
+    /// The export named on the command line, else the config's location, else its
+    /// name, else the account's only one.
+    pub fn pick(
+        flag: Option<ExportChoice>,
+        location: Option<&ExportLocation>,
+        name: Option<&str>,
+    ) -> ExportChoice {
+        flag.or_else(|| location.cloned().map(ExportChoice::Location))
+            .or_else(|| name.map(|n| ExportChoice::Named(n.to_string())))
+            .unwrap_or(ExportChoice::TheOnlyOne)
+    }
+
     /// `s3://...` is a location; any other text an export's name.
     pub fn parse(text: &str) -> Result<ExportChoice, ExportError> {
         if text.trim().starts_with("s3://") {

@@ -13,7 +13,10 @@ pub enum SyncOutcome {
     Done {
         months: usize,
         rows: u64,
+        /// Cost Explorer requests sent.
         requests: u32,
+        /// S3 requests sent, when the sync read an export.
+        s3_requests: Option<u32>,
         failures: usize,
     },
     Failed {
@@ -103,6 +106,8 @@ pub enum Action {
     JobsReady {
         accounts: Vec<String>,
         regions: Vec<String>,
+        /// The export `r` syncs from, if not Cost Explorer.
+        export: Option<String>,
     },
     /// An applier is here (AWS, or the demo's simulation).
     ApplierReady {

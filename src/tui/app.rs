@@ -74,8 +74,16 @@ impl App {
     /// Lets `r` start a background sync, and `S` a scan, with this launcher.
     pub fn with_jobs(mut self, jobs: Box<dyn JobLauncher>) -> App {
         let (accounts, regions) = jobs.scan_limits();
+        let export = jobs.sync_export();
         self.jobs = Some(jobs);
-        update(&mut self.state, Action::JobsReady { accounts, regions });
+        update(
+            &mut self.state,
+            Action::JobsReady {
+                accounts,
+                regions,
+                export,
+            },
+        );
         self
     }
 

@@ -336,18 +336,20 @@ fn table_title(
     data: &TableData,
 ) -> Vec<Span<'static>> {
     let theme = &state.theme;
-    let noun = match kind {
-        ViewKind::Accounts | ViewKind::UnitAccounts(_) | ViewKind::ServiceAccounts(_) => "accounts",
-        ViewKind::Services | ViewKind::AccountServices(_) => "services",
+    let (one, many) = match kind {
+        ViewKind::Accounts | ViewKind::UnitAccounts(_) | ViewKind::ServiceAccounts(_) => {
+            ("account", "accounts")
+        }
+        ViewKind::Services | ViewKind::AccountServices(_) => ("service", "services"),
         ViewKind::Series { .. } => {
             if state.granularity == Granularity::Daily {
-                "days"
+                ("day", "days")
             } else {
-                "months"
+                ("month", "months")
             }
         }
-        ViewKind::Breakdown(b) => b.by.plural(),
-        _ => "rows",
+        ViewKind::Breakdown(b) => (b.by.label(), b.by.plural()),
+        _ => ("row", "rows"),
     };
     let shown = rows
         .iter()
@@ -381,6 +383,7 @@ fn table_title(
         (Some(total), _) => format!("total {}", total.format_exact()),
         (None, _) => data.note.clone().unwrap_or_else(|| unknown_reason(state)),
     };
+    let noun = if !filtered && shown == 1 { one } else { many };
     let mut title = vec![Span::raw(format!(" {count} {noun} · {total}"))];
     if data.previous_total.is_some() {
         title.push(Span::raw(format!(

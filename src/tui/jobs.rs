@@ -5,6 +5,7 @@
 use super::action::{Action, ScanOutcome, SyncOutcome};
 use super::runner::{job, BackgroundJob, Reporter};
 use crate::config::{CostExplorerSettings, ScanSettings};
+use crate::domain::export::ExportChoice;
 use crate::domain::prices::PriceTable;
 use crate::domain::Stamp;
 use crate::jobs::Session;
@@ -25,6 +26,18 @@ pub trait JobLauncher: Send {
     fn scan_limits(&self) -> (Vec<String>, Vec<String>) {
         (Vec::new(), Vec::new())
     }
+    /// The export the sync reads instead of Cost Explorer, as the dialog names it.
+    fn sync_export(&self) -> Option<String> {
+        None
+    }
+}
+
+/// The sync reads an AWS Data Export, not Cost Explorer (`source = "export"`).
+#[derive(Debug, Clone)]
+pub struct ExportSync {
+    pub choice: ExportChoice,
+    /// The bucket's region (default: the session's).
+    pub region: Option<String>,
 }
 
 /// The real jobs: AWS into the cache file the TUI has open.
@@ -35,6 +48,8 @@ pub struct AwsJobs {
     /// Settings for every sync; `now` is set when a run starts.
     pub options: SyncOptions,
     pub cost_explorer: CostExplorerSettings,
+    /// When set, `r` syncs from this export and sends no Cost Explorer request.
+    pub export: Option<ExportSync>,
     pub scan: ScanSettings,
     pub prices: PriceTable,
 }
@@ -53,6 +68,10 @@ impl JobLauncher for AwsJobs {
     fn scan_limits(&self) -> (Vec<String>, Vec<String>) {
         (self.scan.accounts.clone(), self.scan.regions.clone())
     }
+
+    fn sync_export(&self) -> Option<String> {
+        self.export.as_ref().map(|e| e.choice.to_string())
+    }
 }
 
 impl AwsJobs {
@@ -65,24 +84,50 @@ impl AwsJobs {
             let mut store = Store::open(&self.cache)?;
             let mut progress =
                 |event: &SyncEvent| reporter.send(Action::SyncProgress(event.clone()));
-            session
-                .sync(
-                    &mut store,
-                    &identified,
-                    &options,
-                    &self.cost_explorer,
-                    &mut progress,
-                )
-                .await
+            let done = match &self.export {
+                Some(export) => {
+                    let (_, report) = session
+                        .sync_export(
+                            &mut store,
+                            &identified,
+                            &options,
+                            &export.choice,
+                            export.region.as_deref(),
+                            &mut progress,
+                        )
+                        .await?;
+                    SyncOutcome::Done {
+                        months: report.written.len(),
+                        rows: report.rows,
+                        requests: 0,
+                        s3_requests: Some(report.requests),
+                        failures: report.failures.len(),
+                    }
+                }
+                None => {
+                    let report = session
+                        .sync(
+                            &mut store,
+                            &identified,
+                            &options,
+                            &self.cost_explorer,
+                            &mut progress,
+                        )
+                        .await?;
+                    SyncOutcome::Done {
+                        months: report.months_written.len(),
+                        rows: report.rows,
+                        requests: report.ce_requests,
+                        s3_requests: None,
+                        failures: report.failures.len(),
+                    }
+                }
+            };
+            Ok::<_, SyncError>(done)
         }
         .await;
         match result {
-            Ok(report) => SyncOutcome::Done {
-                months: report.months_written.len(),
-                rows: report.rows,
-                requests: report.ce_requests,
-                failures: report.failures.len(),
-            },
+            Ok(done) => done,
             Err(e) => SyncOutcome::Failed {
                 offline: e.is_offline(),
                 message: e.to_string(),

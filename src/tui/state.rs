@@ -237,6 +237,8 @@ pub struct SyncStatus {
     pub last_sync_pages: Option<crate::domain::sync_plan::PagesPerMonth>,
     /// Cost Explorer requests costscope made this calendar month, from the cache.
     pub ce_requests_this_month: u64,
+    /// The AWS Data Export the sync reads instead of Cost Explorer, if any.
+    pub export: Option<String>,
 }
 
 /// What the top view shows, computed by `selectors::refresh` when its data, filter,

@@ -105,15 +105,24 @@ pub fn on_finished(state: &mut State, outcome: SyncOutcome) -> Vec<Effect> {
             months,
             rows,
             requests,
+            s3_requests,
             failures,
         } => {
             state.sync.offline = false;
-            let text = format!(
-                "synced {n0_month}, {rows} rows, {n0_request} ({})",
-                ce_price(u64::from(requests)),
-                n0_month = crate::domain::words::plural(months, "month"),
-                n0_request = crate::domain::words::plural(requests, "Cost Explorer request")
-            );
+            use crate::domain::words::plural;
+            let text = match s3_requests {
+                Some(s3) => format!(
+                    "synced {} from the export, {rows} rows, {}, no Cost Explorer request",
+                    plural(months, "changed billing period"),
+                    plural(s3, "S3 request"),
+                ),
+                None => format!(
+                    "synced {}, {rows} rows, {} ({})",
+                    plural(months, "month"),
+                    plural(requests, "Cost Explorer request"),
+                    ce_price(u64::from(requests)),
+                ),
+            };
             state.message = Some(if failures == 0 {
                 (Severity::Info, text)
             } else {

@@ -22,8 +22,28 @@ pub(super) fn render_confirm_sync(
         [only] => only.to_string(),
         [first, .., last] => format!("{first} … {last}"),
     };
-    let text = vec![
-        Line::from(format!("Months to fetch: {} ({list})", months.len())),
+    let text = match &state.sync.export {
+        Some(export) => vec![
+            Line::from(format!("Source: the AWS Data Export at {export}")),
+            Line::from("Reads only the billing periods whose files changed since the last sync"),
+            Line::from("Cost: S3 requests only, no Cost Explorer request ($0.00)"),
+            Line::from(""),
+            Line::from("The sync runs in the background; keep browsing while it loads."),
+        ],
+        None => confirm_cost_explorer(state, months.len(), &list, estimate),
+    };
+    render_dialog(frame, rect, theme, " Sync from AWS ", text, "start");
+}
+
+/// The Cost Explorer sync's months and what they cost.
+fn confirm_cost_explorer(
+    state: &State,
+    months: usize,
+    list: &str,
+    estimate: &crate::domain::sync_plan::RequestEstimate,
+) -> Vec<Line<'static>> {
+    vec![
+        Line::from(format!("Months to fetch: {months} ({list})")),
         Line::from(format!(
             "Cost: {} ($0.01 a page)",
             estimate.describe(|n| crate::domain::call_prices::ce_price(u64::from(n)))
@@ -34,6 +54,5 @@ pub(super) fn render_confirm_sync(
         )),
         Line::from(""),
         Line::from("The sync runs in the background; keep browsing while it loads."),
-    ];
-    render_dialog(frame, rect, theme, " Sync from AWS ", text, "start");
+    ]
 }

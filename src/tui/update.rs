@@ -57,10 +57,15 @@ fn learn(state: &mut State, action: Action) -> Result<(), Action> {
             state.catalog = facts.catalog;
             state.finding_index = facts.finding_index;
         }
-        Action::JobsReady { accounts, regions } => {
+        Action::JobsReady {
+            accounts,
+            regions,
+            export,
+        } => {
             state.scan.accounts = accounts;
             state.scan.regions = regions;
             state.sync.available = true;
+            state.sync.export = export;
             state.scan.available = true;
         }
         Action::ApplierReady {
