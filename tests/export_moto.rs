@@ -398,7 +398,7 @@ fn an_export_syncs_without_cost_explorer_then_downloads_only_what_changed() {
         assert_eq!(fourth.failures.len(), 1, "{:?}", fourth.failures);
         assert!(
             fourth.failures[0].contains(&format!(
-                "s3://{BUCKET}/{CUR_ROOT}/data/BILLING_PERIOD=2026-11/org-cur2-00001.snappy.parquet"
+                "s3://{BUCKET}/{CUR_ROOT}/data/BILLING_PERIOD=2026-11/org-cur2-00001.snappy.parquet: not a readable Parquet file"
             )),
             "{:?}",
             fourth.failures

@@ -41,6 +41,9 @@ pub enum ImportError {
         line: u64,
         message: String,
     },
+    /// The file is not Parquet, or its footer, schema or pages cannot be decoded.
+    #[error("{}: not a readable Parquet file: {message}", path.display())]
+    Parquet { path: PathBuf, message: String },
     #[error(
         "{}: {} could not be read, so nothing of it was imported (--skip-bad-rows imports the rest):\n{}",
         path.display(),

@@ -13,9 +13,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 pub(super) fn read_parquet(path: &Path) -> Result<ReadFile, ImportError> {
-    let bad = |message: String| ImportError::Csv {
+    let bad = |message: String| ImportError::Parquet {
         path: path.to_path_buf(),
-        line: 0,
         message,
     };
     let file = std::fs::File::open(path).map_err(|source| ImportError::Open {

@@ -300,6 +300,7 @@ impl ImportError {
                 line,
                 message,
             },
+            ImportError::Parquet { message, .. } => ImportError::Parquet { path, message },
             ImportError::BadLines {
                 count, unit, named, ..
             } => ImportError::BadLines {
