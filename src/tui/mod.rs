@@ -27,6 +27,7 @@ mod scan_update;
 mod scan_view;
 pub mod selectors;
 pub mod state;
+pub mod sync_state;
 pub mod sync_update;
 mod sync_view;
 pub mod table;

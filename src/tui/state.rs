@@ -1,6 +1,7 @@
 //! The app state: a view stack over one shared time range, metric and granularity.
 
 use super::model::ViewData;
+pub use super::sync_state::{SyncRun, SyncStatus};
 use crate::config::{Config, Keymap, Theme};
 use crate::domain::{DateRange, Granularity, Metric, Month, Organization, RangePreset};
 use crate::store::{AccountKey, CacheSummary, ServiceKey};
@@ -223,24 +224,6 @@ pub enum Mode {
     ApplyProgress,
 }
 
-/// The background sync as the status bar shows it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SyncStatus {
-    /// A sync can be started here (a real cache, with AWS reachable in principle).
-    pub available: bool,
-    pub running: Option<SyncRun>,
-    /// The last sync could not reach AWS: the views show the cache only.
-    pub offline: bool,
-    /// Cost Explorer requests of the last sync, from the cache.
-    pub last_sync_requests: Option<u64>,
-    /// The pages per month the last sync took: what the next one is estimated from.
-    pub last_sync_pages: Option<crate::domain::sync_plan::PagesPerMonth>,
-    /// Cost Explorer requests costscope made this calendar month, from the cache.
-    pub ce_requests_this_month: u64,
-    /// The AWS Data Export the sync reads instead of Cost Explorer, if any.
-    pub export: Option<String>,
-}
-
 /// What the top view shows, computed by `selectors::refresh` when its data, filter,
 /// sort or grouping change (never per frame).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -331,13 +314,6 @@ pub struct ScanEstimate {
     /// Empty: every enabled region of each account.
     pub regions: Vec<String>,
     pub last_metrics: Option<u64>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SyncRun {
-    pub done: usize,
-    pub of: usize,
-    pub current: Option<Month>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
