@@ -10,7 +10,7 @@
 use super::detail::LineDetail;
 use super::exact::ExactSum;
 use super::fees::ONCE_A_MONTH_RECORD_TYPES;
-use super::focus::{is_null, utc_day, FocusLine};
+use super::focus::{present, utc_day, FocusLine};
 
 /// Where the CUR 2.0 columns costscope reads sit in a file's header.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,6 +76,9 @@ pub const COLUMNS_READ: &[&str] = &[
     "resource_tags",
 ];
 
+/// The entries read of CUR 2.0's map columns, where not all are.
+pub const MAP_ENTRIES_READ: &[(&str, &[&str])] = &[("product", &["product_name"])];
+
 impl CurColumns {
     /// The columns, or the required ones the header lacks.
     pub fn from_header(names: &[&str]) -> Result<CurColumns, Vec<&'static str>> {
@@ -126,7 +129,7 @@ pub fn read_line<'a>(
     columns: &CurColumns,
     field: impl Fn(usize) -> &'a str,
 ) -> Result<FocusLine<'a>, String> {
-    let value = |i: usize| Some(field(i).trim()).filter(|v| !is_null(v));
+    let value = |i: usize| present(field(i));
     let optional = |i: Option<usize>| i.and_then(value);
     let required = |i: usize, name: &str| value(i).ok_or_else(|| format!("no {name}"));
     let amount = |i: Option<usize>, name: &str| -> Result<ExactSum, String> {

@@ -27,18 +27,32 @@ pub struct LineDetail<'a> {
 #[derive(Debug, Default)]
 pub struct Names {
     names: Vec<String>,
-    index: HashMap<String, u32>,
+    /// Each name's number, found by the name's hash: the text is kept once, in `names`,
+    /// so an index entry is four bytes (an export has a name for every resource).
+    index: hashbrown::HashTable<u32>,
+}
+
+fn hash(name: &str) -> u64 {
+    use std::hash::BuildHasher;
+    rustc_hash::FxBuildHasher.hash_one(name)
 }
 
 impl Names {
     pub fn intern(&mut self, name: &str) -> u32 {
-        if let Some(&i) = self.index.get(name) {
-            return i;
+        let names = &self.names;
+        let text = |i: &u32| names.get(*i as usize).map_or("", String::as_str);
+        let entry = self
+            .index
+            .entry(hash(name), |i| text(i) == name, |i| hash(text(i)));
+        match entry {
+            hashbrown::hash_table::Entry::Occupied(found) => *found.get(),
+            hashbrown::hash_table::Entry::Vacant(vacant) => {
+                let i = names.len() as u32;
+                vacant.insert(i);
+                self.names.push(name.to_string());
+                i
+            }
         }
-        let i = self.names.len() as u32;
-        self.names.push(name.to_string());
-        self.index.insert(name.to_string(), i);
-        i
     }
 
     pub fn get(&self, i: u32) -> &str {

@@ -140,10 +140,20 @@ pub struct FocusLine<'a> {
     pub detail: LineDetail<'a>,
 }
 
-/// Files write a missing value as nothing, `NULL` or `null`.
-pub fn is_null(value: &str) -> bool {
-    let v = value.trim();
-    v.is_empty() || v.eq_ignore_ascii_case("null")
+/// A field's value without the spaces around it, or None if it is missing: files write
+/// a missing value as nothing, `NULL` or `null`.
+pub fn present(field: &str) -> Option<&str> {
+    // Most fields have nothing to trim: two byte tests instead of a scan from both ends
+    // (a byte past ASCII may start Unicode whitespace, so it takes the full trim).
+    let bytes = field.as_bytes();
+    let bare = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii() && !b.is_ascii_whitespace());
+    let value = if bare(bytes.first()) && bare(bytes.last()) {
+        field
+    } else {
+        field.trim()
+    };
+    let null = value.is_empty() || (value.len() == 4 && value.eq_ignore_ascii_case("null"));
+    (!null).then_some(value)
 }
 
 /// Reads one record; `field(i)` is its i-th field ("" past its end). The error says
@@ -152,7 +162,7 @@ pub fn read_line<'a>(
     columns: &FocusColumns,
     field: impl Fn(usize) -> &'a str,
 ) -> Result<FocusLine<'a>, String> {
-    let value = |i: usize| Some(field(i).trim()).filter(|v| !is_null(v));
+    let value = |i: usize| present(field(i));
     let required = |i: usize, name: &str| value(i).ok_or_else(|| format!("no {name}"));
     let amount = |i: usize, name: &str| -> Result<ExactSum, String> {
         match value(i) {
@@ -226,6 +236,25 @@ mod tests {
             .copied()
             .filter(|c| *c != "ServiceProviderName")
             .chain(["Tags"])
+    }
+
+    #[test]
+    fn present_trims_and_knows_the_ways_files_write_null() {
+        let cases = [
+            ("eu-west-1", Some("eu-west-1")),
+            (" 12.5\t", Some("12.5")),
+            ("\u{a0}x\u{a0}", Some("x")),
+            ("é", Some("é")),
+            ("", None),
+            ("   ", None),
+            ("NULL", None),
+            (" null ", None),
+            ("Null", None),
+            ("nullable", Some("nullable")),
+        ];
+        for (field, expected) in cases {
+            assert_eq!(present(field), expected, "{field:?}");
+        }
     }
 
     fn line<'a>(fields: &'a [&'a str]) -> Result<FocusLine<'a>, String> {
@@ -348,6 +377,7 @@ pub struct LineTotals {
 impl LineTotals {
     pub fn add(&mut self, line: &FocusLine) {
         let [provider, account, service, charge] = &mut self.last;
+        let before = (*provider, *account);
         let key = (
             self.names.intern_after(provider, line.provider),
             self.names.intern_after(account, line.account),
@@ -377,7 +407,10 @@ impl LineTotals {
         if line.once_a_month {
             add(self.fees.entry(key).or_default());
         }
-        self.account_providers.insert(key.1, key.0);
+        // Lines come grouped by account: its provider is written when the account changes.
+        if self.lines == 0 || before != (key.0, key.1) {
+            self.account_providers.insert(key.1, key.0);
+        }
         if let Some(name) = line.account_name {
             self.account_names
                 .entry(key.1)
@@ -435,12 +468,19 @@ impl LineTotals {
                 effective: effective.to_money(),
             })
             .collect();
-        out.sort_by(|x, y| (&x.service, &x.account, x.day).cmp(&(&y.service, &y.account, y.day)));
+        out.sort_by(|x, y| {
+            (&x.service, &x.account, x.day, &x.provider).cmp(&(
+                &y.service,
+                &y.account,
+                y.day,
+                &y.provider,
+            ))
+        });
         out
     }
 
     /// Every (provider, account, service, day) with its sums, in (service, account,
-    /// day) order.
+    /// day, provider) order.
     pub fn days(&self) -> Vec<FocusDay> {
         self.list(&self.days)
     }

@@ -16,6 +16,15 @@ pub fn columns_read() -> impl Iterator<Item = &'static str> {
     focus::COLUMNS_READ.iter().chain(cur::COLUMNS_READ).copied()
 }
 
+/// Of a map column, the entries read (None: all). CUR 2.0's `product` map has dozens
+/// of entries a line; only its product name is read.
+pub fn map_entries_read(column: &str) -> Option<&'static [&'static str]> {
+    cur::MAP_ENTRIES_READ
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(column))
+        .map(|(_, entries)| *entries)
+}
+
 impl LineTable {
     /// The table whose columns the header names. A header of `line_item_` columns is
     /// judged as CUR 2.0, any other as FOCUS, for the error to name what is missing.
