@@ -5,7 +5,7 @@
 //! the process's peak resident memory.
 //!
 //! Run: `cargo bench --bench ingest` (add `-- --accounts 50 --services 48 --days 10
-//! --runs 3`; the default is 1,152,000 line items).
+//! --runs 3`; the default is 1,152,000 line items; `--keep DIR` keeps the files).
 
 mod common;
 #[path = "../tests/common/parquet.rs"]
@@ -13,7 +13,7 @@ mod parquet_fixture;
 
 use common::arg;
 use costscope::import::read_file;
-use parquet_fixture::{write_table, Kind};
+use parquet_fixture::{write_table, Kind, ROWS_PER_GROUP};
 use std::io::Write;
 use std::time::Instant;
 
@@ -110,7 +110,15 @@ fn main() {
         get("--days", 20),
         get("--runs", 3),
     );
-    let dir = std::env::temp_dir().join(format!("costscope-ingest-{}", std::process::id()));
+    // `--keep DIR` writes the files there and leaves them, to profile one read with
+    // `--read DIR/period.parquet --lines N`.
+    let kept = arg(&args, "--keep");
+    let dir = kept
+        .clone()
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::env::temp_dir().join(format!("costscope-ingest-{}", std::process::id()))
+        });
     std::fs::create_dir_all(&dir).unwrap();
     let parquet = dir.join("period.parquet");
     let csv = dir.join("period.csv.gz");
@@ -120,7 +128,11 @@ fn main() {
         write_csv_gz(&csv, &rows);
         rows.len()
     };
-    println!("{lines} line items ({accounts} accounts x {services} services x 24 h x {days} days)");
+    println!(
+        "{lines} line items ({accounts} accounts x {services} services x 24 h x {days} days), \
+         Parquet in {} row groups of at most {ROWS_PER_GROUP}",
+        lines.div_ceil(ROWS_PER_GROUP)
+    );
     // Each read in a process of its own, so its peak memory is the reader's alone.
     let exe = std::env::current_exe().unwrap();
     for (name, path) in [("parquet", &parquet), ("csv.gz", &csv)] {
@@ -150,5 +162,7 @@ fn main() {
             median(rates)
         );
     }
-    let _ = std::fs::remove_dir_all(&dir);
+    if kept.is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -2,7 +2,8 @@
 //! demo generation rate, cold start to the first frame, keypress-to-frame time for drill
 //! steps, range changes and filter keystrokes, and peak memory while browsing.
 //!
-//! Run: `cargo bench --bench tui` (add `-- --accounts N --runs R` to change the size).
+//! Run: `cargo bench --bench tui` (add `-- --accounts N --runs R` to change the size, and
+//! `--cache PATH` to keep the generated cache there and browse it again next time).
 //! Browsing is measured in fresh child processes, so their peak memory excludes the
 //! generator. Frames are drawn into ratatui's TestBackend: the time is update + cache
 //! queries + layout + diff, everything but the terminal's own write.
@@ -58,8 +59,18 @@ fn main() {
     let mut rates = Vec::new();
     let mut rows = 0;
     let mut path = PathBuf::new();
-    for i in 0..3 {
-        path = dir.path().join(format!("demo-{i}.sqlite"));
+    // `--cache PATH` browses that cache, generated once if it is missing (to profile a
+    // 5,000-account organization without generating it on every run).
+    let reused = arg(&args, "--cache").map(PathBuf::from);
+    let generations = match &reused {
+        Some(cache) if cache.exists() => 0,
+        Some(_) => 1,
+        None => 3,
+    };
+    for i in 0..generations {
+        path = reused
+            .clone()
+            .unwrap_or_else(|| dir.path().join(format!("demo-{i}.sqlite")));
         let (_, stats) = demo::prepare_cache(&path, params, |_, _| {}).expect("demo generation");
         let stats = stats.expect("a fresh file is generated");
         rows = stats.rows;
@@ -70,9 +81,12 @@ fn main() {
             stats.rows,
             stats.elapsed.as_secs_f64()
         );
-        if i < 2 {
+        if i + 1 < generations {
             remove_cache(&path);
         }
+    }
+    if let Some(cache) = &reused {
+        path = cache.clone();
     }
     let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
     let services = Store::open(&path)
@@ -83,7 +97,9 @@ fn main() {
     let (naive, rollup) = month_total_costs(&path);
 
     // The findings list on its own: 5,000 findings over the same organization.
-    write_findings(&path, FINDINGS);
+    if generations > 0 {
+        write_findings(&path, FINDINGS);
+    }
     let mut samples: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     let mut peak_kib = Vec::new();
     let children = std::iter::repeat_n("--browse-child", runs)
@@ -117,7 +133,14 @@ fn main() {
     println!();
     println!("| what | median | p99 | samples |");
     println!("|---|---|---|---|");
-    println!("| demo generation | {:.0} rows/s | min {:.0} rows/s | 3 runs of {rows} rows, {services} services, {:.0} MB file |", median(&mut rates), rates.iter().cloned().fold(f64::INFINITY, f64::min), size as f64 / 1e6);
+    if generations > 0 {
+        println!("| demo generation | {:.0} rows/s | min {:.0} rows/s | {generations} runs of {rows} rows, {services} services, {:.0} MB file |", median(&mut rates), rates.iter().cloned().fold(f64::INFINITY, f64::min), size as f64 / 1e6);
+    } else {
+        println!(
+            "| cache reused | | | {services} services, {:.0} MB file |",
+            size as f64 / 1e6
+        );
+    }
     for (name, values) in &mut samples {
         let n = values.len();
         let unit = "ms";

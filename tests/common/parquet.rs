@@ -12,7 +12,12 @@ pub enum Kind {
     Millis,
 }
 
-/// Writes `rows` (fields as text, "" for null) under `columns`, in one row group.
+/// Rows per row group: Spark's and Glue's 128 MB blocks hold about this many export
+/// rows, and readers split their work by row group.
+pub const ROWS_PER_GROUP: usize = 131_072;
+
+/// Writes `rows` (fields as text, "" for null) under `columns`, in row groups of
+/// `ROWS_PER_GROUP`.
 pub fn write_table(path: &Path, columns: &[(&str, Kind)], rows: &[Vec<String>]) {
     use parquet::basic::Compression;
     use parquet::data_type::{ByteArray, ByteArrayType, DoubleType, Int64Type};
@@ -36,44 +41,46 @@ pub fn write_table(path: &Path, columns: &[(&str, Kind)], rows: &[Vec<String>]) 
     let file = std::fs::File::create(path).unwrap();
     let mut writer =
         SerializedFileWriter::new(file, Arc::new(schema), Arc::new(properties)).unwrap();
-    let mut group = writer.next_row_group().unwrap();
-    let mut index = 0;
-    while let Some(mut column) = group.next_column().unwrap() {
-        let texts: Vec<&str> = rows.iter().map(|r| r[index].as_str()).collect();
-        let levels: Vec<i16> = texts.iter().map(|t| i16::from(!t.is_empty())).collect();
-        let present = texts.iter().filter(|t| !t.is_empty());
-        match columns[index].1 {
-            Kind::Text => {
-                let values: Vec<ByteArray> = present.map(|t| ByteArray::from(*t)).collect();
-                column
-                    .typed::<ByteArrayType>()
-                    .write_batch(&values, Some(&levels), None)
-                    .unwrap();
+    for rows in rows.chunks(ROWS_PER_GROUP) {
+        let mut group = writer.next_row_group().unwrap();
+        let mut index = 0;
+        while let Some(mut column) = group.next_column().unwrap() {
+            let texts: Vec<&str> = rows.iter().map(|r| r[index].as_str()).collect();
+            let levels: Vec<i16> = texts.iter().map(|t| i16::from(!t.is_empty())).collect();
+            let present = texts.iter().filter(|t| !t.is_empty());
+            match columns[index].1 {
+                Kind::Text => {
+                    let values: Vec<ByteArray> = present.map(|t| ByteArray::from(*t)).collect();
+                    column
+                        .typed::<ByteArrayType>()
+                        .write_batch(&values, Some(&levels), None)
+                        .unwrap();
+                }
+                Kind::Double => {
+                    let values: Vec<f64> = present.map(|t| t.parse().unwrap()).collect();
+                    column
+                        .typed::<DoubleType>()
+                        .write_batch(&values, Some(&levels), None)
+                        .unwrap();
+                }
+                Kind::Millis => {
+                    let values: Vec<i64> = present
+                        .map(|t| {
+                            chrono::DateTime::parse_from_rfc3339(t)
+                                .unwrap()
+                                .timestamp_millis()
+                        })
+                        .collect();
+                    column
+                        .typed::<Int64Type>()
+                        .write_batch(&values, Some(&levels), None)
+                        .unwrap();
+                }
             }
-            Kind::Double => {
-                let values: Vec<f64> = present.map(|t| t.parse().unwrap()).collect();
-                column
-                    .typed::<DoubleType>()
-                    .write_batch(&values, Some(&levels), None)
-                    .unwrap();
-            }
-            Kind::Millis => {
-                let values: Vec<i64> = present
-                    .map(|t| {
-                        chrono::DateTime::parse_from_rfc3339(t)
-                            .unwrap()
-                            .timestamp_millis()
-                    })
-                    .collect();
-                column
-                    .typed::<Int64Type>()
-                    .write_batch(&values, Some(&levels), None)
-                    .unwrap();
-            }
+            column.close().unwrap();
+            index += 1;
         }
-        column.close().unwrap();
-        index += 1;
+        group.close().unwrap();
     }
-    group.close().unwrap();
     writer.close().unwrap();
 }
