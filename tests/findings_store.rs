@@ -282,3 +282,59 @@ fn a_rule_that_could_not_read_its_evidence_closes_nothing_and_makes_the_unit_par
         .collect();
     assert_eq!(open, ["e1", "e3"]);
 }
+
+#[test]
+fn the_savings_badges_read_the_open_findings_and_their_savings_without_evidence() {
+    let (_dir, mut store) = open_store();
+    let at = costscope::domain::Stamp::parse("2026-11-01T00:00:00.000Z").unwrap();
+    let mut with_evidence = finding("e3", 2);
+    with_evidence.evidence = Evidence {
+        facts: vec![("state".into(), "unattached".into())],
+        ..Evidence::default()
+    };
+    store
+        .write_scanned_unit(
+            "111111111111",
+            "us-east-1",
+            &[],
+            &[finding("e1", 4), finding("e2", 3), with_evidence],
+            &[],
+            at,
+        )
+        .unwrap();
+    let dismissed = all(&store)
+        .iter()
+        .find(|f| f.finding.resource == "e2")
+        .unwrap()
+        .id;
+    assert!(store.dismiss_finding(dismissed, "planned", at).unwrap());
+
+    let mut lean = store.open_finding_savings().unwrap();
+    lean.sort_by_key(|f| f.id);
+    let mut full = store.findings(&FindingFilter::default()).unwrap();
+    full.sort_by_key(|f| f.id);
+    let key = |f: &costscope::domain::findings::TrackedFinding| {
+        (
+            f.id,
+            f.finding.rule,
+            f.finding.resource.clone(),
+            f.finding.saving.clone(),
+            f.status,
+        )
+    };
+    assert_eq!(
+        lean.iter().map(key).collect::<Vec<_>>(),
+        full.iter().map(key).collect::<Vec<_>>(),
+        "the open findings, the dismissed one left out"
+    );
+    assert_eq!(lean.len(), 2);
+    assert!(lean
+        .iter()
+        .all(|f| f.finding.evidence == Evidence::default()));
+    let e3 = full.iter().find(|f| f.finding.resource == "e3").unwrap();
+    assert_eq!(
+        e3.finding.evidence.facts.len(),
+        1,
+        "the full list still reads evidence"
+    );
+}

@@ -5,13 +5,15 @@
 
 use super::findings::{FindingStatus, Rule, SavingsTotal, TrackedFinding};
 use super::money::{Money, MoneyOverflow};
-use std::collections::{BTreeMap, HashMap};
+// FxHash: the keys are ours, and a 5,000-account org has tens of thousands of findings.
+use rustc_hash::FxHashMap;
+use std::collections::BTreeMap;
 
 /// Which open findings are alternatives to another on the same resource.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Alternatives {
     /// Finding id → the id of the finding on the same resource whose saving counts.
-    instead: HashMap<i64, i64>,
+    instead: FxHashMap<i64, i64>,
 }
 
 /// The resource a finding is about, whatever the rule.
@@ -35,7 +37,7 @@ fn rank(t: &TrackedFinding) -> (Option<Money>, bool, std::cmp::Reverse<Rule>) {
 impl Alternatives {
     /// Among these findings (only the open ones take part).
     pub fn among<'a>(findings: impl IntoIterator<Item = &'a TrackedFinding>) -> Alternatives {
-        let mut best: HashMap<(&str, &str, &str), &TrackedFinding> = HashMap::new();
+        let mut best: FxHashMap<(&str, &str, &str), &TrackedFinding> = FxHashMap::default();
         let mut open = Vec::new();
         for t in findings {
             if t.status != FindingStatus::Open {
@@ -82,7 +84,7 @@ impl Alternatives {
     pub fn totals_by<'a, K: Ord>(
         &self,
         findings: impl IntoIterator<Item = &'a TrackedFinding>,
-        key: impl Fn(&TrackedFinding) -> K,
+        key: impl Fn(&'a TrackedFinding) -> K,
     ) -> Result<BTreeMap<K, SavingsTotal>, MoneyOverflow> {
         let mut out: BTreeMap<K, SavingsTotal> = BTreeMap::new();
         for t in findings {
@@ -91,7 +93,8 @@ impl Alternatives {
         Ok(out)
     }
 
-    fn add(&self, total: &mut SavingsTotal, t: &TrackedFinding) -> Result<(), MoneyOverflow> {
+    /// Counts `t` into `total`: its saving, or as an alternative.
+    pub fn add(&self, total: &mut SavingsTotal, t: &TrackedFinding) -> Result<(), MoneyOverflow> {
         if self.instead.contains_key(&t.id) {
             total.add_alternative();
             Ok(())

@@ -7,6 +7,7 @@ use super::state::{State, ViewKind};
 use crate::domain::alternatives::Alternatives;
 use crate::domain::cost::{forecast_month_end, monthly_totals};
 use crate::domain::fees::{fee_span, partly_covered, spread_adjustment, Fee, Spread};
+use crate::domain::findings::SavingsTotal as Total;
 use crate::domain::{DailyPoint, DateRange, Granularity, Money, Month, RangePreset};
 use crate::store::{FindingFilter, Scope, Store, StoreResult, UnitStatus};
 use chrono::Duration;
@@ -461,42 +462,38 @@ pub fn load_findings(store: &Store, all: bool) -> StoreResult<FindingsData> {
     })
 }
 
-/// Open findings per account and service, for the cost views.
+/// Open findings per account and service, for the cost views, in one pass over keys
+/// borrowed from the findings (each copied once at the end); a resource opens the
+/// finding whose saving counts (see `alternatives`).
 pub fn load_finding_index(store: &Store) -> StoreResult<FindingIndex> {
-    let open = store.findings(&FindingFilter::default())?;
+    use rustc_hash::FxHashMap;
+    let open = store.open_finding_savings()?;
     let alternatives = Alternatives::among(&open);
+    let mut by_pair: FxHashMap<(&str, &str), Total> = FxHashMap::default();
+    let mut by_account: FxHashMap<&str, Total> = FxHashMap::default();
+    let mut by_service: FxHashMap<&str, Total> = FxHashMap::default();
+    let mut by_resource: FxHashMap<&str, (Total, i64)> = FxHashMap::default();
+    for t in &open {
+        let f = &t.finding;
+        let service = f.rule.cost_service();
+        alternatives.add(by_pair.entry((&f.account, service)).or_default(), t)?;
+        alternatives.add(by_account.entry(&f.account).or_default(), t)?;
+        alternatives.add(by_service.entry(service).or_default(), t)?;
+        let (total, id) = by_resource.entry(&f.resource).or_default();
+        *id = alternatives.instead_of(t.id).unwrap_or(t.id);
+        alternatives.add(total, t)?;
+    }
+    let owned = |(key, total): (&str, Total)| (key.to_string(), total);
     Ok(FindingIndex {
-        by_pair: alternatives
-            .totals_by(&open, |f| {
-                (
-                    f.finding.account.clone(),
-                    f.finding.rule.cost_service().to_string(),
-                )
-            })?
+        by_pair: by_pair
             .into_iter()
+            .map(|((account, service), total)| ((account.to_string(), service.to_string()), total))
             .collect(),
-        by_account: alternatives
-            .totals_by(&open, |f| f.finding.account.clone())?
+        by_account: by_account.into_iter().map(owned).collect(),
+        by_service: by_service.into_iter().map(owned).collect(),
+        by_resource: by_resource
             .into_iter()
+            .map(|(resource, counted)| (resource.to_string(), counted))
             .collect(),
-        by_service: alternatives
-            .totals_by(&open, |f| f.finding.rule.cost_service().to_string())?
-            .into_iter()
-            .collect(),
-        by_resource: {
-            let first: HashMap<&str, i64> = open
-                .iter()
-                .rev()
-                .map(|f| (f.finding.resource.as_str(), f.id))
-                .collect();
-            alternatives
-                .totals_by(&open, |f| f.finding.resource.clone())?
-                .into_iter()
-                .map(|(resource, total)| {
-                    let id = first.get(resource.as_str()).copied().unwrap_or_default();
-                    (resource, (total, id))
-                })
-                .collect()
-        },
     })
 }
