@@ -76,6 +76,11 @@ pub struct UnitChanges {
     pub closed: u64,
 }
 
+/// The badge columns of the open findings: all in the index `findings_badges`.
+const OPEN_FINDING_SAVINGS: &str = "SELECT id, rule, account, region, resource, '', '', saving, '',
+            status, first_seen, last_seen, dismissed_reason
+     FROM findings WHERE status = 'open'";
+
 impl Store {
     /// Replaces one unit's inventory and reconciles its findings, in one transaction.
     pub fn write_scanned_unit(
@@ -174,12 +179,7 @@ impl Store {
     /// action or evidence (at 5,000 accounts the evidence is most of the table, and the
     /// cost views open with these badges).
     pub fn open_finding_savings(&self) -> StoreResult<Vec<TrackedFinding>> {
-        self.read_findings(
-            "SELECT id, rule, account, region, resource, '', '', saving, '',
-                    status, first_seen, last_seen, dismissed_reason
-             FROM findings WHERE status = 'open'",
-            [],
-        )
+        self.read_findings(OPEN_FINDING_SAVINGS, [])
     }
 
     /// Findings from a query of `findings`' columns; an empty evidence is not read.
@@ -490,4 +490,30 @@ fn unit_outcome(unread: &[Unread]) -> (UnitStatus, Option<String>) {
         })
         .collect();
     (UnitStatus::Partial, Some(reasons.join("; ")))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_savings_badges_read_the_covering_index_not_the_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = super::Store::open(&dir.path().join("cache.sqlite")).unwrap();
+        let mut stmt = store
+            .conn
+            .prepare(&format!(
+                "EXPLAIN QUERY PLAN {}",
+                super::OPEN_FINDING_SAVINGS
+            ))
+            .unwrap();
+        let plan: Vec<String> = stmt
+            .query_map([], |r| r.get(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(
+            plan.iter()
+                .any(|p| p.contains("USING COVERING INDEX findings_badges")),
+            "{plan:?}"
+        );
+    }
 }
