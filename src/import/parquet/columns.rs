@@ -21,10 +21,12 @@ use parquet::data_type::{
 use parquet::errors::ParquetError;
 use parquet::file::reader::{FileReader, RowGroupReader, SerializedFileReader};
 use parquet::schema::types::ColumnDescriptor;
+use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::fs::File;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 /// Records decoded per column at a time: enough to amortize the per-call work, few
 /// enough that a batch of every column stays in cache.
@@ -186,8 +188,8 @@ fn is_string_map(
         && value.path().parts().len() == 3
 }
 
-/// A reader's share of the file: the sums of the row groups it read and its rows that
-/// could not be read (all counted, the first few kept with their numbers in the file).
+/// A row group's share of the file: its sums and its rows that could not be read (all
+/// counted, the first few kept with their numbers in the file).
 #[derive(Default)]
 struct Share {
     totals: LineTotals,
@@ -215,58 +217,91 @@ pub(super) fn read(
         .collect();
     let next = AtomicUsize::new(0);
     let table = &opened.table;
-    let work = |reader: &SerializedFileReader<File>| -> Result<Share, ImportError> {
-        let mut share = Share::default();
+    let in_order = Mutex::new(InOrder::default());
+    let work = |reader: &SerializedFileReader<File>| -> Result<(), ImportError> {
         loop {
             let group = next.fetch_add(1, Ordering::Relaxed);
             let Some(&first) = firsts.get(group) else {
-                return Ok(share);
+                return Ok(());
             };
-            let read = read_group(path, reader, group, first, plan, table, &mut share);
-            if read.is_err() {
+            let mut share = Share::default();
+            if let Err(e) = read_group(path, reader, group, first, plan, table, &mut share) {
                 // The file is refused: the other readers stop at their next group.
                 next.store(firsts.len(), Ordering::Relaxed);
-                return read.map(|_| share);
+                return Err(e);
             }
+            in_order
+                .lock()
+                .map_err(|_| unreadable(path, "a reader thread failed"))?
+                .add(group, share);
         }
     };
     let threads = std::thread::available_parallelism()
         .map_or(1, usize::from)
         .min(firsts.len());
-    let shares: Vec<Result<Share, ImportError>> = std::thread::scope(|scope| {
+    let outcomes: Vec<Result<(), ImportError>> = std::thread::scope(|scope| {
         let others: Vec<_> = (1..threads)
             .map(|_| scope.spawn(|| work(&super::open_reader(path)?)))
             .collect();
-        let mut shares = vec![work(&opened.reader)];
+        let mut outcomes = vec![work(&opened.reader)];
         for other in others {
-            shares.push(
+            outcomes.push(
                 other
                     .join()
                     .unwrap_or_else(|_| Err(unreadable(path, "a reader thread failed"))),
             );
         }
-        shares
+        outcomes
     });
+    outcomes
+        .into_iter()
+        .collect::<Result<Vec<()>, ImportError>>()?;
+    let merged = in_order
+        .into_inner()
+        .map_err(|_| unreadable(path, "a reader thread failed"))?
+        .merged;
     let mut read = ReadFile::new(path, "row");
     read.table = table.name();
-    let mut named = Vec::new();
-    let mut unnamed = 0;
-    for share in shares {
-        let share = share?;
-        if read.totals.lines == 0 {
-            read.totals = share.totals;
-        } else {
-            read.totals.absorb(share.totals);
-        }
-        unnamed += share.bad - share.named.len() as u64;
-        named.extend(share.named);
-    }
-    named.sort_by_key(|(row, _)| *row);
-    for (row, message) in named {
+    read.totals = merged.totals;
+    for (row, message) in merged.named {
         read.reject(row, message);
     }
-    read.bad_lines += unnamed;
+    read.bad_lines = merged.bad;
     Ok(read)
+}
+
+/// The row groups' shares, merged in the groups' order as they come: what a name's
+/// first line decides (a resource's region, an account's name) is then decided as the
+/// row reader decides it, and only the groups read ahead of a slower one wait.
+#[derive(Default)]
+struct InOrder {
+    next: usize,
+    waiting: BTreeMap<usize, Share>,
+    merged: Share,
+}
+
+impl InOrder {
+    fn add(&mut self, group: usize, share: Share) {
+        self.waiting.insert(group, share);
+        while let Some(share) = self.waiting.remove(&self.next) {
+            self.merged.absorb(share);
+            self.next += 1;
+        }
+    }
+}
+
+impl Share {
+    /// Adds the share of the group after this one's.
+    fn absorb(&mut self, next: Share) {
+        if self.totals.lines == 0 {
+            self.totals = next.totals;
+        } else {
+            self.totals.absorb(next.totals);
+        }
+        self.bad += next.bad;
+        self.named.extend(next.named);
+        self.named.truncate(NAMED_BAD_LINES);
+    }
 }
 
 /// Reads one row group into `share`; its rows are numbered from `first` + 1.
