@@ -554,6 +554,7 @@ fn org_wide_lists_read_rollups_equal_to_their_detail_and_check_finds_a_drifted_o
     conn.execute_batch(
         "DROP TABLE cost_rollup_monthly; DROP INDEX cost_resource_by_account;
          DROP INDEX cost_resource_by_usage; DROP INDEX cost_tag_by_account;
+         DROP INDEX findings_badges;
          PRAGMA user_version = 9;",
     )
     .unwrap();
