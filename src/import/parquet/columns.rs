@@ -9,28 +9,21 @@
 //! the row reader reads the file.
 
 use super::text::{date_text, decimal_bytes, decimal_text, utc_text};
-use super::{unreadable, Opened};
-use crate::domain::focus::LineTotals;
-use crate::domain::line_table::{map_entries_read, LineTable};
-use crate::import::{ImportError, ReadFile, NAMED_BAD_LINES};
+use super::Opened;
+use crate::domain::line_table::map_entries_read;
 use parquet::basic::{ConvertedType, LogicalType, TimeUnit, Type as Physical};
 use parquet::column::reader::ColumnReaderImpl;
 use parquet::data_type::{
     ByteArrayType, DataType, DoubleType, FixedLenByteArrayType, FloatType, Int32Type, Int64Type,
 };
 use parquet::errors::ParquetError;
-use parquet::file::reader::{FileReader, RowGroupReader, SerializedFileReader};
+use parquet::file::reader::{FileReader, RowGroupReader};
 use parquet::schema::types::ColumnDescriptor;
-use std::collections::BTreeMap;
 use std::fmt::Write;
-use std::fs::File;
-use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 
 /// Records decoded per column at a time: enough to amortize the per-call work, few
 /// enough that a batch of every column stays in cache.
-const BATCH: usize = 4096;
+pub(super) const BATCH: usize = 4096;
 
 /// How one top-level field is read.
 #[derive(Debug, Clone)]
@@ -188,173 +181,6 @@ fn is_string_map(
         && value.path().parts().len() == 3
 }
 
-/// A row group's share of the file: its sums and its rows that could not be read (all
-/// counted, the first few kept with their numbers in the file).
-#[derive(Default)]
-struct Share {
-    totals: LineTotals,
-    bad: u64,
-    named: Vec<(u64, String)>,
-}
-
-/// Reads the row groups on as many threads as there are cores (at most one per group),
-/// each with its own handle on the file: the parquet crate reads a `File` through
-/// clones that share one offset, so one handle cannot serve two threads.
-pub(super) fn read(
-    path: &Path,
-    opened: &Opened,
-    plan: &[FieldPlan],
-) -> Result<ReadFile, ImportError> {
-    let groups = opened.reader.metadata().row_groups();
-    // Each group's first row, counted from 0 across the file.
-    let firsts: Vec<u64> = groups
-        .iter()
-        .scan(0u64, |rows, group| {
-            let first = *rows;
-            *rows += u64::try_from(group.num_rows()).unwrap_or(0);
-            Some(first)
-        })
-        .collect();
-    let next = AtomicUsize::new(0);
-    let table = &opened.table;
-    let in_order = Mutex::new(InOrder::default());
-    let work = |reader: &SerializedFileReader<File>| -> Result<(), ImportError> {
-        loop {
-            let group = next.fetch_add(1, Ordering::Relaxed);
-            let Some(&first) = firsts.get(group) else {
-                return Ok(());
-            };
-            let mut share = Share::default();
-            if let Err(e) = read_group(path, reader, group, first, plan, table, &mut share) {
-                // The file is refused: the other readers stop at their next group.
-                next.store(firsts.len(), Ordering::Relaxed);
-                return Err(e);
-            }
-            in_order
-                .lock()
-                .map_err(|_| unreadable(path, "a reader thread failed"))?
-                .add(group, share);
-        }
-    };
-    let threads = std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .min(firsts.len());
-    let outcomes: Vec<Result<(), ImportError>> = std::thread::scope(|scope| {
-        let others: Vec<_> = (1..threads)
-            .map(|_| scope.spawn(|| work(&super::open_reader(path)?)))
-            .collect();
-        let mut outcomes = vec![work(&opened.reader)];
-        for other in others {
-            outcomes.push(
-                other
-                    .join()
-                    .unwrap_or_else(|_| Err(unreadable(path, "a reader thread failed"))),
-            );
-        }
-        outcomes
-    });
-    outcomes
-        .into_iter()
-        .collect::<Result<Vec<()>, ImportError>>()?;
-    let merged = in_order
-        .into_inner()
-        .map_err(|_| unreadable(path, "a reader thread failed"))?
-        .merged;
-    let mut read = ReadFile::new(path, "row");
-    read.table = table.name();
-    read.totals = merged.totals;
-    for (row, message) in merged.named {
-        read.reject(row, message);
-    }
-    read.bad_lines = merged.bad;
-    Ok(read)
-}
-
-/// The row groups' shares, merged in the groups' order as they come: what a name's
-/// first line decides (a resource's region, an account's name) is then decided as the
-/// row reader decides it, and only the groups read ahead of a slower one wait.
-#[derive(Default)]
-struct InOrder {
-    next: usize,
-    waiting: BTreeMap<usize, Share>,
-    merged: Share,
-}
-
-impl InOrder {
-    fn add(&mut self, group: usize, share: Share) {
-        self.waiting.insert(group, share);
-        while let Some(share) = self.waiting.remove(&self.next) {
-            self.merged.absorb(share);
-            self.next += 1;
-        }
-    }
-}
-
-impl Share {
-    /// Adds the share of the group after this one's.
-    fn absorb(&mut self, next: Share) {
-        if self.totals.lines == 0 {
-            self.totals = next.totals;
-        } else {
-            self.totals.absorb(next.totals);
-        }
-        self.bad += next.bad;
-        self.named.extend(next.named);
-        self.named.truncate(NAMED_BAD_LINES);
-    }
-}
-
-/// Reads one row group into `share`; its rows are numbered from `first` + 1.
-fn read_group(
-    path: &Path,
-    reader: &SerializedFileReader<File>,
-    group: usize,
-    first: u64,
-    plan: &[FieldPlan],
-    table: &LineTable,
-    share: &mut Share,
-) -> Result<(), ImportError> {
-    let bad = |e: ParquetError| unreadable(path, e);
-    let group = reader.get_row_group(group).map_err(bad)?;
-    let mut columns = plan
-        .iter()
-        .map(|p| Column::open(&*group, p))
-        .collect::<Result<Vec<Column>, ParquetError>>()
-        .map_err(bad)?;
-    let mut number = first;
-    loop {
-        let mut records = None;
-        for column in &mut columns {
-            let got = column.fill(BATCH).map_err(bad)?;
-            if *records.get_or_insert(got) != got {
-                return Err(unreadable(
-                    path,
-                    "its columns hold different numbers of rows",
-                ));
-            }
-        }
-        let records = records.unwrap_or(0);
-        if records == 0 {
-            return Ok(());
-        }
-        for _ in 0..records {
-            for column in &mut columns {
-                column.advance().map_err(|e| unreadable(path, e))?;
-            }
-            number += 1;
-            match table.read_line(|i| columns.get(i).map_or("", Column::text)) {
-                Ok(item) => share.totals.add(&item),
-                Err(message) => {
-                    share.bad += 1;
-                    if share.named.len() < NAMED_BAD_LINES {
-                        share.named.push((number, message));
-                    }
-                }
-            }
-        }
-    }
-}
-
 /// One leaf's reader and its current batch of levels and values.
 struct Leaf<T: DataType> {
     reader: ColumnReaderImpl<T>,
@@ -449,7 +275,7 @@ enum Current {
     Written,
 }
 
-struct Column {
+pub(super) struct Column {
     values: Values,
     current: Current,
     /// Numbers, times and maps written as text; and for a time, its value, so that an
@@ -459,7 +285,10 @@ struct Column {
 }
 
 impl Column {
-    fn open(group: &dyn RowGroupReader, plan: &FieldPlan) -> Result<Column, ParquetError> {
+    pub(super) fn open(
+        group: &dyn RowGroupReader,
+        plan: &FieldPlan,
+    ) -> Result<Column, ParquetError> {
         let values = match *plan {
             FieldPlan::Flat { leaf, kind } => match kind {
                 Kind::Text => Values::Text(Leaf::open(group, leaf)?),
@@ -483,7 +312,7 @@ impl Column {
         })
     }
 
-    fn fill(&mut self, records: usize) -> Result<usize, ParquetError> {
+    pub(super) fn fill(&mut self, records: usize) -> Result<usize, ParquetError> {
         match &mut self.values {
             Values::Text(l) => l.fill(records),
             Values::Double(l) => l.fill(records),
@@ -504,7 +333,7 @@ impl Column {
     }
 
     /// Moves to the batch's next row.
-    fn advance(&mut self) -> Result<(), String> {
+    pub(super) fn advance(&mut self) -> Result<(), String> {
         let buffer = &mut self.buffer;
         let written = |buffer: &mut String, text: &dyn std::fmt::Display| {
             buffer.clear();
@@ -588,7 +417,7 @@ impl Column {
     }
 
     /// The current row's text ("" for a null).
-    fn text(&self) -> &str {
+    pub(super) fn text(&self) -> &str {
         match (self.current, &self.values) {
             (Current::Null, _) => "",
             (Current::Written, _) => &self.buffer,

@@ -15,6 +15,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 mod columns;
+mod groups;
 mod rows;
 mod text;
 
@@ -29,7 +30,7 @@ struct Opened {
 pub(super) fn read_parquet(path: &Path) -> Result<ReadFile, ImportError> {
     let opened = open(path)?;
     match columns::plan(&opened) {
-        Some(plan) => columns::read(path, &opened, &plan),
+        Some(plan) => groups::read(path, &opened, &plan),
         None => rows::read(path, &opened),
     }
 }
