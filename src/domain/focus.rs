@@ -421,6 +421,11 @@ impl LineTotals {
 
     /// Adds the totals of another file (a billing period delivered in several).
     pub fn absorb(&mut self, other: LineTotals) {
+        // Nothing summed yet (every line added counts): take the other's sums whole.
+        if self.lines == 0 {
+            *self = other;
+            return;
+        }
         let names = self.names.merge(&other.names);
         let key =
             |(p, a, s, day): DayKey| (names[p as usize], names[a as usize], names[s as usize], day);

@@ -120,11 +120,7 @@ impl InOrder {
 impl Share {
     /// Adds the share of the group after this one's.
     fn absorb(&mut self, next: Share) {
-        if self.totals.lines == 0 {
-            self.totals = next.totals;
-        } else {
-            self.totals.absorb(next.totals);
-        }
+        self.totals.absorb(next.totals);
         self.bad += next.bad;
         self.named.extend(next.named);
         self.named.truncate(NAMED_BAD_LINES);
