@@ -28,6 +28,7 @@ const COLUMNS: &[(&str, Kind)] = &[
     ("line_item_operation", Kind::Text),
     ("line_item_resource_id", Kind::Text),
     ("line_item_unblended_cost", Kind::Double),
+    ("pricing_public_on_demand_cost", Kind::Double),
     ("line_item_currency_code", Kind::Text),
     ("product_region_code", Kind::Text),
 ];
@@ -50,6 +51,7 @@ fn rows(accounts: usize, services: usize, days: usize) -> Vec<Vec<String>> {
                         "RunInstances".to_string(),
                         format!("i-{a:04}{s:02}{:06}", n % 97),
                         format!("0.{:010}", (n * 7919) % 10_000_000_000),
+                        format!("0.{:010}", (n * 7927) % 10_000_000_000),
                         "USD".to_string(),
                         "us-east-1".to_string(),
                     ]);

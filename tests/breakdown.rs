@@ -7,7 +7,7 @@ mod common;
 use costscope::domain::dimension::{DetailFilter, Dimension};
 use costscope::domain::exact::ExactSum;
 use costscope::domain::findings::{Evidence, Finding, Rule, Saving};
-use costscope::domain::{Metric, Money, Month};
+use costscope::domain::{DetailMetric, Metric, Money, Month};
 use costscope::store::{DetailAmount, Store};
 use costscope::tui::action::Action;
 use costscope::tui::model::{RowKey, TableRow, ViewData};
@@ -15,6 +15,8 @@ use costscope::tui::selectors;
 use costscope::tui::state::ViewKind;
 use costscope::tui::App;
 use std::path::Path;
+
+const UNBLENDED: DetailMetric = DetailMetric::Cost(Metric::Unblended);
 
 const HEADER: &str = "BilledCost,EffectiveCost,ChargePeriodStart,ServiceProviderName,SubAccountId,SubAccountName,ServiceName,ChargeCategory,ChargeFrequency,BillingCurrency,RegionId,x_UsageType,x_Operation,PricingCategory,ResourceId,Tags";
 
@@ -153,17 +155,7 @@ fn imported() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("focus.csv");
     write_focus(&file);
-    let mut store = Store::open(&dir.path().join("cache.sqlite")).unwrap();
-    let read = costscope::import::read_file(&file).unwrap();
-    read.check(false).unwrap();
-    costscope::import::write_file(
-        &mut store,
-        &read,
-        common::today(),
-        common::stamp("2026-11-20T06:00:00Z"),
-        false,
-    )
-    .unwrap();
+    let mut store = common::imported_cache(dir.path(), &file);
     let finding = Finding {
         rule: Rule::IdleEc2,
         account: PAYMENTS.into(),
@@ -200,7 +192,7 @@ fn exact(amounts: &[&str]) -> Money {
 
 fn by(store: &Store, filter: &DetailFilter, dimension: Dimension) -> Vec<DetailAmount> {
     store
-        .detail_totals((october(), october()), filter, dimension, Metric::Unblended)
+        .detail_totals((october(), october()), filter, dimension, UNBLENDED)
         .unwrap()
         .unwrap()
 }
@@ -210,6 +202,7 @@ fn named(rows: &[DetailAmount], name: &str) -> Money {
         .find(|r| r.name.as_deref() == Some(name))
         .unwrap_or_else(|| panic!("no {name} in {rows:?}"))
         .amount
+        .expect("a cost is always known")
 }
 
 #[test]
@@ -233,7 +226,7 @@ fn each_dimension_of_a_month_adds_up_to_its_total_to_the_cent() {
         Dimension::Pricing,
     ] {
         let rows = by(&store, &all, dimension);
-        let sum: Money = rows.iter().map(|r| r.amount).sum();
+        let sum: Money = rows.iter().map(|r| r.amount.unwrap()).sum();
         assert_eq!(sum, month_total, "by {dimension:?}: {rows:?}");
     }
     let regions = by(&store, &all, Dimension::Region);
@@ -296,12 +289,7 @@ fn each_dimension_of_a_month_adds_up_to_its_total_to_the_cent() {
     };
     assert_eq!(
         store
-            .detail_totals(
-                (october(), october()),
-                &both,
-                Dimension::Service,
-                Metric::Unblended
-            )
+            .detail_totals((october(), october()), &both, Dimension::Service, UNBLENDED)
             .unwrap(),
         None
     );
@@ -485,7 +473,7 @@ fn summed_from_detail(
 fn as_pairs(amounts: Vec<DetailAmount>) -> Vec<(i64, i64)> {
     let mut pairs: Vec<(i64, i64)> = amounts
         .into_iter()
-        .map(|a| (a.key, a.amount.nanos()))
+        .map(|a| (a.key, a.amount.unwrap().nanos()))
         .collect();
     pairs.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     pairs
@@ -514,7 +502,7 @@ fn org_wide_lists_read_rollups_equal_to_their_detail_and_check_finds_a_drifted_o
             (Dimension::Service, "service"),
         ] {
             let org = store
-                .detail_totals(months, &DetailFilter::NONE, by, Metric::Unblended)
+                .detail_totals(months, &DetailFilter::NONE, by, UNBLENDED)
                 .unwrap()
                 .unwrap();
             let org = as_pairs(org);
@@ -533,7 +521,7 @@ fn org_wide_lists_read_rollups_equal_to_their_detail_and_check_finds_a_drifted_o
                 months,
                 &DetailFilter::NONE.with(Dimension::Region, region),
                 Dimension::Service,
-                Metric::Unblended,
+                UNBLENDED,
             )
             .unwrap()
             .unwrap();
@@ -549,12 +537,14 @@ fn org_wide_lists_read_rollups_equal_to_their_detail_and_check_finds_a_drifted_o
     assert_eq!(store.integrity_check().unwrap(), ["ok"]);
     drop(store);
 
-    // A cache of schema 9 (no rollups) is migrated and filled on opening.
+    // A cache of schema 9 (no rollups, no prices) is migrated and filled on opening.
     let conn = rusqlite::Connection::open(&path).unwrap();
     conn.execute_batch(
         "DROP TABLE cost_rollup_monthly; DROP INDEX cost_resource_by_account;
          DROP INDEX cost_resource_by_usage; DROP INDEX cost_tag_by_account;
          DROP INDEX findings_badges;
+         ALTER TABLE cost_usage_monthly DROP COLUMN list;
+         ALTER TABLE cost_usage_monthly DROP COLUMN contracted;
          PRAGMA user_version = 9;",
     )
     .unwrap();

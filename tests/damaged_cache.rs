@@ -96,7 +96,7 @@ fn read_everything(path: &std::path::Path) {
         &store,
         costscope::domain::Month::new(2026, 10).unwrap(),
         costscope::report::GroupBy::Service,
-        costscope::domain::Metric::Unblended,
+        costscope::domain::DetailMetric::List,
     )
     .map(|r| costscope::report::render(&r, costscope::report::Format::Json));
     let _ = store.findings(&Default::default());

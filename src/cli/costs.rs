@@ -2,7 +2,7 @@
 
 use super::output::out;
 use super::{AppError, Context};
-use crate::domain::{Metric, Month};
+use crate::domain::{DetailMetric, Month};
 use crate::report::{self, Format, GroupBy};
 
 #[derive(Debug, clap::Args)]
@@ -16,9 +16,10 @@ pub struct CostsArgs {
     /// Output format; CSV has a header row and one row per account or service
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
-    /// Cost metric: unblended or amortized (default: metric in the config, else unblended)
-    #[arg(long, value_parser = super::parse::metric)]
-    pub metric: Option<Metric>,
+    /// Cost metric: unblended or amortized (default: metric in the config, else
+    /// unblended), or the list or contracted price of months from an export or a FOCUS file
+    #[arg(long, value_parser = super::parse::detail_metric)]
+    pub metric: Option<DetailMetric>,
 }
 
 /// Prints the month's report from the cache.
@@ -31,7 +32,7 @@ pub fn run(ctx: &Context, args: CostsArgs) -> Result<(), AppError> {
     } = args;
     let metric = match metric {
         Some(metric) => metric,
-        None => ctx.config()?.metric,
+        None => DetailMetric::Cost(ctx.config()?.metric),
     };
     let path = ctx.real_cache()?;
     let store = super::settings::open_cache(&path)?;

@@ -1,7 +1,7 @@
 //! Parsers of flag values, each with the message the user sees for a bad one.
 
 use crate::domain::findings::Rule;
-use crate::domain::{Metric, Money, Month};
+use crate::domain::{DetailMetric, Money, Month};
 
 pub(super) fn scope_id(text: &str) -> Result<String, String> {
     let org = text.starts_with("o-") && crate::domain::scope::is_scope_key(&format!("org-{text}"));
@@ -37,7 +37,8 @@ pub(super) fn dollars(text: &str) -> Result<Money, String> {
         .map_err(|_| format!("{text:?} is not an amount in dollars, e.g. 0.50"))
 }
 
-pub(super) fn metric(text: &str) -> Result<Metric, String> {
-    Metric::parse(text)
-        .ok_or_else(|| format!("{text:?} is not a metric; use unblended or amortized"))
+pub(super) fn detail_metric(text: &str) -> Result<DetailMetric, String> {
+    DetailMetric::parse(text).ok_or_else(|| {
+        format!("{text:?} is not a metric; use unblended, amortized, list or contracted")
+    })
 }

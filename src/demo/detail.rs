@@ -272,6 +272,17 @@ fn tags(month: &mut OwnedMonth, cell: &DetailCell<'_>) {
     }
 }
 
+/// A demo usage row's list and contracted prices: usage at a 6% negotiated discount off
+/// list (spot at 70% off the on-demand list price), fees at their list price.
+fn prices(kind: &UsageKind, unblended: i64) -> (Option<i64>, Option<i64>) {
+    let list = match kind.pricing {
+        "Standard" => unblended / 94 * 100 + unblended % 94 * 100 / 94,
+        "Dynamic" => unblended / 30 * 100 + unblended % 30 * 100 / 30,
+        _ => unblended,
+    };
+    (Some(list), Some(unblended))
+}
+
 impl OwnedMonth {
     /// The month's detail as the cache takes it.
     pub(super) fn rows(&self) -> MonthDetail<'_> {
@@ -279,16 +290,21 @@ impl OwnedMonth {
             usage: self
                 .usage
                 .iter()
-                .map(|&(account, service, region, k, charge, u, a)| UsageRow {
-                    account,
-                    service,
-                    region,
-                    usage_type: k.name,
-                    operation: k.operation,
-                    charge,
-                    pricing: k.pricing,
-                    unblended: u,
-                    amortized: a,
+                .map(|&(account, service, region, k, charge, u, a)| {
+                    let (list, contracted) = prices(k, u);
+                    UsageRow {
+                        account,
+                        service,
+                        region,
+                        usage_type: k.name,
+                        operation: k.operation,
+                        charge,
+                        pricing: k.pricing,
+                        unblended: u,
+                        amortized: a,
+                        list,
+                        contracted,
+                    }
                 })
                 .collect(),
             resources: self

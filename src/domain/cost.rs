@@ -34,6 +34,66 @@ impl Metric {
     }
 }
 
+/// What a breakdown past the service sums: a metric every source has, or a price only
+/// line-item sources give: FOCUS's ListCost and ContractedCost, CUR 2.0's public
+/// on-demand cost (its list cost; CUR has no contracted cost). The daily rows hold
+/// neither price, so only the views past the service show them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DetailMetric {
+    Cost(Metric),
+    List,
+    Contracted,
+}
+
+impl DetailMetric {
+    pub fn label(self) -> &'static str {
+        match self {
+            DetailMetric::Cost(metric) => metric.label(),
+            DetailMetric::List => "List",
+            DetailMetric::Contracted => "Contracted",
+        }
+    }
+
+    /// The name reports and commands use: "unblended", "amortized", "list", "contracted".
+    pub fn name(self) -> &'static str {
+        match self {
+            DetailMetric::Cost(Metric::Unblended) => "unblended",
+            DetailMetric::Cost(Metric::Amortized) => "amortized",
+            DetailMetric::List => "list",
+            DetailMetric::Contracted => "contracted",
+        }
+    }
+
+    /// The next in the cycle Unblended, Amortized, List, Contracted.
+    pub fn next(self) -> DetailMetric {
+        match self {
+            DetailMetric::Cost(Metric::Unblended) => DetailMetric::Cost(Metric::Amortized),
+            DetailMetric::Cost(Metric::Amortized) => DetailMetric::List,
+            DetailMetric::List => DetailMetric::Contracted,
+            DetailMetric::Contracted => DetailMetric::Cost(Metric::Unblended),
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<DetailMetric> {
+        if let Some(metric) = Metric::parse(text) {
+            return Some(DetailMetric::Cost(metric));
+        }
+        match text.trim().to_ascii_lowercase().as_str() {
+            "list" | "listcost" => Some(DetailMetric::List),
+            "contracted" | "contractedcost" => Some(DetailMetric::Contracted),
+            _ => None,
+        }
+    }
+
+    /// The metric of the daily rows, when this is one.
+    pub fn daily(self) -> Option<Metric> {
+        match self {
+            DetailMetric::Cost(metric) => Some(metric),
+            DetailMetric::List | DetailMetric::Contracted => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Granularity {
     Daily,
@@ -160,6 +220,26 @@ mod tests {
             .collect();
         let amortized = forecast_month_end(Money::from_dollars(129), &spread, 27).unwrap();
         assert_eq!(amortized, Money::from_dollars(43 * 30));
+    }
+
+    #[test]
+    fn the_detail_metrics_cycle_through_the_prices_and_parse_by_name() {
+        let mut seen = vec![DetailMetric::Cost(Metric::Unblended)];
+        for _ in 0..4 {
+            seen.push(seen.last().unwrap().next());
+        }
+        let labels: Vec<&str> = seen.iter().map(|m| m.label()).collect();
+        assert_eq!(
+            labels,
+            ["Unblended", "Amortized", "List", "Contracted", "Unblended"]
+        );
+        assert_eq!(DetailMetric::parse("ListCost"), Some(DetailMetric::List));
+        assert_eq!(
+            DetailMetric::parse("amortized"),
+            Some(DetailMetric::Cost(Metric::Amortized))
+        );
+        assert_eq!(DetailMetric::parse("blended"), None);
+        assert_eq!(DetailMetric::Contracted.daily(), None);
     }
 
     #[test]

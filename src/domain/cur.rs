@@ -10,7 +10,7 @@
 use super::detail::LineDetail;
 use super::exact::ExactSum;
 use super::fees::ONCE_A_MONTH_RECORD_TYPES;
-use super::focus::{present, utc_day, FocusLine};
+use super::focus::{present, price, utc_day, FocusLine};
 
 /// Where the CUR 2.0 columns costscope reads sit in a file's header.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +39,8 @@ pub struct CurColumns {
     pricing_term: Option<usize>,
     resource: Option<usize>,
     tags: Option<usize>,
+    /// The line at public on-demand rates: CUR's list cost.
+    public_on_demand: Option<usize>,
 }
 
 /// The columns a CUR 2.0 file must have.
@@ -74,6 +76,7 @@ pub const COLUMNS_READ: &[&str] = &[
     "pricing_term",
     "line_item_resource_id",
     "resource_tags",
+    "pricing_public_on_demand_cost",
 ];
 
 /// The entries read of CUR 2.0's map columns, where not all are.
@@ -120,6 +123,7 @@ impl CurColumns {
             pricing_term: find("pricing_term"),
             resource: find("line_item_resource_id"),
             tags: find("resource_tags"),
+            public_on_demand: find("pricing_public_on_demand_cost"),
         })
     }
 }
@@ -208,6 +212,12 @@ pub fn read_line<'a>(
         effective,
         once_a_month: ONCE_A_MONTH_RECORD_TYPES.iter().any(|t| is(t)),
         charge: line_type,
+        list: price(
+            optional(columns.public_on_demand),
+            "pricing_public_on_demand_cost",
+        )?,
+        // CUR 2.0 has no column for the price after negotiated discounts alone.
+        contracted: None,
         detail: LineDetail {
             region: text(columns.region),
             usage_type,
@@ -347,6 +357,16 @@ mod tests {
         assert_eq!(line(&base("Tax")).unwrap().detail.pricing, "");
         assert!(line(&base("Tax")).unwrap().once_a_month);
         assert!(line(&base("SavingsPlanRecurringFee")).unwrap().once_a_month);
+        let mut listed = base("Usage");
+        listed.push(("pricing_public_on_demand_cost", "12.0000000001"));
+        let listed = line(&listed).unwrap();
+        assert_eq!(listed.list, ExactSum::parse("12.0000000001").ok());
+        assert_eq!(listed.contracted, None, "CUR 2.0 has no contracted cost");
+        assert_eq!(
+            line(&base("Usage")).unwrap().list,
+            None,
+            "not given: unknown"
+        );
         let mut euro = base("Usage");
         euro.push(("line_item_currency_code", "EUR"));
         assert!(line(&euro).unwrap_err().starts_with("billed in EUR"));

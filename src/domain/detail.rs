@@ -3,7 +3,7 @@
 //! resource and tags. Line items are summed by month per combination as a file is read;
 //! the cache keeps these monthly sums beside its daily (account, service) rows.
 
-use super::exact::ExactSum;
+use super::exact::{ExactSum, KnownSum};
 use super::{Money, Month};
 // FxHash: the keys are small and ours; SipHash's flood resistance is not needed here,
 // and hashing is most of the time a line takes.
@@ -86,12 +86,21 @@ type TagKey = (u32, u32, Month, u32, u32);
 /// Billed and effective, summed exactly.
 type Sums = [ExactSum; 2];
 
+/// A usage combination's sums: billed and effective, and the list and contracted
+/// prices, known while every line gave them.
+#[derive(Debug, Default, Clone, Copy)]
+struct UsageSums {
+    costs: Sums,
+    list: KnownSum,
+    contracted: KnownSum,
+}
+
 /// Line items summed by month and every dimension past the service.
 #[derive(Debug, Default)]
 pub struct DetailTotals {
     /// The last line's names, tried first.
     last: [u32; 5],
-    usage: HashMap<UsageKey, Sums>,
+    usage: HashMap<UsageKey, UsageSums>,
     /// Each resource's sums and its region.
     resources: HashMap<ResourceKey, (Sums, u32)>,
     tags: HashMap<TagKey, Sums>,
@@ -108,6 +117,8 @@ pub struct DetailLine<'a> {
     pub detail: &'a LineDetail<'a>,
     pub billed: ExactSum,
     pub effective: ExactSum,
+    pub list: Option<ExactSum>,
+    pub contracted: Option<ExactSum>,
 }
 
 fn add(sums: &mut Sums, billed: ExactSum, effective: ExactSum) {
@@ -131,11 +142,10 @@ impl DetailTotals {
             line.charge,
             names.intern_after(pricing, d.pricing),
         );
-        add(
-            self.usage.entry(key).or_default(),
-            line.billed,
-            line.effective,
-        );
+        let sums = self.usage.entry(key).or_default();
+        add(&mut sums.costs, line.billed, line.effective);
+        sums.list.add(line.list);
+        sums.contracted.add(line.contracted);
         if !d.resource.is_empty() {
             let region = key.3;
             let resource = names.intern_after(resource, d.resource);
@@ -165,7 +175,7 @@ impl DetailTotals {
     /// Adds another file's sums; `remap` says where its names land in these.
     pub fn absorb(&mut self, other: DetailTotals, remap: &[u32]) {
         let r = |i: u32| remap[i as usize];
-        for ((a, s, m, region, usage, op, charge, pricing), [b, e]) in other.usage {
+        for ((a, s, m, region, usage, op, charge, pricing), theirs) in other.usage {
             let key = (
                 r(a),
                 r(s),
@@ -176,7 +186,11 @@ impl DetailTotals {
                 r(charge),
                 r(pricing),
             );
-            add(self.usage.entry(key).or_default(), b, e);
+            let sums = self.usage.entry(key).or_default();
+            let [b, e] = theirs.costs;
+            add(&mut sums.costs, b, e);
+            sums.list.absorb(theirs.list);
+            sums.contracted.absorb(theirs.contracted);
         }
         for ((a, s, m, usage, resource), ([b, e], region)) in other.resources {
             let entry = self
@@ -200,7 +214,7 @@ impl DetailTotals {
     /// Every combination of the dimensions with its month's sums.
     pub fn usage<'a>(&'a self, names: &'a Names) -> impl Iterator<Item = UsageTotal<'a>> + 'a {
         self.usage.iter().map(
-            move |(&(a, s, month, region, usage, op, charge, pricing), [b, e])| UsageTotal {
+            move |(&(a, s, month, region, usage, op, charge, pricing), sums)| UsageTotal {
                 account: names.get(a),
                 service: names.get(s),
                 month,
@@ -209,8 +223,10 @@ impl DetailTotals {
                 operation: names.get(op),
                 charge: names.get(charge),
                 pricing: names.get(pricing),
-                billed: b.to_money(),
-                effective: e.to_money(),
+                billed: sums.costs[0].to_money(),
+                effective: sums.costs[1].to_money(),
+                list: sums.list.to_money(),
+                contracted: sums.contracted.to_money(),
             },
         )
     }
@@ -286,6 +302,9 @@ pub struct UsageTotal<'a> {
     pub pricing: &'a str,
     pub billed: Money,
     pub effective: Money,
+    /// None: a line of this combination did not give its list (or contracted) price.
+    pub list: Option<Money>,
+    pub contracted: Option<Money>,
 }
 
 /// One month of one resource's cost under one usage type.
@@ -335,6 +354,8 @@ mod tests {
             detail,
             billed: ExactSum::parse(billed).unwrap(),
             effective: ExactSum::parse(billed).unwrap(),
+            list: ExactSum::parse(billed).ok(),
+            contracted: None,
         }
     }
 
@@ -370,6 +391,8 @@ mod tests {
             .find(|u| u.usage_type == "BoxUsage:m5.large")
             .unwrap();
         assert_eq!(boxes.billed, Money::from_nanos(192_000_000));
+        assert_eq!(boxes.list, Some(Money::from_nanos(192_000_000)));
+        assert_eq!(boxes.contracted, None, "no line gave it");
         let resources: Vec<_> = totals.resources(&names).collect();
         assert_eq!(resources.len(), 2, "one resource under two usage types");
         assert!(resources.iter().all(|r| r.region == "us-east-1"));

@@ -99,9 +99,62 @@ impl AddAssign for ExactSum {
     }
 }
 
+/// A sum of amounts some parts may not give (a list price a line item does not carry):
+/// exact while every part is known, unknown from the first part that is not. Never a
+/// sum of the known parts passed off as the whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KnownSum(Option<ExactSum>);
+
+impl Default for KnownSum {
+    /// Nothing added yet: known, zero.
+    fn default() -> Self {
+        KnownSum(Some(ExactSum::ZERO))
+    }
+}
+
+impl KnownSum {
+    pub fn add(&mut self, part: Option<ExactSum>) {
+        self.0 = match (self.0, part) {
+            (Some(mut sum), Some(part)) => {
+                sum += part;
+                Some(sum)
+            }
+            _ => None,
+        };
+    }
+
+    pub fn absorb(&mut self, other: KnownSum) {
+        self.add(other.0);
+    }
+
+    /// The sum in the cache's unit, None when a part was unknown.
+    pub fn to_money(self) -> Option<Money> {
+        self.0.map(ExactSum::to_money)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_known_sum_is_unknown_from_its_first_unknown_part() {
+        let mut sum = KnownSum::default();
+        assert_eq!(sum.to_money(), Some(Money::ZERO));
+        sum.add(ExactSum::parse("1.0000000004").ok());
+        sum.add(ExactSum::parse("2.0000000004").ok());
+        assert_eq!(sum.to_money(), Some(Money::from_nanos(3_000_000_001)));
+        let mut other = KnownSum::default();
+        other.add(None);
+        other.add(ExactSum::parse("5").ok());
+        assert_eq!(other.to_money(), None);
+        sum.absorb(other);
+        assert_eq!(
+            sum.to_money(),
+            None,
+            "one unknown part makes the whole unknown"
+        );
+    }
 
     fn nanos(text: &str) -> i64 {
         ExactSum::parse(text).unwrap().to_money().nanos()

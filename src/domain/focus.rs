@@ -28,6 +28,8 @@ pub struct FocusColumns {
     pricing: Option<usize>,
     resource: Option<usize>,
     tags: Option<usize>,
+    list: Option<usize>,
+    contracted: Option<usize>,
 }
 
 /// The columns a file must have, named as FOCUS names them.
@@ -60,6 +62,8 @@ pub const COLUMNS_READ: &[&str] = &[
     "PricingCategory",
     "ResourceId",
     "Tags",
+    "ListCost",
+    "ContractedCost",
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -115,6 +119,8 @@ impl FocusColumns {
             pricing: find("PricingCategory"),
             resource: find("ResourceId"),
             tags: find("Tags"),
+            list: find("ListCost"),
+            contracted: find("ContractedCost"),
         })
     }
 }
@@ -137,7 +143,17 @@ pub struct FocusLine<'a> {
     /// What kind of charge: FOCUS's ChargeCategory (Usage, Purchase, Tax, Credit,
     /// Adjustment) or CUR's line item type (Usage, SavingsPlanCoveredUsage, RIFee, ...).
     pub charge: &'a str,
+    /// The line at list prices (FOCUS ListCost, CUR's public on-demand cost) and after
+    /// negotiated discounts (FOCUS ContractedCost): None where the file does not say.
+    pub list: Option<ExactSum>,
+    pub contracted: Option<ExactSum>,
     pub detail: LineDetail<'a>,
+}
+
+/// An amount a line may leave out: None when it does.
+pub(crate) fn price(text: Option<&str>, name: &str) -> Result<Option<ExactSum>, String> {
+    text.map(|t| ExactSum::parse(t).map_err(|e| format!("{name}: {e}")))
+        .transpose()
 }
 
 /// A field's value without the spaces around it, or None if it is missing: files write
@@ -194,6 +210,8 @@ pub fn read_line<'a>(
             || category.eq_ignore_ascii_case("Purchase")
             || !frequency.eq_ignore_ascii_case("Usage-Based"),
         charge: category,
+        list: price(columns.list.and_then(value), "ListCost")?,
+        contracted: price(columns.contracted.and_then(value), "ContractedCost")?,
         detail: LineDetail {
             region: text(columns.region),
             usage_type: columns
@@ -283,8 +301,12 @@ mod tests {
             "Standard",
             "/subscriptions/s/vm-1",
             "{\"team\": \"a, b\"}",
+            "0.000002000000001",
+            "NULL",
         ];
         let l = line(&fields).unwrap();
+        assert_eq!(l.list, ExactSum::parse("0.000002000000001").ok());
+        assert_eq!(l.contracted, None, "NULL: the file does not say");
         assert_eq!(
             (l.detail.region, l.detail.usage_type, l.detail.resource),
             ("eastus", "Standard_D2s_v3 Hours", "/subscriptions/s/vm-1"),
@@ -402,6 +424,8 @@ impl LineTotals {
                 detail: &line.detail,
                 billed: line.billed,
                 effective: line.effective,
+                list: line.list,
+                contracted: line.contracted,
             },
         );
         if line.once_a_month {

@@ -31,7 +31,7 @@ pub mod sync_plan;
 pub mod thresholds;
 pub mod words;
 
-pub use cost::{change_ratio, DailyPoint, Granularity, Metric};
+pub use cost::{change_ratio, DailyPoint, DetailMetric, Granularity, Metric};
 pub use money::Money;
 pub use org::{Account, AccountStatus, OrgUnit, Organization};
 pub use period::{DateRange, Month, RangePreset};

@@ -256,6 +256,8 @@ fn month_detail<'a>(
             pricing: u.pricing,
             unblended: u.billed.nanos(),
             amortized: u.effective.nanos(),
+            list: u.list.map(Money::nanos),
+            contracted: u.contracted.map(Money::nanos),
         });
     }
     for r in detail.resources(names) {

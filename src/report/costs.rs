@@ -2,9 +2,11 @@
 //! or CSV, for scripts and scheduled reports. Reads the cache only; never the network.
 
 use super::{DataSource, Format, ReportError};
-use crate::domain::{Metric, Money, Month, Stamp};
+use crate::domain::dimension::{DetailFilter, Dimension};
+use crate::domain::{DetailMetric, Money, Month, Stamp};
 use crate::store::{Scope, Store};
 use serde::Serialize;
+use std::collections::HashMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -19,7 +21,8 @@ pub struct ReportRow {
     pub key: String,
     /// The account name; `None` for services.
     pub name: Option<String>,
-    pub amount: Money,
+    /// None: a list or contracted price the source did not give for all of it.
+    pub amount: Option<Money>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -34,8 +37,9 @@ pub struct MonthReport {
     pub is_final: bool,
     pub fetched_at: Stamp,
     pub currency: &'static str,
-    #[serde(serialize_with = "super::money")]
-    pub total: Money,
+    /// None (null) when a row is unknown: the known rows are not the total.
+    #[serde(serialize_with = "maybe_money")]
+    pub total: Option<Money>,
     #[serde(serialize_with = "rows_as_json")]
     pub rows: Vec<ReportRow>,
 }
@@ -45,17 +49,25 @@ fn rows_as_json<S: serde::Serializer>(rows: &[ReportRow], s: S) -> Result<S::Ok,
     use serde::ser::SerializeSeq;
     let mut seq = s.serialize_seq(Some(rows.len()))?;
     for r in rows {
+        let amount = r.amount.map(|a| a.to_decimal());
         let row = match &r.name {
-            None => serde_json::json!({ "service": r.key, "amount": r.amount.to_decimal() }),
+            None => serde_json::json!({ "service": r.key, "amount": amount }),
             Some(name) => serde_json::json!({
                 "account_id": r.key,
                 "account_name": name,
-                "amount": r.amount.to_decimal(),
+                "amount": amount,
             }),
         };
         seq.serialize_element(&row)?;
     }
     seq.end()
+}
+
+fn maybe_money<S: serde::Serializer>(m: &Option<Money>, s: S) -> Result<S::Ok, S::Error> {
+    match m {
+        Some(m) => super::money(m, s),
+        None => s.serialize_none(),
+    }
 }
 
 fn as_string<S: serde::Serializer>(m: &Month, s: S) -> Result<S::Ok, S::Error> {
@@ -68,7 +80,7 @@ pub fn month_report(
     store: &Store,
     month: Month,
     by: GroupBy,
-    metric: Metric,
+    metric: DetailMetric,
 ) -> Result<MonthReport, ReportError> {
     let summary = store.summary()?;
     let Some(info) = summary.months.iter().find(|m| m.month == month) else {
@@ -86,50 +98,94 @@ pub fn month_report(
     if let Some(reason) = summary.coverage(month.range()).reason() {
         return Err(ReportError::NoDataYet { month, reason });
     }
-    let mut rows: Vec<ReportRow> = match by {
+    if metric.daily().is_none() && !info.detail_known {
+        return Err(ReportError::NoPrices {
+            month,
+            price: metric.name().to_string(),
+            from: info.source.clone(),
+        });
+    }
+    let mut rows = month_rows(store, month, by, metric)?;
+    // Biggest first; unknown amounts last.
+    rows.sort_by(|a, b| b.amount.cmp(&a.amount).then_with(|| a.key.cmp(&b.key)));
+    Ok(MonthReport {
+        source: DataSource::of(store)?,
+        month,
+        metric: metric.name(),
+        by,
+        is_final: info.is_final,
+        fetched_at: info.fetched_at,
+        currency: "USD",
+        total: match rows
+            .iter()
+            .map(|r| r.amount)
+            .collect::<Option<Vec<Money>>>()
+        {
+            Some(known) => Some(Money::try_sum(known)?),
+            None => None,
+        },
+        rows,
+    })
+}
+
+/// The month's amount of each account or service billed: from the daily rows for a
+/// metric, from the detail line-item sources keep for a list or contracted price.
+fn amounts(
+    store: &Store,
+    month: Month,
+    by: GroupBy,
+    metric: DetailMetric,
+) -> Result<HashMap<i64, Option<Money>>, ReportError> {
+    if let Some(metric) = metric.daily() {
+        let scope = match by {
+            GroupBy::Account => Scope::Accounts,
+            GroupBy::Service => Scope::Services,
+        };
+        let totals = store.totals(scope, month.range(), metric)?;
+        return Ok(totals.into_iter().map(|(k, m)| (k, Some(m))).collect());
+    }
+    let dimension = match by {
+        GroupBy::Account => Dimension::Account,
+        GroupBy::Service => Dimension::Service,
+    };
+    let amounts = store
+        .detail_totals((month, month), &DetailFilter::NONE, dimension, metric)?
+        .unwrap_or_default();
+    Ok(amounts.into_iter().map(|a| (a.key, a.amount)).collect())
+}
+
+/// The month's rows: every account (in a cached month, an account with nothing billed
+/// spent nothing, at any price), or every service billed.
+fn month_rows(
+    store: &Store,
+    month: Month,
+    by: GroupBy,
+    metric: DetailMetric,
+) -> Result<Vec<ReportRow>, ReportError> {
+    let of = amounts(store, month, by, metric)?;
+    Ok(match by {
         GroupBy::Account => {
             let (org, keys) = store.organization()?;
-            let totals = store.totals(Scope::Accounts, month.range(), metric)?;
-            // Every account, as the accounts view lists them: in a month that is
-            // cached, an account Cost Explorer returned nothing for spent nothing.
             keys.iter()
                 .zip(&org.accounts)
                 .map(|(k, a)| ReportRow {
                     key: a.id.clone(),
                     name: Some(a.name.clone()),
-                    amount: totals.get(k).copied().unwrap_or(Money::ZERO),
+                    amount: of.get(k).copied().unwrap_or(Some(Money::ZERO)),
                 })
                 .collect()
         }
-        GroupBy::Service => {
-            let totals = store.totals(Scope::Services, month.range(), metric)?;
-            store
-                .services()?
-                .into_iter()
-                .filter_map(|(k, name)| {
-                    totals.get(&k).map(|&amount| ReportRow {
-                        key: name,
-                        name: None,
-                        amount,
-                    })
+        GroupBy::Service => store
+            .services()?
+            .into_iter()
+            .filter_map(|(k, name)| {
+                of.get(&k).map(|&amount| ReportRow {
+                    key: name,
+                    name: None,
+                    amount,
                 })
-                .collect()
-        }
-    };
-    rows.sort_by(|a, b| b.amount.cmp(&a.amount).then_with(|| a.key.cmp(&b.key)));
-    Ok(MonthReport {
-        source: DataSource::of(store)?,
-        month,
-        metric: match metric {
-            Metric::Unblended => "unblended",
-            Metric::Amortized => "amortized",
-        },
-        by,
-        is_final: info.is_final,
-        fetched_at: info.fetched_at,
-        currency: "USD",
-        total: Money::try_sum(rows.iter().map(|r| r.amount))?,
-        rows,
+            })
+            .collect(),
     })
 }
 
@@ -159,7 +215,7 @@ fn render_csv(report: &MonthReport) -> Result<String, ReportError> {
             out.write_record(head.iter().chain(&columns)).map_err(err)?;
             for r in &report.rows {
                 let name = r.name.as_deref().unwrap_or_default();
-                let amount = r.amount.to_decimal();
+                let amount = csv_amount(r.amount);
                 let row = [r.key.as_str(), name, amount.as_str()];
                 out.write_record(context.iter().chain(&row)).map_err(err)?;
             }
@@ -168,7 +224,7 @@ fn render_csv(report: &MonthReport) -> Result<String, ReportError> {
             let columns = ["service", "amount_usd"];
             out.write_record(head.iter().chain(&columns)).map_err(err)?;
             for r in &report.rows {
-                let amount = r.amount.to_decimal();
+                let amount = csv_amount(r.amount);
                 let row = [r.key.as_str(), amount.as_str()];
                 out.write_record(context.iter().chain(&row)).map_err(err)?;
             }
@@ -178,6 +234,15 @@ fn render_csv(report: &MonthReport) -> Result<String, ReportError> {
         .into_inner()
         .map_err(|e| ReportError::Write(e.to_string()))?;
     String::from_utf8(bytes).map_err(|e| ReportError::Write(e.to_string()))
+}
+
+/// The exact amount, or empty where it is unknown (never 0).
+fn csv_amount(amount: Option<Money>) -> String {
+    amount.map(|a| a.to_decimal()).unwrap_or_default()
+}
+
+fn table_amount(amount: Option<Money>) -> String {
+    amount.map_or_else(|| "unknown".to_string(), |a| a.format_exact())
 }
 
 fn render_table(report: &MonthReport) -> String {
@@ -212,13 +277,13 @@ fn render_table(report: &MonthReport) -> String {
         out.push_str(&format!(
             "{:<width$}  {:>16}\n",
             label(r),
-            r.amount.format_exact()
+            table_amount(r.amount)
         ));
     }
     out.push_str(&format!(
         "{:<width$}  {:>16}\n",
         "Total",
-        report.total.format_exact()
+        table_amount(report.total)
     ));
     out
 }

@@ -67,6 +67,17 @@ pub enum ReportError {
     /// The month is cached but no day of it has data yet (the 1st, data as of the 31st).
     #[error("{reason}; nothing to report for {month} (a total would be unknown, not $0)")]
     NoDataYet { month: Month, reason: String },
+    #[error(
+        "{month} has no {price} prices: it is from {from}, which does not give them \
+         (sync --source export or import a FOCUS file for that month)"
+    )]
+    NoPrices {
+        month: Month,
+        price: String,
+        /// The source the month came from (a field named `source` would be taken for
+        /// the error's cause).
+        from: String,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]

@@ -2,10 +2,10 @@
 //! line-item sources deliver: written with their month's daily rows, in the same
 //! transaction, and read grouped by one dimension under a `DetailFilter`.
 
-use super::detail_tables::{column, RESOURCES, TAGS, USAGE};
+use super::detail_tables::{column, price_sum, RowAmounts, Table, RESOURCES, TAGS, USAGE};
 use super::{AccountKey, ServiceKey, Store, StoreResult};
 use crate::domain::dimension::{DetailFilter, Dimension};
-use crate::domain::{Metric, Money, Month};
+use crate::domain::{DetailMetric, Money, Month};
 use rusqlite::{params, Transaction};
 use rustc_hash::FxHashMap as HashMap;
 
@@ -21,6 +21,9 @@ pub struct UsageRow<'a> {
     pub pricing: &'a str,
     pub unblended: i64,
     pub amortized: i64,
+    /// At list prices and after negotiated discounts: None where a line did not say.
+    pub list: Option<i64>,
+    pub contracted: Option<i64>,
 }
 
 /// One month of one resource under one usage type.
@@ -55,12 +58,13 @@ pub struct MonthDetail<'a> {
 }
 
 /// One row of a breakdown: the key of an account, a service or a cached name, the name
-/// (None for accounts and services, which the views name themselves), and its sum.
+/// (None for accounts and services, which the views name themselves), and its sum
+/// (None: a list or contracted price the source did not give for all of it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DetailAmount {
     pub key: i64,
     pub name: Option<String>,
-    pub amount: Money,
+    pub amount: Option<Money>,
 }
 
 /// Interns names into `dims` within a transaction, remembering the keys it gave.
@@ -109,10 +113,12 @@ pub(super) fn write_detail(
     let m = month.index();
     let add = "ON CONFLICT DO UPDATE SET unblended = unblended + excluded.unblended,
                amortized = amortized + excluded.amortized";
+    // NULL + a price is NULL: a price unknown for one part is unknown for the whole.
     let mut usage = tx.prepare_cached(&format!(
         "INSERT INTO cost_usage_monthly (month, service, account, usage_type, region,
-            operation, charge, pricing, unblended, amortized)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) {add}"
+            operation, charge, pricing, unblended, amortized, list, contracted)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) {add},
+            list = list + excluded.list, contracted = contracted + excluded.contracted"
     ))?;
     let mut sums = super::rollup::MonthSums::default();
     for u in &detail.usage {
@@ -135,9 +141,17 @@ pub(super) fn write_detail(
             row.charge,
             row.pricing,
             u.unblended,
-            u.amortized
+            u.amortized,
+            u.list,
+            u.contracted
         ])?;
-        sums.add(&USAGE, |d| row.key(d), (u.unblended, u.amortized));
+        let amounts = RowAmounts {
+            unblended: u.unblended,
+            amortized: u.amortized,
+            list: u.list,
+            contracted: u.contracted,
+        };
+        sums.add(&USAGE, |d| row.key(d), amounts);
     }
     let mut resources = tx.prepare_cached(&format!(
         "INSERT INTO cost_resource_monthly (month, service, account, usage_type, resource,
@@ -178,7 +192,7 @@ pub(super) fn write_detail(
             Dimension::Service => t.service,
             _ => t.account,
         };
-        sums.add(&TAGS, row, (t.unblended, t.amortized));
+        sums.add(&TAGS, row, RowAmounts::costs(t.unblended, t.amortized));
     }
     sums.write(tx, month)
 }
@@ -254,10 +268,10 @@ pub(super) fn breakdown_sql(
     (first, last): (Month, Month),
     wanted: &[(Dimension, i64)],
     by: Dimension,
-    metric: Metric,
+    metric: DetailMetric,
     rollups: Rollups,
 ) -> Option<(String, Vec<i64>)> {
-    let m = super::query::column(metric);
+    let sum = |table: &Table, alias: &str| summed_as(metric, table, alias);
     let (first, last) = (i64::from(first.index()), i64::from(last.index()));
     let named = |table: &str, key: &str| match by.name_kind() {
         Some(_) => ("d.name", format!("JOIN dims d ON d.key = {table}.{key}")),
@@ -267,8 +281,9 @@ pub(super) fn breakdown_sql(
         super::rollup::find(wanted, by).filter(|_| rollups == Rollups::Read)
     {
         let (name, join) = named("r", "key");
+        let amount = sum(r.table, "r");
         let sql = format!(
-            "SELECT r.key, {name}, SUM(r.{m}) AS amount FROM cost_rollup_monthly r {join}
+            "SELECT r.key, {name}, {amount} AS amount FROM cost_rollup_monthly r {join}
              WHERE r.within = '{within}' AND r.within_key = ?1 AND r.within_parent = ?2
                 AND r.by_dim = '{by}' AND r.month BETWEEN ?3 AND ?4
              GROUP BY r.key ORDER BY amount DESC",
@@ -293,14 +308,24 @@ pub(super) fn breakdown_sql(
     // The months as a list, not a range: each month is then a seek on the columns
     // after it, where a range would walk all of them.
     let months: Vec<String> = (first..=last).map(|m| m.to_string()).collect();
+    let amount = sum(table, "t");
     let sql = format!(
-        "SELECT t.{group}, {name}, SUM(t.{m}) AS amount FROM {table} t {seek} {join}
+        "SELECT t.{group}, {name}, {amount} AS amount FROM {table} t {seek} {join}
          WHERE t.month IN ({months}){conditions}
          GROUP BY t.{group} ORDER BY amount DESC",
         table = table.name,
         months = months.join(","),
     );
     Some((sql, wanted.iter().map(|(_, k)| *k).collect()))
+}
+
+/// The SQL that sums `metric` over a breakdown's rows of `table` (or of its rollups).
+fn summed_as(metric: DetailMetric, table: &Table, alias: &str) -> String {
+    match metric {
+        DetailMetric::Cost(m) => format!("SUM({alias}.{})", super::query::column(m)),
+        DetailMetric::List => price_sum(table, &format!("{alias}.list")),
+        DetailMetric::Contracted => price_sum(table, &format!("{alias}.contracted")),
+    }
 }
 
 impl Store {
@@ -311,7 +336,7 @@ impl Store {
         (first, last): (Month, Month),
         filter: &DetailFilter,
         by: Dimension,
-        metric: Metric,
+        metric: DetailMetric,
     ) -> StoreResult<Option<Vec<DetailAmount>>> {
         let wanted = narrowed(filter);
         match breakdown_sql((first, last), &wanted, by, metric, Rollups::Read) {
@@ -328,7 +353,7 @@ impl Store {
                 Ok(DetailAmount {
                     key: r.get(0)?,
                     name: r.get(1)?,
-                    amount: Money::from_nanos(r.get(2)?),
+                    amount: r.get::<_, Option<i64>>(2)?.map(Money::from_nanos),
                 })
             })
             .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
@@ -408,8 +433,14 @@ mod tests {
             ),
         ];
         for (wanted, by, index) in cases {
-            let (sql, values) =
-                breakdown_sql(months, &wanted, by, Metric::Unblended, Rollups::Skip).unwrap();
+            let (sql, values) = breakdown_sql(
+                months,
+                &wanted,
+                by,
+                DetailMetric::Cost(crate::domain::Metric::Unblended),
+                Rollups::Skip,
+            )
+            .unwrap();
             let mut stmt = store
                 .conn
                 .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))

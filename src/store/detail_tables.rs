@@ -83,6 +83,48 @@ impl Table {
     }
 }
 
+/// A detail row's amounts in nano-dollars; list and contracted None where unknown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct RowAmounts {
+    pub unblended: i64,
+    pub amortized: i64,
+    pub list: Option<i64>,
+    pub contracted: Option<i64>,
+}
+
+impl RowAmounts {
+    /// Costs without the prices (resources and tags do not keep them).
+    pub(super) fn costs(unblended: i64, amortized: i64) -> RowAmounts {
+        RowAmounts {
+            unblended,
+            amortized,
+            list: None,
+            contracted: None,
+        }
+    }
+
+    /// Adds `other`; a price unknown in either is unknown in the sum.
+    pub(super) fn add(&mut self, other: RowAmounts) {
+        let both = |a: Option<i64>, b: Option<i64>| Some(a? + b?);
+        self.unblended += other.unblended;
+        self.amortized += other.amortized;
+        self.list = both(self.list, other.list);
+        self.contracted = both(self.contracted, other.contracted);
+    }
+}
+
+/// The SQL that sums a price column (`list`, `contracted`, maybe qualified: `r.list`)
+/// over rows read from `table` or its rollups: known only where every row summed has
+/// it (SUM would pass the known part off as the whole). Only the usage table keeps
+/// prices; resources and tags do not.
+pub(super) fn price_sum(table: &Table, column: &str) -> String {
+    if table.name == USAGE.name {
+        format!("CASE WHEN COUNT({column}) = COUNT(*) THEN SUM({column}) END")
+    } else {
+        "NULL".to_string()
+    }
+}
+
 pub(super) fn column(by: Dimension) -> &'static str {
     match by {
         Dimension::Account => "account",

@@ -4,7 +4,7 @@
 //! account's detail rows of every month. Rebuilt from the detail tables in the
 //! transaction that writes a month, so a rollup always equals the sum it stands for.
 
-use super::detail_tables::{column, Table, TAGS, USAGE};
+use super::detail_tables::{column, price_sum, RowAmounts, Table, TAGS, USAGE};
 use crate::domain::dimension::Dimension;
 use crate::domain::Month;
 use rusqlite::{Connection, Transaction};
@@ -15,7 +15,7 @@ use rustc_hash::FxHashMap;
 pub(super) struct Rollup {
     pub within: &'static [Dimension],
     pub by: Dimension,
-    table: &'static Table,
+    pub table: &'static Table,
 }
 
 const fn rollup(within: &'static [Dimension], by: Dimension, table: &'static Table) -> Rollup {
@@ -92,9 +92,12 @@ fn summed(r: &Rollup) -> String {
         .chain([by])
         .collect();
     format!(
-        "SELECT '{within}', {key}, {parent}, '{by}', month, {by}, SUM(unblended), SUM(amortized)
+        "SELECT '{within}', {key}, {parent}, '{by}', month, {by}, SUM(unblended), SUM(amortized),
+            {list}, {contracted}
          FROM {table}
          GROUP BY {group}",
+        list = price_sum(r.table, "list"),
+        contracted = price_sum(r.table, "contracted"),
         within = within_name(r),
         table = r.table.name,
         group = group.join(", "),
@@ -105,7 +108,7 @@ fn summed(r: &Rollup) -> String {
 /// `rebuild_all` (the integrity check compares them), without sorting the month again.
 #[derive(Default)]
 pub(super) struct MonthSums {
-    sums: FxHashMap<(usize, i64, i64, i64), (i64, i64)>,
+    sums: FxHashMap<(usize, i64, i64, i64), RowAmounts>,
 }
 
 impl MonthSums {
@@ -114,7 +117,7 @@ impl MonthSums {
         &mut self,
         table: &Table,
         key: impl Fn(Dimension) -> i64,
-        (unblended, amortized): (i64, i64),
+        amounts: RowAmounts,
     ) {
         for (i, r) in ROLLUPS.iter().enumerate() {
             if r.table.name != table.name {
@@ -125,9 +128,10 @@ impl MonthSums {
                 [only] => (key(*only), 0),
                 [parent, inner, ..] => (key(*inner), key(*parent)),
             };
-            let sum = self.sums.entry((i, within, parent, key(r.by))).or_default();
-            sum.0 += unblended;
-            sum.1 += amortized;
+            self.sums
+                .entry((i, within, parent, key(r.by)))
+                .and_modify(|sum| sum.add(amounts))
+                .or_insert(amounts);
         }
     }
 
@@ -137,9 +141,10 @@ impl MonthSums {
         tx.execute("DELETE FROM cost_rollup_monthly WHERE month = ?1", [m])?;
         let mut insert = tx.prepare_cached(
             "INSERT INTO cost_rollup_monthly (within, within_key, within_parent, by_dim, month,
-                key, unblended, amortized) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                key, unblended, amortized, list, contracted)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         )?;
-        for ((i, within, parent, key), (unblended, amortized)) in self.sums {
+        for ((i, within, parent, key), sum) in self.sums {
             let r = &ROLLUPS[i];
             insert.execute(rusqlite::params![
                 within_name(r),
@@ -148,8 +153,10 @@ impl MonthSums {
                 column(r.by),
                 m,
                 key,
-                unblended,
-                amortized
+                sum.unblended,
+                sum.amortized,
+                sum.list,
+                sum.contracted
             ])?;
         }
         Ok(())
@@ -162,7 +169,7 @@ pub(super) fn rebuild_all(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     for r in ROLLUPS {
         let sql = format!(
             "INSERT INTO cost_rollup_monthly (within, within_key, within_parent, by_dim, month,
-                key, unblended, amortized) {}",
+                key, unblended, amortized, list, contracted) {}",
             summed(r)
         );
         tx.execute(&sql, [])?;
@@ -176,7 +183,8 @@ pub(super) fn disagreements(conn: &Connection) -> rusqlite::Result<Vec<String>> 
     let mut found = Vec::new();
     for r in ROLLUPS {
         let kept = format!(
-            "SELECT within, within_key, within_parent, by_dim, month, key, unblended, amortized
+            "SELECT within, within_key, within_parent, by_dim, month, key, unblended, amortized,
+                list, contracted
              FROM cost_rollup_monthly WHERE within = '{}' AND by_dim = '{}'",
             within_name(r),
             column(r.by)

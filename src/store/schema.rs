@@ -345,6 +345,16 @@ pub const MIGRATIONS: &[&str] = &[
         (status, account, rule, region, resource, saving, first_seen, last_seen,
          dismissed_reason);
     ",
+    // 12: the list price and the price after negotiated discounts (FOCUS ListCost and
+    // ContractedCost, CUR's public on-demand cost) of each usage combination and its
+    // rollups. NULL: unknown (a line did not give it, or the month was read before).
+    // The rollups are rebuilt from the detail after it (`after_migration`).
+    "
+    ALTER TABLE cost_usage_monthly ADD COLUMN list INTEGER;
+    ALTER TABLE cost_usage_monthly ADD COLUMN contracted INTEGER;
+    ALTER TABLE cost_rollup_monthly ADD COLUMN list INTEGER;
+    ALTER TABLE cost_rollup_monthly ADD COLUMN contracted INTEGER;
+    ",
 ];
 
 /// Work a migration needs beyond its SQL, run in its transaction once the schema is at
@@ -354,7 +364,9 @@ pub(super) fn after_migration(
     version: i64,
 ) -> rusqlite::Result<()> {
     match version {
-        10 => super::rollup::rebuild_all(tx),
+        // The rollups (10) are filled from the detail already cached once their price
+        // columns (12) exist: `rebuild_all` writes every column.
+        12 => super::rollup::rebuild_all(tx),
         _ => Ok(()),
     }
 }

@@ -77,7 +77,7 @@ pub(super) fn load_breakdown(store: &Store, state: &State, b: Breakdown) -> Stor
             ..TableData::default()
         });
     };
-    let Some(amounts) = store.detail_totals(months, &b.filter, b.by, state.metric)? else {
+    let Some(amounts) = store.detail_totals(months, &b.filter, b.by, state.detail_metric())? else {
         return Ok(TableData {
             note: Some(format!(
                 "{} cannot be listed under this filter",
@@ -94,7 +94,7 @@ pub(super) fn load_breakdown(store: &Store, state: &State, b: Breakdown) -> Stor
         exact && previous_span.left_out.is_empty() && is_whole_months(previous_range, as_of)
     });
     let previous = match previous_months {
-        Some(p) => store.detail_totals(p, &b.filter, b.by, state.metric)?,
+        Some(p) => store.detail_totals(p, &b.filter, b.by, state.detail_metric())?,
         None => None,
     };
     let mut notes = Vec::new();
@@ -138,19 +138,24 @@ pub(super) fn load_breakdown(store: &Store, state: &State, b: Breakdown) -> Stor
             });
         }
     }
-    let total: Money = rows.iter().filter_map(|r| r.amount).sum();
+    if let Some(why) = prices_unknown(state, b, &rows) {
+        notes.push(why);
+    }
+    // Unknown when any row is: a partial sum is not the total.
+    let total: Option<Money> = rows.iter().map(|r| r.amount).sum();
+    let whole = total.filter(|t| *t > Money::ZERO);
     for r in &mut rows {
-        r.share = match r.amount {
-            Some(a) if total > Money::ZERO => a.as_f64_for_display() / total.as_f64_for_display(),
+        r.share = match (r.amount, whole) {
+            (Some(a), Some(t)) => a.as_f64_for_display() / t.as_f64_for_display(),
             _ => 0.0,
         };
     }
     let previous_total = previous
         .as_ref()
-        .map(|_| rows.iter().filter_map(|r| r.previous).sum());
+        .and_then(|_| rows.iter().map(|r| r.previous).sum());
     Ok(TableData {
         rows,
-        total: Some(total),
+        total,
         previous_total,
         spread: Spread::default(),
         fees_unknown: Vec::new(),
@@ -192,13 +197,15 @@ fn rows(
         .chain(gone)
         .map(|a| {
             let (key, name, detail) = named(state, b.by, a);
-            let amount = now.get(&a.key).map_or(Money::ZERO, |n| n.amount);
+            // A key with no rows in a period cost nothing there, at any price.
+            let amount = now.get(&a.key).map_or(Some(Money::ZERO), |n| n.amount);
             TableRow {
                 key,
                 name,
                 detail,
-                amount: Some(amount),
-                previous: previous.map(|_| before.get(&a.key).map_or(Money::ZERO, |p| p.amount)),
+                amount,
+                previous: previous
+                    .and_then(|_| before.get(&a.key).map_or(Some(Money::ZERO), |p| p.amount)),
                 spread: Spread::default(),
                 share: 0.0,
                 group: String::new(),
@@ -249,7 +256,32 @@ fn untagged(
         service: filter.service,
         ..DetailFilter::NONE
     };
-    let all = store.detail_totals(months, &scope, Dimension::Service, state.metric)?;
-    let tagged: Money = values.iter().map(|a| a.amount).sum();
-    Ok(all.map(|all| all.iter().map(|a| a.amount).sum::<Money>() - tagged))
+    let all = store.detail_totals(months, &scope, Dimension::Service, state.detail_metric())?;
+    let tagged: Option<Money> = values.iter().map(|a| a.amount).sum();
+    let all: Option<Money> = all.and_then(|all| all.iter().map(|a| a.amount).sum());
+    Ok(all.zip(tagged).map(|(all, tagged)| all - tagged))
+}
+
+/// Why some rows show no list or contracted price, when they do.
+fn prices_unknown(state: &State, b: Breakdown, rows: &[TableRow]) -> Option<String> {
+    let price = state.detail_metric();
+    let unknown = rows.iter().filter(|r| r.amount.is_none()).count();
+    if price.daily().is_some() || unknown == 0 {
+        return None;
+    }
+    let by_tag =
+        b.filter.tag_key.is_some() || matches!(b.by, Dimension::TagKey | Dimension::TagValue);
+    if by_tag || b.by == Dimension::Resource {
+        return Some(format!(
+            "{} prices are kept by usage type, region and charge, not by resource or tag \
+             (m: next metric)",
+            price.label().to_lowercase(),
+        ));
+    }
+    Some(format!(
+        "{} price unknown for {} of {} rows: the source did not give it (m: next metric)",
+        price.label().to_lowercase(),
+        unknown,
+        rows.len()
+    ))
 }

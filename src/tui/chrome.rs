@@ -65,7 +65,7 @@ pub(super) fn render_title(frame: &mut Frame, area: Rect, state: &State) {
         Style::default().fg(theme.muted),
     ));
     spans.push(Span::raw(" · "));
-    spans.push(Span::raw(state.metric.label()));
+    spans.push(Span::raw(state.shown_metric().label()));
     spans.push(Span::raw(" · "));
     spans.push(Span::raw(state.granularity.label()));
     frame.render_widget(Paragraph::new(Line::from(spans)), area);

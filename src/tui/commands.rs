@@ -138,8 +138,8 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "metric",
         aliases: &[],
-        args: "unblended|amortized",
-        help: "choose the cost metric",
+        args: "unblended|amortized|list|contracted",
+        help: "choose the cost metric (list and contracted: past the service)",
         command: Command::Metric,
     },
     CommandSpec {
@@ -229,7 +229,7 @@ pub fn complete(line: &str, values: &Completable) -> Completion {
     };
     let arg = arg.trim_start();
     let ranges = ["mtd", "last-month", "30d", "90d", "13m"];
-    let metrics = ["unblended", "amortized"];
+    let metrics = ["unblended", "amortized", "list", "contracted"];
     let pool: &[&str] = match lookup(verb).map(|c| c.command) {
         Some(Command::Account) => &values.accounts,
         Some(Command::Service) => &values.services,

@@ -3,7 +3,9 @@
 use super::model::ViewData;
 pub use super::sync_state::{SyncRun, SyncStatus};
 use crate::config::{Config, Keymap, Theme};
-use crate::domain::{DateRange, Granularity, Metric, Month, Organization, RangePreset};
+use crate::domain::{
+    DateRange, DetailMetric, Granularity, Metric, Month, Organization, RangePreset,
+};
 use crate::store::{AccountKey, CacheSummary, ServiceKey};
 use chrono::NaiveDate;
 use std::collections::HashMap;
@@ -432,6 +434,9 @@ pub struct State {
     pub stack: Vec<ViewState>,
     pub range: RangePreset,
     pub metric: Metric,
+    /// A list or contracted price chosen for the views past the service (the only ones
+    /// whose rows keep prices); the daily views show `metric` meanwhile.
+    pub detail_price: Option<DetailMetric>,
     pub granularity: Granularity,
     pub group_by_ou: bool,
     pub mode: Mode,
@@ -465,6 +470,7 @@ impl State {
             stack: vec![ViewState::new(ViewKind::Overview)],
             range: config.range,
             metric: config.metric,
+            detail_price: None,
             granularity: config.granularity,
             group_by_ou: config.group_by_ou,
             mode: Mode::Normal,
@@ -499,6 +505,31 @@ impl State {
             .run
             .as_ref()
             .is_some_and(super::apply_state::ApplyRun::is_running)
+    }
+
+    /// What the breakdowns past the service sum.
+    pub fn detail_metric(&self) -> DetailMetric {
+        self.detail_price.unwrap_or(DetailMetric::Cost(self.metric))
+    }
+
+    /// What the view on top sums: a price only where the view can show one.
+    pub fn shown_metric(&self) -> DetailMetric {
+        match self.top().kind {
+            ViewKind::Breakdown(_) => self.detail_metric(),
+            _ => DetailMetric::Cost(self.metric),
+        }
+    }
+
+    /// Chooses what to sum: a price applies to the breakdowns past the service, a metric
+    /// to every view.
+    pub fn choose_metric(&mut self, chosen: DetailMetric) {
+        match chosen {
+            DetailMetric::Cost(metric) => {
+                self.metric = metric;
+                self.detail_price = None;
+            }
+            price => self.detail_price = Some(price),
+        }
     }
 
     pub fn top(&self) -> &ViewState {

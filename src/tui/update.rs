@@ -12,7 +12,7 @@ use super::selectors;
 use super::state::{Mode, OverviewFocus, Severity, State, ViewKind, ViewState};
 use super::sync_update;
 use crate::domain::lookup::{self, Named};
-use crate::domain::{Metric, Month, RangePreset};
+use crate::domain::{DetailMetric, Month, RangePreset};
 
 /// Applies `action` to the state and returns the effects it asks for; then brings what
 /// the top view shows up to date.
@@ -291,7 +291,12 @@ fn update_period_or_table(state: &mut State, action: Action) -> Vec<Effect> {
             return vec![Effect::Load];
         }
         Action::ToggleMetric => {
-            state.metric = state.metric.toggled();
+            // Past the service the cycle goes on to the list and contracted prices.
+            let next = match state.top().kind {
+                ViewKind::Breakdown(_) => state.detail_metric().next(),
+                _ => DetailMetric::Cost(state.metric.toggled()),
+            };
+            state.choose_metric(next);
             return vec![Effect::Load];
         }
         Action::SortNext | Action::SortPrev => {
@@ -534,14 +539,25 @@ fn run_command(state: &mut State, line: &str) -> Vec<Effect> {
                 format!("unknown range {arg:?}: use mtd, last-month, 30d, 90d, 13m or YYYY-MM"),
             ),
         },
-        (Command::Metric, _) => match Metric::parse(arg) {
-            Some(metric) => {
-                state.metric = metric;
+        (Command::Metric, _) => match DetailMetric::parse(arg) {
+            Some(chosen) => {
+                state.choose_metric(chosen);
+                if state.shown_metric() != chosen {
+                    state.message = Some((
+                        Severity::Info,
+                        format!(
+                            "{} prices are kept past the service: they show in usage types, \
+                             regions, charges and pricing (the daily views stay {})",
+                            chosen.label(),
+                            state.metric.label()
+                        ),
+                    ));
+                }
                 vec![Effect::Load]
             }
             None => error(
                 state,
-                format!("unknown metric {arg:?}: use unblended or amortized"),
+                format!("unknown metric {arg:?}: use unblended, amortized, list or contracted"),
             ),
         },
     }

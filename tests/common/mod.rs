@@ -29,6 +29,23 @@ pub fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 20).unwrap()
 }
 
+/// A new cache in `dir` holding one cost file (FOCUS or CUR), imported as
+/// `costscope import` does, on `today()`.
+pub fn imported_cache(dir: &std::path::Path, file: &std::path::Path) -> Store {
+    let mut store = Store::open(&dir.join("cache.sqlite")).unwrap();
+    let read = costscope::import::read_file(file).unwrap();
+    read.check(false).unwrap();
+    costscope::import::write_file(
+        &mut store,
+        &read,
+        today(),
+        stamp("2026-11-20T06:00:00Z"),
+        false,
+    )
+    .unwrap();
+    store
+}
+
 pub fn params(accounts: usize) -> DemoParams {
     DemoParams {
         seed: demo::DEFAULT_SEED,
