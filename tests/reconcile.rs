@@ -4,23 +4,18 @@
 
 mod common;
 
-use costscope::domain::export::{ExportLocation, StoredObject};
+use costscope::domain::export::ExportLocation;
 use costscope::domain::reconcile::reconcile;
-use costscope::domain::sources::{
-    CostRow, CostSource, Directory, ExportBucket, Fetched, Identity, MeterLabel, PeriodCosts,
-    SourceError,
-};
-use costscope::domain::{Account, AccountStatus, DateRange, Metric, Money, Month, Organization};
+use costscope::domain::sources::{CostRow, CostSource, Fetched, MeterLabel, PeriodCosts};
+use costscope::domain::{DateRange, Metric, Money, Month};
 use costscope::store::Store;
 use costscope::sync::{self, SyncEvent, SyncOptions};
 use costscope::tui::action::Action;
 use costscope::tui::model::ViewData;
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::Path;
 
-const MANAGEMENT: &str = "111111111111";
-const MEMBER: &str = "222222222222";
+use common::fakes::{two_accounts, MemoryBucket, MANAGEMENT, MEMBER};
 
 fn october() -> Month {
     Month::parse("2026-10").unwrap()
@@ -28,37 +23,6 @@ fn october() -> Month {
 
 fn money(text: &str) -> Money {
     text.parse().unwrap()
-}
-
-struct Directory1;
-
-impl Directory for Directory1 {
-    async fn identify(&self) -> Result<Identity, SourceError> {
-        Ok(Identity {
-            account_id: MANAGEMENT.into(),
-            organization: Some(("o-fake".into(), MANAGEMENT.into())),
-            organization_unreadable: None,
-        })
-    }
-
-    async fn organization(&self) -> Fetched<Organization> {
-        let account = |id: &str, name: &str| Account {
-            id: id.into(),
-            name: name.into(),
-            email: String::new(),
-            status: AccountStatus::Active,
-            ou_id: String::new(),
-            joined: None,
-        };
-        Fetched {
-            result: Ok(Organization {
-                units: Vec::new(),
-                accounts: vec![account(MANAGEMENT, "payer"), account(MEMBER, "workloads")],
-            }),
-            requests: 1,
-            throttles: 0,
-        }
-    }
 }
 
 /// Cost Explorer's October: the same bill as the export, but the Savings Plans fee
@@ -157,63 +121,6 @@ fn ok(rows: Vec<CostRow>) -> Fetched<PeriodCosts> {
     }
 }
 
-/// A bucket in memory: keys to bodies, the ETag a digest of the body.
-struct MemoryBucket(BTreeMap<String, Vec<u8>>);
-
-fn etag(body: &[u8]) -> String {
-    format!(
-        "\"{:x}-{}\"",
-        body.iter().map(|b| u64::from(*b)).sum::<u64>(),
-        body.len()
-    )
-}
-
-impl ExportBucket for MemoryBucket {
-    fn bucket(&self) -> &str {
-        "billing"
-    }
-
-    async fn list(&self, prefix: &str) -> Fetched<Vec<StoredObject>> {
-        let objects = self
-            .0
-            .iter()
-            .filter(|(k, _)| k.starts_with(prefix))
-            .map(|(key, body)| StoredObject {
-                key: key.clone(),
-                etag: etag(body),
-                size: body.len() as u64,
-            })
-            .collect();
-        Fetched {
-            result: Ok(objects),
-            requests: 1,
-            throttles: 0,
-        }
-    }
-
-    async fn read(&self, key: &str) -> Fetched<Vec<u8>> {
-        Fetched {
-            result: Ok(self.0[key].clone()),
-            requests: 1,
-            throttles: 0,
-        }
-    }
-
-    async fn download(&self, key: &str, to: &Path) -> Fetched<StoredObject> {
-        let body = &self.0[key];
-        std::fs::write(to, body).unwrap();
-        Fetched {
-            result: Ok(StoredObject {
-                key: key.into(),
-                etag: etag(body),
-                size: body.len() as u64,
-            }),
-            requests: 1,
-            throttles: 0,
-        }
-    }
-}
-
 /// October's CUR 2.0 export in gzip CSV: usage, Savings Plans covered usage with its
 /// negation and the recurring fee, a credit in each account.
 fn export_bucket() -> MemoryBucket {
@@ -254,11 +161,11 @@ fn cost_explorer_against_the_export_names_the_savings_plans_difference_and_the_c
     );
     let mut events = Vec::new();
     common::runtime().block_on(async {
-        let identified = sync::identify(&Directory1, options.now).await.unwrap();
+        let identified = sync::identify(&two_accounts(), options.now).await.unwrap();
         let mut note = |e: &SyncEvent| events.push(e.to_string());
         sync::run(
             &mut store,
-            &Directory1,
+            &two_accounts(),
             &CostExplorerOctober,
             &identified,
             &options,
@@ -273,7 +180,7 @@ fn cost_explorer_against_the_export_names_the_savings_plans_difference_and_the_c
         let location = ExportLocation::parse("s3://billing/exports/org").unwrap();
         let report = sync::export::run(
             &mut store,
-            &Directory1,
+            &two_accounts(),
             &export_bucket(),
             &location,
             &identified,
@@ -294,7 +201,7 @@ fn cost_explorer_against_the_export_names_the_savings_plans_difference_and_the_c
         options.full = true;
         let again = sync::run(
             &mut store,
-            &Directory1,
+            &two_accounts(),
             &CostExplorerOctober,
             &identified,
             &options,

@@ -9,47 +9,26 @@ use costscope::config::ScanSettings;
 use costscope::domain::findings::Rule;
 use costscope::domain::inventory::{Bucket, RegionInventory, Unread, Volume};
 use costscope::domain::sources::{
-    CostRow, CostSource, Directory, Fetched, Identity, InventorySource, MeterLabel, Metered,
-    PeriodCosts, Regions, SourceError, Tally,
+    CostRow, CostSource, Fetched, InventorySource, MeterLabel, Metered, PeriodCosts, Regions,
+    SourceError, Tally,
 };
-use costscope::domain::{Account, AccountStatus, DateRange, Metric, Money, Month, Organization};
+use costscope::domain::{DateRange, Metric, Money, Month};
 use costscope::store::{FindingFilter, Store, UnitStatus};
 use costscope::sync::scan::{run_scan, ScanOptions};
 use costscope::sync::{self, SyncEvent, SyncOptions};
 use std::sync::{Arc, Mutex};
 
-const MANAGEMENT: &str = "111111111111";
-const MEMBER: &str = "222222222222";
+use common::fakes::{FakeDirectory, MANAGEMENT, MEMBER};
 const DENIED: &str = "333333333333";
 
-struct FakeDirectory;
-
-impl Directory for FakeDirectory {
-    async fn identify(&self) -> Result<Identity, SourceError> {
-        Ok(Identity {
-            account_id: MANAGEMENT.into(),
-            organization: Some(("o-fake".into(), MANAGEMENT.into())),
-            organization_unreadable: None,
-        })
-    }
-
-    async fn organization(&self) -> Fetched<Organization> {
-        let account = |id: &str| Account {
-            id: id.into(),
-            name: format!("acct-{id}"),
-            email: String::new(),
-            status: AccountStatus::Active,
-            ou_id: String::new(),
-            joined: None,
-        };
-        Fetched {
-            result: Ok(Organization {
-                units: Vec::new(),
-                accounts: vec![account(MANAGEMENT), account(MEMBER), account(DENIED)],
-            }),
-            requests: 2,
-            throttles: 0,
-        }
+/// The management account, a member, and one whose role is denied.
+fn directory() -> FakeDirectory {
+    FakeDirectory {
+        accounts: [MANAGEMENT, MEMBER, DENIED]
+            .into_iter()
+            .map(|id| (id, format!("acct-{id}")))
+            .collect(),
+        requests: 2,
     }
 }
 
@@ -135,7 +114,7 @@ async fn sync_fake(
 ) -> Result<sync::SyncReport, sync::SyncError> {
     sync::run(
         store,
-        &FakeDirectory,
+        &directory(),
         costs,
         identified,
         options,
@@ -152,7 +131,7 @@ fn a_sync_writes_what_any_cost_source_returns_and_meters_it_under_the_sources_na
     let today = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
     let mut options = SyncOptions::new(today, common::stamp("2026-11-20T07:00:00Z"));
     common::runtime().block_on(async {
-        let identified = sync::identify(&FakeDirectory, options.now).await.unwrap();
+        let identified = sync::identify(&directory(), options.now).await.unwrap();
         assert_eq!(identified.scope.key(), "org-o-fake");
 
         // The cap is checked against the source's own price: 14 months of two chains
@@ -210,10 +189,10 @@ fn a_sync_the_cap_stops_has_loaded_the_newest_months_and_names_every_one_left_ou
     options.max_cost = Some(Money::from_dollars(28));
     let mut stopped = Vec::new();
     let report = common::runtime().block_on(async {
-        let identified = sync::identify(&FakeDirectory, options.now).await.unwrap();
+        let identified = sync::identify(&directory(), options.now).await.unwrap();
         sync::run(
             &mut store,
-            &FakeDirectory,
+            &directory(),
             &costs,
             &identified,
             &options,
@@ -327,12 +306,12 @@ fn a_scan_judges_what_any_inventory_source_returns_and_a_denied_account_does_not
         now: Utc.with_ymd_and_hms(2026, 11, 20, 7, 0, 0).unwrap(),
     };
     let report = common::runtime().block_on(async {
-        let identified = sync::identify(&FakeDirectory, common::stamp("2026-11-20T07:00:00Z"))
+        let identified = sync::identify(&directory(), common::stamp("2026-11-20T07:00:00Z"))
             .await
             .unwrap();
         run_scan(
             &mut store,
-            &FakeDirectory,
+            &directory(),
             Arc::new(FakeInventory),
             &identified,
             &options,

@@ -198,39 +198,105 @@ async fn read_period(
         Ok(keys) => keys,
         Err(e) => return Ok(Err(e.to_string())),
     };
-    let mut totals = LineTotals::default();
-    let mut table = "FOCUS";
-    for (n, key) in keys.iter().enumerate() {
-        let path = scratch.file(n);
-        let fetched = bucket.download(key, &path).await;
-        let got = match take(store, options, "GetObject", fetched, report)? {
-            Ok(got) => got,
-            Err(reason) => return Ok(Err(reason)),
-        };
-        report.downloads += 1;
-        report.bytes += got.size;
-        if let Some(listed) = period.data.iter().find(|o| &o.key == key) {
-            if listed.etag != got.etag {
-                return Ok(Err(format!(
-                    "{key} changed while it was read; the next sync reads the period again"
-                )));
+    let mut reads = Reads::default();
+    let summed = async {
+        for (n, key) in keys.iter().enumerate() {
+            let path = scratch.file(n);
+            let fetched = bucket.download(key, &path).await;
+            let got = match take(store, options, "GetObject", fetched, report)? {
+                Ok(got) => got,
+                Err(reason) => return Ok(Err(reason)),
+            };
+            report.downloads += 1;
+            report.bytes += got.size;
+            if let Some(listed) = period.data.iter().find(|o| &o.key == key) {
+                if listed.etag != got.etag {
+                    return Ok(Err(format!(
+                        "{key} changed while it was read; the next sync reads the period again"
+                    )));
+                }
+            }
+            let uri = PathBuf::from(format!("s3://{}/{key}", bucket.bucket()));
+            if let Err(reason) = reads.start(path, uri).await {
+                return Ok(Err(reason));
             }
         }
-        let uri = PathBuf::from(format!("s3://{}/{key}", bucket.bucket()));
-        let read = import::read_file(&path).and_then(|mut read| {
-            read.path = uri.clone();
-            read.check(false).map(|()| read)
+        Ok(reads.sums().await)
+    }
+    .await;
+    // A read still running when the period failed is waited for: it must not outlive
+    // the scratch directory its file is in.
+    reads.finish().await;
+    summed
+}
+
+/// The files read while the next ones download: each is parsed on a blocking thread,
+/// at most `READS_AT_ONCE` at a time, and absorbed in the manifest's order (a resource's
+/// region is its first line's, so the order must not depend on which read ends first).
+#[derive(Default)]
+struct Reads {
+    running: std::collections::VecDeque<(PathBuf, tokio::task::JoinHandle<ReadResult>)>,
+    totals: LineTotals,
+    table: Option<&'static str>,
+}
+
+type ReadResult = Result<import::ReadFile, ImportError>;
+
+/// Two files at once: one core each for gzip CSV (a stream is read on one thread); a
+/// Parquet file already spreads its row groups over the cores, and each read holds its
+/// file's sums until absorbed, so more would add memory, not speed.
+const READS_AT_ONCE: usize = 2;
+
+impl Reads {
+    /// Starts reading `path` (named `uri` in errors), then absorbs the oldest reads
+    /// until fewer than `READS_AT_ONCE` run.
+    async fn start(&mut self, path: PathBuf, uri: PathBuf) -> Result<(), String> {
+        let named = uri.clone();
+        let read = tokio::task::spawn_blocking(move || {
+            let read = import::read_file(&path).and_then(|mut read| {
+                read.path = named;
+                read.check(false).map(|()| read)
+            });
+            let _ = std::fs::remove_file(&path);
+            read
         });
-        let _ = std::fs::remove_file(&path);
-        match read {
-            Ok(read) => {
-                table = read.table;
-                totals.absorb(read.totals);
+        self.running.push_back((uri, read));
+        while self.running.len() >= READS_AT_ONCE {
+            self.absorb_oldest().await?;
+        }
+        Ok(())
+    }
+
+    async fn absorb_oldest(&mut self) -> Result<(), String> {
+        let Some((uri, read)) = self.running.pop_front() else {
+            return Ok(());
+        };
+        match read.await {
+            Ok(Ok(read)) => {
+                self.table = Some(read.table);
+                self.totals.absorb(read.totals);
+                Ok(())
             }
-            Err(e) => return Ok(Err(e.at(&uri).to_string())),
+            Ok(Err(e)) => Err(e.at(&uri).to_string()),
+            Err(failed) => Err(format!("{}: the read failed: {failed}", uri.display())),
         }
     }
-    Ok(Ok((totals, table)))
+
+    /// Every read absorbed: the period's sums and its table's name.
+    async fn sums(&mut self) -> Result<(LineTotals, &'static str), String> {
+        while !self.running.is_empty() {
+            self.absorb_oldest().await?;
+        }
+        let totals = std::mem::take(&mut self.totals);
+        Ok((totals, self.table.unwrap_or("FOCUS")))
+    }
+
+    /// Waits for the reads still running, their results unused.
+    async fn finish(self) {
+        for (_, read) in self.running {
+            let _ = read.await;
+        }
+    }
 }
 
 /// A billing period's files hold its own month only; a day outside it is refused
@@ -252,7 +318,11 @@ struct Scratch(PathBuf);
 
 impl Scratch {
     fn create() -> Result<Scratch, SyncError> {
-        let dir = std::env::temp_dir().join(format!("costscope-export-{}", std::process::id()));
+        // One directory per sync, not per process: two syncs at once (the TUI's and a
+        // test's neighbour) must not remove each other's files.
+        static SYNCS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = SYNCS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("costscope-export-{}-{n}", std::process::id()));
         let made = std::fs::DirBuilder::new()
             .recursive(true)
             .mode_owner_only()

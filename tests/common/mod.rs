@@ -1,6 +1,7 @@
 //! Shared fixtures: a demo cache generated once per test binary, fixed "today".
 #![allow(dead_code)]
 
+pub mod fakes;
 pub mod fixtures;
 pub mod moto;
 pub mod parquet;
