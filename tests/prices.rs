@@ -205,6 +205,16 @@ fn m_cycles_on_to_the_prices_past_the_service_and_the_daily_views_keep_their_met
         "{screen}"
     );
 
+    // S3 alone is known at list: its effective cost is that far below list.
+    app.dispatch(Action::RunCommand("service s3".into()));
+    app.dispatch(Action::RunCommand("metric list".into()));
+    app.dispatch(Action::Enter);
+    let screen = common::screen_text_lines(&app, 160, 24);
+    assert!(
+        screen.contains("effective (amortized) $4.58: 22.9% below list"),
+        "(5.94 - 4.58) / 5.94: {screen}"
+    );
+
     // The daily views cannot show a price: they show the metric the cycle passed last.
     app.dispatch(Action::Services);
     assert_eq!(

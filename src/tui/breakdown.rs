@@ -7,7 +7,7 @@ use super::model::{RowKey, TableData, TableRow};
 use super::state::{Breakdown, State};
 use crate::domain::dimension::{is_whole_months, month_span, DetailFilter, Dimension};
 use crate::domain::fees::Spread;
-use crate::domain::{DateRange, Money, Month};
+use crate::domain::{DateRange, DetailMetric, Metric, Money, Month};
 use crate::store::{DetailAmount, Store, StoreResult};
 use std::collections::HashMap;
 
@@ -143,6 +143,9 @@ pub(super) fn load_breakdown(store: &Store, state: &State, b: Breakdown) -> Stor
     }
     // Unknown when any row is: a partial sum is not the total.
     let total: Option<Money> = rows.iter().map(|r| r.amount).sum();
+    if let Some(rate) = savings_rate(store, state, b, months, total)? {
+        notes.push(rate);
+    }
     let whole = total.filter(|t| *t > Money::ZERO);
     for r in &mut rows {
         r.share = match (r.amount, whole) {
@@ -260,6 +263,36 @@ fn untagged(
     let tagged: Option<Money> = values.iter().map(|a| a.amount).sum();
     let all: Option<Money> = all.and_then(|all| all.iter().map(|a| a.amount).sum());
     Ok(all.zip(tagged).map(|(all, tagged)| all - tagged))
+}
+
+/// At a list or contracted price, what the same rows cost once commitments and
+/// discounts apply (amortized), and how far below the price that is: the effective
+/// savings rate FinOps teams track. None at a daily metric or an unknown price.
+fn savings_rate(
+    store: &Store,
+    state: &State,
+    b: Breakdown,
+    months: (Month, Month),
+    price_total: Option<Money>,
+) -> StoreResult<Option<String>> {
+    let price = state.detail_metric();
+    let Some(at_price) = price_total.filter(|t| *t > Money::ZERO && price.daily().is_none()) else {
+        return Ok(None);
+    };
+    let amortized = DetailMetric::Cost(Metric::Amortized);
+    let Some(rows) = store.detail_totals(months, &b.filter, b.by, amortized)? else {
+        return Ok(None);
+    };
+    let effective: Option<Money> = rows.iter().map(|r| r.amount).sum();
+    Ok(effective.map(|effective| {
+        let below = (at_price - effective).as_f64_for_display() / at_price.as_f64_for_display();
+        format!(
+            "effective (amortized) {}: {:.1}% below {}",
+            effective.format_exact(),
+            below * 100.0,
+            price.label().to_lowercase()
+        )
+    }))
 }
 
 /// Why some rows show no list or contracted price, when they do.
