@@ -6,13 +6,23 @@
 //!
 //! Run: `cargo bench --bench ingest` (add `-- --accounts 50 --services 48 --days 10
 //! --runs 3`; the default is 1,152,000 line items; `--keep DIR` keeps the files).
+//!
+//! Then the same line items as a billing period of `--files` gzip CSV files (4 by
+//! default), as AWS splits a big one: read one after another and written to a cache
+//! (what the export sync did before), against the export sync itself (each file read
+//! while the next downloads, two at a time), from a bucket that is a local directory.
 
 mod common;
 #[path = "../tests/common/parquet.rs"]
 mod parquet_fixture;
 
 use common::arg;
+use costscope::domain::export::{ExportLocation, StoredObject};
+use costscope::domain::sources::{Directory, ExportBucket, Fetched, Identity, SourceError};
+use costscope::domain::{Organization, Stamp};
 use costscope::import::read_file;
+use costscope::store::Store;
+use costscope::sync::{self, SyncEvent, SyncOptions};
 use parquet_fixture::{write_table, Kind, ROWS_PER_GROUP};
 use std::io::Write;
 use std::time::Instant;
@@ -81,6 +91,148 @@ fn peak_rss_mib() -> Option<u64> {
     Some(kib / 1024)
 }
 
+/// An export bucket that is a local directory: a download is a copy.
+struct DirBucket(std::path::PathBuf);
+
+impl DirBucket {
+    fn object(&self, key: &str) -> StoredObject {
+        let size = std::fs::metadata(self.0.join(key)).map_or(0, |m| m.len());
+        StoredObject {
+            key: key.to_string(),
+            etag: format!("\"{size}\""),
+            size,
+        }
+    }
+}
+
+fn fetched<T>(result: T) -> Fetched<T> {
+    Fetched {
+        result: Ok(result),
+        requests: 1,
+        throttles: 0,
+    }
+}
+
+impl ExportBucket for DirBucket {
+    fn bucket(&self) -> &str {
+        "bench"
+    }
+
+    async fn list(&self, prefix: &str) -> Fetched<Vec<StoredObject>> {
+        let mut keys = Vec::new();
+        for sub in [
+            "metadata/BILLING_PERIOD=2026-10",
+            "data/BILLING_PERIOD=2026-10",
+        ] {
+            for entry in std::fs::read_dir(self.0.join(prefix).join(sub)).unwrap() {
+                let name = entry.unwrap().file_name().into_string().unwrap();
+                keys.push(self.object(&format!("{prefix}{sub}/{name}")));
+            }
+        }
+        fetched(keys)
+    }
+
+    async fn read(&self, key: &str) -> Fetched<Vec<u8>> {
+        fetched(std::fs::read(self.0.join(key)).unwrap())
+    }
+
+    async fn download(&self, key: &str, to: &std::path::Path) -> Fetched<StoredObject> {
+        std::fs::copy(self.0.join(key), to).unwrap();
+        fetched(self.object(key))
+    }
+}
+
+struct OneAccount;
+
+impl Directory for OneAccount {
+    async fn identify(&self) -> Result<Identity, SourceError> {
+        Ok(Identity {
+            account_id: "100000000000".into(),
+            organization: None,
+            organization_unreadable: None,
+        })
+    }
+
+    async fn organization(&self) -> Fetched<Organization> {
+        fetched(Organization::default())
+    }
+}
+
+/// The rows as a billing period of `files` gzip CSV files under `root/exports/bench/`.
+fn write_period(
+    root: &std::path::Path,
+    rows: &[Vec<String>],
+    files: usize,
+) -> Vec<std::path::PathBuf> {
+    let data = root.join("exports/bench/data/BILLING_PERIOD=2026-10");
+    let metadata = root.join("exports/bench/metadata/BILLING_PERIOD=2026-10");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::create_dir_all(&metadata).unwrap();
+    let per_file = rows.len().div_ceil(files);
+    let paths: Vec<std::path::PathBuf> = rows
+        .chunks(per_file)
+        .enumerate()
+        .map(|(n, part)| {
+            let path = data.join(format!("bench-{:05}.csv.gz", n + 1));
+            write_csv_gz(&path, part);
+            path
+        })
+        .collect();
+    let keys: Vec<String> = (1..=paths.len())
+        .map(|n| {
+            format!("s3://bench/exports/bench/data/BILLING_PERIOD=2026-10/bench-{n:05}.csv.gz")
+        })
+        .collect();
+    let manifest = serde_json::json!({ "dataFiles": keys });
+    std::fs::write(metadata.join("bench-Manifest.json"), manifest.to_string()).unwrap();
+    paths
+}
+
+/// Seconds to read the files one after another and write their sums to a new cache.
+fn one_after_another(paths: &[std::path::PathBuf], cache: &std::path::Path) -> f64 {
+    let started = Instant::now();
+    let mut totals = costscope::domain::focus::LineTotals::default();
+    for path in paths {
+        totals.absorb(read_file(path).unwrap().totals);
+    }
+    let mut store = Store::open(cache).unwrap();
+    costscope::import::publish(&mut store, &totals, "data-export", now(), |_| true).unwrap();
+    started.elapsed().as_secs_f64()
+}
+
+/// Seconds for the export sync of the period into a new cache.
+fn export_sync(root: &std::path::Path, cache: &std::path::Path, lines: u64) -> f64 {
+    let options = SyncOptions::new(common::today(), now());
+    let location = ExportLocation::parse("s3://bench/exports/bench").unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let report = runtime.block_on(async {
+        let identified = sync::identify(&OneAccount, options.now).await.unwrap();
+        let mut store = Store::open(cache).unwrap();
+        let mut ignore = |_: &SyncEvent| {};
+        sync::export::run(
+            &mut store,
+            &OneAccount,
+            &DirBucket(root.to_path_buf()),
+            &location,
+            &identified,
+            &options,
+            &mut ignore,
+        )
+        .await
+        .unwrap()
+    });
+    assert_eq!(report.lines, lines, "{:?}", report.failures);
+    started.elapsed().as_secs_f64()
+}
+
+fn now() -> Stamp {
+    Stamp::parse("2026-11-20T06:00:00Z").unwrap()
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     v[v.len() / 2]
@@ -124,11 +276,13 @@ fn main() {
     std::fs::create_dir_all(&dir).unwrap();
     let parquet = dir.join("period.parquet");
     let csv = dir.join("period.csv.gz");
-    let lines = {
+    let files = get("--files", 4);
+    let period = dir.join("bucket");
+    let (lines, parts) = {
         let rows = rows(accounts, services, days);
         write_table(&parquet, COLUMNS, &rows);
         write_csv_gz(&csv, &rows);
-        rows.len()
+        (rows.len(), write_period(&period, &rows, files))
     };
     println!(
         "{lines} line items ({accounts} accounts x {services} services x 24 h x {days} days), \
@@ -164,6 +318,18 @@ fn main() {
             median(rates)
         );
     }
+    let (mut before, mut now_) = (Vec::new(), Vec::new());
+    for run in 0..runs {
+        let cache = |name: &str| dir.join(format!("{name}-{run}.sqlite"));
+        before.push(lines as f64 / one_after_another(&parts, &cache("sequential")));
+        now_.push(lines as f64 / export_sync(&period, &cache("sync"), lines as u64));
+    }
+    let (before, now_) = (median(before), median(now_));
+    println!(
+        "{files} csv.gz files, read and written: one after another median {before:>10.0} line \
+         items/s; export sync {now_:>10.0}/s ({:.2}x)",
+        now_ / before
+    );
     if kept.is_none() {
         let _ = std::fs::remove_dir_all(&dir);
     }
