@@ -23,6 +23,7 @@ pub mod load;
 pub mod model;
 mod reconcile_view;
 pub mod runner;
+pub mod scan_state;
 mod scan_update;
 mod scan_view;
 pub mod selectors;
