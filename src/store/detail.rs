@@ -6,7 +6,7 @@ use super::detail_tables::{column, price_sum, RowAmounts, Table, RESOURCES, TAGS
 use super::{AccountKey, ServiceKey, Store, StoreResult};
 use crate::domain::dimension::{DetailFilter, Dimension};
 use crate::domain::{DetailMetric, Money, Month};
-use rusqlite::{params, Transaction};
+use rusqlite::{params, OptionalExtension, Transaction};
 use rustc_hash::FxHashMap as HashMap;
 
 /// One month of one combination of the dimensions in one account and service.
@@ -85,15 +85,23 @@ impl<'t, 'c> DimKeys<'t, 'c> {
         if let Some(&k) = self.known.get(kind).and_then(|names| names.get(name)) {
             return Ok(k);
         }
-        self.tx.execute(
-            "INSERT INTO dims (kind, name) VALUES (?1, ?2) ON CONFLICT (kind, name) DO NOTHING",
-            params![kind, name],
-        )?;
-        let k: i64 = self.tx.query_row(
-            "SELECT key FROM dims WHERE kind = ?1 AND name = ?2",
-            params![kind, name],
-            |r| r.get(0),
-        )?;
+        // A new name (most of them, as a month is first written) costs one statement:
+        // the insert returns its key; a name cached before is looked up.
+        let inserted: Option<i64> = self
+            .tx
+            .prepare_cached(
+                "INSERT INTO dims (kind, name) VALUES (?1, ?2)
+                 ON CONFLICT (kind, name) DO NOTHING RETURNING key",
+            )?
+            .query_row(params![kind, name], |r| r.get(0))
+            .optional()?;
+        let k: i64 = match inserted {
+            Some(k) => k,
+            None => self
+                .tx
+                .prepare_cached("SELECT key FROM dims WHERE kind = ?1 AND name = ?2")?
+                .query_row(params![kind, name], |r| r.get(0))?,
+        };
         self.known
             .entry(kind)
             .or_default()
