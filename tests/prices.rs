@@ -199,7 +199,11 @@ fn m_cycles_on_to_the_prices_past_the_service_and_the_daily_views_keep_their_met
     let usage = rows.iter().find(|r| r.name == "Usage").unwrap();
     assert_eq!(usage.amount, Some(usage_at_list()));
     let screen = common::screen_text_lines(&app, 140, 24);
-    assert!(screen.contains("List"), "{screen}");
+    let header = screen.lines().find(|l| l.contains("Name")).unwrap();
+    assert!(
+        header.contains("List") && !header.contains("Cost"),
+        "the column says which price: {header}"
+    );
     assert!(
         screen.contains("list price unknown for 1 of 2 rows"),
         "{screen}"

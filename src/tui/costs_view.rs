@@ -260,6 +260,8 @@ pub(super) fn render_table_view(frame: &mut Frame, area: Rect, state: &State, da
                 ViewKind::Breakdown(b) if b.by == Dimension::Account => "Account id",
                 _ => "",
             },
+            // At a price the column says which: "List", "Contracted".
+            2 if state.shown_metric().daily().is_none() => state.shown_metric().label(),
             3 => previous_label,
             _ => column.title,
         })
