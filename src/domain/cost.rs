@@ -85,6 +85,11 @@ impl DetailMetric {
         }
     }
 
+    /// A list or contracted price: what only the views past the service show.
+    pub fn is_price(self) -> bool {
+        self.daily().is_none()
+    }
+
     /// The metric of the daily rows, when this is one.
     pub fn daily(self) -> Option<Metric> {
         match self {

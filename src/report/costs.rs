@@ -98,7 +98,7 @@ pub fn month_report(
     if let Some(reason) = summary.coverage(month.range()).reason() {
         return Err(ReportError::NoDataYet { month, reason });
     }
-    if metric.daily().is_none() && !info.detail_known {
+    if metric.is_price() && !info.detail_known {
         return Err(ReportError::NoPrices {
             month,
             price: metric.name().to_string(),

@@ -279,7 +279,6 @@ pub(super) fn breakdown_sql(
     metric: DetailMetric,
     rollups: Rollups,
 ) -> Option<(String, Vec<i64>)> {
-    let sum = |table: &Table, alias: &str| summed_as(metric, table, alias);
     let (first, last) = (i64::from(first.index()), i64::from(last.index()));
     let named = |table: &str, key: &str| match by.name_kind() {
         Some(_) => ("d.name", format!("JOIN dims d ON d.key = {table}.{key}")),
@@ -289,7 +288,7 @@ pub(super) fn breakdown_sql(
         super::rollup::find(wanted, by).filter(|_| rollups == Rollups::Read)
     {
         let (name, join) = named("r", "key");
-        let amount = sum(r.table, "r");
+        let amount = summed_as(metric, r.table, "r");
         let sql = format!(
             "SELECT r.key, {name}, {amount} AS amount FROM cost_rollup_monthly r {join}
              WHERE r.within = '{within}' AND r.within_key = ?1 AND r.within_parent = ?2
@@ -316,7 +315,7 @@ pub(super) fn breakdown_sql(
     // The months as a list, not a range: each month is then a seek on the columns
     // after it, where a range would walk all of them.
     let months: Vec<String> = (first..=last).map(|m| m.to_string()).collect();
-    let amount = sum(table, "t");
+    let amount = summed_as(metric, table, "t");
     let sql = format!(
         "SELECT t.{group}, {name}, {amount} AS amount FROM {table} t {seek} {join}
          WHERE t.month IN ({months}){conditions}

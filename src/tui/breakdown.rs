@@ -276,7 +276,7 @@ fn savings_rate(
     price_total: Option<Money>,
 ) -> StoreResult<Option<String>> {
     let price = state.detail_metric();
-    let Some(at_price) = price_total.filter(|t| *t > Money::ZERO && price.daily().is_none()) else {
+    let Some(at_price) = price_total.filter(|t| *t > Money::ZERO && price.is_price()) else {
         return Ok(None);
     };
     let amortized = DetailMetric::Cost(Metric::Amortized);
@@ -299,7 +299,7 @@ fn savings_rate(
 fn prices_unknown(state: &State, b: Breakdown, rows: &[TableRow]) -> Option<String> {
     let price = state.detail_metric();
     let unknown = rows.iter().filter(|r| r.amount.is_none()).count();
-    if price.daily().is_some() || unknown == 0 {
+    if !price.is_price() || unknown == 0 {
         return None;
     }
     let by_tag =

@@ -261,7 +261,7 @@ pub(super) fn render_table_view(frame: &mut Frame, area: Rect, state: &State, da
                 _ => "",
             },
             // At a price the column says which: "List", "Contracted".
-            2 if state.shown_metric().daily().is_none() => state.shown_metric().label(),
+            2 if state.shown_metric().is_price() => state.shown_metric().label(),
             3 => previous_label,
             _ => column.title,
         })
