@@ -13,16 +13,17 @@
 //! while the next downloads, two at a time), from a bucket that is a local directory.
 
 mod common;
+#[path = "common/export_dir.rs"]
+mod export_dir;
 #[path = "../tests/common/parquet.rs"]
 mod parquet_fixture;
 
 use common::arg;
-use costscope::domain::export::{ExportLocation, StoredObject};
-use costscope::domain::sources::{Directory, ExportBucket, Fetched, Identity, SourceError};
-use costscope::domain::{Organization, Stamp};
+use costscope::domain::Stamp;
 use costscope::import::read_file;
 use costscope::store::Store;
 use costscope::sync::{self, SyncEvent, SyncOptions};
+use export_dir::{median, peak_rss_mib, DirBucket, OneAccount};
 use parquet_fixture::{write_table, Kind, ROWS_PER_GROUP};
 use std::io::Write;
 use std::time::Instant;
@@ -84,108 +85,22 @@ fn write_csv_gz(path: &std::path::Path, rows: &[Vec<String>]) {
     gz.finish().unwrap();
 }
 
-fn peak_rss_mib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024)
-}
-
-/// An export bucket that is a local directory: a download is a copy.
-struct DirBucket(std::path::PathBuf);
-
-impl DirBucket {
-    fn object(&self, key: &str) -> StoredObject {
-        let size = std::fs::metadata(self.0.join(key)).map_or(0, |m| m.len());
-        StoredObject {
-            key: key.to_string(),
-            etag: format!("\"{size}\""),
-            size,
-        }
-    }
-}
-
-fn fetched<T>(result: T) -> Fetched<T> {
-    Fetched {
-        result: Ok(result),
-        requests: 1,
-        throttles: 0,
-    }
-}
-
-impl ExportBucket for DirBucket {
-    fn bucket(&self) -> &str {
-        "bench"
-    }
-
-    async fn list(&self, prefix: &str) -> Fetched<Vec<StoredObject>> {
-        let mut keys = Vec::new();
-        for sub in [
-            "metadata/BILLING_PERIOD=2026-10",
-            "data/BILLING_PERIOD=2026-10",
-        ] {
-            for entry in std::fs::read_dir(self.0.join(prefix).join(sub)).unwrap() {
-                let name = entry.unwrap().file_name().into_string().unwrap();
-                keys.push(self.object(&format!("{prefix}{sub}/{name}")));
-            }
-        }
-        fetched(keys)
-    }
-
-    async fn read(&self, key: &str) -> Fetched<Vec<u8>> {
-        fetched(std::fs::read(self.0.join(key)).unwrap())
-    }
-
-    async fn download(&self, key: &str, to: &std::path::Path) -> Fetched<StoredObject> {
-        std::fs::copy(self.0.join(key), to).unwrap();
-        fetched(self.object(key))
-    }
-}
-
-struct OneAccount;
-
-impl Directory for OneAccount {
-    async fn identify(&self) -> Result<Identity, SourceError> {
-        Ok(Identity {
-            account_id: "100000000000".into(),
-            organization: None,
-            organization_unreadable: None,
-        })
-    }
-
-    async fn organization(&self) -> Fetched<Organization> {
-        fetched(Organization::default())
-    }
-}
-
-/// The rows as a billing period of `files` gzip CSV files under `root/exports/bench/`.
+/// The rows as the billing period 2026-10 of `files` gzip CSV files under `root`.
 fn write_period(
     root: &std::path::Path,
     rows: &[Vec<String>],
     files: usize,
 ) -> Vec<std::path::PathBuf> {
-    let data = root.join("exports/bench/data/BILLING_PERIOD=2026-10");
-    let metadata = root.join("exports/bench/metadata/BILLING_PERIOD=2026-10");
-    std::fs::create_dir_all(&data).unwrap();
-    std::fs::create_dir_all(&metadata).unwrap();
+    let data = export_dir::data_dir(root, "2026-10");
     let per_file = rows.len().div_ceil(files);
-    let paths: Vec<std::path::PathBuf> = rows
-        .chunks(per_file)
-        .enumerate()
-        .map(|(n, part)| {
-            let path = data.join(format!("bench-{:05}.csv.gz", n + 1));
-            write_csv_gz(&path, part);
-            path
-        })
+    let names: Vec<String> = (1..=rows.len().div_ceil(per_file))
+        .map(|n| format!("bench-{n:05}.csv.gz"))
         .collect();
-    let keys: Vec<String> = (1..=paths.len())
-        .map(|n| {
-            format!("s3://bench/exports/bench/data/BILLING_PERIOD=2026-10/bench-{n:05}.csv.gz")
-        })
-        .collect();
-    let manifest = serde_json::json!({ "dataFiles": keys });
-    std::fs::write(metadata.join("bench-Manifest.json"), manifest.to_string()).unwrap();
-    paths
+    for (name, part) in names.iter().zip(rows.chunks(per_file)) {
+        write_csv_gz(&data.join(name), part);
+    }
+    export_dir::write_manifest(root, "2026-10", &names);
+    names.iter().map(|name| data.join(name)).collect()
 }
 
 /// Seconds to read the files one after another and write their sums to a new cache.
@@ -203,7 +118,7 @@ fn one_after_another(paths: &[std::path::PathBuf], cache: &std::path::Path) -> f
 /// Seconds for the export sync of the period into a new cache.
 fn export_sync(root: &std::path::Path, cache: &std::path::Path, lines: u64) -> f64 {
     let options = SyncOptions::new(common::today(), now());
-    let location = ExportLocation::parse("s3://bench/exports/bench").unwrap();
+    let location = export_dir::location();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -216,7 +131,7 @@ fn export_sync(root: &std::path::Path, cache: &std::path::Path, lines: u64) -> f
         sync::export::run(
             &mut store,
             &OneAccount,
-            &DirBucket(root.to_path_buf()),
+            &DirBucket::new(root),
             &location,
             &identified,
             &options,
@@ -231,11 +146,6 @@ fn export_sync(root: &std::path::Path, cache: &std::path::Path, lines: u64) -> f
 
 fn now() -> Stamp {
     Stamp::parse("2026-11-20T06:00:00Z").unwrap()
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v[v.len() / 2]
 }
 
 /// One read in this process: prints its seconds and the process's peak memory.

@@ -1,6 +1,7 @@
 //! A Parquet file of named columns, written the way AWS's exports write them (Snappy
 //! pages, optional columns, UTC timestamps), for fixtures of any table.
 
+use parquet::file::writer::SerializedFileWriter;
 use std::path::Path;
 
 /// How a column is stored.
@@ -19,36 +20,57 @@ pub const ROWS_PER_GROUP: usize = 131_072;
 /// Writes `rows` (fields as text, "" for null) under `columns`, in row groups of
 /// `ROWS_PER_GROUP`.
 pub fn write_table(path: &Path, columns: &[(&str, Kind)], rows: &[Vec<String>]) {
-    use parquet::basic::Compression;
-    use parquet::data_type::{ByteArray, ByteArrayType, DoubleType, Int64Type};
-    use parquet::file::properties::WriterProperties;
-    use parquet::file::writer::SerializedFileWriter;
-    use parquet::schema::parser::parse_message_type;
-    use std::sync::Arc;
+    let mut table = TableWriter::create(path, columns);
+    for group in rows.chunks(ROWS_PER_GROUP) {
+        table.write_group(group);
+    }
+    table.close();
+}
 
-    let fields: Vec<String> = columns
-        .iter()
-        .map(|(name, kind)| match kind {
-            Kind::Text => format!("OPTIONAL BYTE_ARRAY {name} (STRING);"),
-            Kind::Double => format!("OPTIONAL DOUBLE {name};"),
-            Kind::Millis => format!("OPTIONAL INT64 {name} (TIMESTAMP(MILLIS,true));"),
-        })
-        .collect();
-    let schema = parse_message_type(&format!("message export {{ {} }}", fields.join(" "))).unwrap();
-    let properties = WriterProperties::builder()
-        .set_compression(Compression::SNAPPY)
-        .build();
-    let file = std::fs::File::create(path).unwrap();
-    let mut writer =
-        SerializedFileWriter::new(file, Arc::new(schema), Arc::new(properties)).unwrap();
-    for rows in rows.chunks(ROWS_PER_GROUP) {
-        let mut group = writer.next_row_group().unwrap();
+/// A table written one row group at a time, so a file of tens of millions of rows never
+/// holds more than one group in memory.
+pub struct TableWriter<'c> {
+    columns: &'c [(&'c str, Kind)],
+    writer: SerializedFileWriter<std::fs::File>,
+}
+
+impl<'c> TableWriter<'c> {
+    pub fn create(path: &Path, columns: &'c [(&'c str, Kind)]) -> Self {
+        use parquet::basic::Compression;
+        use parquet::file::properties::WriterProperties;
+        use parquet::schema::parser::parse_message_type;
+        use std::sync::Arc;
+
+        let fields: Vec<String> = columns
+            .iter()
+            .map(|(name, kind)| match kind {
+                Kind::Text => format!("OPTIONAL BYTE_ARRAY {name} (STRING);"),
+                Kind::Double => format!("OPTIONAL DOUBLE {name};"),
+                Kind::Millis => format!("OPTIONAL INT64 {name} (TIMESTAMP(MILLIS,true));"),
+            })
+            .collect();
+        let schema =
+            parse_message_type(&format!("message export {{ {} }}", fields.join(" "))).unwrap();
+        let properties = WriterProperties::builder()
+            .set_compression(Compression::SNAPPY)
+            .build();
+        let file = std::fs::File::create(path).unwrap();
+        let writer =
+            SerializedFileWriter::new(file, Arc::new(schema), Arc::new(properties)).unwrap();
+        TableWriter { columns, writer }
+    }
+
+    /// One row group of `rows`.
+    pub fn write_group(&mut self, rows: &[Vec<String>]) {
+        use parquet::data_type::{ByteArray, ByteArrayType, DoubleType, Int64Type};
+
+        let mut group = self.writer.next_row_group().unwrap();
         let mut index = 0;
         while let Some(mut column) = group.next_column().unwrap() {
             let texts: Vec<&str> = rows.iter().map(|r| r[index].as_str()).collect();
             let levels: Vec<i16> = texts.iter().map(|t| i16::from(!t.is_empty())).collect();
             let present = texts.iter().filter(|t| !t.is_empty());
-            match columns[index].1 {
+            match self.columns[index].1 {
                 Kind::Text => {
                     let values: Vec<ByteArray> = present.map(|t| ByteArray::from(*t)).collect();
                     column
@@ -82,5 +104,8 @@ pub fn write_table(path: &Path, columns: &[(&str, Kind)], rows: &[Vec<String>]) 
         }
         group.close().unwrap();
     }
-    writer.close().unwrap();
+
+    pub fn close(self) {
+        self.writer.close().unwrap();
+    }
 }
