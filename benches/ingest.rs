@@ -108,7 +108,7 @@ fn one_after_another(paths: &[std::path::PathBuf], cache: &std::path::Path) -> f
     let started = Instant::now();
     let mut totals = costscope::domain::focus::LineTotals::default();
     for path in paths {
-        totals.absorb(read_file(path).unwrap().totals);
+        totals.absorb(read_file(path, None).unwrap().totals);
     }
     let mut store = Store::open(cache).unwrap();
     costscope::import::publish(&mut store, &totals, "data-export", now(), |_| true).unwrap();
@@ -151,7 +151,7 @@ fn now() -> Stamp {
 /// One read in this process: prints its seconds and the process's peak memory.
 fn read_once(path: &str, lines: u64) {
     let started = Instant::now();
-    let read = read_file(std::path::Path::new(path)).unwrap();
+    let read = read_file(std::path::Path::new(path), None).unwrap();
     let seconds = started.elapsed().as_secs_f64();
     assert_eq!(read.totals.lines, lines);
     assert_eq!(read.bad_lines, 0);

@@ -4,14 +4,14 @@
 
 mod common;
 
+use common::{enter_on, rows};
 use costscope::domain::dimension::{DetailFilter, Dimension};
 use costscope::domain::exact::ExactSum;
 use costscope::domain::findings::{Evidence, Finding, Rule, Saving};
 use costscope::domain::{DetailMetric, Metric, Money, Month};
 use costscope::store::{DetailAmount, Store};
 use costscope::tui::action::Action;
-use costscope::tui::model::{RowKey, TableRow, ViewData};
-use costscope::tui::selectors;
+use costscope::tui::model::{RowKey, ViewData};
 use costscope::tui::state::ViewKind;
 use costscope::tui::App;
 use std::path::Path;
@@ -309,23 +309,6 @@ fn app() -> (tempfile::TempDir, App) {
     (dir, app)
 }
 
-fn rows(app: &App) -> Vec<TableRow> {
-    selectors::rows(&app.state).to_vec()
-}
-
-/// Moves the cursor to the row named `name` and presses Enter.
-fn enter_on(app: &mut App, name: &str) {
-    let at = rows(app)
-        .iter()
-        .position(|r| r.name == name)
-        .unwrap_or_else(|| panic!("no {name} in {:?}", rows(app)));
-    app.dispatch(Action::Top);
-    for _ in 0..at {
-        app.dispatch(Action::Down);
-    }
-    app.dispatch(Action::Enter);
-}
-
 fn amount_of(app: &App, name: &str) -> (Option<Money>, Option<Money>) {
     let row = rows(app).into_iter().find(|r| r.name == name);
     let row = row.unwrap_or_else(|| panic!("no {name} in {:?}", rows(app)));
@@ -377,7 +360,16 @@ fn the_tui_drills_from_the_org_to_one_resource_and_shows_its_finding_beside_its_
         line.contains("1 · $70.00/mo"),
         "the saving beside the cost: {line}"
     );
+    // Its days (none here: October is older than the days kept per resource), then
+    // its finding.
     enter_on(&mut app, "i-0aaa");
+    assert!(matches!(app.state.top().kind, ViewKind::ResourceDays(_)));
+    let screen = common::screen_text_lines(&app, 120, 24);
+    assert!(
+        screen.contains("finding 1 · $70.00/mo (enter opens it) · no days"),
+        "{screen}"
+    );
+    app.dispatch(Action::Enter);
     assert!(matches!(app.state.top().kind, ViewKind::Finding(_)));
 }
 
@@ -542,7 +534,7 @@ fn org_wide_lists_read_rollups_equal_to_their_detail_and_check_finds_a_drifted_o
     conn.execute_batch(
         "DROP TABLE cost_rollup_monthly; DROP INDEX cost_resource_by_account;
          DROP INDEX cost_resource_by_usage; DROP INDEX cost_tag_by_account;
-         DROP INDEX findings_badges;
+         DROP INDEX findings_badges; DROP TABLE cost_resource_daily;
          ALTER TABLE cost_usage_monthly DROP COLUMN list;
          ALTER TABLE cost_usage_monthly DROP COLUMN contracted;
          PRAGMA user_version = 9;",

@@ -152,6 +152,23 @@ fn a_period_of_many_files_reads_as_one_in_the_manifests_order() {
             )
             .unwrap();
         assert_eq!(region, "eu-west-1", "run {run}: the first file's region");
+        // Synced on 2026-11-20, the days from October 21 on are kept per resource too
+        // (each line here is its resource's only line that day).
+        let kept: i64 = conn
+            .query_row("SELECT SUM(unblended) FROM cost_resource_daily", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        let recent: Money = (0..FILES)
+            .flat_map(|n| lines(n).into_iter().enumerate())
+            .filter(|(i, _)| 1 + i % 28 >= 21)
+            .map(|(_, (amount, _, _))| ExactSum::parse(&amount).unwrap().to_money())
+            .sum();
+        assert_eq!(Money::from_nanos(kept), recent, "run {run}");
+        assert_eq!(
+            store.resource_days_span().unwrap(),
+            Some(("2026-10-21".parse().unwrap(), "2026-10-28".parse().unwrap()))
+        );
     }
 }
 

@@ -117,6 +117,16 @@ fn account_service_usage_types_then_resources_with_their_findings() {
             Action::Enter,
         ],
     );
+    snap(
+        "resource_days",
+        &[
+            Action::Accounts,
+            Action::Enter,
+            Action::Enter,
+            Action::Enter,
+            Action::Enter,
+        ],
+    );
 }
 
 #[test]

@@ -28,7 +28,8 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<(), AppError> {
     store.require_writable()?;
     let now = Stamp::now();
     for file in &args.files {
-        let read = read_file(file)?;
+        let from = crate::domain::detail::resource_days_from(ctx.today);
+        let read = read_file(file, Some(from))?;
         read.check(args.skip_bad_rows)?;
         let imported = write_file(&mut store, &read, ctx.today, now, args.replace)?;
         let months = match (imported.months.first(), imported.months.last()) {

@@ -2,11 +2,16 @@
 //! give them: usage types in the account's regions, the resources behind the main
 //! usage type (the demo's findings among them, so a resource row shows its finding),
 //! the savings plans' fees as a charge of their own, and team and env tags. Each
-//! (account, service, month) is split exactly: its parts add up to its daily rows.
+//! (account, service, month) is split exactly: its parts add up to its daily rows. A
+//! resource's month is split over its days in the last `RESOURCE_DAYS` (a little uneven
+//! from day to day; its days add up to its month where the whole month is recent).
 
 use crate::domain::findings::TrackedFinding;
 use crate::domain::Month;
-use crate::store::{AccountKey, MonthDetail, ResourceRow, ServiceKey, TagRow, UsageRow};
+use crate::store::{
+    AccountKey, MonthDetail, ResourceDayRow, ResourceRow, ServiceKey, TagRow, UsageRow,
+};
+use chrono::{Datelike, NaiveDate};
 use std::collections::{BTreeMap, HashMap};
 
 /// One usage type of a service: its share of the service's usage, and the kind of
@@ -131,6 +136,16 @@ pub(super) struct OwnedMonth {
         i64,
     )>,
     tags: Vec<(AccountKey, ServiceKey, &'static str, String, i64, i64)>,
+    /// Indexes into `resources`, with a day and that day's part.
+    resource_days: Vec<(usize, NaiveDate, i64, i64)>,
+}
+
+/// The days whose resource days the demo writes: from the window's first day to the
+/// last day with data.
+#[derive(Clone, Copy)]
+pub(super) struct RecentDays {
+    pub from: NaiveDate,
+    pub last: NaiveDate,
 }
 
 /// The fee's own usage type, in no region (as CUR bills a savings plan).
@@ -145,6 +160,7 @@ static FEE: UsageKind = UsageKind {
 pub(super) fn build<'a>(
     cells: impl IntoIterator<Item = DetailCell<'a>>,
     findings: &[TrackedFinding],
+    recent: RecentDays,
 ) -> BTreeMap<Month, OwnedMonth> {
     // The findings' resources by account and cost service, looked up once per cell.
     let mut on: HashMap<(&str, &str), Vec<(&str, &str)>> = HashMap::new();
@@ -187,7 +203,9 @@ pub(super) fn build<'a>(
         let found = on
             .get(&(account.id, cell.service_name))
             .map_or(&[][..], Vec::as_slice);
+        let first = month.resources.len();
         resources(month, &cell, found, unblended[0], amortized[0]);
+        resource_days(month, first, cell.month, recent);
         tags(month, &cell);
     }
     out
@@ -239,6 +257,35 @@ fn resources(
         month
             .resources
             .push((account.key, cell.service, kind, id, region, u[i], a[i]));
+    }
+}
+
+/// The resources from index `first` on, split over their month's days with data, the
+/// recent days kept.
+fn resource_days(month: &mut OwnedMonth, first: usize, of: Month, recent: RecentDays) {
+    let last = of.last_day().min(recent.last);
+    if last < recent.from || of.first_day() > last {
+        return;
+    }
+    let days: Vec<NaiveDate> = of
+        .first_day()
+        .iter_days()
+        .take_while(|d| *d <= last)
+        .collect();
+    for index in first..month.resources.len() {
+        let (_, _, _, _, _, unblended, amortized) = month.resources[index];
+        // ±10% from day to day, the same for a resource each time the demo is built.
+        let weights: Vec<i64> = days
+            .iter()
+            .map(|d| 100 + (i64::from(d.ordinal()) * 37 + index as i64 * 11) % 21 - 10)
+            .collect();
+        let u = split(unblended, &weights);
+        let a = split(amortized, &weights);
+        for (i, day) in days.iter().enumerate() {
+            if *day >= recent.from {
+                month.resource_days.push((index, *day, u[i], a[i]));
+            }
+        }
     }
 }
 
@@ -321,6 +368,21 @@ impl OwnedMonth {
                         amortized: *a,
                     },
                 )
+                .collect(),
+            resource_days: self
+                .resource_days
+                .iter()
+                .map(|&(index, day, u, a)| {
+                    let (account, service, _, id, _, _, _) = &self.resources[index];
+                    ResourceDayRow {
+                        account: *account,
+                        service: *service,
+                        resource: id,
+                        day,
+                        unblended: u,
+                        amortized: a,
+                    }
+                })
                 .collect(),
             tags: self
                 .tags

@@ -332,7 +332,11 @@ impl DemoOrganization {
                             .unwrap_or(0),
                     },
                 );
-        detail::build(cells, findings)
+        let recent = detail::RecentDays {
+            from: crate::domain::detail::resource_days_from(self.params.today),
+            last: self.params.last_data_day(),
+        };
+        detail::build(cells, findings, recent)
     }
 
     /// Each (account, service, month)'s sums, as the daily rows add up.

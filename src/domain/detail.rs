@@ -1,10 +1,12 @@
 //! The dimensions past the service that only line-item sources (Data Exports, FOCUS
 //! files) have: region, usage type, operation, kind of charge, pricing category,
 //! resource and tags. Line items are summed by month per combination as a file is read;
-//! the cache keeps these monthly sums beside its daily (account, service) rows.
+//! the cache keeps these monthly sums beside its daily (account, service) rows, and each
+//! resource's days for the last `RESOURCE_DAYS` (a resource's own spike, day by day).
 
 use super::exact::{ExactSum, KnownSum};
 use super::{Money, Month};
+use chrono::NaiveDate;
 // FxHash: the keys are small and ours; SipHash's flood resistance is not needed here,
 // and hashing is most of the time a line takes.
 use rustc_hash::FxHashMap as HashMap;
@@ -82,6 +84,18 @@ type UsageKey = (u32, u32, Month, u32, u32, u32, u32, u32);
 type ResourceKey = (u32, u32, Month, u32, u32);
 /// (account, service, month, tag key, tag value).
 type TagKey = (u32, u32, Month, u32, u32);
+/// (account, service, resource, day).
+type ResourceDayKey = (u32, u32, u32, NaiveDate);
+
+/// How many days back from today each resource's daily cost is kept: a month's worth,
+/// where the monthly sums would hide when a resource started costing. Older days keep
+/// their monthly sums only (a day per resource for 13 months would be most of the cache).
+pub const RESOURCE_DAYS: u64 = 30;
+
+/// The first day whose resource days are kept, on `today`.
+pub fn resource_days_from(today: NaiveDate) -> NaiveDate {
+    today - chrono::Days::new(RESOURCE_DAYS)
+}
 
 /// Billed and effective, summed exactly.
 type Sums = [ExactSum; 2];
@@ -104,6 +118,9 @@ pub struct DetailTotals {
     /// Each resource's sums and its region.
     resources: HashMap<ResourceKey, (Sums, u32)>,
     tags: HashMap<TagKey, Sums>,
+    /// Lines on or after this day are also summed by resource and day.
+    resource_days_from: Option<NaiveDate>,
+    resource_days: HashMap<ResourceDayKey, Sums>,
     /// Lines whose Tags were not a JSON object: their cost counts as untagged.
     pub unreadable_tags: u64,
 }
@@ -113,6 +130,7 @@ pub struct DetailLine<'a> {
     pub account: u32,
     pub service: u32,
     pub month: Month,
+    pub day: NaiveDate,
     pub charge: u32,
     pub detail: &'a LineDetail<'a>,
     pub billed: ExactSum,
@@ -127,6 +145,19 @@ fn add(sums: &mut Sums, billed: ExactSum, effective: ExactSum) {
 }
 
 impl DetailTotals {
+    /// Sums that also keep each resource's days from `from` on (none if None).
+    pub fn keeping_resource_days_from(from: Option<NaiveDate>) -> DetailTotals {
+        DetailTotals {
+            resource_days_from: from,
+            ..DetailTotals::default()
+        }
+    }
+
+    /// The first day summed by resource and day, if any is.
+    pub fn resource_days_window(&self) -> Option<NaiveDate> {
+        self.resource_days_from
+    }
+
     pub fn add(&mut self, names: &mut Names, line: DetailLine) {
         let d = line.detail;
         let (a, s, m) = (line.account, line.service, line.month);
@@ -154,6 +185,10 @@ impl DetailTotals {
                 .entry((a, s, m, usage_type, resource))
                 .or_insert(([ExactSum::ZERO; 2], region));
             add(&mut entry.0, line.billed, line.effective);
+            if self.resource_days_from.is_some_and(|from| line.day >= from) {
+                let day = self.resource_days.entry((a, s, resource, line.day));
+                add(day.or_default(), line.billed, line.effective);
+            }
         }
         if d.tags.is_empty() {
             return;
@@ -208,7 +243,28 @@ impl DetailTotals {
                 e,
             );
         }
+        for ((a, s, resource, day), [b, e]) in other.resource_days {
+            let key = (r(a), r(s), r(resource), day);
+            add(self.resource_days.entry(key).or_default(), b, e);
+        }
         self.unreadable_tags += other.unreadable_tags;
+    }
+
+    /// Each resource's days from `resource_days_window` on, summed over its usage types.
+    pub fn resource_days<'a>(
+        &'a self,
+        names: &'a Names,
+    ) -> impl Iterator<Item = ResourceDayTotal<'a>> + 'a {
+        self.resource_days
+            .iter()
+            .map(move |(&(a, s, resource, day), [b, e])| ResourceDayTotal {
+                account: names.get(a),
+                service: names.get(s),
+                resource: names.get(resource),
+                day,
+                billed: b.to_money(),
+                effective: e.to_money(),
+            })
     }
 
     /// Every combination of the dimensions with its month's sums.
@@ -320,6 +376,17 @@ pub struct ResourceTotal<'a> {
     pub effective: Money,
 }
 
+/// One day of one resource's cost (all its usage types).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceDayTotal<'a> {
+    pub account: &'a str,
+    pub service: &'a str,
+    pub resource: &'a str,
+    pub day: NaiveDate,
+    pub billed: Money,
+    pub effective: Money,
+}
+
 /// One month of the cost carrying one tag value, in one account and service.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TagTotal<'a> {
@@ -350,6 +417,7 @@ mod tests {
             account: names.intern(account),
             service: names.intern("Amazon EC2"),
             month: month(),
+            day: month().first_day(),
             charge: names.intern("Usage"),
             detail,
             billed: ExactSum::parse(billed).unwrap(),
@@ -437,5 +505,57 @@ mod tests {
         assert_eq!(usage.len(), 1);
         assert_eq!(usage[0].billed, Money::from_nanos(3_750_000_000));
         assert_eq!(usage[0].region, "eu-west-1");
+    }
+
+    #[test]
+    fn resource_days_are_kept_from_the_window_on_and_absorbed() {
+        let detail = LineDetail {
+            usage_type: "BoxUsage:m5.large",
+            resource: "i-1",
+            ..LineDetail::default()
+        };
+        let other_usage = LineDetail {
+            usage_type: "EBS:VolumeUsage.gp2",
+            ..detail
+        };
+        let from = month().first_day() + chrono::Days::new(10);
+        let mut names = Names::default();
+        let mut a = DetailTotals::keeping_resource_days_from(Some(from));
+        for (detail, day, amount) in [
+            (&detail, 9, "5"),
+            (&detail, 10, "1.25"),
+            (&other_usage, 10, "0.0000000001"),
+            (&detail, 11, "2"),
+        ] {
+            let mut l = line(&mut names, detail, "111", amount);
+            l.day = month().first_day() + chrono::Days::new(day);
+            a.add(&mut names, l);
+        }
+        let mut b_names = Names::default();
+        b_names.intern("padding so the numbers differ");
+        let mut b = DetailTotals::keeping_resource_days_from(Some(from));
+        let mut l = line(&mut b_names, &detail, "111", "0.75");
+        l.day = from;
+        b.add(&mut b_names, l);
+        let remap = names.merge(&b_names);
+        a.absorb(b, &remap);
+        let mut days: Vec<(NaiveDate, Money)> =
+            a.resource_days(&names).map(|d| (d.day, d.billed)).collect();
+        days.sort();
+        assert_eq!(
+            days,
+            vec![
+                (from, Money::from_nanos(2_000_000_000)),
+                (
+                    from + chrono::Days::new(1),
+                    Money::from_nanos(2_000_000_000)
+                ),
+            ],
+            "the day before the window is left out; two usage types and two files add up"
+        );
+        let monthly: Money = a.resources(&names).map(|r| r.billed).sum();
+        assert_eq!(monthly, Money::from_nanos(9_000_000_000));
+        let none = DetailTotals::default();
+        assert_eq!(none.resource_days(&names).count(), 0);
     }
 }

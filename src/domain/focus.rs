@@ -397,6 +397,14 @@ pub struct LineTotals {
 }
 
 impl LineTotals {
+    /// Sums that also keep each resource's days from `from` on (see `detail::RESOURCE_DAYS`).
+    pub fn keeping_resource_days_from(from: Option<NaiveDate>) -> LineTotals {
+        LineTotals {
+            detail: DetailTotals::keeping_resource_days_from(from),
+            ..LineTotals::default()
+        }
+    }
+
     pub fn add(&mut self, line: &FocusLine) {
         let [provider, account, service, charge] = &mut self.last;
         let before = (*provider, *account);
@@ -420,6 +428,7 @@ impl LineTotals {
                 account: key.1,
                 service: key.2,
                 month: charge.2,
+                day: line.day,
                 charge: charge.1,
                 detail: &line.detail,
                 billed: line.billed,

@@ -8,9 +8,10 @@ use crate::domain::focus::{FocusDay, LineTotals, MissingColumns};
 use crate::domain::line_table::LineTable;
 use crate::domain::{Money, Month, Stamp};
 use crate::store::{
-    CostRecord, MonthDetail, MonthStatus, ResourceRow, SourceTotal, Store, StoreError, TagRow,
-    UsageRow,
+    CostRecord, MonthDetail, MonthStatus, ResourceDayRow, ResourceRow, SourceTotal, Store,
+    StoreError, TagRow, UsageRow,
 };
+use chrono::NaiveDate;
 use std::collections::{BTreeMap, HashMap};
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -87,7 +88,11 @@ pub struct ReadFile {
 }
 
 /// Reads a FOCUS file: Parquet, or CSV plain or gzip (told apart by their first bytes).
-pub fn read_file(path: &Path) -> Result<ReadFile, ImportError> {
+/// Lines from `resource_days_from` on are also summed by resource and day.
+pub fn read_file(
+    path: &Path,
+    resource_days_from: Option<NaiveDate>,
+) -> Result<ReadFile, ImportError> {
     let open = |source| ImportError::Open {
         path: path.to_path_buf(),
         source,
@@ -95,7 +100,7 @@ pub fn read_file(path: &Path) -> Result<ReadFile, ImportError> {
     let mut file = BufReader::new(std::fs::File::open(path).map_err(open)?);
     let head = std::io::BufRead::fill_buf(&mut file).map_err(open)?;
     if head.starts_with(b"PAR1") {
-        return parquet::read_parquet(path);
+        return parquet::read_parquet(path, resource_days_from);
     }
     let gzip = head.starts_with(&[0x1f, 0x8b]);
     let reader: Box<dyn Read> = if gzip {
@@ -103,10 +108,14 @@ pub fn read_file(path: &Path) -> Result<ReadFile, ImportError> {
     } else {
         Box::new(file)
     };
-    read_csv(path, reader)
+    read_csv(path, reader, resource_days_from)
 }
 
-fn read_csv(path: &Path, reader: impl Read) -> Result<ReadFile, ImportError> {
+fn read_csv(
+    path: &Path,
+    reader: impl Read,
+    resource_days_from: Option<NaiveDate>,
+) -> Result<ReadFile, ImportError> {
     let mut csv = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
     let csv_error = |e: csv::Error| ImportError::Csv {
         path: path.to_path_buf(),
@@ -118,7 +127,7 @@ fn read_csv(path: &Path, reader: impl Read) -> Result<ReadFile, ImportError> {
         path: path.to_path_buf(),
         source,
     })?;
-    let mut read = ReadFile::new(path, "line");
+    let mut read = ReadFile::new(path, "line", resource_days_from);
     read.table = columns.name();
     let mut record = csv::StringRecord::new();
     loop {
@@ -141,10 +150,10 @@ fn read_csv(path: &Path, reader: impl Read) -> Result<ReadFile, ImportError> {
 }
 
 impl ReadFile {
-    fn new(path: &Path, unit: &'static str) -> ReadFile {
+    fn new(path: &Path, unit: &'static str, resource_days_from: Option<NaiveDate>) -> ReadFile {
         ReadFile {
             path: path.to_path_buf(),
-            totals: LineTotals::default(),
+            totals: LineTotals::keeping_resource_days_from(resource_days_from),
             bad_lines: 0,
             named_bad_lines: Vec::new(),
             unit,
@@ -272,6 +281,20 @@ fn month_detail<'a>(
             amortized: r.effective.nanos(),
         });
     }
+    for d in detail.resource_days(names) {
+        let (account, service) = keys(d.account, d.service);
+        out.entry(Month::of(d.day))
+            .or_default()
+            .resource_days
+            .push(ResourceDayRow {
+                account,
+                service,
+                resource: d.resource,
+                day: d.day,
+                unblended: d.billed.nanos(),
+                amortized: d.effective.nanos(),
+            });
+    }
     for t in detail.tags(names) {
         let (account, service) = keys(t.account, t.service);
         out.entry(t.month).or_default().tags.push(TagRow {
@@ -344,6 +367,9 @@ pub fn publish(
         .collect();
     let detail = month_detail(totals, &accounts, &services);
     let rows = store.replace_months_detailed(&statuses, days.iter().map(record), &detail)?;
+    if let Some(from) = totals.detail().0.resource_days_window() {
+        store.prune_resource_days(from)?;
+    }
     let mut by_charge: BTreeMap<Month, Vec<SourceTotal>> = BTreeMap::new();
     for charge in totals.charges() {
         by_charge

@@ -38,6 +38,17 @@ pub struct ResourceRow<'a> {
     pub amortized: i64,
 }
 
+/// One day of one resource (all its usage types), within the last `RESOURCE_DAYS`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceDayRow<'a> {
+    pub account: AccountKey,
+    pub service: ServiceKey,
+    pub resource: &'a str,
+    pub day: chrono::NaiveDate,
+    pub unblended: i64,
+    pub amortized: i64,
+}
+
 /// One month of the cost carrying one tag value in one account and service.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TagRow<'a> {
@@ -55,6 +66,8 @@ pub struct MonthDetail<'a> {
     pub usage: Vec<UsageRow<'a>>,
     pub resources: Vec<ResourceRow<'a>>,
     pub tags: Vec<TagRow<'a>>,
+    /// The month's days that fall in the last `RESOURCE_DAYS`, by resource.
+    pub resource_days: Vec<ResourceDayRow<'a>>,
 }
 
 /// One row of a breakdown: the key of an account, a service or a cached name, the name
@@ -178,6 +191,21 @@ pub(super) fn write_detail(
             r.amortized
         ])?;
     }
+    let mut days = tx.prepare_cached(&format!(
+        "INSERT INTO cost_resource_daily (resource, day, account, service, unblended,
+            amortized)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6) {add}"
+    ))?;
+    for d in &detail.resource_days {
+        days.execute(params![
+            dims.key("resource", d.resource)?,
+            super::day_key(d.day),
+            d.account,
+            d.service,
+            d.unblended,
+            d.amortized
+        ])?;
+    }
     let mut tags = tx.prepare_cached(&format!(
         "INSERT INTO cost_tag_monthly (month, tag_key, tag_value, service, account,
             unblended, amortized)
@@ -243,6 +271,11 @@ pub(super) fn delete_detail(tx: &Transaction<'_>, month: Month) -> rusqlite::Res
             [month.index()],
         )?;
     }
+    let (first, last) = (month.first_day(), month.last_day());
+    tx.execute(
+        "DELETE FROM cost_resource_daily WHERE day BETWEEN ?1 AND ?2",
+        [super::day_key(first), super::day_key(last)],
+    )?;
     Ok(())
 }
 

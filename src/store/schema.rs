@@ -355,6 +355,21 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE cost_rollup_monthly ADD COLUMN list INTEGER;
     ALTER TABLE cost_rollup_monthly ADD COLUMN contracted INTEGER;
     ",
+    // 13: each resource's daily cost over the last `detail::RESOURCE_DAYS` (all its usage
+    // types summed), keyed for one resource's series; older days are pruned as months are
+    // written, their monthly sums kept in cost_resource_monthly.
+    "
+    CREATE TABLE cost_resource_daily (
+        resource  INTEGER NOT NULL,
+        day       INTEGER NOT NULL,
+        account   INTEGER NOT NULL,
+        service   INTEGER NOT NULL,
+        unblended INTEGER NOT NULL,
+        amortized INTEGER NOT NULL,
+        PRIMARY KEY (resource, day, account, service)
+    ) WITHOUT ROWID;
+    CREATE INDEX cost_resource_daily_by_day ON cost_resource_daily (day);
+    ",
 ];
 
 /// Work a migration needs beyond its SQL, run in its transaction once the schema is at

@@ -198,7 +198,10 @@ async fn read_period(
         Ok(keys) => keys,
         Err(e) => return Ok(Err(e.to_string())),
     };
-    let mut reads = Reads::default();
+    let mut reads = Reads {
+        resource_days_from: Some(crate::domain::detail::resource_days_from(options.today)),
+        ..Reads::default()
+    };
     let summed = async {
         for (n, key) in keys.iter().enumerate() {
             let path = scratch.file(n);
@@ -238,6 +241,8 @@ struct Reads {
     running: std::collections::VecDeque<(PathBuf, tokio::task::JoinHandle<ReadResult>)>,
     totals: LineTotals,
     table: Option<&'static str>,
+    /// Lines from this day on are also summed by resource and day.
+    resource_days_from: Option<chrono::NaiveDate>,
 }
 
 type ReadResult = Result<import::ReadFile, ImportError>;
@@ -252,8 +257,9 @@ impl Reads {
     /// until fewer than `READS_AT_ONCE` run.
     async fn start(&mut self, path: PathBuf, uri: PathBuf) -> Result<(), String> {
         let named = uri.clone();
+        let from = self.resource_days_from;
         let read = tokio::task::spawn_blocking(move || {
-            let read = import::read_file(&path).and_then(|mut read| {
+            let read = import::read_file(&path, from).and_then(|mut read| {
                 read.path = named;
                 read.check(false).map(|()| read)
             });

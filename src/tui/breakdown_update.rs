@@ -32,20 +32,14 @@ pub(super) fn break_down(state: &mut State, forward: bool) -> Vec<Effect> {
 }
 
 /// Enter on a breakdown's row: that row's value, listed by what lies under it; on a
-/// resource with a finding, the finding.
+/// resource, its days.
 pub(super) fn drill_into(state: &mut State, b: Breakdown, row: &TableRow) -> Vec<Effect> {
     let key = match row.key {
         RowKey::Account(k) | RowKey::Service(k) | RowKey::Detail(k) => k,
         _ => return vec![],
     };
     if b.by == Dimension::Resource {
-        return match state.finding_index.finding_of(&row.name) {
-            Some(id) => {
-                state.stack.push(ViewState::new(ViewKind::Finding(id)));
-                vec![Effect::Load]
-            }
-            None => vec![],
-        };
+        return super::resource_days::open(state, key, &row.name);
     }
     let Some(by) = b.filter.next_after(b.by) else {
         return vec![];

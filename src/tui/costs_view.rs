@@ -207,7 +207,7 @@ pub(super) fn render_table_view(frame: &mut Frame, area: Rect, state: &State, da
     let theme = &state.theme;
     let kind = state.top().kind;
     let chart_height = match kind {
-        ViewKind::Series { .. } => 10,
+        ViewKind::Series { .. } | ViewKind::ResourceDays(_) => 10,
         ViewKind::AccountServices(_) | ViewKind::ServiceAccounts(_) => 7,
         ViewKind::Breakdown(b) if super::breakdown::chart_scope(b.filter).is_some() => 7,
         _ => 0,
@@ -242,21 +242,17 @@ pub(super) fn render_table_view(frame: &mut Frame, area: Rect, state: &State, da
     let view = state.top();
     let title = table_title(state, kind, rows, data);
     let show_detail = rows.iter().any(|r| !r.detail.is_empty());
-    let previous_label = if matches!(kind, ViewKind::Series { .. }) {
-        "Prior"
-    } else {
-        "Previous"
-    };
+    let previous_label = if kind.is_days() { "Prior" } else { "Previous" };
     let titles: Vec<&str> = COLUMNS
         .iter()
         .enumerate()
         .map(|(i, column)| match i {
-            0 if matches!(kind, ViewKind::Series { .. }) => "Date",
+            0 if kind.is_days() => "Date",
             1 => match kind {
                 ViewKind::Accounts | ViewKind::UnitAccounts(_) | ViewKind::ServiceAccounts(_) => {
                     "Account id"
                 }
-                ViewKind::Series { .. } => "Day",
+                ViewKind::Series { .. } | ViewKind::ResourceDays(_) => "Day",
                 ViewKind::Breakdown(b) if b.by == Dimension::Account => "Account id",
                 _ => "",
             },
@@ -343,7 +339,7 @@ fn table_title(
             ("account", "accounts")
         }
         ViewKind::Services | ViewKind::AccountServices(_) => ("service", "services"),
-        ViewKind::Series { .. } => {
+        ViewKind::Series { .. } | ViewKind::ResourceDays(_) => {
             if state.granularity == Granularity::Daily {
                 ("day", "days")
             } else {

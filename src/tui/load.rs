@@ -33,6 +33,10 @@ pub fn load(store: &Store, state: &State) -> StoreResult<ViewData> {
         ViewKind::Series { account, service } => {
             load_series(store, state, account, service).map(ViewData::Table)
         }
+        ViewKind::ResourceDays(resource) => {
+            let name = view.chosen.as_deref().unwrap_or_default();
+            super::resource_days::load(store, state, resource, name).map(ViewData::Table)
+        }
         ViewKind::Breakdown(b) => {
             let mut table = super::breakdown::load_breakdown(store, state, b)?;
             if let Some((account, service)) = super::breakdown::chart_scope(b.filter) {
@@ -339,42 +343,10 @@ fn load_series(
     service: Option<i64>,
 ) -> StoreResult<TableData> {
     let chart = chart_series(store, state, account, service)?;
-    let total: Money = chart.iter().map(|p| p.amount).sum();
-    let monthly = state.granularity == Granularity::Monthly;
-    let mut rows = Vec::with_capacity(chart.len());
-    let mut before: Option<Money> = None;
-    for p in &chart {
-        let (name, detail) = if monthly {
-            (Month::of(p.day).label(), String::new())
-        } else {
-            (p.day.to_string(), p.day.format("%a").to_string())
-        };
-        rows.push(TableRow {
-            key: RowKey::Day(p.day),
-            name,
-            detail,
-            amount: Some(p.amount),
-            previous: before,
-            spread: Spread::default(),
-            share: if total > Money::ZERO {
-                p.amount.as_f64_for_display() / total.as_f64_for_display()
-            } else {
-                0.0
-            },
-            group: String::new(),
-            depth: 0,
-        });
-        before = Some(p.amount);
-    }
-    Ok(TableData {
-        rows,
-        total: (!chart.is_empty()).then_some(total),
-        previous_total: None,
-        spread: Spread::default(),
-        fees_unknown: Vec::new(),
+    Ok(TableData::series(
         chart,
-        note: None,
-    })
+        state.granularity == Granularity::Monthly,
+    ))
 }
 
 fn org_total(store: &Store, state: &State, range: DateRange) -> StoreResult<Option<Money>> {

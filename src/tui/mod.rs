@@ -22,6 +22,7 @@ pub mod jobs;
 pub mod load;
 pub mod model;
 mod reconcile_view;
+mod resource_days;
 pub mod runner;
 pub mod scan_state;
 mod scan_update;

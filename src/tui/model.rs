@@ -1,7 +1,7 @@
 //! What the views show, as loaded from the cache for the current view, range and metric.
 
 use crate::domain::fees::Spread;
-use crate::domain::{DailyPoint, Money};
+use crate::domain::{DailyPoint, Money, Month};
 use crate::store::{AccountKey, ServiceKey};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -86,6 +86,47 @@ pub struct TableData {
     /// What the title adds about where the rows come from ("whole months Oct–Nov
     /// 2026 (detail is kept by month)").
     pub note: Option<String>,
+}
+
+impl TableData {
+    /// A series' points as a table of days (or months), each compared with the one before.
+    pub fn series(chart: Vec<DailyPoint>, monthly: bool) -> TableData {
+        let total: Money = chart.iter().map(|p| p.amount).sum();
+        let mut rows = Vec::with_capacity(chart.len());
+        let mut before: Option<Money> = None;
+        for p in &chart {
+            let (name, detail) = if monthly {
+                (Month::of(p.day).label(), String::new())
+            } else {
+                (p.day.to_string(), p.day.format("%a").to_string())
+            };
+            rows.push(TableRow {
+                key: RowKey::Day(p.day),
+                name,
+                detail,
+                amount: Some(p.amount),
+                previous: before,
+                spread: Spread::default(),
+                share: if total > Money::ZERO {
+                    p.amount.as_f64_for_display() / total.as_f64_for_display()
+                } else {
+                    0.0
+                },
+                group: String::new(),
+                depth: 0,
+            });
+            before = Some(p.amount);
+        }
+        TableData {
+            rows,
+            total: (!chart.is_empty()).then_some(total),
+            previous_total: None,
+            spread: Spread::default(),
+            fees_unknown: Vec::new(),
+            chart,
+            note: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -31,6 +31,9 @@ pub enum ViewKind {
     /// One dimension's rows under a filter, from what line-item sources keep past the
     /// service (region, usage type, resource, tags).
     Breakdown(Breakdown),
+    /// One resource's daily cost over the last days the cache keeps per resource (its
+    /// `dims` key; the view's `chosen` names it).
+    ResourceDays(i64),
     /// Cost Explorer against an export, month by month and account by account.
     Reconcile,
     /// The remediation audit log.
@@ -114,6 +117,11 @@ impl ViewKind {
         }
     }
 
+    /// Whether the rows are days (or months) of one series.
+    pub fn is_days(self) -> bool {
+        matches!(self, ViewKind::Series { .. } | ViewKind::ResourceDays(_))
+    }
+
     /// Whether the view draws cost data (a cache without months shows its own page).
     pub fn shows_costs(self) -> bool {
         !matches!(
@@ -177,7 +185,7 @@ impl ViewState {
         use super::columns::{COLUMNS, COST_COLUMN, FINDING_COLUMNS, SAVING_COLUMN};
         let sort = match kind {
             // Days read best in calendar order; everything else by cost, biggest first.
-            ViewKind::Series { .. } => Sort::by(COLUMNS, 0),
+            ViewKind::Series { .. } | ViewKind::ResourceDays(_) => Sort::by(COLUMNS, 0),
             ViewKind::Findings | ViewKind::Finding(_) => Sort::by(FINDING_COLUMNS, SAVING_COLUMN),
             _ => Sort::by(COLUMNS, COST_COLUMN),
         };
@@ -546,6 +554,9 @@ impl State {
                     Some(chosen) => format!("{chosen} · {}", b.by.plural()),
                     None => capitalized(b.by.plural()),
                 },
+                ViewKind::ResourceDays(_) => {
+                    format!("{} · days", view.chosen.as_deref().unwrap_or("resource"))
+                }
                 ViewKind::Findings => "Findings".to_string(),
                 ViewKind::Finding(id) => format!("finding {id}"),
                 ViewKind::Audit => "Audit log".to_string(),

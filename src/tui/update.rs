@@ -411,6 +411,10 @@ fn open_audit_entry(state: &mut State) -> Vec<Effect> {
 
 fn drill_down(state: &mut State) -> Vec<Effect> {
     let view = state.top();
+    // Whatever day the cursor is on (or none: no days kept), the resource's finding.
+    if let ViewKind::ResourceDays(_) = view.kind {
+        return super::resource_days::open_finding(state);
+    }
     let Some(row) = selectors::rows(state).get(view.selected).cloned() else {
         return vec![];
     };

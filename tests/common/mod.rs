@@ -34,7 +34,8 @@ pub fn today() -> NaiveDate {
 /// `costscope import` does, on `today()`.
 pub fn imported_cache(dir: &std::path::Path, file: &std::path::Path) -> Store {
     let mut store = Store::open(&dir.join("cache.sqlite")).unwrap();
-    let read = costscope::import::read_file(file).unwrap();
+    let from = costscope::domain::detail::resource_days_from(today());
+    let read = costscope::import::read_file(file, Some(from)).unwrap();
     read.check(false).unwrap();
     costscope::import::write_file(
         &mut store,
@@ -94,6 +95,25 @@ pub fn demo_app(binary: &str) -> costscope::tui::App {
     let mut app = app_on(open_demo(binary));
     app.state.cache_label = "demo.sqlite".to_string();
     app
+}
+
+/// The rows the top view shows, as selected and sorted.
+pub fn rows(app: &costscope::tui::App) -> Vec<costscope::tui::model::TableRow> {
+    costscope::tui::selectors::rows(&app.state).to_vec()
+}
+
+/// Moves the cursor to the row named `name` and presses Enter.
+pub fn enter_on(app: &mut costscope::tui::App, name: &str) {
+    use costscope::tui::action::Action;
+    let at = rows(app)
+        .iter()
+        .position(|r| r.name == name)
+        .unwrap_or_else(|| panic!("no {name} in {:?}", rows(app)));
+    app.dispatch(Action::Top);
+    for _ in 0..at {
+        app.dispatch(Action::Down);
+    }
+    app.dispatch(Action::Enter);
 }
 
 /// What `app` draws on a `width` x `height` screen, as one string.

@@ -7,6 +7,7 @@ use super::{unreadable, Opened};
 use crate::domain::focus::LineTotals;
 use crate::domain::line_table::LineTable;
 use crate::import::{ImportError, ReadFile, NAMED_BAD_LINES};
+use chrono::NaiveDate;
 use parquet::errors::ParquetError;
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use std::collections::BTreeMap;
@@ -31,6 +32,7 @@ pub(super) fn read(
     path: &Path,
     opened: &Opened,
     plan: &[FieldPlan],
+    resource_days_from: Option<NaiveDate>,
 ) -> Result<ReadFile, ImportError> {
     let groups = opened.reader.metadata().row_groups();
     // Each group's first row, counted from 0 across the file.
@@ -51,7 +53,10 @@ pub(super) fn read(
             let Some(&first) = firsts.get(group) else {
                 return Ok(());
             };
-            let mut share = Share::default();
+            let mut share = Share {
+                totals: LineTotals::keeping_resource_days_from(resource_days_from),
+                ..Share::default()
+            };
             if let Err(e) = read_group(path, reader, group, first, plan, table, &mut share) {
                 // The file is refused: the other readers stop at their next group.
                 next.store(firsts.len(), Ordering::Relaxed);
@@ -87,7 +92,7 @@ pub(super) fn read(
         .into_inner()
         .map_err(|_| unreadable(path, "a reader thread failed"))?
         .merged;
-    let mut read = ReadFile::new(path, "row");
+    let mut read = ReadFile::new(path, "row", resource_days_from);
     read.table = table.name();
     read.totals = merged.totals;
     for (row, message) in merged.named {

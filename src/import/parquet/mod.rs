@@ -9,6 +9,7 @@
 
 use super::{ImportError, ReadFile};
 use crate::domain::line_table::{columns_read, LineTable};
+use chrono::NaiveDate;
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::schema::types::Type;
 use std::path::Path;
@@ -27,11 +28,14 @@ struct Opened {
     table: LineTable,
 }
 
-pub(super) fn read_parquet(path: &Path) -> Result<ReadFile, ImportError> {
+pub(super) fn read_parquet(
+    path: &Path,
+    resource_days_from: Option<NaiveDate>,
+) -> Result<ReadFile, ImportError> {
     let opened = open(path)?;
     match columns::plan(&opened) {
-        Some(plan) => groups::read(path, &opened, &plan),
-        None => rows::read(path, &opened),
+        Some(plan) => groups::read(path, &opened, &plan, resource_days_from),
+        None => rows::read(path, &opened, resource_days_from),
     }
 }
 

@@ -4,12 +4,17 @@
 use super::text::{date_text, decimal_text, utc_text};
 use super::{unreadable, Opened};
 use crate::import::{ImportError, ReadFile};
+use chrono::NaiveDate;
 use parquet::file::reader::FileReader;
 use parquet::record::Field;
 use parquet::schema::types::Type;
 use std::path::Path;
 
-pub(super) fn read(path: &Path, opened: &Opened) -> Result<ReadFile, ImportError> {
+pub(super) fn read(
+    path: &Path,
+    opened: &Opened,
+    resource_days_from: Option<NaiveDate>,
+) -> Result<ReadFile, ImportError> {
     let schema = opened
         .reader
         .metadata()
@@ -24,7 +29,7 @@ pub(super) fn read(path: &Path, opened: &Opened) -> Result<ReadFile, ImportError
         .reader
         .get_row_iter(Some(projection))
         .map_err(|e| unreadable(path, e))?;
-    let mut read = ReadFile::new(path, "row");
+    let mut read = ReadFile::new(path, "row", resource_days_from);
     read.table = opened.table.name();
     let mut values: Vec<String> = Vec::with_capacity(opened.fields.len());
     for (index, row) in rows.enumerate() {

@@ -153,7 +153,7 @@ fn summary(read: &ReadFile) -> String {
         v
     };
     format!(
-        "{} {} {} {:?}\n{:#?}\n{:#?}\n{:#?}\n{:#?}\n{:#?}\n{:#?}\n{:#?}",
+        "{} {} {} {:?}\n{:#?}\n{:#?}\n{:#?}\n{:#?}\n{:#?}\n{:#?}\n{:#?}\n{:#?}",
         read.table,
         read.totals.lines,
         read.bad_lines,
@@ -165,6 +165,12 @@ fn summary(read: &ReadFile) -> String {
         sorted(detail.usage(names).map(|u| format!("{u:?}")).collect()),
         sorted(detail.resources(names).map(|r| format!("{r:?}")).collect()),
         sorted(detail.tags(names).map(|t| format!("{t:?}")).collect()),
+        sorted(
+            detail
+                .resource_days(names)
+                .map(|d| format!("{d:?}"))
+                .collect()
+        ),
     )
 }
 
@@ -172,8 +178,10 @@ fn summary(read: &ReadFile) -> String {
 fn both(path: &Path) -> (String, String) {
     let opened = open(path).unwrap();
     let plan = columns::plan(&opened).expect("the column reader takes this file");
-    let fast = groups::read(path, &opened, &plan).unwrap();
-    let slow = rows::read(path, &opened).unwrap();
+    // Resource days from October 5 on: both readers keep the same ones.
+    let from = chrono::NaiveDate::from_ymd_opt(2026, 10, 5);
+    let fast = groups::read(path, &opened, &plan, from).unwrap();
+    let slow = rows::read(path, &opened, from).unwrap();
     (summary(&fast), summary(&slow))
 }
 
@@ -257,6 +265,10 @@ fn a_focus_file_reads_the_same_by_columns_as_by_rows() {
         .collect();
     let expected = format!("FOCUS 10993 7 [{}]", named.join(", "));
     assert!(fast.starts_with(&expected), "{}", &fast[..300]);
+    let read = read_parquet(&path, chrono::NaiveDate::from_ymd_opt(2026, 10, 5)).unwrap();
+    let (detail, names) = read.totals.detail();
+    let first = detail.resource_days(names).map(|d| d.day).min();
+    assert_eq!(first, chrono::NaiveDate::from_ymd_opt(2026, 10, 5));
     assert_eq!(fast, slow);
 }
 
@@ -368,7 +380,7 @@ fn a_file_of_a_kind_the_column_reader_leaves_is_read_by_rows() {
         columns::plan(&opened).is_none(),
         "INT96 is left to the rows"
     );
-    let read = read_parquet(&path).unwrap();
+    let read = read_parquet(&path, None).unwrap();
     assert_eq!(read.totals.lines, 3);
     let days = read.totals.days();
     assert_eq!(days.len(), 1);
