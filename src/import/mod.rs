@@ -245,7 +245,7 @@ pub fn write_file(
 fn month_detail<'a>(
     totals: &'a LineTotals,
     accounts: &HashMap<String, i64>,
-    services: &HashMap<String, i64>,
+    services: &HashMap<&str, i64>,
 ) -> BTreeMap<Month, MonthDetail<'a>> {
     let (detail, names) = totals.detail();
     let mut out: BTreeMap<Month, MonthDetail<'a>> = BTreeMap::new();
@@ -335,15 +335,15 @@ pub fn publish(
         store.describe_account(key, name.as_deref(), &provider)?;
         accounts.insert(account, key);
     }
-    let mut services: HashMap<String, i64> = HashMap::new();
+    let mut services: HashMap<&str, i64> = HashMap::new();
     for day in &days {
-        if !services.contains_key(&day.service) {
-            services.insert(day.service.clone(), store.ensure_service(&day.service)?);
+        if !services.contains_key(day.service) {
+            services.insert(day.service, store.ensure_service(day.service)?);
         }
     }
     let record = |d: &FocusDay| CostRecord {
-        account: accounts[&d.account],
-        service: services[&d.service],
+        account: accounts[d.account],
+        service: services[d.service],
         day: d.day,
         unblended: d.billed.nanos(),
         amortized: d.effective.nanos(),
@@ -386,10 +386,14 @@ pub fn publish(
         let totals = by_charge.remove(month).unwrap_or_default();
         store.replace_source_totals(*month, source, &totals)?;
     }
-    let mut by_provider: BTreeMap<String, Money> = BTreeMap::new();
+    let mut by_provider: BTreeMap<&str, Money> = BTreeMap::new();
     for day in &days {
-        *by_provider.entry(day.provider.clone()).or_default() += day.billed;
+        *by_provider.entry(day.provider).or_default() += day.billed;
     }
+    let by_provider: BTreeMap<String, Money> = by_provider
+        .into_iter()
+        .map(|(provider, billed)| (provider.to_string(), billed))
+        .collect();
     Ok(Published {
         months: months.into_iter().collect(),
         rows,
