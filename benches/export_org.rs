@@ -29,7 +29,7 @@ use costscope::domain::Stamp;
 use costscope::store::Store;
 use costscope::sync::{self, SyncEvent, SyncOptions};
 use export_dir::{peak_rss_mib, DirBucket, OneAccount, PAYER};
-use parquet_fixture::{Kind, TableWriter, ROWS_PER_GROUP};
+use parquet_fixture::{Kind, TableWriter, CUR_COLUMNS, ROWS_PER_GROUP};
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -130,23 +130,7 @@ enum Table {
 impl Table {
     fn columns(self) -> &'static [(&'static str, Kind)] {
         match self {
-            Table::Cur => &[
-                ("identity_line_item_id", Kind::Text),
-                ("bill_payer_account_id", Kind::Text),
-                ("line_item_usage_start_date", Kind::Millis),
-                ("line_item_usage_account_id", Kind::Text),
-                ("line_item_product_code", Kind::Text),
-                ("line_item_line_item_type", Kind::Text),
-                ("line_item_usage_type", Kind::Text),
-                ("line_item_operation", Kind::Text),
-                ("line_item_resource_id", Kind::Text),
-                ("line_item_unblended_cost", Kind::Double),
-                ("pricing_public_on_demand_cost", Kind::Double),
-                ("line_item_currency_code", Kind::Text),
-                ("product_region_code", Kind::Text),
-                // AWS writes a map; the readers take its JSON text as the CSV's.
-                ("resource_tags", Kind::Text),
-            ],
+            Table::Cur => CUR_COLUMNS,
             Table::Focus => &[
                 ("BilledCost", Kind::Double),
                 ("EffectiveCost", Kind::Double),

@@ -13,6 +13,25 @@ pub enum Kind {
     Millis,
 }
 
+/// The CUR 2.0 columns the benchmarks write: an export's usual ones with the list price,
+/// and the tags last (AWS writes a map; the readers take its JSON text as the CSV's).
+pub const CUR_COLUMNS: &[(&str, Kind)] = &[
+    ("identity_line_item_id", Kind::Text),
+    ("bill_payer_account_id", Kind::Text),
+    ("line_item_usage_start_date", Kind::Millis),
+    ("line_item_usage_account_id", Kind::Text),
+    ("line_item_product_code", Kind::Text),
+    ("line_item_line_item_type", Kind::Text),
+    ("line_item_usage_type", Kind::Text),
+    ("line_item_operation", Kind::Text),
+    ("line_item_resource_id", Kind::Text),
+    ("line_item_unblended_cost", Kind::Double),
+    ("pricing_public_on_demand_cost", Kind::Double),
+    ("line_item_currency_code", Kind::Text),
+    ("product_region_code", Kind::Text),
+    ("resource_tags", Kind::Text),
+];
+
 /// Rows per row group: Spark's and Glue's 128 MB blocks hold about this many export
 /// rows, and readers split their work by row group.
 pub const ROWS_PER_GROUP: usize = 131_072;
