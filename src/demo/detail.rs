@@ -334,10 +334,8 @@ impl OwnedMonth {
     /// The month's detail as the cache takes it.
     pub(super) fn rows(&self) -> MonthDetail<'_> {
         MonthDetail {
-            usage: self
-                .usage
-                .iter()
-                .map(|&(account, service, region, k, charge, u, a)| {
+            usage: Box::new(self.usage.iter().map(
+                |&(account, service, region, k, charge, u, a)| {
                     let (list, contracted) = prices(k, u);
                     UsageRow {
                         account,
@@ -352,50 +350,42 @@ impl OwnedMonth {
                         list,
                         contracted,
                     }
-                })
-                .collect(),
-            resources: self
-                .resources
-                .iter()
-                .map(
-                    |(account, service, usage_type, id, region, u, a)| ResourceRow {
-                        account: *account,
-                        service: *service,
-                        usage_type,
-                        resource: id,
-                        region,
-                        unblended: *u,
-                        amortized: *a,
-                    },
-                )
-                .collect(),
-            resource_days: self
-                .resource_days
-                .iter()
-                .map(|&(index, day, u, a)| {
-                    let (account, service, _, id, _, _, _) = &self.resources[index];
-                    ResourceDayRow {
-                        account: *account,
-                        service: *service,
-                        resource: id,
-                        day,
-                        unblended: u,
-                        amortized: a,
-                    }
-                })
-                .collect(),
-            tags: self
-                .tags
-                .iter()
-                .map(|(account, service, key, value, u, a)| TagRow {
+                },
+            )),
+            resources: Box::new(self.resources.iter().map(
+                |(account, service, usage_type, id, region, u, a)| ResourceRow {
                     account: *account,
                     service: *service,
-                    key,
-                    value,
+                    usage_type,
+                    resource: id,
+                    region,
                     unblended: *u,
                     amortized: *a,
-                })
-                .collect(),
+                },
+            )),
+            resource_days: Box::new(self.resource_days.iter().map(|&(index, day, u, a)| {
+                let (account, service, _, id, _, _, _) = &self.resources[index];
+                ResourceDayRow {
+                    account: *account,
+                    service: *service,
+                    resource: id,
+                    day,
+                    unblended: u,
+                    amortized: a,
+                }
+            })),
+            tags: Box::new(
+                self.tags
+                    .iter()
+                    .map(|(account, service, key, value, u, a)| TagRow {
+                        account: *account,
+                        service: *service,
+                        key,
+                        value,
+                        unblended: *u,
+                        amortized: *a,
+                    }),
+            ),
         }
     }
 }

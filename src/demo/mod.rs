@@ -215,8 +215,6 @@ impl DemoOrganization {
         let findings = store.findings(&crate::store::FindingFilter::default())?;
         let mut fees = self.fees(&account_keys, &service_keys);
         let detail = self.detail(&account_keys, &service_keys, &fees, &findings);
-        let detail: BTreeMap<Month, crate::store::MonthDetail<'_>> =
-            detail.iter().map(|(m, owned)| (*m, owned.rows())).collect();
         let months: Vec<MonthStatus> = self
             .params
             .months()
@@ -231,7 +229,8 @@ impl DemoOrganization {
         // All months in one transaction, in storage-key order: the cache is either the
         // whole demo or what it was before.
         let records = self.records(&account_keys, &service_keys, progress);
-        let rows = store.replace_months_detailed(&months, records, &detail)?;
+        let detail = detail.iter().map(|(m, owned)| (*m, owned.rows()));
+        let rows = store.replace_months_detailed(&months, records, detail)?;
         store.set_meta("demo_params", &self.params.fingerprint())?;
         Ok(GenerateStats {
             rows,

@@ -369,6 +369,37 @@ pub struct FocusDay<'a> {
 
 type DayKey = (u32, u32, u32, NaiveDate);
 
+/// A `LineTotals`' days in order, each made a `FocusDay` only as it is read: a
+/// period's days held as `FocusDay`s were the largest vector of a sync (54 MB at 500
+/// accounts, against 12 MB for these references).
+pub struct DaysInOrder<'a> {
+    names: &'a Names,
+    order: Vec<(&'a DayKey, &'a [ExactSum; 2])>,
+}
+
+impl<'a> DaysInOrder<'a> {
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = FocusDay<'a>> + '_ {
+        self.order
+            .iter()
+            .map(|&(&(p, a, s, day), [billed, effective])| FocusDay {
+                provider: self.names.get(p),
+                account: self.names.get(a),
+                service: self.names.get(s),
+                day,
+                billed: billed.to_money(),
+                effective: effective.to_money(),
+            })
+    }
+}
+
 /// (account, charge, month), names interned.
 type ChargeKey = (u32, u32, super::Month);
 
@@ -495,35 +526,30 @@ impl LineTotals {
         (&self.detail, &self.names)
     }
 
-    fn list(&self, sums: &rustc_hash::FxHashMap<DayKey, [ExactSum; 2]>) -> Vec<FocusDay<'_>> {
+    fn in_order<'a>(
+        &'a self,
+        sums: &'a rustc_hash::FxHashMap<DayKey, [ExactSum; 2]>,
+    ) -> DaysInOrder<'a> {
         let name = |i: u32| self.names.get(i);
-        let mut out: Vec<FocusDay> = sums
-            .iter()
-            .map(|(&(p, a, s, day), [billed, effective])| FocusDay {
-                provider: name(p),
-                account: name(a),
-                service: name(s),
-                day,
-                billed: billed.to_money(),
-                effective: effective.to_money(),
-            })
-            .collect();
-        out.sort_unstable_by(|x, y| {
-            (x.service, x.account, x.day, x.provider)
-                .cmp(&(y.service, y.account, y.day, y.provider))
+        let mut order: Vec<(&DayKey, &[ExactSum; 2])> = sums.iter().collect();
+        order.sort_unstable_by(|(x, _), (y, _)| {
+            (name(x.2), name(x.1), x.3, name(x.0)).cmp(&(name(y.2), name(y.1), y.3, name(y.0)))
         });
-        out
+        DaysInOrder {
+            names: &self.names,
+            order,
+        }
     }
 
     /// Every (provider, account, service, day) with its sums, in (service, account,
     /// day, provider) order.
-    pub fn days(&self) -> Vec<FocusDay<'_>> {
-        self.list(&self.days)
+    pub fn days(&self) -> DaysInOrder<'_> {
+        self.in_order(&self.days)
     }
 
     /// The part of `days` billed once a month or once.
     pub fn fees(&self) -> Vec<FocusDay<'_>> {
-        self.list(&self.fees)
+        self.in_order(&self.fees).iter().collect()
     }
 
     /// The months the lines fall in, oldest first.

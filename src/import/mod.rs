@@ -241,72 +241,75 @@ pub fn write_file(
     })
 }
 
-/// The sums past the service, by month, in the cache's keys.
+/// Each month's sums past the service, in the cache's keys, made rows only as the
+/// store writes them.
 fn month_detail<'a>(
     totals: &'a LineTotals,
-    accounts: &HashMap<String, i64>,
-    services: &HashMap<&str, i64>,
-) -> BTreeMap<Month, MonthDetail<'a>> {
+    accounts: &'a HashMap<String, i64>,
+    services: &'a HashMap<&'a str, i64>,
+) -> impl Iterator<Item = (Month, MonthDetail<'a>)> + 'a {
     let (detail, names) = totals.detail();
-    let mut out: BTreeMap<Month, MonthDetail<'a>> = BTreeMap::new();
-    for months in totals.months() {
-        out.insert(months, MonthDetail::default());
-    }
-    let keys = |account: &str, service: &str| (accounts[account], services[service]);
-    for u in detail.usage(names) {
-        let (account, service) = keys(u.account, u.service);
-        out.entry(u.month).or_default().usage.push(UsageRow {
-            account,
-            service,
-            region: u.region,
-            usage_type: u.usage_type,
-            operation: u.operation,
-            charge: u.charge,
-            pricing: u.pricing,
-            unblended: u.billed.nanos(),
-            amortized: u.effective.nanos(),
-            list: u.list.map(Money::nanos),
-            contracted: u.contracted.map(Money::nanos),
-        });
-    }
-    for r in detail.resources(names) {
-        let (account, service) = keys(r.account, r.service);
-        out.entry(r.month).or_default().resources.push(ResourceRow {
-            account,
-            service,
-            usage_type: r.usage_type,
-            resource: r.resource,
-            region: r.region,
-            unblended: r.billed.nanos(),
-            amortized: r.effective.nanos(),
-        });
-    }
-    for d in detail.resource_days(names) {
-        let (account, service) = keys(d.account, d.service);
-        out.entry(Month::of(d.day))
-            .or_default()
-            .resource_days
-            .push(ResourceDayRow {
-                account,
-                service,
-                resource: d.resource,
-                day: d.day,
-                unblended: d.billed.nanos(),
-                amortized: d.effective.nanos(),
-            });
-    }
-    for t in detail.tags(names) {
-        let (account, service) = keys(t.account, t.service);
-        out.entry(t.month).or_default().tags.push(TagRow {
-            account,
-            service,
-            key: t.key,
-            value: t.value,
-            unblended: t.billed.nanos(),
-            amortized: t.effective.nanos(),
-        });
-    }
-    out
+    let keys = move |account: &str, service: &str| (accounts[account], services[service]);
+    totals.months().into_iter().map(move |month| {
+        let usage = detail.usage(names).filter(move |u| u.month == month);
+        let resources = detail.resources(names).filter(move |r| r.month == month);
+        let days = detail.resource_days(names);
+        let days = days.filter(move |d| Month::of(d.day) == month);
+        let tags = detail.tags(names).filter(move |t| t.month == month);
+        let rows = MonthDetail {
+            usage: Box::new(usage.map(move |u| {
+                let (account, service) = keys(u.account, u.service);
+                UsageRow {
+                    account,
+                    service,
+                    region: u.region,
+                    usage_type: u.usage_type,
+                    operation: u.operation,
+                    charge: u.charge,
+                    pricing: u.pricing,
+                    unblended: u.billed.nanos(),
+                    amortized: u.effective.nanos(),
+                    list: u.list.map(Money::nanos),
+                    contracted: u.contracted.map(Money::nanos),
+                }
+            })),
+            resources: Box::new(resources.map(move |r| {
+                let (account, service) = keys(r.account, r.service);
+                ResourceRow {
+                    account,
+                    service,
+                    usage_type: r.usage_type,
+                    resource: r.resource,
+                    region: r.region,
+                    unblended: r.billed.nanos(),
+                    amortized: r.effective.nanos(),
+                }
+            })),
+            resource_days: Box::new(days.map(move |d| {
+                let (account, service) = keys(d.account, d.service);
+                ResourceDayRow {
+                    account,
+                    service,
+                    resource: d.resource,
+                    day: d.day,
+                    unblended: d.billed.nanos(),
+                    amortized: d.effective.nanos(),
+                }
+            })),
+            tags: Box::new(tags.map(move |t| {
+                let (account, service) = keys(t.account, t.service);
+                TagRow {
+                    account,
+                    service,
+                    key: t.key,
+                    value: t.value,
+                    unblended: t.billed.nanos(),
+                    amortized: t.effective.nanos(),
+                }
+            })),
+        };
+        (month, rows)
+    })
 }
 
 /// What `publish` wrote.
@@ -336,7 +339,7 @@ pub fn publish(
         accounts.insert(account, key);
     }
     let mut services: HashMap<&str, i64> = HashMap::new();
-    for day in &days {
+    for day in days.iter() {
         if !services.contains_key(day.service) {
             services.insert(day.service, store.ensure_service(day.service)?);
         }
@@ -366,7 +369,7 @@ pub fn publish(
         })
         .collect();
     let detail = month_detail(totals, &accounts, &services);
-    let rows = store.replace_months_detailed(&statuses, days.iter().map(record), &detail)?;
+    let rows = store.replace_months_detailed(&statuses, days.iter().map(|d| record(&d)), detail)?;
     if let Some(from) = totals.detail().0.resource_days_window() {
         store.prune_resource_days(from)?;
     }
@@ -387,7 +390,7 @@ pub fn publish(
         store.replace_source_totals(*month, source, &totals)?;
     }
     let mut by_provider: BTreeMap<&str, Money> = BTreeMap::new();
-    for day in &days {
+    for day in days.iter() {
         *by_provider.entry(day.provider).or_default() += day.billed;
     }
     let by_provider: BTreeMap<String, Money> = by_provider

@@ -60,14 +60,17 @@ pub struct TagRow<'a> {
     pub amortized: i64,
 }
 
-/// A month's detail, as a line-item source gives it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Rows handed to the store one at a time.
+pub type Rows<'a, T> = Box<dyn Iterator<Item = T> + 'a>;
+
+/// A month's detail, as a line-item source gives it: its rows are read as they are
+/// written, never all held at once (a 500-account period has 1.5M of them).
 pub struct MonthDetail<'a> {
-    pub usage: Vec<UsageRow<'a>>,
-    pub resources: Vec<ResourceRow<'a>>,
-    pub tags: Vec<TagRow<'a>>,
+    pub usage: Rows<'a, UsageRow<'a>>,
+    pub resources: Rows<'a, ResourceRow<'a>>,
+    pub tags: Rows<'a, TagRow<'a>>,
     /// The month's days that fall in the last `RESOURCE_DAYS`, by resource.
-    pub resource_days: Vec<ResourceDayRow<'a>>,
+    pub resource_days: Rows<'a, ResourceDayRow<'a>>,
 }
 
 /// One row of a breakdown: the key of an account, a service or a cached name, the name
@@ -129,7 +132,7 @@ pub(super) fn write_detail(
     tx: &Transaction<'_>,
     dims: &mut DimKeys<'_, '_>,
     month: Month,
-    detail: &MonthDetail<'_>,
+    detail: MonthDetail<'_>,
 ) -> rusqlite::Result<()> {
     let m = month.index();
     let add = "ON CONFLICT DO UPDATE SET unblended = unblended + excluded.unblended,
@@ -142,7 +145,7 @@ pub(super) fn write_detail(
             list = list + excluded.list, contracted = contracted + excluded.contracted"
     ))?;
     let mut sums = super::rollup::MonthSums::default();
-    for u in &detail.usage {
+    for u in detail.usage {
         let row = UsageKeys {
             account: u.account,
             service: u.service,
@@ -179,7 +182,7 @@ pub(super) fn write_detail(
             region, unblended, amortized)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) {add}"
     ))?;
-    for r in &detail.resources {
+    for r in detail.resources {
         resources.execute(params![
             m,
             r.service,
@@ -196,7 +199,7 @@ pub(super) fn write_detail(
             amortized)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6) {add}"
     ))?;
-    for d in &detail.resource_days {
+    for d in detail.resource_days {
         days.execute(params![
             dims.key("resource", d.resource)?,
             super::day_key(d.day),
@@ -211,7 +214,7 @@ pub(super) fn write_detail(
             unblended, amortized)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) {add}"
     ))?;
-    for t in &detail.tags {
+    for t in detail.tags {
         let (key, value) = (dims.key("tag_key", t.key)?, dims.key("tag_value", t.value)?);
         tags.execute(params![
             m,

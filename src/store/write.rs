@@ -257,19 +257,20 @@ impl Store {
     where
         I: IntoIterator<Item = CostRecord>,
     {
-        self.replace_months_detailed(months, records, &BTreeMap::new())
+        self.replace_months_detailed(months, records, std::iter::empty())
     }
 
     /// `replace_months`, with the dimensions past the service a line-item source gives
     /// for some of the months (those are marked `detail_known`), in the same transaction.
-    pub fn replace_months_detailed<I>(
+    pub fn replace_months_detailed<'d, I, D>(
         &mut self,
         months: &[MonthStatus],
         records: I,
-        detail: &BTreeMap<Month, super::detail::MonthDetail<'_>>,
+        detail: D,
     ) -> StoreResult<u64>
     where
         I: IntoIterator<Item = CostRecord>,
+        D: IntoIterator<Item = (Month, super::detail::MonthDetail<'d>)>,
     {
         let path = self.path.clone();
         let classify = |e| super::error::classify(&path, e);
@@ -319,14 +320,16 @@ impl Store {
         }
         write_rollups(&tx, &rollups).map_err(classify)?;
         let mut dims = super::detail::DimKeys::new(&tx);
+        let mut detailed = Vec::new();
         for (month, rows) in detail {
-            if !months.iter().any(|s| s.month == *month) {
+            if !months.iter().any(|s| s.month == month) {
                 return Err(super::StoreError::OutsideMonths {
                     path: path.clone(),
                     day: month.first_day(),
                 });
             }
-            super::detail::write_detail(&tx, &mut dims, *month, rows).map_err(classify)?;
+            super::detail::write_detail(&tx, &mut dims, month, rows).map_err(classify)?;
+            detailed.push(month);
         }
         for s in months {
             write_fees(&tx, s).map_err(|e| match e {
@@ -348,7 +351,7 @@ impl Store {
                     s.is_final,
                     s.source,
                     s.fees.is_some(),
-                    detail.contains_key(&s.month)
+                    detailed.contains(&s.month)
                 ],
             )
             .map_err(classify)?;

@@ -158,7 +158,7 @@ fn summary(read: &ReadFile) -> String {
         read.totals.lines,
         read.bad_lines,
         read.named_bad_lines,
-        read.totals.days(),
+        read.totals.days().iter().collect::<Vec<_>>(),
         read.totals.fees(),
         read.totals.charges(),
         read.totals.accounts(),
@@ -382,7 +382,7 @@ fn a_file_of_a_kind_the_column_reader_leaves_is_read_by_rows() {
     );
     let read = read_parquet(&path, None).unwrap();
     assert_eq!(read.totals.lines, 3);
-    let days = read.totals.days();
+    let days: Vec<_> = read.totals.days().iter().collect();
     assert_eq!(days.len(), 1);
     assert_eq!(days[0].day.to_string(), "2026-10-01");
     assert_eq!(
