@@ -10,6 +10,7 @@ use chrono::NaiveDate;
 // FxHash: the keys are small and ours; SipHash's flood resistance is not needed here,
 // and hashing is most of the time a line takes.
 use rustc_hash::FxHashMap as HashMap;
+use std::collections::hash_map::Entry;
 
 /// What a line item says besides its account, service and day ("" where it is silent).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -84,8 +85,39 @@ type UsageKey = (u32, u32, Month, u32, u32, u32, u32, u32);
 type ResourceKey = (u32, u32, Month, u32, u32);
 /// (account, service, month, tag key, tag value).
 type TagKey = (u32, u32, Month, u32, u32);
-/// (account, service, resource, day).
-type ResourceDayKey = (u32, u32, u32, NaiveDate);
+/// (account, service, resource).
+type ResourceInService = (u32, u32, u32);
+
+/// One resource's days in the window, each with its sums. A map keyed by the day as well
+/// rounds up to a power of two of 49-byte buckets: 205 MB for a 500-account month's 2.2M
+/// resource days, against 80 MB for these vectors.
+#[derive(Debug, Default)]
+struct ResourceDays {
+    /// Apart from the sums: a day beside a 16-byte-aligned pair would be padded to 48.
+    days: Vec<NaiveDate>,
+    sums: Vec<Sums>,
+}
+
+impl ResourceDays {
+    fn add(&mut self, day: NaiveDate, billed: ExactSum, effective: ExactSum) {
+        // A resource's lines mostly come in time order: its newest day is tried first.
+        let at = match self.days.iter().rposition(|&d| d == day) {
+            Some(at) => at,
+            None => {
+                self.days.push(day);
+                self.sums.push([ExactSum::ZERO; 2]);
+                self.days.len() - 1
+            }
+        };
+        add(&mut self.sums[at], billed, effective);
+    }
+
+    fn absorb(&mut self, other: ResourceDays) {
+        for (day, [b, e]) in other.days.into_iter().zip(other.sums) {
+            self.add(day, b, e);
+        }
+    }
+}
 
 /// How many days back from today each resource's daily cost is kept: a month's worth,
 /// where the monthly sums would hide when a resource started costing. Older days keep
@@ -120,7 +152,7 @@ pub struct DetailTotals {
     tags: HashMap<TagKey, Sums>,
     /// Lines on or after this day are also summed by resource and day.
     resource_days_from: Option<NaiveDate>,
-    resource_days: HashMap<ResourceDayKey, Sums>,
+    resource_days: HashMap<ResourceInService, ResourceDays>,
     /// Lines whose Tags were not a JSON object: their cost counts as untagged.
     pub unreadable_tags: u64,
 }
@@ -186,8 +218,8 @@ impl DetailTotals {
                 .or_insert(([ExactSum::ZERO; 2], region));
             add(&mut entry.0, line.billed, line.effective);
             if self.resource_days_from.is_some_and(|from| line.day >= from) {
-                let day = self.resource_days.entry((a, s, resource, line.day));
-                add(day.or_default(), line.billed, line.effective);
+                let days = self.resource_days.entry((a, s, resource)).or_default();
+                days.add(line.day, line.billed, line.effective);
             }
         }
         if d.tags.is_empty() {
@@ -243,9 +275,13 @@ impl DetailTotals {
                 e,
             );
         }
-        for ((a, s, resource, day), [b, e]) in other.resource_days {
-            let key = (r(a), r(s), r(resource), day);
-            add(self.resource_days.entry(key).or_default(), b, e);
+        for ((a, s, resource), days) in other.resource_days {
+            match self.resource_days.entry((r(a), r(s), r(resource))) {
+                Entry::Occupied(mut mine) => mine.get_mut().absorb(days),
+                Entry::Vacant(none) => {
+                    none.insert(days);
+                }
+            }
         }
         self.unreadable_tags += other.unreadable_tags;
     }
@@ -257,13 +293,16 @@ impl DetailTotals {
     ) -> impl Iterator<Item = ResourceDayTotal<'a>> + 'a {
         self.resource_days
             .iter()
-            .map(move |(&(a, s, resource, day), [b, e])| ResourceDayTotal {
-                account: names.get(a),
-                service: names.get(s),
-                resource: names.get(resource),
-                day,
-                billed: b.to_money(),
-                effective: e.to_money(),
+            .flat_map(move |(&(a, s, resource), days)| {
+                let sums = days.days.iter().zip(&days.sums);
+                sums.map(move |(&day, [b, e])| ResourceDayTotal {
+                    account: names.get(a),
+                    service: names.get(s),
+                    resource: names.get(resource),
+                    day,
+                    billed: b.to_money(),
+                    effective: e.to_money(),
+                })
             })
     }
 
@@ -526,6 +565,7 @@ mod tests {
             (&detail, 10, "1.25"),
             (&other_usage, 10, "0.0000000001"),
             (&detail, 11, "2"),
+            (&detail, 10, "0.5"),
         ] {
             let mut l = line(&mut names, detail, "111", amount);
             l.day = month().first_day() + chrono::Days::new(day);
@@ -545,16 +585,17 @@ mod tests {
         assert_eq!(
             days,
             vec![
-                (from, Money::from_nanos(2_000_000_000)),
+                (from, Money::from_nanos(2_500_000_000)),
                 (
                     from + chrono::Days::new(1),
                     Money::from_nanos(2_000_000_000)
                 ),
             ],
-            "the day before the window is left out; two usage types and two files add up"
+            "the day before the window is left out; two usage types, a day seen again \
+             after a later one and two files add up"
         );
         let monthly: Money = a.resources(&names).map(|r| r.billed).sum();
-        assert_eq!(monthly, Money::from_nanos(9_000_000_000));
+        assert_eq!(monthly, Money::from_nanos(9_500_000_000));
         let none = DetailTotals::default();
         assert_eq!(none.resource_days(&names).count(), 0);
     }
