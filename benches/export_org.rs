@@ -349,14 +349,20 @@ fn write_export(root: &Path, shape: Shape, months: u32, table: Table, parquet: b
     lines
 }
 
+/// The first day after the last period: all of that period's days fall in the last
+/// `RESOURCE_DAYS`, the most resource days a sync keeps.
+fn sync_day() -> chrono::NaiveDate {
+    common::today().with_day(1).unwrap()
+}
+
 fn now() -> Stamp {
-    Stamp::parse("2026-11-20T06:00:00Z").unwrap()
+    Stamp::from(sync_day().and_hms_opt(6, 0, 0).unwrap().and_utc())
 }
 
 /// One export sync in this process: prints seconds, line items, rows written, objects
 /// and bytes downloaded, and the process's peak memory.
 fn sync_once(bucket: &Path, cache: &Path) {
-    let options = SyncOptions::new(common::today(), now());
+    let options = SyncOptions::new(sync_day(), now());
     let bucket = DirBucket::new(bucket);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
