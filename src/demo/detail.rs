@@ -9,7 +9,7 @@
 use crate::domain::findings::TrackedFinding;
 use crate::domain::Month;
 use crate::store::{
-    AccountKey, MonthDetail, ResourceDayRow, ResourceRow, ServiceKey, TagRow, UsageRow,
+    AccountKey, MonthDetail, ResourceDaysRow, ResourceRow, ServiceKey, TagRow, UsageRow,
 };
 use chrono::{Datelike, NaiveDate};
 use std::collections::{BTreeMap, HashMap};
@@ -363,15 +363,14 @@ impl OwnedMonth {
                     amortized: *a,
                 },
             )),
-            resource_days: Box::new(self.resource_days.iter().map(|&(index, day, u, a)| {
-                let (account, service, _, id, _, _, _) = &self.resources[index];
-                ResourceDayRow {
+            // Pushed resource by resource: each run of one index is a resource's days.
+            resource_days: Box::new(self.resource_days.chunk_by(|x, y| x.0 == y.0).map(|run| {
+                let (account, service, _, id, _, _, _) = &self.resources[run[0].0];
+                ResourceDaysRow {
                     account: *account,
                     service: *service,
                     resource: id,
-                    day,
-                    unblended: u,
-                    amortized: a,
+                    days: Box::new(run.iter().map(|&(_, day, u, a)| (day, u, a))),
                 }
             })),
             tags: Box::new(

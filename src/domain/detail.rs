@@ -286,23 +286,21 @@ impl DetailTotals {
         self.unreadable_tags += other.unreadable_tags;
     }
 
-    /// Each resource's days from `resource_days_window` on, summed over its usage types.
+    /// Each resource with its days from `resource_days_window` on, summed over its usage
+    /// types. A resource's days come together, so the cache can write them in the order
+    /// of its key (2.2M days in hash order were most of a 500-account sync's writing).
     pub fn resource_days<'a>(
         &'a self,
         names: &'a Names,
-    ) -> impl Iterator<Item = ResourceDayTotal<'a>> + 'a {
+    ) -> impl Iterator<Item = ResourceDaysTotal<'a>> + 'a {
         self.resource_days
             .iter()
-            .flat_map(move |(&(a, s, resource), days)| {
-                let sums = days.days.iter().zip(&days.sums);
-                sums.map(move |(&day, [b, e])| ResourceDayTotal {
-                    account: names.get(a),
-                    service: names.get(s),
-                    resource: names.get(resource),
-                    day,
-                    billed: b.to_money(),
-                    effective: e.to_money(),
-                })
+            .map(move |(&(a, s, resource), days)| ResourceDaysTotal {
+                account: names.get(a),
+                service: names.get(s),
+                resource: names.get(resource),
+                dates: &days.days,
+                sums: &days.sums,
             })
     }
 
@@ -415,15 +413,37 @@ pub struct ResourceTotal<'a> {
     pub effective: Money,
 }
 
-/// One day of one resource's cost (all its usage types).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ResourceDayTotal<'a> {
+/// One resource's days of cost (all its usage types).
+#[derive(Debug, Clone, Copy)]
+pub struct ResourceDaysTotal<'a> {
     pub account: &'a str,
     pub service: &'a str,
     pub resource: &'a str,
+    dates: &'a [NaiveDate],
+    sums: &'a [Sums],
+}
+
+/// One day of one resource's cost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResourceDay {
     pub day: NaiveDate,
     pub billed: Money,
     pub effective: Money,
+}
+
+impl<'a> ResourceDaysTotal<'a> {
+    /// The days in the order they were first seen.
+    pub fn days(&self) -> impl Iterator<Item = ResourceDay> + 'a {
+        let sums = self.sums;
+        self.dates
+            .iter()
+            .zip(sums)
+            .map(|(&day, [b, e])| ResourceDay {
+                day,
+                billed: b.to_money(),
+                effective: e.to_money(),
+            })
+    }
 }
 
 /// One month of the cost carrying one tag value, in one account and service.
@@ -579,8 +599,10 @@ mod tests {
         b.add(&mut b_names, l);
         let remap = names.merge(&b_names);
         a.absorb(b, &remap);
-        let mut days: Vec<(NaiveDate, Money)> =
-            a.resource_days(&names).map(|d| (d.day, d.billed)).collect();
+        let mut days: Vec<(NaiveDate, Money)> = a
+            .resource_days(&names)
+            .flat_map(|r| r.days().map(|d| (d.day, d.billed)))
+            .collect();
         days.sort();
         assert_eq!(
             days,

@@ -8,7 +8,7 @@ use crate::domain::focus::{FocusDay, LineTotals, MissingColumns};
 use crate::domain::line_table::LineTable;
 use crate::domain::{Money, Month, Stamp};
 use crate::store::{
-    CostRecord, MonthDetail, MonthStatus, ResourceDayRow, ResourceRow, SourceTotal, Store,
+    CostRecord, MonthDetail, MonthStatus, ResourceDaysRow, ResourceRow, SourceTotal, Store,
     StoreError, TagRow, UsageRow,
 };
 use chrono::NaiveDate;
@@ -253,8 +253,6 @@ fn month_detail<'a>(
     totals.months().into_iter().map(move |month| {
         let usage = detail.usage(names).filter(move |u| u.month == month);
         let resources = detail.resources(names).filter(move |r| r.month == month);
-        let days = detail.resource_days(names);
-        let days = days.filter(move |d| Month::of(d.day) == month);
         let tags = detail.tags(names).filter(move |t| t.month == month);
         let rows = MonthDetail {
             usage: Box::new(usage.map(move |u| {
@@ -285,15 +283,14 @@ fn month_detail<'a>(
                     amortized: r.effective.nanos(),
                 }
             })),
-            resource_days: Box::new(days.map(move |d| {
-                let (account, service) = keys(d.account, d.service);
-                ResourceDayRow {
+            resource_days: Box::new(detail.resource_days(names).map(move |r| {
+                let (account, service) = keys(r.account, r.service);
+                let days = r.days().filter(move |d| Month::of(d.day) == month);
+                ResourceDaysRow {
                     account,
                     service,
-                    resource: d.resource,
-                    day: d.day,
-                    unblended: d.billed.nanos(),
-                    amortized: d.effective.nanos(),
+                    resource: r.resource,
+                    days: Box::new(days.map(|d| (d.day, d.billed.nanos(), d.effective.nanos()))),
                 }
             })),
             tags: Box::new(tags.map(move |t| {

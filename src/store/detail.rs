@@ -38,15 +38,13 @@ pub struct ResourceRow<'a> {
     pub amortized: i64,
 }
 
-/// One day of one resource (all its usage types), within the last `RESOURCE_DAYS`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ResourceDayRow<'a> {
+/// One resource's days (all its usage types) within the last `RESOURCE_DAYS`: each
+/// day's unblended and amortized cost.
+pub struct ResourceDaysRow<'a> {
     pub account: AccountKey,
     pub service: ServiceKey,
     pub resource: &'a str,
-    pub day: chrono::NaiveDate,
-    pub unblended: i64,
-    pub amortized: i64,
+    pub days: Rows<'a, (chrono::NaiveDate, i64, i64)>,
 }
 
 /// One month of the cost carrying one tag value in one account and service.
@@ -70,7 +68,7 @@ pub struct MonthDetail<'a> {
     pub resources: Rows<'a, ResourceRow<'a>>,
     pub tags: Rows<'a, TagRow<'a>>,
     /// The month's days that fall in the last `RESOURCE_DAYS`, by resource.
-    pub resource_days: Rows<'a, ResourceDayRow<'a>>,
+    pub resource_days: Rows<'a, ResourceDaysRow<'a>>,
 }
 
 /// One row of a breakdown: the key of an account, a service or a cached name, the name
@@ -199,15 +197,20 @@ pub(super) fn write_detail(
             amortized)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6) {add}"
     ))?;
-    for d in detail.resource_days {
-        days.execute(params![
-            dims.key("resource", d.resource)?,
-            super::day_key(d.day),
-            d.account,
-            d.service,
-            d.unblended,
-            d.amortized
-        ])?;
+    // In the order of the resources' keys, which is the table's: appended, not spread
+    // over its pages (a new resource's key is the next one).
+    let mut by_key = Vec::new();
+    for r in detail.resource_days {
+        by_key.push((dims.key("resource", r.resource)?, r));
+    }
+    by_key.sort_unstable_by_key(|(key, r)| (*key, r.account, r.service));
+    for (key, r) in by_key {
+        for (day, unblended, amortized) in r.days {
+            let day = super::day_key(day);
+            days.execute(params![
+                key, day, r.account, r.service, unblended, amortized
+            ])?;
+        }
     }
     let mut tags = tx.prepare_cached(&format!(
         "INSERT INTO cost_tag_monthly (month, tag_key, tag_value, service, account,

@@ -16,7 +16,7 @@ mod write;
 
 pub use api_calls::{ApiCall, ApiUse};
 pub use audit::AuditLog;
-pub use detail::{DetailAmount, MonthDetail, ResourceDayRow, ResourceRow, TagRow, UsageRow};
+pub use detail::{DetailAmount, MonthDetail, ResourceDaysRow, ResourceRow, TagRow, UsageRow};
 pub use error::{StoreError, StoreResult};
 pub use findings::{
     FindingFilter, ScanUnit, UnitChanges, UnitStatus, ACCOUNT_UNIT, ORG_UNIT, S3_UNIT,

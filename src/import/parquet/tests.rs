@@ -168,7 +168,9 @@ fn summary(read: &ReadFile) -> String {
         sorted(
             detail
                 .resource_days(names)
-                .map(|d| format!("{d:?}"))
+                .flat_map(|r| r
+                    .days()
+                    .map(move |d| format!("{} {} {} {d:?}", r.account, r.service, r.resource)))
                 .collect()
         ),
     )
@@ -267,7 +269,10 @@ fn a_focus_file_reads_the_same_by_columns_as_by_rows() {
     assert!(fast.starts_with(&expected), "{}", &fast[..300]);
     let read = read_parquet(&path, chrono::NaiveDate::from_ymd_opt(2026, 10, 5)).unwrap();
     let (detail, names) = read.totals.detail();
-    let first = detail.resource_days(names).map(|d| d.day).min();
+    let first = detail
+        .resource_days(names)
+        .flat_map(|r| r.days().map(|d| d.day))
+        .min();
     assert_eq!(first, chrono::NaiveDate::from_ymd_opt(2026, 10, 5));
     assert_eq!(fast, slow);
 }
