@@ -9,6 +9,8 @@ use super::{Money, Month};
 use chrono::NaiveDate;
 // FxHash: the keys are small and ours; SipHash's flood resistance is not needed here,
 // and hashing is most of the time a line takes.
+use super::resource_days::ResourceDays;
+pub use super::resource_days::{resource_days_from, ResourceDay, ResourceDaysTotal, RESOURCE_DAYS};
 use rustc_hash::FxHashMap as HashMap;
 use std::collections::hash_map::Entry;
 
@@ -87,47 +89,6 @@ type ResourceKey = (u32, u32, Month, u32, u32);
 type TagKey = (u32, u32, Month, u32, u32);
 /// (account, service, resource).
 type ResourceInService = (u32, u32, u32);
-
-/// One resource's days in the window, each with its sums. A map keyed by the day as well
-/// rounds up to a power of two of 49-byte buckets: 205 MB for a 500-account month's 2.2M
-/// resource days, against 80 MB for these vectors.
-#[derive(Debug, Default)]
-struct ResourceDays {
-    /// Apart from the sums: a day beside a 16-byte-aligned pair would be padded to 48.
-    days: Vec<NaiveDate>,
-    sums: Vec<Sums>,
-}
-
-impl ResourceDays {
-    fn add(&mut self, day: NaiveDate, billed: ExactSum, effective: ExactSum) {
-        // A resource's lines mostly come in time order: its newest day is tried first.
-        let at = match self.days.iter().rposition(|&d| d == day) {
-            Some(at) => at,
-            None => {
-                self.days.push(day);
-                self.sums.push([ExactSum::ZERO; 2]);
-                self.days.len() - 1
-            }
-        };
-        add(&mut self.sums[at], billed, effective);
-    }
-
-    fn absorb(&mut self, other: ResourceDays) {
-        for (day, [b, e]) in other.days.into_iter().zip(other.sums) {
-            self.add(day, b, e);
-        }
-    }
-}
-
-/// How many days back from today each resource's daily cost is kept: a month's worth,
-/// where the monthly sums would hide when a resource started costing. Older days keep
-/// their monthly sums only (a day per resource for 13 months would be most of the cache).
-pub const RESOURCE_DAYS: u64 = 30;
-
-/// The first day whose resource days are kept, on `today`.
-pub fn resource_days_from(today: NaiveDate) -> NaiveDate {
-    today - chrono::Days::new(RESOURCE_DAYS)
-}
 
 /// Billed and effective, summed exactly.
 type Sums = [ExactSum; 2];
@@ -295,12 +256,8 @@ impl DetailTotals {
     ) -> impl Iterator<Item = ResourceDaysTotal<'a>> + 'a {
         self.resource_days
             .iter()
-            .map(move |(&(a, s, resource), days)| ResourceDaysTotal {
-                account: names.get(a),
-                service: names.get(s),
-                resource: names.get(resource),
-                dates: &days.days,
-                sums: &days.sums,
+            .map(move |(&(a, s, resource), days)| {
+                days.total(names.get(a), names.get(s), names.get(resource))
             })
     }
 
@@ -411,39 +368,6 @@ pub struct ResourceTotal<'a> {
     pub region: &'a str,
     pub billed: Money,
     pub effective: Money,
-}
-
-/// One resource's days of cost (all its usage types).
-#[derive(Debug, Clone, Copy)]
-pub struct ResourceDaysTotal<'a> {
-    pub account: &'a str,
-    pub service: &'a str,
-    pub resource: &'a str,
-    dates: &'a [NaiveDate],
-    sums: &'a [Sums],
-}
-
-/// One day of one resource's cost.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ResourceDay {
-    pub day: NaiveDate,
-    pub billed: Money,
-    pub effective: Money,
-}
-
-impl<'a> ResourceDaysTotal<'a> {
-    /// The days in the order they were first seen.
-    pub fn days(&self) -> impl Iterator<Item = ResourceDay> + 'a {
-        let sums = self.sums;
-        self.dates
-            .iter()
-            .zip(sums)
-            .map(|(&day, [b, e])| ResourceDay {
-                day,
-                billed: b.to_money(),
-                effective: e.to_money(),
-            })
-    }
 }
 
 /// One month of the cost carrying one tag value, in one account and service.

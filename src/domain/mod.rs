@@ -23,6 +23,7 @@ pub mod period;
 pub mod prices;
 pub mod reconcile;
 pub mod remediation;
+pub mod resource_days;
 pub mod rules;
 pub mod scope;
 pub mod sources;
