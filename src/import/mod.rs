@@ -87,6 +87,18 @@ pub struct ReadFile {
     pub table: &'static str,
 }
 
+/// The first bytes of a Parquet file.
+const PARQUET_MAGIC: &[u8] = b"PAR1";
+
+/// Whether `path` holds Parquet (its reader spreads the row groups over the cores);
+/// a file that cannot be opened is not, and `read_file` says why.
+pub fn is_parquet(path: &Path) -> bool {
+    let mut head = [0u8; PARQUET_MAGIC.len()];
+    std::fs::File::open(path)
+        .and_then(|mut file| file.read_exact(&mut head))
+        .is_ok_and(|()| head == PARQUET_MAGIC)
+}
+
 /// Reads a FOCUS file: Parquet, or CSV plain or gzip (told apart by their first bytes).
 /// Lines from `resource_days_from` on are also summed by resource and day.
 pub fn read_file(
@@ -99,7 +111,7 @@ pub fn read_file(
     };
     let mut file = BufReader::new(std::fs::File::open(path).map_err(open)?);
     let head = std::io::BufRead::fill_buf(&mut file).map_err(open)?;
-    if head.starts_with(b"PAR1") {
+    if head.starts_with(PARQUET_MAGIC) {
         return parquet::read_parquet(path, resource_days_from);
     }
     let gzip = head.starts_with(&[0x1f, 0x8b]);

@@ -234,7 +234,7 @@ async fn read_period(
 }
 
 /// The files read while the next ones download: each is parsed on a blocking thread,
-/// at most `READS_AT_ONCE` at a time, and absorbed in the manifest's order (a resource's
+/// a few at a time (`CSV_READS_AT_ONCE`, `PARQUET_READS_AT_ONCE`), and absorbed in the manifest's order (a resource's
 /// region is its first line's, so the order must not depend on which read ends first).
 #[derive(Default)]
 struct Reads {
@@ -247,15 +247,25 @@ struct Reads {
 
 type ReadResult = Result<import::ReadFile, ImportError>;
 
-/// Two files at once: one core each for gzip CSV (a stream is read on one thread); a
-/// Parquet file already spreads its row groups over the cores, and each read holds its
-/// file's sums until absorbed, so more would add memory, not speed.
-const READS_AT_ONCE: usize = 2;
+/// Reads that may run at once: two gzip CSV files, one core each (a stream is read on
+/// one thread), but one Parquet file, as it already spreads its row groups over the
+/// cores and each group holds sums of its own until merged: a second file would add
+/// memory, not speed. Between reads, one runs while the next file downloads.
+const CSV_READS_AT_ONCE: usize = 2;
+const PARQUET_READS_AT_ONCE: usize = 1;
 
 impl Reads {
-    /// Starts reading `path` (named `uri` in errors), then absorbs the oldest reads
-    /// until fewer than `READS_AT_ONCE` run.
+    /// Starts reading `path` (named `uri` in errors) once fewer reads run than its kind
+    /// allows, then absorbs the oldest until only it runs while the next downloads.
     async fn start(&mut self, path: PathBuf, uri: PathBuf) -> Result<(), String> {
+        let at_once = if import::is_parquet(&path) {
+            PARQUET_READS_AT_ONCE
+        } else {
+            CSV_READS_AT_ONCE
+        };
+        while self.running.len() >= at_once {
+            self.absorb_oldest().await?;
+        }
         let named = uri.clone();
         let from = self.resource_days_from;
         let read = tokio::task::spawn_blocking(move || {
@@ -267,7 +277,7 @@ impl Reads {
             read
         });
         self.running.push_back((uri, read));
-        while self.running.len() >= READS_AT_ONCE {
+        while self.running.len() > 1 {
             self.absorb_oldest().await?;
         }
         Ok(())
