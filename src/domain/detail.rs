@@ -11,6 +11,8 @@ use chrono::NaiveDate;
 // and hashing is most of the time a line takes.
 use super::resource_days::ResourceDays;
 pub use super::resource_days::{resource_days_from, ResourceDay, ResourceDaysTotal, RESOURCE_DAYS};
+pub use super::tag_sets::parse_tags;
+use super::tag_sets::TagSets;
 use rustc_hash::FxHashMap as HashMap;
 use std::collections::hash_map::Entry;
 
@@ -75,6 +77,19 @@ impl Names {
         *last
     }
 
+    /// Each number's place among the names in text order: comparing two places is
+    /// comparing their names, without reading the text (sorting 744,000 days by
+    /// service, account and day compared names 15 million times).
+    pub fn ranks(&self) -> Vec<u32> {
+        let mut order: Vec<u32> = (0..self.names.len() as u32).collect();
+        order.sort_unstable_by(|&x, &y| self.get(x).cmp(self.get(y)));
+        let mut ranks = vec![0; order.len()];
+        for (rank, i) in order.into_iter().enumerate() {
+            ranks[i as usize] = rank as u32;
+        }
+        ranks
+    }
+
     /// Where each of `other`'s numbers lands among these names.
     pub fn merge(&mut self, other: &Names) -> Vec<u32> {
         other.names.iter().map(|n| self.intern(n)).collect()
@@ -116,6 +131,7 @@ pub struct DetailTotals {
     resource_days: HashMap<ResourceInService, ResourceDays>,
     /// Lines whose Tags were not a JSON object: their cost counts as untagged.
     pub unreadable_tags: u64,
+    tag_sets: TagSets,
 }
 
 /// One line's share, as `DetailTotals::add` takes it.
@@ -186,12 +202,12 @@ impl DetailTotals {
         if d.tags.is_empty() {
             return;
         }
-        let Some(tags) = parse_tags(d.tags) else {
+        let Some(tags) = self.tag_sets.pairs(d.tags, |name| names.intern(name)) else {
             self.unreadable_tags += 1;
             return;
         };
-        for (tag, value) in tags {
-            let key = (a, s, m, names.intern(&tag), names.intern(&value));
+        for &(tag, value) in tags {
+            let key = (a, s, m, tag, value);
             add(
                 self.tags.entry(key).or_default(),
                 line.billed,
@@ -319,26 +335,6 @@ impl DetailTotals {
     }
 }
 
-/// A JSON object of tags (`{"team":"payments","env":"prod"}`) as (key, value) pairs;
-/// a value that is not text is kept as its JSON. None when it is not an object.
-pub fn parse_tags(text: &str) -> Option<Vec<(String, String)>> {
-    let value: serde_json::Value = serde_json::from_str(text).ok()?;
-    let object = value.as_object()?;
-    Some(
-        object
-            .iter()
-            .filter(|(_, v)| !v.is_null())
-            .map(|(k, v)| {
-                let v = match v {
-                    serde_json::Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                };
-                (k.clone(), v)
-            })
-            .collect(),
-    )
-}
-
 /// One month of one combination of the dimensions.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UsageTotal<'a> {
@@ -408,6 +404,18 @@ mod tests {
             list: ExactSum::parse(billed).ok(),
             contracted: None,
         }
+    }
+
+    #[test]
+    fn ranks_order_the_numbers_as_their_names() {
+        let mut names = Names::default();
+        let numbers: Vec<u32> = ["vol-b", "Amazon EC2", "vol-a", "", "vol-b"]
+            .iter()
+            .map(|n| names.intern(n))
+            .collect();
+        assert_eq!(numbers, [0, 1, 2, 3, 0]);
+        // "" < "Amazon EC2" < "vol-a" < "vol-b"
+        assert_eq!(names.ranks(), [3, 1, 2, 0]);
     }
 
     #[test]

@@ -530,11 +530,10 @@ impl LineTotals {
         &'a self,
         sums: &'a rustc_hash::FxHashMap<DayKey, [ExactSum; 2]>,
     ) -> DaysInOrder<'a> {
-        let name = |i: u32| self.names.get(i);
+        let ranks = self.names.ranks();
+        let rank = |i: u32| ranks[i as usize];
         let mut order: Vec<(&DayKey, &[ExactSum; 2])> = sums.iter().collect();
-        order.sort_unstable_by(|(x, _), (y, _)| {
-            (name(x.2), name(x.1), x.3, name(x.0)).cmp(&(name(y.2), name(y.1), y.3, name(y.0)))
-        });
+        order.sort_unstable_by_key(|(k, _)| (rank(k.2), rank(k.1), k.3, rank(k.0)));
         DaysInOrder {
             names: &self.names,
             order,

@@ -29,6 +29,7 @@ pub mod scope;
 pub mod sources;
 pub mod stamp;
 pub mod sync_plan;
+pub mod tag_sets;
 pub mod thresholds;
 pub mod words;
 
