@@ -175,3 +175,77 @@ fn a_later_read_prunes_the_days_that_left_the_window_and_keeps_their_months() {
         "its month is kept whole"
     );
 }
+
+/// One resource's series and the table's layout, read beside the store.
+fn series_and_layout(store: &costscope::store::Store, path: &Path) -> (Vec<DailyPoint>, String) {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    let key: i64 = conn
+        .query_row(
+            "SELECT key FROM dims WHERE kind = 'resource' AND name = 'i-0aaa'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let layout: String = conn
+        .query_row(
+            "SELECT group_concat(sql, ';') FROM sqlite_master
+             WHERE tbl_name = 'cost_resource_daily' AND sql IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let series = store
+        .resource_days(key, costscope::domain::Metric::Unblended)
+        .unwrap();
+    (series, layout)
+}
+
+#[test]
+fn a_cache_keyed_by_resource_first_is_rekeyed_by_day_with_every_day_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("focus.csv");
+    write_focus(&file, LINES);
+    let path = dir.path().join("cache.sqlite");
+    let store = common::imported_cache(dir.path(), &file);
+    let (series, layout) = series_and_layout(&store, &path);
+    assert_eq!(
+        series,
+        [
+            point("2026-11-10", 300_000_003),
+            point("2026-11-12", 1_250_000_000)
+        ]
+    );
+    assert!(
+        layout.contains("PRIMARY KEY (day, resource, account, service)"),
+        "{layout}"
+    );
+    assert!(!layout.contains("CREATE INDEX"), "{layout}");
+    drop(store);
+
+    // The layout of schema 13: keyed by the resource, with an index by day.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "CREATE TABLE by_resource (
+             resource INTEGER NOT NULL, day INTEGER NOT NULL, account INTEGER NOT NULL,
+             service INTEGER NOT NULL, unblended INTEGER NOT NULL, amortized INTEGER NOT NULL,
+             PRIMARY KEY (resource, day, account, service)
+         ) WITHOUT ROWID;
+         INSERT INTO by_resource
+             SELECT resource, day, account, service, unblended, amortized
+             FROM cost_resource_daily;
+         DROP TABLE cost_resource_daily;
+         ALTER TABLE by_resource RENAME TO cost_resource_daily;
+         CREATE INDEX cost_resource_daily_by_day ON cost_resource_daily (day);
+         PRAGMA user_version = 13;",
+    )
+    .unwrap();
+    drop(conn);
+
+    let store = costscope::store::Store::open(&path).unwrap();
+    assert_eq!(series_and_layout(&store, &path), (series, layout));
+    assert_eq!(
+        store.resource_days_span().unwrap(),
+        Some((day("2026-11-10"), day("2026-11-12")))
+    );
+    assert_eq!(store.integrity_check().unwrap(), ["ok"]);
+}

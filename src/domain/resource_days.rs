@@ -30,13 +30,16 @@ pub(super) struct ResourceDays {
 
 impl ResourceDays {
     pub(super) fn add(&mut self, day: NaiveDate, billed: ExactSum, effective: ExactSum) {
-        // A resource's lines mostly come in time order: its newest day is tried first.
-        let at = match self.days.iter().rposition(|&d| d == day) {
-            Some(at) => at,
-            None => {
-                self.days.push(day);
-                self.sums.push([ExactSum::ZERO; 2]);
-                self.days.len() - 1
+        // A resource's lines mostly come in time order: its newest day is tried first,
+        // and a new day is mostly the last. The days stay in order, as the cache writes
+        // them.
+        let at = match self.days.iter().rposition(|&d| d <= day) {
+            Some(at) if self.days[at] == day => at,
+            before => {
+                let at = before.map_or(0, |at| at + 1);
+                self.days.insert(at, day);
+                self.sums.insert(at, [ExactSum::ZERO; 2]);
+                at
             }
         };
         let sums = &mut self.sums[at];
@@ -85,7 +88,7 @@ pub struct ResourceDay {
 }
 
 impl<'a> ResourceDaysTotal<'a> {
-    /// The days in the order they were first seen.
+    /// The days, oldest first.
     pub fn days(&self) -> impl Iterator<Item = ResourceDay> + 'a {
         let sums = self.sums;
         self.dates
@@ -96,5 +99,39 @@ impl<'a> ResourceDaysTotal<'a> {
                 billed: b.to_money(),
                 effective: e.to_money(),
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_added_out_of_order_are_kept_in_order_and_summed_exactly() {
+        let day = |d: u32| NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+        let amount = |text: &str| ExactSum::parse(text).unwrap();
+        let mut days = ResourceDays::default();
+        for (d, billed) in [(12, "1.25"), (10, "0.1"), (14, "2"), (10, "0.000000001")] {
+            days.add(day(d), amount(billed), amount(billed));
+        }
+        let mut later = ResourceDays::default();
+        later.add(day(11), amount("4"), amount("3"));
+        later.add(day(14), amount("1"), amount("1"));
+        days.absorb(later);
+        let listed: Vec<(NaiveDate, Money, Money)> = days
+            .total("111111111111", "Amazon EC2", "i-0aaa")
+            .days()
+            .map(|d| (d.day, d.billed, d.effective))
+            .collect();
+        let money = |nanos| Money::from_nanos(nanos);
+        assert_eq!(
+            listed,
+            [
+                (day(10), money(100_000_001), money(100_000_001)),
+                (day(11), money(4_000_000_000), money(3_000_000_000)),
+                (day(12), money(1_250_000_000), money(1_250_000_000)),
+                (day(14), money(3_000_000_000), money(3_000_000_000)),
+            ]
+        );
     }
 }

@@ -192,26 +192,16 @@ pub(super) fn write_detail(
             r.amortized
         ])?;
     }
-    let mut days = tx.prepare_cached(&format!(
-        "INSERT INTO cost_resource_daily (resource, day, account, service, unblended,
-            amortized)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6) {add}"
-    ))?;
-    // In the order of the resources' keys, which is the table's: appended, not spread
-    // over its pages (a new resource's key is the next one).
-    let mut by_key = Vec::new();
+    let mut resources = Vec::new();
     for r in detail.resource_days {
-        by_key.push((dims.key("resource", r.resource)?, r));
+        resources.push(super::resource_days::KeyedDays {
+            resource: dims.key("resource", r.resource)?,
+            account: r.account,
+            service: r.service,
+            days: r.days,
+        });
     }
-    by_key.sort_unstable_by_key(|(key, r)| (*key, r.account, r.service));
-    for (key, r) in by_key {
-        for (day, unblended, amortized) in r.days {
-            let day = super::day_key(day);
-            days.execute(params![
-                key, day, r.account, r.service, unblended, amortized
-            ])?;
-        }
-    }
+    super::resource_days::write(tx, resources, add)?;
     let mut tags = tx.prepare_cached(&format!(
         "INSERT INTO cost_tag_monthly (month, tag_key, tag_value, service, account,
             unblended, amortized)
@@ -487,15 +477,7 @@ mod tests {
                 Rollups::Skip,
             )
             .unwrap();
-            let mut stmt = store
-                .conn
-                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
-                .unwrap();
-            let plan: Vec<String> = stmt
-                .query_map(rusqlite::params_from_iter(values), |r| r.get(3))
-                .unwrap()
-                .collect::<Result<_, _>>()
-                .unwrap();
+            let plan = store.query_plan(&sql, rusqlite::params_from_iter(values));
             let seek = plan.iter().find(|p| p.contains(" t ")).unwrap();
             assert!(
                 seek.starts_with("SEARCH") && seek.contains(index),

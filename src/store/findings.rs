@@ -498,18 +498,7 @@ mod tests {
     fn the_savings_badges_read_the_covering_index_not_the_rows() {
         let dir = tempfile::tempdir().unwrap();
         let store = super::Store::open(&dir.path().join("cache.sqlite")).unwrap();
-        let mut stmt = store
-            .conn
-            .prepare(&format!(
-                "EXPLAIN QUERY PLAN {}",
-                super::OPEN_FINDING_SAVINGS
-            ))
-            .unwrap();
-        let plan: Vec<String> = stmt
-            .query_map([], |r| r.get(3))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
+        let plan = store.query_plan(super::OPEN_FINDING_SAVINGS, []);
         assert!(
             plan.iter()
                 .any(|p| p.contains("USING COVERING INDEX findings_badges")),

@@ -131,6 +131,19 @@ impl Store {
         error::classify(&self.path, err)
     }
 
+    /// How SQLite would run `sql` with `values`: one line per step ("SEARCH t USING
+    /// INDEX ...", "SCAN t"), for tests that hold a query to its index.
+    #[cfg(test)]
+    pub(crate) fn query_plan(&self, sql: &str, values: impl rusqlite::Params) -> Vec<String> {
+        let mut stmt = self
+            .conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .expect("a query to plan");
+        stmt.query_map(values, |r| r.get(3))
+            .and_then(|rows| rows.collect::<Result<_, _>>())
+            .expect("its plan")
+    }
+
     /// Runs SQLite's full integrity check, then (on a sound file) compares the kept
     /// rollups of the detail with fresh sums: "ok" or the problems found.
     pub fn integrity_check(&self) -> StoreResult<Vec<String>> {

@@ -370,6 +370,26 @@ pub const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     CREATE INDEX cost_resource_daily_by_day ON cost_resource_daily (day);
     ",
+    // 14: the resource days keyed by the day first. The window is then a range of the
+    // table (pruned, and replaced with its month, as one), a resource's series one seek
+    // per day, and the index by day goes: 36 MB of a 500-account cache, and half the
+    // time of writing a month's 2.2M resource days.
+    "
+    CREATE TABLE cost_resource_by_day (
+        day       INTEGER NOT NULL,
+        resource  INTEGER NOT NULL,
+        account   INTEGER NOT NULL,
+        service   INTEGER NOT NULL,
+        unblended INTEGER NOT NULL,
+        amortized INTEGER NOT NULL,
+        PRIMARY KEY (day, resource, account, service)
+    ) WITHOUT ROWID;
+    INSERT INTO cost_resource_by_day
+        SELECT day, resource, account, service, unblended, amortized
+        FROM cost_resource_daily ORDER BY day, resource, account, service;
+    DROP TABLE cost_resource_daily;
+    ALTER TABLE cost_resource_by_day RENAME TO cost_resource_daily;
+    ",
 ];
 
 /// Work a migration needs beyond its SQL, run in its transaction once the schema is at
