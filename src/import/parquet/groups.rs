@@ -1,6 +1,6 @@
-//! The row groups of a file shared between one thread per core, each group read by
-//! the column reader (`columns`) into a share of its own, the shares merged in the
-//! file's order.
+//! The row groups of a file shared between one thread per core, each thread reading a
+//! run of consecutive groups with the column reader (`columns`) into a share of its
+//! own, the shares merged in the file's order.
 
 use super::columns::{Column, FieldPlan, BATCH};
 use super::{unreadable, Opened};
@@ -10,13 +10,12 @@ use crate::import::{ImportError, ReadFile, NAMED_BAD_LINES};
 use chrono::NaiveDate;
 use parquet::errors::ParquetError;
 use parquet::file::reader::{FileReader, SerializedFileReader};
-use std::collections::BTreeMap;
 use std::fs::File;
+use std::ops::Range;
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-/// A row group's share of the file: its sums and its rows that could not be read (all
+/// A run of row groups' share of the file: its sums and its rows that could not be read (all
 /// counted, the first few kept with their numbers in the file).
 #[derive(Default)]
 struct Share {
@@ -26,8 +25,12 @@ struct Share {
 }
 
 /// Reads the row groups on as many threads as there are cores (at most one per group),
-/// each with its own handle on the file: the parquet crate reads a `File` through
-/// clones that share one offset, so one handle cannot serve two threads.
+/// each thread a run of consecutive groups into one share, the shares merged in the
+/// runs' order: what a name's first line decides (a resource's region, an account's
+/// name) is then decided as the row reader decides it. A share per group instead cost a
+/// merge of every resource per group (a group of hourly lines holds most of them).
+/// Each thread has its own handle on the file: the parquet crate reads a `File`
+/// through clones that share one offset, so one handle cannot serve two threads.
 pub(super) fn read(
     path: &Path,
     opened: &Opened,
@@ -44,54 +47,50 @@ pub(super) fn read(
             Some(first)
         })
         .collect();
-    let next = AtomicUsize::new(0);
     let table = &opened.table;
-    let in_order = Mutex::new(InOrder::default());
-    let work = |reader: &SerializedFileReader<File>| -> Result<(), ImportError> {
-        loop {
-            let group = next.fetch_add(1, Ordering::Relaxed);
-            let Some(&first) = firsts.get(group) else {
-                return Ok(());
-            };
-            let mut share = Share {
-                totals: LineTotals::keeping_resource_days_from(resource_days_from),
-                ..Share::default()
-            };
-            if let Err(e) = read_group(path, reader, group, first, plan, table, &mut share) {
-                // The file is refused: the other readers stop at their next group.
-                next.store(firsts.len(), Ordering::Relaxed);
+    let refused = AtomicBool::new(false);
+    let work = |reader: &SerializedFileReader<File>, run: Range<usize>| {
+        let mut share = Share {
+            totals: LineTotals::keeping_resource_days_from(resource_days_from),
+            ..Share::default()
+        };
+        for group in run {
+            // Another run was refused: the file is, so this one stops.
+            if refused.load(Ordering::Relaxed) {
+                break;
+            }
+            if let Err(e) = read_group(path, reader, group, firsts[group], plan, table, &mut share)
+            {
+                refused.store(true, Ordering::Relaxed);
                 return Err(e);
             }
-            in_order
-                .lock()
-                .map_err(|_| unreadable(path, "a reader thread failed"))?
-                .add(group, share);
         }
+        Ok(share)
     };
     let threads = std::thread::available_parallelism()
         .map_or(1, usize::from)
-        .min(firsts.len());
-    let outcomes: Vec<Result<(), ImportError>> = std::thread::scope(|scope| {
-        let others: Vec<_> = (1..threads)
-            .map(|_| scope.spawn(|| work(&super::open_reader(path)?)))
+        .min(firsts.len())
+        .max(1);
+    let runs = runs(firsts.len(), threads);
+    let shares: Vec<Result<Share, ImportError>> = std::thread::scope(|scope| {
+        let others: Vec<_> = runs[1..]
+            .iter()
+            .map(|run| scope.spawn(|| work(&super::open_reader(path)?, run.clone())))
             .collect();
-        let mut outcomes = vec![work(&opened.reader)];
+        let mut shares = vec![work(&opened.reader, runs[0].clone())];
         for other in others {
-            outcomes.push(
+            shares.push(
                 other
                     .join()
                     .unwrap_or_else(|_| Err(unreadable(path, "a reader thread failed"))),
             );
         }
-        outcomes
+        shares
     });
-    outcomes
-        .into_iter()
-        .collect::<Result<Vec<()>, ImportError>>()?;
-    let merged = in_order
-        .into_inner()
-        .map_err(|_| unreadable(path, "a reader thread failed"))?
-        .merged;
+    let mut merged = Share::default();
+    for share in shares {
+        merged.absorb(share?);
+    }
     let mut read = ReadFile::new(path, "row", resource_days_from);
     read.table = table.name();
     read.totals = merged.totals;
@@ -102,28 +101,23 @@ pub(super) fn read(
     Ok(read)
 }
 
-/// The row groups' shares, merged in the groups' order as they come: what a name's
-/// first line decides (a resource's region, an account's name) is then decided as the
-/// row reader decides it, and only the groups read ahead of a slower one wait.
-#[derive(Default)]
-struct InOrder {
-    next: usize,
-    waiting: BTreeMap<usize, Share>,
-    merged: Share,
-}
-
-impl InOrder {
-    fn add(&mut self, group: usize, share: Share) {
-        self.waiting.insert(group, share);
-        while let Some(share) = self.waiting.remove(&self.next) {
-            self.merged.absorb(share);
-            self.next += 1;
-        }
-    }
+/// `groups` split into `threads` runs of consecutive groups, as even as they divide
+/// (the first runs one longer); at least one run, maybe empty.
+fn runs(groups: usize, threads: usize) -> Vec<Range<usize>> {
+    let threads = threads.max(1);
+    let (each, longer) = (groups / threads, groups % threads);
+    let mut start = 0;
+    (0..threads)
+        .map(|t| {
+            let run = start..start + each + usize::from(t < longer);
+            start = run.end;
+            run
+        })
+        .collect()
 }
 
 impl Share {
-    /// Adds the share of the group after this one's.
+    /// Adds the share of the run after this one's.
     fn absorb(&mut self, next: Share) {
         self.totals.absorb(next.totals);
         self.bad += next.bad;
@@ -180,5 +174,21 @@ fn read_group(
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::runs;
+
+    // One run is a one-range list here, not a list of the range's numbers.
+    #[allow(clippy::single_range_in_vec_init)]
+    #[test]
+    fn runs_cover_every_group_once_in_order_as_evenly_as_they_divide() {
+        assert_eq!(runs(23, 2), [0..12, 12..23]);
+        assert_eq!(runs(7, 3), [0..3, 3..5, 5..7]);
+        assert_eq!(runs(1, 1), [0..1]);
+        assert_eq!(runs(0, 1), [0..0]);
+        assert_eq!(runs(4, 0), [0..4], "never no run");
     }
 }
