@@ -233,9 +233,10 @@ async fn read_period(
     summed
 }
 
-/// The files read while the next ones download: each is parsed on a blocking thread,
-/// a few at a time (`CSV_READS_AT_ONCE`, `PARQUET_READS_AT_ONCE`), and absorbed in the manifest's order (a resource's
-/// region is its first line's, so the order must not depend on which read ends first).
+/// The files read while the next ones download: each is parsed on a blocking thread, a
+/// few at a time (`CSV_READS_AT_ONCE`, `PARQUET_READS_AT_ONCE`), and absorbed in the
+/// manifest's order (a resource's region is its first line's, so the order must not
+/// depend on which read ends first).
 #[derive(Default)]
 struct Reads {
     running: std::collections::VecDeque<(PathBuf, tokio::task::JoinHandle<ReadResult>)>,
@@ -249,8 +250,8 @@ type ReadResult = Result<import::ReadFile, ImportError>;
 
 /// Reads that may run at once: two gzip CSV files, one core each (a stream is read on
 /// one thread), but one Parquet file, as it already spreads its row groups over the
-/// cores and each group holds sums of its own until merged: a second file would add
-/// memory, not speed. Between reads, one runs while the next file downloads.
+/// cores, each core's share holding sums of its own until merged: a second file would
+/// add memory, not speed. Between reads, one runs while the next file downloads.
 const CSV_READS_AT_ONCE: usize = 2;
 const PARQUET_READS_AT_ONCE: usize = 1;
 
