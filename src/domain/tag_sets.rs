@@ -3,9 +3,10 @@
 //! hour, and parsing the JSON again was a third of a Parquet row's reading (ten
 //! allocations a line).
 
-use rustc_hash::FxHashMap as HashMap;
+// `entry_ref`: a text already read costs one lookup, and only a new one is copied.
+type HashMap<K, V> = hashbrown::HashMap<K, V, rustc_hash::FxBuildHasher>;
 
-/// How many different tags texts are kept: about 2 MB; when full they are forgotten
+/// How many different tags texts are kept: about 2 MB; once full they are forgotten
 /// and the next ones kept instead.
 const KEPT: usize = 16_384;
 
@@ -15,20 +16,19 @@ pub type TagPair = (u32, u32);
 #[derive(Debug, Default)]
 pub struct TagSets {
     /// None: the text is not a JSON object.
-    read: HashMap<Box<str>, Option<Box<[TagPair]>>>,
+    read: HashMap<String, Option<Box<[TagPair]>>>,
 }
 
 impl TagSets {
     /// `text`'s pairs, numbered by `intern`; None when it is not a JSON object.
     pub fn pairs(&mut self, text: &str, intern: impl FnMut(&str) -> u32) -> Option<&[TagPair]> {
-        if !self.read.contains_key(text) {
-            if self.read.len() >= KEPT {
-                self.read.clear();
-            }
-            let pairs = numbered(text, intern);
-            self.read.insert(text.into(), pairs);
+        if self.read.len() >= KEPT {
+            self.read.clear();
         }
-        self.read.get(text).and_then(|pairs| pairs.as_deref())
+        self.read
+            .entry_ref(text)
+            .or_insert_with(|| numbered(text, intern))
+            .as_deref()
     }
 }
 
