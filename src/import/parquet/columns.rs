@@ -266,7 +266,7 @@ struct MapLeaves {
 }
 
 /// Where the current row's text is.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Current {
     Null,
     /// In the text leaf's values, at this index.
@@ -354,13 +354,15 @@ impl Column {
                     },
                 }
             }
+            // Ryu writes the same shortest digits as `Display` (an exponent past a few
+            // places, which `ExactSum::parse` reads), without the formatting machinery.
             Values::Double(leaf) => match leaf.next_flat() {
                 None => Current::Null,
-                Some(v) => written(buffer, v),
+                Some(&v) => shortest(buffer, v),
             },
             Values::Float(leaf) => match leaf.next_flat() {
                 None => Current::Null,
-                Some(v) => written(buffer, v),
+                Some(&v) => shortest(buffer, v),
             },
             Values::FixedDecimal(leaf, scale) => match leaf.next_flat() {
                 None => Current::Null,
@@ -431,6 +433,14 @@ impl Column {
     }
 }
 
+/// A float's shortest text that reads back as the same float (Ryu's, as `Display`'s
+/// digits, "1.5e-7" past a few places); "NaN" and "inf" are refused as amounts later.
+fn shortest<F: ryu::Float>(buffer: &mut String, value: F) -> Current {
+    buffer.clear();
+    buffer.push_str(ryu::Buffer::new().format(value));
+    Current::Written
+}
+
 /// One row of a map column as a JSON object's text ("" for a null or empty map): its
 /// levels run from the current one to the next that starts a record.
 fn map_text(
@@ -477,4 +487,39 @@ fn map_text(
         let _ = write!(out, "{}", serde_json::Value::Object(object));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::exact::ExactSum;
+
+    #[test]
+    fn a_double_reads_as_the_amount_its_display_text_says() {
+        let amounts = [
+            0.1,
+            1.5e-7,
+            -0.000_000_123_4,
+            123_456.789,
+            0.016_666_666_666_666_666,
+            2.0,
+            -0.0,
+            1e16,
+            4.999_999_999_999_999e-5,
+        ];
+        for value in amounts {
+            let mut buffer = String::new();
+            assert_eq!(shortest(&mut buffer, value), Current::Written);
+            assert_eq!(
+                ExactSum::parse(&buffer),
+                ExactSum::parse(&value.to_string()),
+                "{value}: {buffer}"
+            );
+        }
+        let mut buffer = String::new();
+        shortest(&mut buffer, 0.3f32);
+        assert_eq!(ExactSum::parse(&buffer), ExactSum::parse("0.3"));
+        shortest(&mut buffer, f64::NAN);
+        assert!(ExactSum::parse(&buffer).is_err(), "{buffer}");
+    }
 }
