@@ -19,7 +19,7 @@ pub fn selected_finding(state: &State) -> Option<&TrackedFinding> {
 
 /// The account's name (its id when the organization does not name it).
 pub fn account_label(state: &State, account_id: &str) -> String {
-    state.catalog.name_of(account_id)
+    state.catalog.name_of(account_id).to_string()
 }
 
 pub fn visible_count(state: &State) -> usize {

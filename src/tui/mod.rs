@@ -14,6 +14,7 @@ pub mod columns;
 mod commands;
 mod costs_view;
 mod effects;
+mod filter_text;
 pub mod findings;
 pub mod findings_data;
 mod findings_view;

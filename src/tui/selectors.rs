@@ -2,12 +2,15 @@
 //! when its data, filter, sort or grouping change (`refresh`, run by `update`), and
 //! kept in the state for rendering and the handlers. No frame recomputes them.
 
+use super::filter_text::Needle;
 use super::findings_data::FindingsData;
 use super::model::{RowKey, TableRow, ViewData};
-use super::state::{FindingTotals, OverviewFocus, State, ViewKind, ViewState, Visible, VisibleKey};
+use super::state::{
+    Catalog, FindingTotals, OverviewFocus, State, ViewKind, ViewState, Visible, VisibleKey,
+};
 use super::table::visible_rows;
 use crate::domain::audit::AuditEntry;
-use crate::domain::findings::{FindingStatus, TrackedFinding};
+use crate::domain::findings::{FindingStatus, SavingsTotal, TrackedFinding};
 use crate::domain::Money;
 
 /// Recomputes what the top view shows if anything it depends on changed.
@@ -37,7 +40,7 @@ pub fn refresh(state: &mut State) {
     };
     let findings = match &state.data {
         ViewData::Findings(data) if view.kind == ViewKind::Findings => {
-            visible_findings(data, view, |id| state.catalog.name_of(id))
+            visible_findings(data, view, &state.catalog)
         }
         _ => Vec::new(),
     };
@@ -47,8 +50,25 @@ pub fn refresh(state: &mut State) {
     };
     let (rows_total, rows_previous) = sums(&rows);
     let rows_spread = counted(&rows).map(|r| r.spread).sum();
+    // The totals by rule and account are of every open finding: the same until the data
+    // or the view changes, whatever is typed into the filter or sorted.
+    let same_findings = state
+        .visible
+        .key
+        .as_ref()
+        .is_some_and(|k| k.data == key.data && k.view == key.view);
     let finding_totals = match &state.data {
-        ViewData::Findings(data) => finding_totals(data, &findings, |id| state.catalog.name_of(id)),
+        ViewData::Findings(data) => {
+            let shown_open = shown_open(data, &findings);
+            if same_findings {
+                FindingTotals {
+                    shown_open,
+                    ..std::mem::take(&mut state.visible.finding_totals)
+                }
+            } else {
+                finding_totals(data, shown_open, &state.catalog)
+            }
+        }
         _ => FindingTotals::default(),
     };
     state.visible = Visible {
@@ -83,30 +103,41 @@ fn sums(rows: &[TableRow]) -> (Option<Money>, Option<Money>) {
     )
 }
 
-/// The open savings of the findings shown, and every open finding's by rule and account.
-fn finding_totals(
-    data: &FindingsData,
-    shown: &[usize],
-    account_name: impl Fn(&str) -> String,
-) -> FindingTotals {
-    let open = |t: &&TrackedFinding| t.status == FindingStatus::Open;
-    let alternatives = &data.alternatives;
-    let shown_open = alternatives
+/// The open savings of the findings shown.
+fn shown_open(data: &FindingsData, shown: &[usize]) -> Option<SavingsTotal> {
+    data.alternatives
         .total(
             shown
                 .iter()
                 .filter_map(|&i| data.findings.get(i))
-                .filter(open),
+                .filter(|t| t.status == FindingStatus::Open),
         )
-        .ok();
-    let all_open = || data.findings.iter().filter(open);
+        .ok()
+}
+
+/// With the shown findings' savings, every open finding's by rule and by account name.
+fn finding_totals(
+    data: &FindingsData,
+    shown_open: Option<SavingsTotal>,
+    catalog: &Catalog,
+) -> FindingTotals {
+    let alternatives = &data.alternatives;
+    let all_open = || {
+        data.findings
+            .iter()
+            .filter(|t| t.status == FindingStatus::Open)
+    };
     let by_rule = alternatives
         .totals_by(all_open(), |t| t.finding.rule)
         .map(|m| m.into_iter().collect())
         .unwrap_or_default();
     let mut by_account: Vec<(String, _)> = alternatives
-        .totals_by(all_open(), |t| account_name(&t.finding.account))
-        .map(|m| m.into_iter().collect())
+        .totals_by(all_open(), |t| catalog.name_of(&t.finding.account))
+        .map(|m| {
+            m.into_iter()
+                .map(|(name, t)| (name.to_string(), t))
+                .collect()
+        })
         .unwrap_or_default();
     by_account.sort_by_key(|(_, t)| std::cmp::Reverse(t.monthly));
     FindingTotals {
@@ -150,7 +181,7 @@ pub fn audit(state: &State) -> impl Iterator<Item = &AuditEntry> {
 /// Newest first, those whose resource, account, call, detail, identity or phase
 /// contains the filter (any case).
 fn visible_entries(entries: &[AuditEntry], filter: &str) -> Vec<usize> {
-    let needle = filter.to_lowercase();
+    let needle = Needle::new(filter);
     (0..entries.len())
         .rev()
         .filter(|&i| {
@@ -158,8 +189,8 @@ fn visible_entries(entries: &[AuditEntry], filter: &str) -> Vec<usize> {
             needle.is_empty()
                 || [&e.resource, &e.account, &e.action, &e.detail, &e.identity]
                     .iter()
-                    .any(|t| t.to_lowercase().contains(&needle))
-                || e.phase.name().contains(&needle)
+                    .any(|t| needle.found_in(t))
+                || needle.found_in(e.phase.name())
         })
         .collect()
 }
@@ -167,16 +198,12 @@ fn visible_entries(entries: &[AuditEntry], filter: &str) -> Vec<usize> {
 /// Indices of the findings shown: filtered (substring of rule, account, region,
 /// resource, label, evidence, status) and sorted by the view's sort column, each
 /// account's name looked up once.
-fn visible_findings(
-    data: &FindingsData,
-    view: &ViewState,
-    account_name: impl Fn(&str) -> String,
-) -> Vec<usize> {
-    let needle = view.filter.to_lowercase();
-    let names: Vec<String> = data
+fn visible_findings(data: &FindingsData, view: &ViewState, catalog: &Catalog) -> Vec<usize> {
+    let needle = Needle::new(&view.filter);
+    let names: Vec<&str> = data
         .findings
         .iter()
-        .map(|t| account_name(&t.finding.account))
+        .map(|t| catalog.name_of(&t.finding.account))
         .collect();
     let mut shown: Vec<usize> = (0..data.findings.len())
         .filter(|&i| {
@@ -185,7 +212,7 @@ fn visible_findings(
                 || [
                     f.rule.name(),
                     f.account.as_str(),
-                    names[i].as_str(),
+                    names[i],
                     f.region.as_str(),
                     f.resource.as_str(),
                     f.label.as_str(),
@@ -193,7 +220,7 @@ fn visible_findings(
                     t.status.name(),
                 ]
                 .iter()
-                .any(|text| text.to_lowercase().contains(&needle))
+                .any(|text| needle.found_in(text))
         })
         .collect();
     shown.sort_by(|&i, &j| {
@@ -201,7 +228,7 @@ fn visible_findings(
         let (x, y) = (&a.finding, &b.finding);
         let ordering = match view.sort.column {
             0 => x.rule.cmp(&y.rule),
-            1 => names[i].cmp(&names[j]),
+            1 => names[i].cmp(names[j]),
             2 => x.region.cmp(&y.region),
             3 => x.resource.cmp(&y.resource),
             4 => x.evidence.summary.cmp(&y.evidence.summary),

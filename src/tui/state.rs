@@ -385,11 +385,11 @@ impl Catalog {
     }
 
     /// The name of the account with this 12-digit id, or the id when it is not known.
-    pub fn name_of(&self, id: &str) -> String {
+    pub fn name_of<'a>(&'a self, id: &'a str) -> &'a str {
         self.by_id
             .get(id)
             .and_then(|&i| self.org.accounts.get(i))
-            .map_or_else(|| id.to_string(), |a| a.name.clone())
+            .map_or(id, |a| a.name.as_str())
     }
 
     pub fn service_name(&self, key: ServiceKey) -> String {

@@ -1,5 +1,6 @@
 //! The one table model every list view uses: columns, filtering, sorting, OU grouping.
 
+use super::filter_text::{cmp_ignoring_case, Needle};
 use super::model::{RowKey, TableRow};
 use super::state::Sort;
 use crate::domain::{change_ratio, Money};
@@ -9,14 +10,10 @@ use std::collections::BTreeMap;
 /// The rows a view shows: filtered (case-insensitive substring of name or detail),
 /// sorted, and grouped under OU headers when asked.
 pub fn visible_rows(rows: &[TableRow], filter: &str, sort: Sort, grouped: bool) -> Vec<TableRow> {
-    let needle = filter.to_lowercase();
+    let needle = Needle::new(filter);
     let mut kept: Vec<TableRow> = rows
         .iter()
-        .filter(|r| {
-            needle.is_empty()
-                || r.name.to_lowercase().contains(&needle)
-                || r.detail.to_lowercase().contains(&needle)
-        })
+        .filter(|r| needle.is_empty() || needle.found_in(&r.name) || needle.found_in(&r.detail))
         .cloned()
         .collect();
     kept.sort_by(|a, b| compare(a, b, sort));
@@ -67,7 +64,7 @@ fn compare(a: &TableRow, b: &TableRow, sort: Sort) -> Ordering {
     let ordering = match sort.column {
         0 => match (a.key, b.key) {
             (RowKey::Day(x), RowKey::Day(y)) => x.cmp(&y),
-            _ => a.name.to_lowercase().cmp(&b.name.to_lowercase()),
+            _ => cmp_ignoring_case(&a.name, &b.name),
         },
         1 => a.detail.cmp(&b.detail),
         3 => cmp_unknown_last(a.previous, b.previous, sort.descending),

@@ -1,0 +1,91 @@
+//! The lists' case-insensitive text matching, without a lowercased copy of every text
+//! compared: a filter keystroke tests 64k findings' eight fields at 5,000 accounts, and
+//! a sort by name compares 5,000 names n log n times. ASCII text (ids, regions, most
+//! names) is folded byte by byte; other text falls back to `to_lowercase`.
+
+use std::cmp::Ordering;
+
+/// What the user typed into a filter, lowercased once.
+pub struct Needle(String);
+
+impl Needle {
+    pub fn new(typed: &str) -> Needle {
+        Needle(typed.to_lowercase())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Whether `text` contains what was typed, in any case.
+    pub fn found_in(&self, text: &str) -> bool {
+        let needle = self.0.as_bytes();
+        if needle.is_empty() {
+            return true;
+        }
+        if self.0.is_ascii() && text.is_ascii() {
+            // The needle is lowercase: folding the window alone is enough.
+            text.as_bytes()
+                .windows(needle.len())
+                .any(|w| w.eq_ignore_ascii_case(needle))
+        } else {
+            text.to_lowercase().contains(&self.0)
+        }
+    }
+}
+
+/// `a` against `b` as their lowercase forms compare.
+pub fn cmp_ignoring_case(a: &str, b: &str) -> Ordering {
+    if a.is_ascii() && b.is_ascii() {
+        let fold = |c: u8| c.to_ascii_lowercase();
+        a.bytes().map(fold).cmp(b.bytes().map(fold))
+    } else {
+        a.to_lowercase().cmp(&b.to_lowercase())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_needle_matches_as_the_lowercase_copies_would() {
+        let texts = [
+            "payments-PROD",
+            "Payments-prod",
+            "i-0abc",
+            "Zürich-Ops",
+            "ZÜRICH-ops",
+            "",
+            "CPU max 3% over 14 days",
+        ];
+        let typed = [
+            "prod", "PROD", "zür", "ZÜR", "3% o", "", "x", "i-0ABC", "days!",
+        ];
+        for text in texts {
+            for t in typed {
+                assert_eq!(
+                    Needle::new(t).found_in(text),
+                    text.to_lowercase().contains(&t.to_lowercase()),
+                    "{t:?} in {text:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn names_order_as_their_lowercase_copies_do() {
+        let names = [
+            "beta", "Alpha", "alpha", "ALPHA-2", "Ärger", "zeta", "", "a",
+        ];
+        for a in names {
+            for b in names {
+                assert_eq!(
+                    cmp_ignoring_case(a, b),
+                    a.to_lowercase().cmp(&b.to_lowercase()),
+                    "{a:?} vs {b:?}"
+                );
+            }
+        }
+    }
+}
