@@ -8,7 +8,7 @@ use super::model::{Headline, OverviewData, TableData, TableRow};
 use super::state::{OverviewFocus, State, ViewKind};
 use super::widgets::{
     block, change_span, fit_text, header_style, render_selectable, row_change_span, share_bar,
-    sortable_header,
+    sortable_header, window,
 };
 use crate::config::Theme;
 use crate::domain::dimension::Dimension;
@@ -262,9 +262,9 @@ pub(super) fn render_table_view(frame: &mut Frame, area: Rect, state: &State, da
             _ => column.title,
         })
         .collect();
-    let badges: Vec<Option<String>> = rows.iter().map(|r| finding_badge(state, kind, r)).collect();
     // Only where there is room: names come first.
-    let show_findings = table_area.width >= 100 && badges.iter().any(Option::is_some);
+    let show_findings =
+        table_area.width >= 100 && rows.iter().any(|r| finding_badge(state, kind, r).is_some());
     let extra: &[&str] = if show_findings { &["Findings"] } else { &[] };
     let header = sortable_header(COLUMNS, &titles, view.sort, theme, extra);
     // Cost and Previous in one precision: cents where there is room, compact below.
@@ -297,10 +297,11 @@ pub(super) fn render_table_view(frame: &mut Frame, area: Rect, state: &State, da
         exact,
         badge: show_findings,
     };
-    let body: Vec<Row> = rows
+    // Only the rows the table can show are built (5,000 accounts are one list).
+    let (first, shown) = window(view.selected, rows.len(), table_area.height);
+    let body: Vec<Row> = rows[first..first + shown]
         .iter()
-        .zip(&badges)
-        .map(|(r, badge)| cost_row(r, &format, badge, theme))
+        .map(|r| cost_row(r, &format, &finding_badge(state, kind, r), theme))
         .collect();
     let widths: Vec<Constraint> = std::iter::once(Constraint::Fill(1))
         .chain(fixed.into_iter().map(Constraint::Length))
@@ -312,8 +313,8 @@ pub(super) fn render_table_view(frame: &mut Frame, area: Rect, state: &State, da
         table,
         title,
         theme,
-        view.selected,
-        rows.len(),
+        view.selected.saturating_sub(first),
+        shown,
     );
 }
 

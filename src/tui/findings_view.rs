@@ -184,22 +184,12 @@ fn render_totals(frame: &mut Frame, area: Rect, state: &State, data: &FindingsDa
         ])
     };
     let fits = usize::from(area.height.saturating_sub(2));
-    let by_rule = at_most(
-        totals
-            .by_rule
-            .iter()
-            .map(|(rule, t)| line(rule.name().to_string(), t))
-            .collect(),
-        fits,
-    );
-    let by_account = at_most(
-        totals
-            .by_account
-            .iter()
-            .map(|(name, t)| line(fit_text(name, 16), t))
-            .collect(),
-        fits,
-    );
+    let by_rule = at_most(&totals.by_rule, fits, |(rule, t)| {
+        line(rule.name().to_string(), t)
+    });
+    let by_account = at_most(&totals.by_account, fits, |(name, t)| {
+        line(fit_text(name, 16), t)
+    });
     frame.render_widget(
         Paragraph::new(by_rule).block(block(" Open by rule ($/mo) ", theme)),
         left,
@@ -218,14 +208,15 @@ fn render_totals(frame: &mut Frame, area: Rect, state: &State, data: &FindingsDa
 }
 
 /// The lines a panel of `fits` lines shows: all of them, or as many as leave room for
-/// "+N more", so a row never disappears unsaid.
-fn at_most(mut lines: Vec<Line<'static>>, fits: usize) -> Vec<Line<'static>> {
-    if lines.len() > fits {
-        let kept = fits.saturating_sub(1);
-        let more = lines.len() - kept;
-        lines.truncate(kept);
-        lines.push(Line::from(format!("+{more} more")));
+/// "+N more", so a row never disappears unsaid. Only the lines shown are made (5,000
+/// accounts' totals are one panel).
+fn at_most<T>(rows: &[T], fits: usize, line: impl Fn(&T) -> Line<'static>) -> Vec<Line<'static>> {
+    if rows.len() <= fits {
+        return rows.iter().map(line).collect();
     }
+    let kept = fits.saturating_sub(1);
+    let mut lines: Vec<Line<'static>> = rows[..kept].iter().map(line).collect();
+    lines.push(Line::from(format!("+{} more", rows.len() - kept)));
     lines
 }
 
