@@ -309,32 +309,96 @@ fn the_savings_badges_read_the_open_findings_and_their_savings_without_evidence(
         .id;
     assert!(store.dismiss_finding(dismissed, "planned", at).unwrap());
 
-    let mut lean = store.open_finding_savings().unwrap();
-    lean.sort_by_key(|f| f.id);
+    // One resource's findings together: by account, region and resource.
+    let lean = store.open_finding_savings().unwrap();
     let mut full = store.findings(&FindingFilter::default()).unwrap();
-    full.sort_by_key(|f| f.id);
-    let key = |f: &costscope::domain::findings::TrackedFinding| {
-        (
-            f.id,
-            f.finding.rule,
-            f.finding.resource.clone(),
-            f.finding.saving.clone(),
-            f.status,
-        )
-    };
+    full.sort_by(|a, b| {
+        let place = |t: &costscope::domain::findings::TrackedFinding| {
+            let f = &t.finding;
+            (f.account.clone(), f.region.clone(), f.resource.clone())
+        };
+        place(a).cmp(&place(b))
+    });
     assert_eq!(
-        lean.iter().map(key).collect::<Vec<_>>(),
-        full.iter().map(key).collect::<Vec<_>>(),
+        lean.iter()
+            .map(|f| (
+                f.id,
+                f.rule,
+                f.account.clone(),
+                f.region.clone(),
+                f.resource.clone(),
+                f.saving.clone()
+            ))
+            .collect::<Vec<_>>(),
+        full.iter()
+            .map(|t| {
+                let f = &t.finding;
+                (
+                    t.id,
+                    f.rule,
+                    f.account.clone(),
+                    f.region.clone(),
+                    f.resource.clone(),
+                    f.saving.clone(),
+                )
+            })
+            .collect::<Vec<_>>(),
         "the open findings, the dismissed one left out"
     );
-    assert_eq!(lean.len(), 2);
-    assert!(lean
-        .iter()
-        .all(|f| f.finding.evidence == Evidence::default()));
+    assert_eq!(
+        lean.iter().map(|f| f.resource.as_str()).collect::<Vec<_>>(),
+        ["e1", "e3"]
+    );
     let e3 = full.iter().find(|f| f.finding.resource == "e3").unwrap();
     assert_eq!(
         e3.finding.evidence.facts.len(),
         1,
         "the full list still reads evidence"
     );
+}
+
+#[test]
+fn the_findings_list_reads_only_the_evidence_summary_and_one_finding_whole() {
+    let (_dir, mut store) = open_store();
+    let at = costscope::domain::Stamp::parse("2026-11-01T00:00:00.000Z").unwrap();
+    let mut with_evidence = finding("e1", 2);
+    with_evidence.evidence = Evidence {
+        summary: "unattached for 40 days".into(),
+        facts: vec![("state".into(), "available".into())],
+        series: None,
+    };
+    store
+        .write_scanned_unit(
+            "111111111111",
+            "us-east-1",
+            &[],
+            &[with_evidence.clone(), finding("e2", 3)],
+            &[],
+            at,
+        )
+        .unwrap();
+    let mut listed = store.finding_list(&FindingFilter::default()).unwrap();
+    listed.sort_by_key(|t| t.finding.resource.clone());
+    let e1 = &listed[0];
+    assert_eq!(listed.len(), 2);
+    assert_eq!(
+        e1.finding.evidence,
+        Evidence {
+            summary: "unattached for 40 days".into(),
+            ..Evidence::default()
+        },
+        "the list keeps the summary and leaves the facts"
+    );
+    assert_eq!(
+        (e1.finding.label.as_str(), &e1.finding.saving),
+        (with_evidence.label.as_str(), &with_evidence.saving)
+    );
+    let whole = store
+        .findings(&FindingFilter {
+            id: Some(e1.id),
+            ..FindingFilter::default()
+        })
+        .unwrap();
+    assert_eq!(whole.len(), 1);
+    assert_eq!(whole[0].finding.evidence, with_evidence.evidence);
 }

@@ -40,7 +40,12 @@ pub fn run(ctx: &Context, args: FindingsArgs) -> Result<(), AppError> {
         Some(query) => Some(org.find_account(&query)?.id.clone()),
         None => None,
     };
-    let filter = crate::store::FindingFilter { all, rule, account };
+    let filter = crate::store::FindingFilter {
+        all,
+        rule,
+        account,
+        id: None,
+    };
     let findings = store.findings(&filter)?;
     let units = store.scan_units()?;
     out!(

@@ -3,7 +3,7 @@
 //! deleting the volume makes converting it moot. Of the open findings on one resource
 //! only the largest saving counts in a total; the others are its alternatives.
 
-use super::findings::{FindingStatus, Rule, SavingsTotal, TrackedFinding};
+use super::findings::{FindingStatus, Rule, Saving, SavingsTotal, TrackedFinding};
 use super::money::{Money, MoneyOverflow};
 // FxHash: the keys are ours, and a 5,000-account org has tens of thousands of findings.
 use rustc_hash::FxHashMap;
@@ -25,13 +25,31 @@ fn resource_of(t: &TrackedFinding) -> (&str, &str, &str) {
 /// How a finding ranks against another on its resource: the larger saving; a firm
 /// estimate over an upper bound of the same amount (an unknown saving ranks last); then
 /// the rule listed first, so the choice never depends on the order of the list.
-fn rank(t: &TrackedFinding) -> (Option<Money>, bool, std::cmp::Reverse<Rule>) {
-    let s = &t.finding.saving;
+fn rank(saving: &Saving, rule: Rule) -> Rank {
     (
-        s.amount(),
-        !s.is_upper_bound(),
-        std::cmp::Reverse(t.finding.rule),
+        saving.amount(),
+        !saving.is_upper_bound(),
+        std::cmp::Reverse(rule),
     )
+}
+
+type Rank = (Option<Money>, bool, std::cmp::Reverse<Rule>);
+
+fn rank_of(t: &TrackedFinding) -> Rank {
+    rank(&t.finding.saving, t.finding.rule)
+}
+
+/// Among one resource's open findings, given as (saving, rule), the position of the
+/// one whose saving counts (the others are its alternatives); None for no findings.
+pub fn counted_among<'a>(findings: impl IntoIterator<Item = (&'a Saving, Rule)>) -> Option<usize> {
+    let mut best: Option<(usize, Rank)> = None;
+    for (i, (saving, rule)) in findings.into_iter().enumerate() {
+        let r = rank(saving, rule);
+        if best.as_ref().is_none_or(|(_, b)| r > *b) {
+            best = Some((i, r));
+        }
+    }
+    best.map(|(i, _)| i)
 }
 
 impl Alternatives {
@@ -46,7 +64,7 @@ impl Alternatives {
             open.push(t);
             best.entry(resource_of(t))
                 .and_modify(|b| {
-                    if rank(t) > rank(b) {
+                    if rank_of(t) > rank_of(b) {
                         *b = t
                     }
                 })
@@ -188,5 +206,58 @@ mod tests {
         );
         let alternatives = Alternatives::among(&[gp2, unknown]);
         assert_eq!(alternatives.instead_of(2), Some(1));
+    }
+
+    #[test]
+    fn a_resources_findings_read_together_settle_on_the_same_finding_as_the_whole_list() {
+        let up_to = |dollars| Saving::UpTo {
+            amount: Money::from_dollars(dollars),
+            basis: String::new(),
+        };
+        let unknown = Saving::Unknown {
+            reason: String::new(),
+        };
+        let groups = [
+            vec![
+                (Rule::Gp2Volume, monthly(15)),
+                (Rule::UnattachedVolume, monthly(50)),
+            ],
+            vec![
+                (Rule::UnattachedVolume, monthly(50)),
+                (Rule::Gp2Volume, monthly(15)),
+            ],
+            // A firm estimate beats an upper bound of the same amount; equal ones go to
+            // the rule listed first; any known saving beats an unknown one.
+            vec![
+                (Rule::OldSnapshot, up_to(20)),
+                (Rule::Gp2Volume, monthly(20)),
+            ],
+            vec![
+                (Rule::UnattachedVolume, monthly(20)),
+                (Rule::Gp2Volume, monthly(20)),
+            ],
+            vec![
+                (Rule::Gp2Volume, unknown.clone()),
+                (Rule::UnattachedVolume, monthly(1)),
+            ],
+        ];
+        for group in groups {
+            let tracked: Vec<TrackedFinding> = group
+                .iter()
+                .enumerate()
+                .map(|(i, (rule, saving))| finding(i as i64, *rule, "vol-1", saving.clone()))
+                .collect();
+            let alternatives = Alternatives::among(&tracked);
+            let counted = counted_among(group.iter().map(|(rule, s)| (s, *rule))).unwrap();
+            for t in &tracked {
+                let expected = if t.id == counted as i64 {
+                    None
+                } else {
+                    Some(counted as i64)
+                };
+                assert_eq!(alternatives.instead_of(t.id), expected, "{group:?}");
+            }
+        }
+        assert_eq!(counted_among(std::iter::empty()), None);
     }
 }

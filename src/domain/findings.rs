@@ -383,3 +383,15 @@ pub struct TrackedFinding {
     pub last_seen: Stamp,
     pub dismissed_reason: Option<String>,
 }
+
+/// An open finding as the cost views' savings badges read it: what settles which of a
+/// resource's findings counts (`alternatives::counted_among`), and where it is billed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpenSaving {
+    pub id: i64,
+    pub rule: Rule,
+    pub account: String,
+    pub region: String,
+    pub resource: String,
+    pub saving: Saving,
+}

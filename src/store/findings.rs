@@ -3,7 +3,9 @@
 //! upserted (first seen kept, last seen moved), and its findings not seen again closed.
 
 use super::{Store, StoreResult};
-use crate::domain::findings::{Evidence, Finding, FindingStatus, Rule, Saving, TrackedFinding};
+use crate::domain::findings::{
+    Evidence, Finding, FindingStatus, OpenSaving, Rule, Saving, TrackedFinding,
+};
 use crate::domain::inventory::{is_unread, StoredResource, Unread};
 use crate::domain::{Money, Stamp};
 use rusqlite::{params, OptionalExtension};
@@ -66,6 +68,31 @@ pub struct FindingFilter {
     pub all: bool,
     pub rule: Option<Rule>,
     pub account: Option<String>,
+    /// One finding.
+    pub id: Option<i64>,
+}
+
+/// How much of each finding's evidence a read takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EvidenceRead {
+    Whole,
+    /// The one line a list shows; at 5,000 accounts the facts and series of 64k
+    /// findings are most of the table, and only the opened finding shows them.
+    Summary,
+}
+
+/// The findings a filter picks, with `evidence` as the evidence column, then `order`.
+fn findings_sql(evidence: &str, order: &str) -> String {
+    format!(
+        "SELECT id, rule, account, region, resource, label, action, saving, {evidence},
+                status, first_seen, last_seen, dismissed_reason
+         FROM findings
+         WHERE (?1 OR status = 'open')
+           AND (?2 IS NULL OR rule = ?2)
+           AND (?3 IS NULL OR account = ?3)
+           AND (?4 IS NULL OR id = ?4)
+         {order}"
+    )
 }
 
 /// What one unit's write changed.
@@ -77,9 +104,8 @@ pub struct UnitChanges {
 }
 
 /// The badge columns of the open findings: all in the index `findings_badges`.
-const OPEN_FINDING_SAVINGS: &str = "SELECT id, rule, account, region, resource, '', '', saving, '',
-            status, first_seen, last_seen, dismissed_reason
-     FROM findings WHERE status = 'open'";
+const OPEN_FINDING_SAVINGS: &str = "SELECT id, rule, account, region, resource, saving
+     FROM findings WHERE status = 'open' ORDER BY account, region, resource";
 
 impl Store {
     /// Replaces one unit's inventory and reconciles its findings, in one transaction.
@@ -159,41 +185,72 @@ impl Store {
 
     /// Findings, the largest saving first, unknown savings last.
     pub fn findings(&self, filter: &FindingFilter) -> StoreResult<Vec<TrackedFinding>> {
+        let order = "ORDER BY saving_nanos IS NULL, saving_nanos DESC, rule, account, resource";
         self.read_findings(
-            "SELECT id, rule, account, region, resource, label, action, saving, evidence,
-                    status, first_seen, last_seen, dismissed_reason
-             FROM findings
-             WHERE (?1 OR status = 'open')
-               AND (?2 IS NULL OR rule = ?2)
-               AND (?3 IS NULL OR account = ?3)
-             ORDER BY saving_nanos IS NULL, saving_nanos DESC, rule, account, resource",
-            params![
-                filter.all,
-                filter.rule.map(Rule::name),
-                filter.account.as_deref()
-            ],
+            filter,
+            &findings_sql("evidence", order),
+            EvidenceRead::Whole,
         )
     }
 
-    /// The open findings, in no order, with what the savings badges need: no label,
-    /// action or evidence (at 5,000 accounts the evidence is most of the table, and the
-    /// cost views open with these badges).
-    pub fn open_finding_savings(&self) -> StoreResult<Vec<TrackedFinding>> {
-        self.read_findings(OPEN_FINDING_SAVINGS, [])
+    /// Findings as a list shows them, in no order (the list sorts): of the evidence only
+    /// its summary line; `findings` with the id reads the whole of the one opened.
+    pub fn finding_list(&self, filter: &FindingFilter) -> StoreResult<Vec<TrackedFinding>> {
+        // Evidence that is not JSON leaves its row out, as `findings` does.
+        let summary = "CASE WHEN json_valid(evidence) THEN evidence ->> '$.summary' END";
+        self.read_findings(filter, &findings_sql(summary, ""), EvidenceRead::Summary)
     }
 
-    /// Findings from a query of `findings`' columns; an empty evidence is not read.
+    /// The open findings with what the savings badges need, one resource's together
+    /// (by account, region, resource): no label, action or evidence (at 5,000 accounts
+    /// the evidence is most of the table, and the cost views open with these badges).
+    pub fn open_finding_savings(&self) -> StoreResult<Vec<OpenSaving>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(OPEN_FINDING_SAVINGS)
+            .map_err(|e| self.sql_err(e))?;
+        let mut rows = stmt.query([]).map_err(|e| self.sql_err(e))?;
+        let mut open = Vec::new();
+        while let Some(r) = rows.next().map_err(|e| self.sql_err(e))? {
+            let text = |i: usize| r.get_ref(i).and_then(|v| Ok(v.as_str()?));
+            // Rows this build cannot read (a rule from a newer version) are left out.
+            let (Some(rule), Ok(saving)) = (
+                Rule::parse(text(1).map_err(|e| self.sql_err(e))?),
+                serde_json::from_str(text(5).map_err(|e| self.sql_err(e))?),
+            ) else {
+                continue;
+            };
+            open.push(OpenSaving {
+                id: r.get(0).map_err(|e| self.sql_err(e))?,
+                rule,
+                account: r.get(2).map_err(|e| self.sql_err(e))?,
+                region: r.get(3).map_err(|e| self.sql_err(e))?,
+                resource: r.get(4).map_err(|e| self.sql_err(e))?,
+                saving,
+            });
+        }
+        Ok(open)
+    }
+
+    /// The findings a filter picks, from a query made by `findings_sql`.
     fn read_findings(
         &self,
+        filter: &FindingFilter,
         sql: &str,
-        params: impl rusqlite::Params,
+        evidence_read: EvidenceRead,
     ) -> StoreResult<Vec<TrackedFinding>> {
+        let params = params![
+            filter.all,
+            filter.rule.map(Rule::name),
+            filter.account.as_deref(),
+            filter.id
+        ];
         let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.sql_err(e))?;
         let rows = stmt
             .query_map(params, |r| {
                 let rule: String = r.get(1)?;
                 let saving: String = r.get(7)?;
-                let evidence: String = r.get(8)?;
+                let evidence: Option<String> = r.get(8)?;
                 let status: String = r.get(9)?;
                 Ok((
                     rule,
@@ -229,9 +286,13 @@ impl Store {
             .filter_map(|(rule, saving, evidence, status, mut tracked)| {
                 tracked.finding.rule = Rule::parse(&rule)?;
                 tracked.finding.saving = serde_json::from_str(&saving).ok()?;
-                if !evidence.is_empty() {
-                    tracked.finding.evidence = serde_json::from_str(&evidence).ok()?;
-                }
+                tracked.finding.evidence = match evidence_read {
+                    EvidenceRead::Whole => serde_json::from_str(&evidence?).ok()?,
+                    EvidenceRead::Summary => Evidence {
+                        summary: evidence?,
+                        ..Evidence::default()
+                    },
+                };
                 tracked.status = FindingStatus::parse(&status)?;
                 Some(tracked)
             })
@@ -495,7 +556,7 @@ fn unit_outcome(unread: &[Unread]) -> (UnitStatus, Option<String>) {
 #[cfg(test)]
 mod tests {
     #[test]
-    fn the_savings_badges_read_the_covering_index_not_the_rows() {
+    fn the_savings_badges_read_the_covering_index_in_its_order_not_the_rows() {
         let dir = tempfile::tempdir().unwrap();
         let store = super::Store::open(&dir.path().join("cache.sqlite")).unwrap();
         let plan = store.query_plan(super::OPEN_FINDING_SAVINGS, []);
@@ -503,6 +564,10 @@ mod tests {
             plan.iter()
                 .any(|p| p.contains("USING COVERING INDEX findings_badges")),
             "{plan:?}"
+        );
+        assert!(
+            !plan.iter().any(|p| p.contains("TEMP B-TREE")),
+            "one resource's findings come together without a sort: {plan:?}"
         );
     }
 }

@@ -7,7 +7,7 @@ use super::state::{State, ViewKind};
 use crate::domain::alternatives::Alternatives;
 use crate::domain::cost::{forecast_month_end, monthly_totals};
 use crate::domain::fees::{fee_span, partly_covered, spread_adjustment, Fee, Spread};
-use crate::domain::findings::SavingsTotal as Total;
+use crate::domain::findings::{OpenSaving, SavingsTotal as Total};
 use crate::domain::{DailyPoint, DateRange, Granularity, Money, Month, RangePreset};
 use crate::store::{FindingFilter, Scope, Store, StoreResult, UnitStatus};
 use chrono::Duration;
@@ -18,11 +18,11 @@ const TOP_ROWS: usize = 10;
 pub fn load(store: &Store, state: &State) -> StoreResult<ViewData> {
     let view = state.top();
     match view.kind {
-        ViewKind::Findings | ViewKind::Finding(_) => load_findings(
-            store,
-            state.show_all_findings || matches!(view.kind, ViewKind::Finding(_)),
-        )
-        .map(|d| ViewData::Findings(Box::new(d))),
+        ViewKind::Findings => load_findings(store, state.show_all_findings, None)
+            .map(|d| ViewData::Findings(Box::new(d))),
+        ViewKind::Finding(id) => {
+            load_findings(store, true, Some(id)).map(|d| ViewData::Findings(Box::new(d)))
+        }
         ViewKind::Audit | ViewKind::AuditEntry(_) => crate::store::AuditLog::open_for(store)
             .and_then(|log| log.entries(None))
             .map(ViewData::Audit),
@@ -411,12 +411,26 @@ fn load_overview(store: &Store, state: &State) -> StoreResult<OverviewData> {
     })
 }
 
-/// The findings (open only, or all) and what the scans reached.
-pub fn load_findings(store: &Store, all: bool) -> StoreResult<FindingsData> {
-    let findings = store.findings(&FindingFilter {
+/// The findings (open only, or all) as the list shows them, the whole evidence of the
+/// one `opened`, and what the scans reached.
+pub fn load_findings(store: &Store, all: bool, opened: Option<i64>) -> StoreResult<FindingsData> {
+    let mut findings = store.finding_list(&FindingFilter {
         all,
         ..FindingFilter::default()
     })?;
+    if let Some(id) = opened {
+        let whole = store.findings(&FindingFilter {
+            all: true,
+            id: Some(id),
+            ..FindingFilter::default()
+        })?;
+        if let (Some(whole), Some(listed)) = (
+            whole.into_iter().next(),
+            findings.iter_mut().find(|t| t.id == id),
+        ) {
+            *listed = whole;
+        }
+    }
     let units = store.scan_units()?;
     Ok(FindingsData {
         alternatives: Alternatives::among(&findings),
@@ -435,25 +449,39 @@ pub fn load_findings(store: &Store, all: bool) -> StoreResult<FindingsData> {
 }
 
 /// Open findings per account and service, for the cost views, in one pass over keys
-/// borrowed from the findings (each copied once at the end); a resource opens the
-/// finding whose saving counts (see `alternatives`).
+/// borrowed from the findings (each copied once at the end). They come one resource's
+/// together, so its alternatives are settled as it is read; the resource opens the
+/// finding whose saving counts.
 pub fn load_finding_index(store: &Store) -> StoreResult<FindingIndex> {
+    use crate::domain::alternatives::counted_among;
     use rustc_hash::FxHashMap;
     let open = store.open_finding_savings()?;
-    let alternatives = Alternatives::among(&open);
     let mut by_pair: FxHashMap<(&str, &str), Total> = FxHashMap::default();
     let mut by_account: FxHashMap<&str, Total> = FxHashMap::default();
     let mut by_service: FxHashMap<&str, Total> = FxHashMap::default();
     let mut by_resource: FxHashMap<&str, (Total, i64)> = FxHashMap::default();
-    for t in &open {
-        let f = &t.finding;
-        let service = f.rule.cost_service();
-        alternatives.add(by_pair.entry((&f.account, service)).or_default(), t)?;
-        alternatives.add(by_account.entry(&f.account).or_default(), t)?;
-        alternatives.add(by_service.entry(service).or_default(), t)?;
-        let (total, id) = by_resource.entry(&f.resource).or_default();
-        *id = alternatives.instead_of(t.id).unwrap_or(t.id);
-        alternatives.add(total, t)?;
+    let same_resource = |a: &OpenSaving, b: &OpenSaving| {
+        (&a.account, &a.region, &a.resource) == (&b.account, &b.region, &b.resource)
+    };
+    for findings in open.chunk_by(same_resource) {
+        let counted = counted_among(findings.iter().map(|f| (&f.saving, f.rule))).unwrap_or(0);
+        let (total, id) = by_resource.entry(&findings[0].resource).or_default();
+        *id = findings[counted].id;
+        for (i, f) in findings.iter().enumerate() {
+            let service = f.rule.cost_service();
+            for t in [
+                by_pair.entry((&f.account, service)).or_default(),
+                by_account.entry(&f.account).or_default(),
+                by_service.entry(service).or_default(),
+                &mut *total,
+            ] {
+                if i == counted {
+                    t.add(&f.saving)?;
+                } else {
+                    t.add_alternative();
+                }
+            }
+        }
     }
     let owned = |(key, total): (&str, Total)| (key.to_string(), total);
     Ok(FindingIndex {
