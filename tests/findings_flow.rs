@@ -151,3 +151,30 @@ fn findings_screens() {
     app.dispatch(Action::Enter);
     insta::assert_snapshot!("finding_detail", common::screen_text_lines(&app, 120, 40));
 }
+
+#[test]
+fn a_filter_typed_further_shows_what_filtering_afresh_shows() {
+    let (_dir, mut app) = own_demo();
+    app.dispatch(Action::Findings);
+    app.dispatch(Action::SortNext);
+    let shown = |app: &App| {
+        costscope::tui::selectors::findings(&app.state)
+            .map(|t| t.id)
+            .collect::<Vec<_>>()
+    };
+    let all = shown(&app);
+    app.dispatch(Action::Filter);
+    let mut narrowed_to_some = false;
+    for c in "us-EAst-1".chars() {
+        app.dispatch(Action::InputChar(c));
+        let typed = shown(&app);
+        app.state.visible.key = None;
+        costscope::tui::selectors::refresh(&mut app.state);
+        assert_eq!(typed, shown(&app), "after {c:?}");
+        narrowed_to_some |= !typed.is_empty() && typed.len() < all.len();
+    }
+    assert!(
+        narrowed_to_some,
+        "the filter kept some findings and left others"
+    );
+}

@@ -402,12 +402,7 @@ fn audit_row(state: &State, e: &AuditEntry) -> Row<'static> {
 
 /// An account's name, else its id ("" for plan-wide entries).
 fn account_of(state: &State, id: &str) -> String {
-    state
-        .catalog
-        .by_id
-        .get(id)
-        .and_then(|&i| state.catalog.org.accounts.get(i))
-        .map_or_else(|| id.to_string(), |a| a.name.clone())
+    state.catalog.name_of(id).to_string()
 }
 
 /// One audit entry with every field: what was called, by whom, AWS's request id, the

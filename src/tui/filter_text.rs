@@ -17,6 +17,12 @@ impl Needle {
         self.0.is_empty()
     }
 
+    /// Whether every text this needle is found in holds `shorter` too: what was typed
+    /// goes on from it (compared lowercased, as the search is).
+    pub fn narrows(&self, shorter: &Needle) -> bool {
+        self.0.starts_with(&shorter.0)
+    }
+
     /// Whether `text` contains what was typed, in any case.
     pub fn found_in(&self, text: &str) -> bool {
         let needle = self.0.as_bytes();
@@ -71,6 +77,14 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_needle_typed_further_narrows_the_one_before() {
+        assert!(Needle::new("Prod-1").narrows(&Needle::new("pro")));
+        assert!(Needle::new("prod").narrows(&Needle::new("")));
+        assert!(!Needle::new("pro").narrows(&Needle::new("prod")));
+        assert!(!Needle::new("prad").narrows(&Needle::new("pro")));
     }
 
     #[test]

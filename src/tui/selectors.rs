@@ -40,7 +40,13 @@ pub fn refresh(state: &mut State) {
     };
     let findings = match &state.data {
         ViewData::Findings(data) if view.kind == ViewKind::Findings => {
-            visible_findings(data, view, &state.catalog)
+            // A filter typed further keeps some of the findings it kept, in their order.
+            let narrowed = state.visible.key.as_ref().is_some_and(|k| {
+                (k.data, k.view, k.sort) == (key.data, key.view, key.sort)
+                    && Needle::new(&key.filter).narrows(&Needle::new(&k.filter))
+            });
+            let kept = narrowed.then_some(state.visible.findings.as_slice());
+            visible_findings(data, view, &state.catalog, kept)
         }
         _ => Vec::new(),
     };
@@ -196,34 +202,46 @@ fn visible_entries(entries: &[AuditEntry], filter: &str) -> Vec<usize> {
 }
 
 /// Indices of the findings shown: filtered (substring of rule, account, region,
-/// resource, label, evidence, status) and sorted by the view's sort column, each
-/// account's name looked up once.
-fn visible_findings(data: &FindingsData, view: &ViewState, catalog: &Catalog) -> Vec<usize> {
+/// resource, label, evidence, status) and sorted by the view's sort column. With the
+/// findings a shorter filter `kept` (sorted), only those are tested, and not sorted again.
+fn visible_findings(
+    data: &FindingsData,
+    view: &ViewState,
+    catalog: &Catalog,
+    kept: Option<&[usize]>,
+) -> Vec<usize> {
     let needle = Needle::new(&view.filter);
-    let names: Vec<&str> = data
-        .findings
-        .iter()
-        .map(|t| catalog.name_of(&t.finding.account))
-        .collect();
-    let mut shown: Vec<usize> = (0..data.findings.len())
-        .filter(|&i| {
-            let (t, f) = (&data.findings[i], &data.findings[i].finding);
-            needle.is_empty()
-                || [
-                    f.rule.name(),
-                    f.account.as_str(),
-                    names[i],
-                    f.region.as_str(),
-                    f.resource.as_str(),
-                    f.label.as_str(),
-                    f.evidence.summary.as_str(),
-                    t.status.name(),
-                ]
-                .iter()
-                .any(|text| needle.found_in(text))
-        })
-        .collect();
-    shown.sort_by(|&i, &j| {
+    let matches = |i: &usize| {
+        let (t, f) = (&data.findings[*i], &data.findings[*i].finding);
+        needle.is_empty()
+            || [
+                f.rule.name(),
+                f.account.as_str(),
+                catalog.name_of(&f.account),
+                f.region.as_str(),
+                f.resource.as_str(),
+                f.label.as_str(),
+                f.evidence.summary.as_str(),
+                t.status.name(),
+            ]
+            .iter()
+            .any(|text| needle.found_in(text))
+    };
+    if let Some(kept) = kept {
+        return kept.iter().copied().filter(matches).collect();
+    }
+    let mut shown: Vec<usize> = (0..data.findings.len()).filter(matches).collect();
+    // The account column sorts by name: each looked up once.
+    let names: Vec<&str> = match view.sort.column {
+        1 => data
+            .findings
+            .iter()
+            .map(|t| catalog.name_of(&t.finding.account))
+            .collect(),
+        _ => Vec::new(),
+    };
+    // Ties go by id, so the order is total and an unstable sort gives the same one.
+    shown.sort_unstable_by(|&i, &j| {
         let (a, b) = (&data.findings[i], &data.findings[j]);
         let (x, y) = (&a.finding, &b.finding);
         let ordering = match view.sort.column {
