@@ -178,3 +178,29 @@ fn a_filter_typed_further_shows_what_filtering_afresh_shows() {
         "the filter kept some findings and left others"
     );
 }
+
+#[test]
+fn savings_sort_either_way_with_unknown_savings_last_and_ties_by_id() {
+    let (_dir, mut app) = own_demo();
+    app.dispatch(Action::Findings);
+    for descending in [true, false] {
+        let shown: Vec<_> = costscope::tui::selectors::findings(&app.state)
+            .map(|t| (t.finding.saving.amount(), t.id))
+            .collect();
+        assert!(
+            shown.last().is_some_and(|(amount, _)| amount.is_none()),
+            "unknown last"
+        );
+        assert!(
+            shown.windows(2).all(|w| match (w[0].0, w[1].0) {
+                (Some(a), Some(b)) if a == b => w[0].1 < w[1].1,
+                (Some(a), Some(b)) => (a > b) == descending,
+                (Some(_), None) => true,
+                (None, None) => w[0].1 < w[1].1,
+                (None, Some(_)) => false,
+            }),
+            "descending {descending}: {shown:?}"
+        );
+        app.dispatch(Action::SortInvert);
+    }
+}

@@ -2,6 +2,7 @@
 //! when its data, filter, sort or grouping change (`refresh`, run by `update`), and
 //! kept in the state for rendering and the handlers. No frame recomputes them.
 
+use super::columns::SAVING_COLUMN;
 use super::filter_text::Needle;
 use super::findings_data::FindingsData;
 use super::model::{RowKey, TableRow, ViewData};
@@ -231,6 +232,19 @@ fn visible_findings(
         return kept.iter().copied().filter(matches).collect();
     }
     let mut shown: Vec<usize> = (0..data.findings.len()).filter(matches).collect();
+    if view.sort.column == SAVING_COLUMN {
+        // The sort every open starts with: a key made once per finding, not per
+        // comparison. Unknown savings last whichever way; ties by id.
+        shown.sort_by_cached_key(|&i| {
+            let t = &data.findings[i];
+            match t.finding.saving.amount() {
+                Some(m) if view.sort.descending => (false, -i128::from(m.nanos()), t.id),
+                Some(m) => (false, i128::from(m.nanos()), t.id),
+                None => (true, 0, t.id),
+            }
+        });
+        return shown;
+    }
     // The account column sorts by name: each looked up once.
     let names: Vec<&str> = match view.sort.column {
         1 => data
@@ -250,13 +264,8 @@ fn visible_findings(
             2 => x.region.cmp(&y.region),
             3 => x.resource.cmp(&y.resource),
             4 => x.evidence.summary.cmp(&y.evidence.summary),
-            // Unknown savings sort last whichever way.
-            _ => match (x.saving.amount(), y.saving.amount()) {
-                (Some(p), Some(q)) => p.cmp(&q),
-                (Some(_), None) => return std::cmp::Ordering::Less,
-                (None, Some(_)) => return std::cmp::Ordering::Greater,
-                (None, None) => std::cmp::Ordering::Equal,
-            },
+            // The saving column is sorted by its key above.
+            _ => std::cmp::Ordering::Equal,
         };
         let ordering = if view.sort.descending {
             ordering.reverse()
