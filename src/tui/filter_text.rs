@@ -23,6 +23,11 @@ impl Needle {
         self.0.starts_with(&shorter.0)
     }
 
+    /// Whether any field of a `searchable` text contains what was typed.
+    pub fn found_in_searchable(&self, text: &str) -> bool {
+        text.contains(self.0.as_str())
+    }
+
     /// Whether `text` contains what was typed, in any case.
     pub fn found_in(&self, text: &str) -> bool {
         let needle = self.0.as_bytes();
@@ -38,6 +43,20 @@ impl Needle {
             text.to_lowercase().contains(&self.0)
         }
     }
+}
+
+/// Between the fields of a `searchable` text: no one types it, so no match spans two.
+const FIELD_BREAK: char = '\u{1}';
+
+/// The fields a filter searches in one row, lowercased and joined once, so that each
+/// keystroke tests one text per row (`Needle::found_in_searchable`).
+pub fn searchable(fields: &[&str]) -> String {
+    let mut text = String::new();
+    for field in fields {
+        text.push_str(&field.to_lowercase());
+        text.push(FIELD_BREAK);
+    }
+    text
 }
 
 /// `a` against `b` as their lowercase forms compare.
@@ -76,6 +95,20 @@ mod tests {
                     "{t:?} in {text:?}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn a_searchable_text_matches_as_its_fields_would_and_never_across_two() {
+        let fields = ["Idle-EC2", "payments-PROD", "Zürich"];
+        let text = searchable(&fields);
+        for typed in ["prod", "EC2", "zür", "ec2pay", "ec2-pay", "", "x"] {
+            let needle = Needle::new(typed);
+            assert_eq!(
+                needle.found_in_searchable(&text),
+                typed.is_empty() || fields.iter().any(|f| needle.found_in(f)),
+                "{typed:?}"
+            );
         }
     }
 

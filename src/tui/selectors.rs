@@ -3,7 +3,7 @@
 //! kept in the state for rendering and the handlers. No frame recomputes them.
 
 use super::columns::SAVING_COLUMN;
-use super::filter_text::Needle;
+use super::filter_text::{searchable, Needle};
 use super::findings_data::FindingsData;
 use super::model::{RowKey, TableRow, ViewData};
 use super::state::{
@@ -28,6 +28,8 @@ pub fn refresh(state: &mut State) {
     if state.visible.key.as_ref() == Some(&key) {
         return;
     }
+    let previous_search = std::mem::take(&mut state.visible.finding_search);
+    let view = state.top();
     let rows = match &state.data {
         ViewData::Overview(o) => match view.focus {
             OverviewFocus::Accounts => o.top_accounts.clone(),
@@ -39,6 +41,22 @@ pub fn refresh(state: &mut State) {
         }
         _ => Vec::new(),
     };
+    // The totals by rule and account and the searched texts are of every finding: the
+    // same until the data or the view changes, whatever is typed into the filter or sorted.
+    let same_findings = state
+        .visible
+        .key
+        .as_ref()
+        .is_some_and(|k| k.data == key.data && k.view == key.view);
+    let finding_search = match &state.data {
+        ViewData::Findings(d) if same_findings && previous_search.len() == d.findings.len() => {
+            previous_search
+        }
+        ViewData::Findings(data) if view.kind == ViewKind::Findings => {
+            searchable_findings(data, &state.catalog)
+        }
+        _ => Vec::new(),
+    };
     let findings = match &state.data {
         ViewData::Findings(data) if view.kind == ViewKind::Findings => {
             // A filter typed further keeps some of the findings it kept, in their order.
@@ -47,7 +65,7 @@ pub fn refresh(state: &mut State) {
                     && Needle::new(&key.filter).narrows(&Needle::new(&k.filter))
             });
             let kept = narrowed.then_some(state.visible.findings.as_slice());
-            visible_findings(data, view, &state.catalog, kept)
+            visible_findings(data, view, &state.catalog, &finding_search, kept)
         }
         _ => Vec::new(),
     };
@@ -57,13 +75,6 @@ pub fn refresh(state: &mut State) {
     };
     let (rows_total, rows_previous) = sums(&rows);
     let rows_spread = counted(&rows).map(|r| r.spread).sum();
-    // The totals by rule and account are of every open finding: the same until the data
-    // or the view changes, whatever is typed into the filter or sorted.
-    let same_findings = state
-        .visible
-        .key
-        .as_ref()
-        .is_some_and(|k| k.data == key.data && k.view == key.view);
     let finding_totals = match &state.data {
         ViewData::Findings(data) => {
             let shown_open = shown_open(data, &findings);
@@ -82,6 +93,7 @@ pub fn refresh(state: &mut State) {
         key: Some(key),
         rows,
         findings,
+        finding_search,
         audit,
         rows_total,
         rows_previous,
@@ -202,20 +214,14 @@ fn visible_entries(entries: &[AuditEntry], filter: &str) -> Vec<usize> {
         .collect()
 }
 
-/// Indices of the findings shown: filtered (substring of rule, account, region,
-/// resource, label, evidence, status) and sorted by the view's sort column. With the
-/// findings a shorter filter `kept` (sorted), only those are tested, and not sorted again.
-fn visible_findings(
-    data: &FindingsData,
-    view: &ViewState,
-    catalog: &Catalog,
-    kept: Option<&[usize]>,
-) -> Vec<usize> {
-    let needle = Needle::new(&view.filter);
-    let matches = |i: &usize| {
-        let (t, f) = (&data.findings[*i], &data.findings[*i].finding);
-        needle.is_empty()
-            || [
+/// Each finding's rule, account id and name, region, resource, label, evidence and
+/// status, as the filter searches them.
+fn searchable_findings(data: &FindingsData, catalog: &Catalog) -> Vec<String> {
+    data.findings
+        .iter()
+        .map(|t| {
+            let f = &t.finding;
+            searchable(&[
                 f.rule.name(),
                 f.account.as_str(),
                 catalog.name_of(&f.account),
@@ -224,9 +230,27 @@ fn visible_findings(
                 f.label.as_str(),
                 f.evidence.summary.as_str(),
                 t.status.name(),
-            ]
-            .iter()
-            .any(|text| needle.found_in(text))
+            ])
+        })
+        .collect()
+}
+
+/// Indices of the findings shown: filtered (a substring of a field in `search`) and
+/// sorted by the view's sort column. With the findings a shorter filter `kept`
+/// (sorted), only those are tested, and not sorted again.
+fn visible_findings(
+    data: &FindingsData,
+    view: &ViewState,
+    catalog: &Catalog,
+    search: &[String],
+    kept: Option<&[usize]>,
+) -> Vec<usize> {
+    let needle = Needle::new(&view.filter);
+    let matches = |i: &usize| {
+        needle.is_empty()
+            || search
+                .get(*i)
+                .is_some_and(|t| needle.found_in_searchable(t))
     };
     if let Some(kept) = kept {
         return kept.iter().copied().filter(matches).collect();

@@ -244,6 +244,8 @@ pub struct Visible {
     pub rows: Vec<super::model::TableRow>,
     /// Indices into the findings data, as the findings list shows them.
     pub findings: Vec<usize>,
+    /// Each finding's searched fields, lowercased and joined once per data.
+    pub finding_search: Vec<String>,
     /// Indices into the audit log's entries, newest first, as its view shows them.
     pub audit: Vec<usize>,
     /// The sums of the rows shown (a filtered list's title gives the filtered total);
