@@ -209,27 +209,9 @@ impl Store {
             .conn
             .prepare_cached(OPEN_FINDING_SAVINGS)
             .map_err(|e| self.sql_err(e))?;
-        let mut rows = stmt.query([]).map_err(|e| self.sql_err(e))?;
-        let mut open = Vec::new();
-        while let Some(r) = rows.next().map_err(|e| self.sql_err(e))? {
-            let text = |i: usize| r.get_ref(i).and_then(|v| Ok(v.as_str()?));
-            // Rows this build cannot read (a rule from a newer version) are left out.
-            let (Some(rule), Ok(saving)) = (
-                Rule::parse(text(1).map_err(|e| self.sql_err(e))?),
-                serde_json::from_str(text(5).map_err(|e| self.sql_err(e))?),
-            ) else {
-                continue;
-            };
-            open.push(OpenSaving {
-                id: r.get(0).map_err(|e| self.sql_err(e))?,
-                rule,
-                account: r.get(2).map_err(|e| self.sql_err(e))?,
-                region: r.get(3).map_err(|e| self.sql_err(e))?,
-                resource: r.get(4).map_err(|e| self.sql_err(e))?,
-                saving,
-            });
-        }
-        Ok(open)
+        stmt.query_map([], open_saving)
+            .and_then(|rows| rows.filter_map(Result::transpose).collect())
+            .map_err(|e| self.sql_err(e))
     }
 
     /// The findings a filter picks, from a query made by `findings_sql`.
@@ -536,6 +518,23 @@ fn close_unseen(
         }
     }
     Ok(closed)
+}
+
+/// One row of `OPEN_FINDING_SAVINGS`; None for a row this build cannot read (a rule
+/// from a newer version), which is left out.
+fn open_saving(r: &rusqlite::Row<'_>) -> rusqlite::Result<Option<OpenSaving>> {
+    let text = |i: usize| -> rusqlite::Result<&str> { Ok(r.get_ref(i)?.as_str()?) };
+    let (Some(rule), Ok(saving)) = (Rule::parse(text(1)?), serde_json::from_str(text(5)?)) else {
+        return Ok(None);
+    };
+    Ok(Some(OpenSaving {
+        id: r.get(0)?,
+        rule,
+        account: r.get(2)?,
+        region: r.get(3)?,
+        resource: r.get(4)?,
+        saving,
+    }))
 }
 
 /// Scanned, or partial with what could not be read.
